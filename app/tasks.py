@@ -1,0 +1,12 @@
+"""Project-wide Celery tasks. Thin: ids in, a service call, retries on transient graph errors."""
+
+from celery import shared_task
+
+from graph import GraphUnavailable, get_graph
+from graph.schema import INDEXES, UNIQUE_KEYS, ensure_schema
+
+
+@shared_task(name="graph.ensure_schema", autoretry_for=(GraphUnavailable,), retry_backoff=True, max_retries=5)
+def ensure_graph_schema() -> dict[str, int]:
+    ensure_schema(get_graph())
+    return {"unique_keys": len(UNIQUE_KEYS), "indexes": len(INDEXES)}

@@ -1,0 +1,67 @@
+"""Where FalkorDB and Neo4j differ, in one place.
+
+Everything else in graph/ is Cypher both engines run unchanged. What differs
+(checked against FalkorDB 4.16 and Neo4j 5; see docs/architecture.md):
+
+- Uniqueness: Neo4j has `CREATE CONSTRAINT … REQUIRE … IS UNIQUE` (which brings
+  its own index); FalkorDB needs an exact-match index first and then the Redis
+  command `GRAPH.CONSTRAINT CREATE`, which builds in the background.
+- Existing schema: Neo4j has `IF NOT EXISTS`; FalkorDB errors on a second
+  `CREATE INDEX`, so we look in `db.indexes()` / `db.constraints()` first.
+- Floats: FalkorDB stores a float parameter exactly but prints results with 15
+  significant digits, so a float read back may differ in its last digits.
+  Amounts are therefore integers (satoshis) everywhere.
+- Atomicity: a FalkorDB query that fails is undone in full (its undo log), as
+  is a Neo4j transaction; FalkorDB has no multi-statement transactions.
+- Not in FalkorDB: `EXISTS {}` subqueries, pattern predicates, APOC and GDS
+  (it has `algo.*` procedures instead); `shortestPath` only in WITH/RETURN.
+"""
+
+import re
+
+_LABEL = re.compile(r"[A-Z][A-Za-z]*")
+_PROPERTY = re.compile(r"[a-z][a-z0-9_]*")
+
+# FalkorDB catalogue look-ups (constant Cypher).
+FALKORDB_INDEXED = (
+    "CALL db.indexes() YIELD label, properties, entitytype "
+    "WHERE entitytype = 'NODE' AND label = $label AND $prop IN properties RETURN count(*) AS n"
+)
+FALKORDB_CONSTRAINT_STATUS = (
+    "CALL db.constraints() YIELD type, label, properties, entitytype, status "
+    "WHERE type = 'UNIQUE' AND entitytype = 'NODE' AND label = $label AND properties = [$prop] "
+    "RETURN status"
+)
+FALKORDB_DROP_ALL = "MATCH (n) DETACH DELETE n"
+NEO4J_DROP_ALL = "MATCH (n) CALL { WITH n DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
+
+
+def _identifiers(label: str, prop: str) -> tuple[str, str]:
+    """Labels and properties go into DDL text, so only plain identifiers from graph/schema.py pass."""
+    if not _LABEL.fullmatch(label) or not _PROPERTY.fullmatch(prop):
+        raise ValueError(f"not a schema identifier: {label}.{prop}")
+    return label, prop
+
+
+def falkordb_index(label: str, prop: str) -> str:
+    return "CREATE INDEX FOR (n:%s) ON (n.%s)" % _identifiers(label, prop)
+
+
+def falkordb_unique_command(graph_name: str, label: str, prop: str) -> tuple[str, ...]:
+    label, prop = _identifiers(label, prop)
+    return ("GRAPH.CONSTRAINT", "CREATE", graph_name, "UNIQUE", "NODE", label, "PROPERTIES", "1", prop)
+
+
+def neo4j_index(label: str, prop: str) -> str:
+    label, prop = _identifiers(label, prop)
+    return "CREATE INDEX %s_%s_index IF NOT EXISTS FOR (n:%s) ON (n.%s)" % (label.lower(), prop, label, prop)
+
+
+def neo4j_unique(label: str, prop: str) -> str:
+    label, prop = _identifiers(label, prop)
+    return "CREATE CONSTRAINT %s_%s_unique IF NOT EXISTS FOR (n:%s) REQUIRE n.%s IS UNIQUE" % (
+        label.lower(),
+        prop,
+        label,
+        prop,
+    )

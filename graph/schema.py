@@ -1,0 +1,41 @@
+"""The address graph's keys and indexes, and the idempotent bootstrap that creates them.
+
+This is also the allowlist of labels and relationship types: no other names
+may appear in Cypher built at run time.
+"""
+
+from graph.store import GraphStore
+
+LABELS = frozenset({"Address", "Transaction", "Block", "Cluster"})
+RELATIONSHIP_TYPES = frozenset({"INPUT", "OUTPUT", "IN_CLUSTER", "IN_BLOCK"})
+
+# (label, property) pairs that identify a node; each gets a uniqueness constraint.
+UNIQUE_KEYS = (
+    ("Address", "address"),
+    ("Transaction", "txid"),
+    ("Block", "hash"),
+    ("Cluster", "cluster_id"),
+)
+
+# Properties that traversals filter or sort on (time windows, risk queues).
+INDEXES = (
+    ("Transaction", "height"),
+    ("Transaction", "time"),
+    ("Block", "height"),
+    ("Address", "risk"),
+    ("Cluster", "risk"),
+)
+
+
+def ensure_schema(store: GraphStore) -> None:
+    """Create every key and index that is missing; running it again changes nothing."""
+    for label, prop in UNIQUE_KEYS:
+        store.ensure_unique(label, prop)
+    for label, prop in INDEXES:
+        store.ensure_index(label, prop)
+
+
+def require_label(label: str) -> str:
+    if label not in LABELS:
+        raise ValueError(f"unknown node label {label!r}; known: {', '.join(sorted(LABELS))}")
+    return label
