@@ -9,7 +9,8 @@ Everything else in graph/ is Cypher both engines run unchanged. What differs
 - Existing schema: Neo4j has `IF NOT EXISTS`; FalkorDB errors on a second
   `CREATE INDEX`, so we look in `db.indexes()` / `db.constraints()` first.
 - Floats: FalkorDB stores a float parameter exactly but prints results with 15
-  significant digits, so a float read back may differ in its last digits.
+  significant digits, so a float read back may differ in its last digits (and
+  one within 1e-14 of the largest double reads back as infinity).
   Amounts are therefore integers (satoshis) everywhere.
 - Atomicity: a FalkorDB query that fails is undone in full (its undo log), as
   is a Neo4j transaction; FalkorDB has no multi-statement transactions.

@@ -8,6 +8,7 @@ from typing import Any
 import redis
 from falkordb import FalkorDB
 from falkordb.edge import Edge
+from falkordb.graph import Graph
 from falkordb.exceptions import SchemaVersionMismatchException
 from falkordb.node import Node
 from falkordb.path import Path
@@ -27,19 +28,35 @@ class FalkorDBStore(GraphStore):
                  password: str | None = None, ssl: bool = False, timeout_ms: int = 30_000) -> None:
         self.graph_name = graph_name
         self.timeout_ms = timeout_ms
-        # redis-py's pool notices a fork and reconnects, so one client per store is fork-safe.
-        self._client = FalkorDB(host=host, port=port, username=username, password=password, ssl=ssl,
-                                socket_connect_timeout=5, socket_timeout=timeout_ms / 1000 + 5)
-        self._graph = self._client.select_graph(graph_name)
+        self.connection_kwargs = {"host": host, "port": port, "username": username, "password": password, "ssl": ssl}
+        self._client: FalkorDB | None = None
+        self._handle: Graph | None = None
+
+    @property
+    def _graph(self) -> Graph:
+        """Connect on first use (the client talks to the server as it is built); errors are ours.
+
+        The handle is kept because it caches the graph's label and property names.
+        redis-py's pool notices a fork and reconnects, so one client per store is fork-safe.
+        """
+        if self._handle is None:
+            with _mapped_errors():
+                self._client = FalkorDB(**self.connection_kwargs, socket_connect_timeout=5,
+                                        socket_timeout=self.timeout_ms / 1000 + 5)
+            self._handle = self._client.select_graph(self.graph_name)
+        return self._handle
 
     def _read(self, query: str, params: dict[str, Any]) -> list[Row]:
-        try:
-            with _mapped_errors():
+        with _mapped_errors():
+            try:
                 return _rows(self._graph.ro_query(query, params, timeout=self.timeout_ms))
-        except GraphQueryError as exc:
-            if _EMPTY_KEY in str(exc):
-                return []  # nothing written yet: an empty graph, as Neo4j would answer
-            raise
+            except redis.ResponseError as exc:
+                if _EMPTY_KEY not in str(exc):
+                    raise
+            # Nothing written yet: FalkorDB refuses reads of a graph that does not
+            # exist, Neo4j answers them. Create the empty graph and read again.
+            self._graph.query("RETURN 1")
+            return _rows(self._graph.ro_query(query, params, timeout=self.timeout_ms))
 
     def _write(self, query: str, params: dict[str, Any]) -> list[Row]:
         with _mapped_errors():
@@ -58,7 +75,7 @@ class FalkorDBStore(GraphStore):
         self.ensure_index(label, prop)
         if not self._constraint_status(label, prop):
             with _mapped_errors():
-                self._client.connection.execute_command(*dialect.falkordb_unique_command(self.graph_name, label, prop))
+                self._graph.execute_command(*dialect.falkordb_unique_command(self.graph_name, label, prop))
         deadline = time.monotonic() + timeout
         while (status := self._constraint_status(label, prop)) != "OPERATIONAL":
             if status == "FAILED":
@@ -80,7 +97,9 @@ class FalkorDBStore(GraphStore):
             self._graph.delete()
 
     def close(self) -> None:
-        self._client.connection.close()
+        if self._client is not None:
+            self._client.connection.close()
+        self._client = self._handle = None
 
 
 @contextlib.contextmanager

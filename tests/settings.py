@@ -1,0 +1,15 @@
+"""Test settings: the real stack (embedded FalkorDB/Redis, SQLite), kept apart from a developer's own data."""
+
+import os
+from pathlib import Path
+
+_ROOT = Path(__file__).resolve().parent.parent
+os.environ.setdefault("VAR_DIR", str(_ROOT / "var" / "test"))
+os.environ.setdefault("EMBEDDED_PORT", "6391")
+os.environ.setdefault("GRAPH_NAME", "chainsleuth_test")
+
+from app.settings import *  # noqa: E402, F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
