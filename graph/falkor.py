@@ -6,6 +6,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 from falkordb import FalkorDB
 from falkordb.edge import Edge
 from falkordb.graph import Graph
@@ -19,6 +21,7 @@ from graph.store import GraphStore, Row
 
 
 _EMPTY_KEY = "empty key"
+_NO_RETRY = Retry(NoBackoff(), 0)  # GraphStore retries with its own backoff; one policy, not two stacked
 
 
 class FalkorDBStore(GraphStore):
@@ -42,7 +45,7 @@ class FalkorDBStore(GraphStore):
         if self._handle is None:
             with _mapped_errors():
                 self._client = FalkorDB(**self.connection_kwargs, socket_connect_timeout=5,
-                                        socket_timeout=self.timeout_ms / 1000 + 5)
+                                        socket_timeout=self.timeout_ms / 1000 + 5, retry=_NO_RETRY)
             self._handle = self._client.select_graph(self.graph_name)
         return self._handle
 
