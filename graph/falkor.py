@@ -6,19 +6,18 @@ from collections.abc import Iterator
 from typing import Any
 
 import redis
-from redis.backoff import NoBackoff
-from redis.retry import Retry
 from falkordb import FalkorDB
 from falkordb.edge import Edge
-from falkordb.graph import Graph
 from falkordb.exceptions import SchemaVersionMismatchException
+from falkordb.graph import Graph
 from falkordb.node import Node
 from falkordb.path import Path
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from graph import dialect
 from graph.errors import GraphConstraintError, GraphError, GraphQueryError, GraphUnavailable
 from graph.store import GraphStore, Row
-
 
 _EMPTY_KEY = "empty key"
 _NO_RETRY = Retry(NoBackoff(), 0)  # GraphStore retries with its own backoff; one policy, not two stacked
@@ -27,8 +26,17 @@ _NO_RETRY = Retry(NoBackoff(), 0)  # GraphStore retries with its own backoff; on
 class FalkorDBStore(GraphStore):
     engine = "falkordb"
 
-    def __init__(self, *, host: str, port: int, graph_name: str, username: str | None = None,
-                 password: str | None = None, ssl: bool = False, timeout_ms: int = 30_000) -> None:
+    def __init__(
+        self,
+        *,
+        host: str,
+        port: int,
+        graph_name: str,
+        username: str | None = None,
+        password: str | None = None,
+        ssl: bool = False,
+        timeout_ms: int = 30_000,
+    ) -> None:
         self.graph_name = graph_name
         self.timeout_ms = timeout_ms
         self.connection_kwargs = {"host": host, "port": port, "username": username, "password": password, "ssl": ssl}
@@ -44,8 +52,12 @@ class FalkorDBStore(GraphStore):
         """
         if self._handle is None:
             with _mapped_errors():
-                self._client = FalkorDB(**self.connection_kwargs, socket_connect_timeout=5,
-                                        socket_timeout=self.timeout_ms / 1000 + 5, retry=_NO_RETRY)
+                self._client = FalkorDB(
+                    **self.connection_kwargs,
+                    socket_connect_timeout=5,
+                    socket_timeout=self.timeout_ms / 1000 + 5,
+                    retry=_NO_RETRY,
+                )
             self._handle = self._client.select_graph(self.graph_name)
         return self._handle
 
@@ -136,7 +148,10 @@ def _plain(value: Any) -> Any:
     if isinstance(value, Node | Edge):
         return {key: _plain(item) for key, item in value.properties.items()}
     if isinstance(value, Path):
-        return {"nodes": [_plain(node) for node in value.nodes()], "relationships": [_plain(edge) for edge in value.edges()]}
+        return {
+            "nodes": [_plain(node) for node in value.nodes()],
+            "relationships": [_plain(edge) for edge in value.edges()],
+        }
     if isinstance(value, dict):
         return {key: _plain(item) for key, item in value.items()}
     if isinstance(value, list):

@@ -23,8 +23,15 @@ class Neo4jStore(GraphStore):
     engine = "neo4j"
     retries = 1  # the driver already retried transient errors for max_transaction_retry_time
 
-    def __init__(self, *, uri: str, auth: tuple[str, str] | None, database: str | None, timeout_ms: int = 30_000,
-                 retry_seconds: float = 15.0) -> None:
+    def __init__(
+        self,
+        *,
+        uri: str,
+        auth: tuple[str, str] | None,
+        database: str | None,
+        timeout_ms: int = 30_000,
+        retry_seconds: float = 15.0,
+    ) -> None:
         self._uri, self._auth, self._database = uri, auth, database
         self.timeout_s = timeout_ms / 1000
         self.retry_seconds = retry_seconds
@@ -33,8 +40,9 @@ class Neo4jStore(GraphStore):
 
     def _session(self, access_mode: str) -> neo4j.Session:
         if self._driver is None or self._driver_pid != os.getpid():
-            self._driver = neo4j.GraphDatabase.driver(self._uri, auth=self._auth, connection_timeout=5,
-                                                        max_transaction_retry_time=self.retry_seconds)
+            self._driver = neo4j.GraphDatabase.driver(
+                self._uri, auth=self._auth, connection_timeout=5, max_transaction_retry_time=self.retry_seconds
+            )
             self._driver_pid = os.getpid()
         return self._driver.session(database=self._database, default_access_mode=access_mode)
 
@@ -95,7 +103,10 @@ def _plain(value: Any) -> Any:
     if isinstance(value, Node | Relationship):
         return {key: _plain(item) for key, item in value.items()}
     if isinstance(value, Path):
-        return {"nodes": [_plain(node) for node in value.nodes], "relationships": [_plain(rel) for rel in value.relationships]}
+        return {
+            "nodes": [_plain(node) for node in value.nodes],
+            "relationships": [_plain(rel) for rel in value.relationships],
+        }
     if isinstance(value, dict):
         return {key: _plain(item) for key, item in value.items()}
     if isinstance(value, list):

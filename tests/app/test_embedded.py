@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
@@ -63,7 +64,9 @@ def test_concurrent_starters_start_exactly_one_server(server):
     )
     argv = [sys.executable, "-c", script, str(server.data_dir), str(server.port)]
     with ThreadPoolExecutor(4) as pool:
-        outputs = list(pool.map(lambda _: subprocess.run(argv, capture_output=True, text=True, cwd=REPO_ROOT), range(4)))
+        outputs = list(
+            pool.map(lambda _: subprocess.run(argv, capture_output=True, text=True, cwd=REPO_ROOT), range(4))
+        )
     assert sorted(out.stdout.strip() for out in outputs) == ["False", "False", "False", "True"], outputs
     assert _redis_servers_on(server.port) == [server.running_pid()]
 
@@ -93,7 +96,9 @@ def test_a_port_taken_by_another_program_gives_a_clear_error(server):
         squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         squatter.bind(("127.0.0.1", server.port))
         squatter.listen()
-        with pytest.raises(EmbeddedServerError, match=f"port {server.port} on 127.0.0.1 is already in use.*EMBEDDED_PORT"):
+        with pytest.raises(
+            EmbeddedServerError, match=f"port {server.port} on 127.0.0.1 is already in use.*EMBEDDED_PORT"
+        ):
             server.ensure_running()
 
 
@@ -105,7 +110,9 @@ def test_acknowledged_writes_survive_kill_9(server):
     _wait_until(lambda: server.running_pid() is None)
     assert server.ensure_running() is True
     graph = graph_of(server)
-    assert graph.read("MATCH (a:Address) RETURN count(a) AS n, sum(a.received) AS total") == [{"n": 500, "total": 125250}]
+    assert graph.read("MATCH (a:Address) RETURN count(a) AS n, sum(a.received) AS total") == [
+        {"n": 500, "total": 125250}
+    ]
 
 
 def test_stop_shuts_it_down_and_a_later_start_keeps_the_data(server):
@@ -123,7 +130,7 @@ def _redis_servers_on(port: int) -> list[int]:
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
-                cmdline = open(f"/proc/{entry}/cmdline", "rb").read()
+                cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
             except OSError:
                 continue
             if b"redis-server" in cmdline and f":{port}".encode() in cmdline:

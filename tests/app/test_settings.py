@@ -22,8 +22,9 @@ PRODUCTION = {
 def manage(*args: str, env: dict[str, str], tmp_path) -> subprocess.CompletedProcess:
     clean = {key: value for key, value in os.environ.items() if key not in PRODUCTION and not key.startswith("DJANGO")}
     clean.update({"VAR_DIR": str(tmp_path / "var"), "DJANGO_SETTINGS_MODULE": "app.settings"}, **env)
-    return subprocess.run([sys.executable, "manage.py", *args], capture_output=True, text=True, cwd=REPO_ROOT,
-                          env=clean, timeout=120)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], capture_output=True, text=True, cwd=REPO_ROOT, env=clean, timeout=120
+    )
 
 
 def test_production_values_pass_the_deployment_checklist(tmp_path):
@@ -33,7 +34,9 @@ def test_production_values_pass_the_deployment_checklist(tmp_path):
 
 
 def test_the_checklist_fails_without_https(tmp_path):
-    result = manage("check", "--deploy", "--fail-level", "WARNING", env={**PRODUCTION, "HTTPS": "false"}, tmp_path=tmp_path)
+    result = manage(
+        "check", "--deploy", "--fail-level", "WARNING", env={**PRODUCTION, "HTTPS": "false"}, tmp_path=tmp_path
+    )
     assert result.returncode != 0
     assert "SECURE_SSL_REDIRECT" in result.stderr
 
@@ -59,25 +62,39 @@ def test_a_secret_is_read_from_its_file(tmp_path):
     key_file = tmp_path / "secret"
     key_file.write_text(PRODUCTION["SECRET_KEY"] + "\n")
     env = {**PRODUCTION, "SECRET_KEY": "", "SECRET_KEY_FILE": str(key_file)}
-    result = manage("shell", "--no-imports", "-c", "from django.conf import settings; print(len(settings.SECRET_KEY))", env=env, tmp_path=tmp_path)
+    result = manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        "from django.conf import settings; print(len(settings.SECRET_KEY))",
+        env=env,
+        tmp_path=tmp_path,
+    )
     assert result.stdout.strip() == str(len(PRODUCTION["SECRET_KEY"])), result.stderr
 
 
 def test_the_default_database_is_sqlite_in_wal_mode(tmp_path):
-    code = "from django.db import connection; c = connection.cursor(); print(c.execute('PRAGMA journal_mode').fetchone()[0])"
+    code = "from django.db import connection; print(connection.cursor().execute('PRAGMA journal_mode').fetchone()[0])"
     result = manage("shell", "--no-imports", "-c", code, env={}, tmp_path=tmp_path)
     assert result.stdout.strip() == "wal", result.stderr
     assert (tmp_path / "var" / "db.sqlite3").exists()
 
 
 def test_database_url_selects_postgresql(tmp_path):
-    code = "from django.conf import settings; d = settings.DATABASES['default']; print(d['ENGINE'], d['HOST'], d['NAME'])"
-    result = manage("shell", "--no-imports", "-c", code, env={"DATABASE_URL": PRODUCTION["DATABASE_URL"]}, tmp_path=tmp_path)
+    code = (
+        "from django.conf import settings; d = settings.DATABASES['default']; print(d['ENGINE'], d['HOST'], d['NAME'])"
+    )
+    result = manage(
+        "shell", "--no-imports", "-c", code, env={"DATABASE_URL": PRODUCTION["DATABASE_URL"]}, tmp_path=tmp_path
+    )
     assert result.stdout.strip() == "django.db.backends.postgresql postgres chainsleuth", result.stderr
 
 
 def test_an_unset_graph_and_broker_mean_the_embedded_server(tmp_path):
-    code = "from django.conf import settings; print(settings.EMBEDDED_SERVER, settings.GRAPH_URL.split('@')[1], settings.REDIS_URL.split('@')[1])"
+    code = (
+        "from django.conf import settings as s; "
+        "print(s.EMBEDDED_SERVER, s.GRAPH_URL.split('@')[1], s.REDIS_URL.split('@')[1])"
+    )
     result = manage("shell", "--no-imports", "-c", code, env={"EMBEDDED_PORT": "6555"}, tmp_path=tmp_path)
     assert result.stdout.strip() == "True 127.0.0.1:6555 127.0.0.1:6555/1", result.stderr
     assert os.stat(tmp_path / "var" / "falkordb" / "password").st_mode & 0o077 == 0

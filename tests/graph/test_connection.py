@@ -24,7 +24,11 @@ def test_a_falkordb_url_without_a_path_uses_the_configured_graph_name():
 def test_a_neo4j_url_keeps_its_scheme_and_database(scheme):
     store = open_graph(f"{scheme}://neo4j:pw@graph.example:7687/investigations")
     assert isinstance(store, Neo4jStore)
-    assert (store._uri, store._auth, store._database) == (f"{scheme}://graph.example:7687", ("neo4j", "pw"), "investigations")
+    assert (store._uri, store._auth, store._database) == (
+        f"{scheme}://graph.example:7687",
+        ("neo4j", "pw"),
+        "investigations",
+    )
 
 
 def test_graph_password_overrides_the_url():

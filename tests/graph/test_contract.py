@@ -11,12 +11,40 @@ from graph.params import INT64_MAX, INT64_MIN
 from graph.schema import INDEXES, UNIQUE_KEYS, ensure_schema
 
 HOSTILE = [
-    "'", '"', "\\", "\\'", '\\"', "`", "*/", "/*", "//", "\n", "\r\n", "\t", "}", "{", ")", "(", "]", "$x",
-    "' RETURN 1 //", '"}) MATCH (c:Canary) DETACH DELETE c //', "`) DETACH DELETE c //", "\\u0027",
-    "é", "ü", "日本", "😀", "\u202e", "\ufeff", "CYPHER x=1 ",
+    "'",
+    '"',
+    "\\",
+    "\\'",
+    '\\"',
+    "`",
+    "*/",
+    "/*",
+    "//",
+    "\n",
+    "\r\n",
+    "\t",
+    "}",
+    "{",
+    ")",
+    "(",
+    "]",
+    "$x",
+    "' RETURN 1 //",
+    '"}) MATCH (c:Canary) DETACH DELETE c //',
+    "`) DETACH DELETE c //",
+    "\\u0027",
+    "é",
+    "ü",
+    "日本",
+    "😀",
+    "\u202e",
+    "\ufeff",
+    "CYPHER x=1 ",
 ]
-hostile_text = st.lists(st.one_of(st.sampled_from(HOSTILE), st.text(max_size=8)), max_size=8).map("".join).filter(
-    lambda text: "\x00" not in text
+hostile_text = (
+    st.lists(st.one_of(st.sampled_from(HOSTILE), st.text(max_size=8)), max_size=8)
+    .map("".join)
+    .filter(lambda text: "\x00" not in text)
 )
 # FalkorDB prints floats with 15 significant digits, so the largest doubles (above ~1.7976931348623e308)
 # read back as infinity; amounts are integers, and no ChainSleuth value comes near that range.
@@ -44,7 +72,9 @@ property_values = st.one_of(
     st.lists(st.integers(min_value=INT64_MIN, max_value=INT64_MAX), max_size=5),
     st.lists(hostile_text, max_size=5),
 )
-contract_settings = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+contract_settings = settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 
 def same(engine, sent, received) -> bool:
@@ -52,12 +82,16 @@ def same(engine, sent, received) -> bool:
     if isinstance(sent, float) and isinstance(received, float) and engine == "falkordb":
         return math.isclose(sent, received, rel_tol=1e-14, abs_tol=0.0) or sent == received
     if isinstance(sent, list | tuple):
-        return isinstance(received, list) and len(sent) == len(received) and all(
-            same(engine, a, b) for a, b in zip(sent, received, strict=True)
+        return (
+            isinstance(received, list)
+            and len(sent) == len(received)
+            and all(same(engine, a, b) for a, b in zip(sent, received, strict=True))
         )
     if isinstance(sent, dict):
-        return isinstance(received, dict) and sent.keys() == received.keys() and all(
-            same(engine, sent[key], received[key]) for key in sent
+        return (
+            isinstance(received, dict)
+            and sent.keys() == received.keys()
+            and all(same(engine, sent[key], received[key]) for key in sent)
         )
     return type(sent) is type(received) and sent == received
 
@@ -108,8 +142,10 @@ def test_unwind_merge_batches_are_idempotent(store):
 def test_a_failing_write_leaves_nothing_behind(store):
     store.write("CREATE (:Probe {id: 0})")
     with pytest.raises(GraphQueryError):
-        store.write("UNWIND $ids AS id CREATE (:Probe {id: id}) WITH id WHERE id = 3 RETURN 1 / (id - id) AS boom",
-                    ids=[1, 2, 3])
+        store.write(
+            "UNWIND $ids AS id CREATE (:Probe {id: id}) WITH id WHERE id = 3 RETURN 1 / (id - id) AS boom",
+            ids=[1, 2, 3],
+        )
     assert store.read("MATCH (p:Probe) RETURN p.id AS id") == [{"id": 0}]
 
 

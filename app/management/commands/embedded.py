@@ -23,7 +23,9 @@ class Command(BaseCommand):
 
     def _start(self, server: embedded.EmbeddedServer) -> None:
         started = server.ensure_running()
-        self.stdout.write(f"{'started' if started else 'already running'}: pid {server.running_pid()} on 127.0.0.1:{server.port}")
+        self.stdout.write(
+            f"{'started' if started else 'already running'}: pid {server.running_pid()} on 127.0.0.1:{server.port}"
+        )
 
     def _stop(self, server: embedded.EmbeddedServer) -> None:
         self.stdout.write("stopped" if server.stop() else "not running")

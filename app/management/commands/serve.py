@@ -39,7 +39,7 @@ class Command(BaseCommand):
         finally:
             supervisor.stop_all()
             if server is not None and server.stop():
-                self.stdout.write("Embedded FalkorDB/Redis server stopped (data kept in %s)." % server.data_dir)
+                self.stdout.write(f"Embedded FalkorDB/Redis server stopped (data kept in {server.data_dir}).")
 
     def _prepare(self, server: embedded.EmbeddedServer | None) -> None:
         if server is not None:
@@ -53,21 +53,55 @@ class Command(BaseCommand):
 
     def _start_children(self, supervisor: Supervisor, host: str, port: int, web_workers: int, concurrency: int) -> None:
         python = sys.executable
-        supervisor.start("web", [python, "-m", "gunicorn", "app.wsgi", "--bind", f"{host}:{port}",
-                                 "--workers", str(web_workers), "--graceful-timeout", "10", "--access-logfile", "-"])
-        supervisor.start("worker", [python, "-m", "celery", "-A", "app", "worker", "--loglevel", "info",
-                                    "--concurrency", str(concurrency), "--hostname", "worker@%h"])
+        supervisor.start(
+            "web",
+            [
+                python,
+                "-m",
+                "gunicorn",
+                "app.wsgi",
+                "--bind",
+                f"{host}:{port}",
+                "--workers",
+                str(web_workers),
+                "--graceful-timeout",
+                "10",
+                "--access-logfile",
+                "-",
+            ],
+        )
+        supervisor.start(
+            "worker",
+            [
+                python,
+                "-m",
+                "celery",
+                "-A",
+                "app",
+                "worker",
+                "--loglevel",
+                "info",
+                "--concurrency",
+                str(concurrency),
+                "--hostname",
+                "worker@%h",
+            ],
+        )
         supervisor.start("beat", [python, "-m", "celery", "-A", "app", "beat", "--loglevel", "info"])
 
     def _announce(self, url: str, supervisor: Supervisor) -> None:
         if not _wait_healthy(url + "/healthz", supervisor):
             raise CommandError(f"the stack did not become healthy; see {url}/healthz and the logs above")
         login = admin_ensure(var_dir=settings.VAR_DIR)
-        password = login.password or "(changed since first start; reset it with `python manage.py changepassword admin`)"
-        self.stdout.write(self.style.SUCCESS(
-            f"\nChainSleuth is running at {url}/\n  login: {login.username}  password: {password}\n"
-            f"  health: {url}/healthz   API docs: {url}/api/v1/docs/\nPress Ctrl-C to stop everything.\n"
-        ))
+        password = (
+            login.password or "(changed since first start; reset it with `python manage.py changepassword admin`)"
+        )
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"\nChainSleuth is running at {url}/\n  login: {login.username}  password: {password}\n"
+                f"  health: {url}/healthz   API docs: {url}/api/v1/docs/\nPress Ctrl-C to stop everything.\n"
+            )
+        )
 
     def _supervise(self, supervisor: Supervisor) -> None:
         while (exited := supervisor.first_exited()) is None:

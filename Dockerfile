@@ -1,0 +1,28 @@
+# One image for web, worker and beat (docker-compose.yml picks the command).
+FROM python:3.11-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    VAR_DIR=/var/lib/chainsleuth \
+    STATIC_ROOT=/app/static
+
+# torch==2.13.0 from the default index is a multi-GB CUDA build; pass a CPU-only
+# wheel index here (--build-arg TORCH_INDEX_URL=...) for a much smaller image.
+ARG TORCH_INDEX_URL=""
+
+RUN useradd --system --create-home --uid 1000 chainsleuth
+WORKDIR /app
+
+COPY requirements.txt .
+RUN pip install ${TORCH_INDEX_URL:+--extra-index-url "$TORCH_INDEX_URL"} -r requirements.txt
+
+COPY . .
+# Static files are built into the image; the dummy URLs keep the build from touching any server.
+RUN SECRET_KEY=collectstatic-only GRAPH_URL=bolt://build REDIS_URL=redis://build \
+    python manage.py collectstatic --noinput \
+ && mkdir -p "$VAR_DIR" && chown chainsleuth "$VAR_DIR"
+
+USER chainsleuth
+EXPOSE 8000
+CMD ["gunicorn", "app.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

@@ -1,0 +1,120 @@
+"""The README's run command: the whole stack comes up green, the printed login works, Ctrl-C stops all of it."""
+
+import http.cookiejar
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO_ROOT, free_port
+
+pytestmark = pytest.mark.slow
+
+
+class Output:
+    """Drains the command's output on a thread (the children share the pipe) and lets the test wait for a line."""
+
+    def __init__(self, process: subprocess.Popen) -> None:
+        self.lines: list[str] = []
+        threading.Thread(target=self._drain, args=(process,), daemon=True).start()
+
+    def _drain(self, process: subprocess.Popen) -> None:
+        for line in process.stdout:
+            self.lines.append(line)
+
+    def wait_for(self, pattern: str, timeout: float) -> re.Match:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for line in list(self.lines):
+                if match := re.search(pattern, line):
+                    return match
+            time.sleep(0.1)
+        raise AssertionError(f"no line matched {pattern!r}:\n{''.join(self.lines[-40:])}")
+
+
+@pytest.fixture
+def serve(tmp_path):
+    port, embedded_port = free_port(), free_port()
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO", "GRAPH_", "REDIS_", "DATABASE_"))
+    }
+    env.update(VAR_DIR=str(tmp_path / "var"), EMBEDDED_PORT=str(embedded_port), PYTHONUNBUFFERED="1")
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "serve", "--port", str(port), "--web-workers", "1", "--concurrency", "1"],
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    yield process, Output(process), f"http://127.0.0.1:{port}", tmp_path / "var"
+    if process.poll() is None:
+        process.kill()
+        process.wait()
+
+
+def test_the_run_command_serves_a_healthy_stack_and_stops_cleanly(serve):
+    process, output, url, var_dir = serve
+    login = output.wait_for(r"login: (\S+)\s+password: (\S+)", timeout=120)
+    output.wait_for(r"running at " + re.escape(url), timeout=5)
+
+    with urllib.request.urlopen(url + "/healthz") as response:
+        assert response.status == 200
+        assert {name: check["status"] for name, check in json.load(response)["checks"].items()} == {
+            "database": "up",
+            "graph": "up",
+            "broker": "up",
+        }
+    assert _admin_login(url, login.group(1), login.group(2)) == "/admin/"
+
+    redis_pid = int((var_dir / "falkordb" / "redis.pid").read_text())
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=60) == 0
+    assert not _is_running(redis_pid)
+    with pytest.raises(OSError):
+        urllib.request.urlopen(url + "/healthz", timeout=2)
+    assert not _processes_under(var_dir), "a child process outlived the run command"
+
+
+def _admin_login(url: str, username: str, password: str) -> str:
+    """Sign in through the admin's form, CSRF and all; returns the path it lands on."""
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+    page = opener.open(url + "/admin/login/").read().decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    form = urllib.parse.urlencode(
+        {"username": username, "password": password, "csrfmiddlewaretoken": token, "next": "/admin/"}
+    ).encode()
+    response = opener.open(urllib.request.Request(url + "/admin/login/", data=form, headers={"Referer": url}))
+    return urllib.parse.urlsplit(response.geturl()).path
+
+
+def _is_running(pid: int) -> bool:
+    try:
+        return b"redis-server" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+
+
+def _processes_under(var_dir: Path) -> list[int]:
+    """Live processes whose environment names this test's VAR_DIR (gunicorn, celery, and their children)."""
+    marker = f"VAR_DIR={var_dir}".encode()
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if marker in Path(f"/proc/{entry}/environ").read_bytes().split(b"\0"):
+                    found.append(int(entry))
+            except OSError:
+                continue
+    return found
