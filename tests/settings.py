@@ -1,11 +1,13 @@
 """Test settings: the real stack (embedded FalkorDB/Redis, SQLite), kept apart from a developer's own data."""
 
 import os
+import zlib
 from pathlib import Path
 
 _ROOT = Path(__file__).resolve().parent.parent
 os.environ.setdefault("VAR_DIR", str(_ROOT / "var" / "test"))
-os.environ.setdefault("EMBEDDED_PORT", "6391")
+# A port of this checkout's own, so two checkouts (or CI beside a developer) can test at once.
+os.environ.setdefault("EMBEDDED_PORT", str(20000 + zlib.crc32(str(_ROOT).encode()) % 20000))
 os.environ.setdefault("GRAPH_NAME", "chainsleuth_test")
 
 from app.settings import *  # noqa: E402, F403
