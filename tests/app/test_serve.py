@@ -1,4 +1,5 @@
-"""The README's run command: the whole stack comes up green, the printed login works, Ctrl-C stops all of it."""
+"""The README's run command: the whole stack comes up green, the printed login works, it outlives a killed
+embedded server, and Ctrl-C stops all of it."""
 
 import http.cookiejar
 import json
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from graph import open_graph
 from tests.conftest import REPO_ROOT, free_port
 
 pytestmark = pytest.mark.slow
@@ -78,13 +80,36 @@ def test_the_run_command_serves_a_healthy_stack_and_stops_cleanly(serve):
         }
     assert _admin_login(url, login.group(1), login.group(2)) == "/admin/"
 
-    redis_pid = int((var_dir / "falkordb" / "redis.pid").read_text())
+    redis_pid = _survives_a_killed_embedded_server(url, var_dir)
     process.send_signal(signal.SIGINT)
     assert process.wait(timeout=60) == 0
     assert not _is_running(redis_pid)
     with pytest.raises(OSError):
         urllib.request.urlopen(url + "/healthz", timeout=2)
     assert not _processes_under(var_dir), "a child process outlived the run command"
+
+
+def _survives_a_killed_embedded_server(url: str, var_dir: Path) -> int:
+    """kill -9 the embedded server: the run command restarts it and the graph still holds what was written."""
+    port = int(re.search(r"^port (\d+)$", (var_dir / "falkordb" / "redis.conf").read_text(), re.M).group(1))
+    password = (var_dir / "falkordb" / "password").read_text().strip()
+    graph = open_graph(f"falkordb://:{password}@127.0.0.1:{port}")
+    graph.write("CREATE (:Address {address: 'bc1q-before-the-crash'})")
+    os.kill(int((var_dir / "falkordb" / "redis.pid").read_text()), signal.SIGKILL)
+    deadline = time.monotonic() + 30
+    while not _healthy(url):
+        assert time.monotonic() < deadline, "the stack did not recover from the killed server"
+        time.sleep(0.5)
+    assert graph.read("MATCH (a:Address) RETURN a.address AS address") == [{"address": "bc1q-before-the-crash"}]
+    return int((var_dir / "falkordb" / "redis.pid").read_text())
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url + "/healthz", timeout=5) as response:
+            return response.status == 200
+    except OSError:
+        return False
 
 
 def _admin_login(url: str, username: str, password: str) -> str:

@@ -1,5 +1,6 @@
 """`manage.py serve`: the whole stack on one machine, stopped together by Ctrl-C."""
 
+import logging
 import signal
 import sys
 import time
@@ -15,6 +16,8 @@ from app.supervisor import Supervisor
 from graph import get_graph
 from graph.schema import ensure_schema
 
+log = logging.getLogger(__name__)
+
 
 class Command(BaseCommand):
     help = "Start the embedded server (if used), migrate, then run gunicorn, the Celery worker and beat."
@@ -26,14 +29,16 @@ class Command(BaseCommand):
         parser.add_argument("--concurrency", type=int, default=2, help="Celery worker processes")
 
     def handle(self, *, host, port, web_workers, concurrency, **_options):
-        signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+        for signum in (signal.SIGINT, signal.SIGTERM):  # SIGINT too: a shell may start us with it ignored
+            signal.signal(signum, _raise_keyboard_interrupt)
         server = embedded.from_settings() if settings.EMBEDDED_SERVER else None
         supervisor = Supervisor()
         try:
             self._prepare(server)
-            self._start_children(supervisor, host, port, web_workers, concurrency)
+            for name, argv in _children(host, port, web_workers, concurrency).items():
+                supervisor.start(name, argv)
             self._announce(f"http://{host}:{port}", supervisor)
-            self._supervise(supervisor)
+            _supervise(supervisor, server)
         except KeyboardInterrupt:
             self.stdout.write("\nStopping…")
         finally:
@@ -43,70 +48,49 @@ class Command(BaseCommand):
 
     def _prepare(self, server: embedded.EmbeddedServer | None) -> None:
         if server is not None:
-            try:
-                server.ensure_running()
-            except embedded.EmbeddedServerError as exc:
-                raise CommandError(str(exc)) from None
+            _ensure_embedded(server)
         call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
         ensure_schema(get_graph())
-
-    def _start_children(self, supervisor: Supervisor, host: str, port: int, web_workers: int, concurrency: int) -> None:
-        python = sys.executable
-        supervisor.start(
-            "web",
-            [
-                python,
-                "-m",
-                "gunicorn",
-                "app.wsgi",
-                "--bind",
-                f"{host}:{port}",
-                "--workers",
-                str(web_workers),
-                "--graceful-timeout",
-                "10",
-                "--access-logfile",
-                "-",
-            ],
-        )
-        supervisor.start(
-            "worker",
-            [
-                python,
-                "-m",
-                "celery",
-                "-A",
-                "app",
-                "worker",
-                "--loglevel",
-                "info",
-                "--concurrency",
-                str(concurrency),
-                "--hostname",
-                "worker@%h",
-            ],
-        )
-        supervisor.start("beat", [python, "-m", "celery", "-A", "app", "beat", "--loglevel", "info"])
 
     def _announce(self, url: str, supervisor: Supervisor) -> None:
         if not _wait_healthy(url + "/healthz", supervisor):
             raise CommandError(f"the stack did not become healthy; see {url}/healthz and the logs above")
         login = admin_ensure(var_dir=settings.VAR_DIR)
-        password = (
-            login.password or "(changed since first start; reset it with `python manage.py changepassword admin`)"
-        )
+        password = login.password or "(changed since first start; reset: python manage.py changepassword admin)"
         self.stdout.write(
             self.style.SUCCESS(
-                f"\nChainSleuth is running at {url}/\n  login: {login.username}  password: {password}\n"
-                f"  health: {url}/healthz   API docs: {url}/api/v1/docs/\nPress Ctrl-C to stop everything.\n"
+                f"\nChainSleuth is running at {url}/\n"
+                f"  login: {login.username}  password: {password}\n"
+                f"  health: {url}/healthz   API docs: {url}/api/v1/docs/\n"
+                "Press Ctrl-C to stop everything.\n"
             )
         )
 
-    def _supervise(self, supervisor: Supervisor) -> None:
-        while (exited := supervisor.first_exited()) is None:
-            time.sleep(0.5)
-        raise CommandError(f"{exited} exited unexpectedly; stopping the rest")
+
+def _children(host: str, port: int, web_workers: int, concurrency: int) -> dict[str, list[str]]:
+    python = [sys.executable, "-m"]
+    web = f"gunicorn app.wsgi --bind {host}:{port} --workers {web_workers} --graceful-timeout 10 --access-logfile -"
+    worker = f"celery -A app worker --loglevel info --concurrency {concurrency} --hostname worker@%h"
+    beat = "celery -A app beat --loglevel info"
+    return {"web": python + web.split(), "worker": python + worker.split(), "beat": python + beat.split()}
+
+
+def _supervise(supervisor: Supervisor, server: embedded.EmbeddedServer | None) -> None:
+    """Stop everything if a child dies; restart the embedded server if it dies (its AOF keeps the data)."""
+    while (exited := supervisor.first_exited()) is None:
+        time.sleep(1)
+        if server is not None and server.running_pid() is None:
+            log.warning("the embedded FalkorDB/Redis server stopped answering; restarting it")
+            _ensure_embedded(server)
+    raise CommandError(f"{exited} exited unexpectedly; stopping the rest")
+
+
+def _ensure_embedded(server: embedded.EmbeddedServer) -> None:
+    try:
+        server.ensure_running()
+    except embedded.EmbeddedServerError as exc:
+        raise CommandError(str(exc)) from None
 
 
 def _wait_healthy(url: str, supervisor: Supervisor, timeout: float = 90.0) -> bool:
