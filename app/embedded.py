@@ -119,7 +119,8 @@ class EmbeddedServer:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
     def _answers(self) -> bool:
-        """True when our server (same data directory) answers on our port."""
+        """True when our server (same data directory) answers on our port; waits while it loads its AOF."""
+        deadline = time.monotonic() + self.start_timeout
         try:
             client = self.client()
             while True:
@@ -127,6 +128,8 @@ class EmbeddedServer:
                     served_dir = client.config_get("dir").get("dir")
                     break
                 except redis.BusyLoadingError:
+                    if time.monotonic() > deadline:
+                        return False
                     time.sleep(0.1)
         except redis.AuthenticationError:
             return False
@@ -137,12 +140,16 @@ class EmbeddedServer:
         return Path(served_dir).resolve() == self.data_dir.resolve()
 
     def _live_pid(self) -> int | None:
-        """The pid in our pidfile if that process is a live redis-server; a stale pidfile is removed."""
+        """The pid in our pidfile if that process is our live server; a stale pidfile is removed.
+
+        Pids are reused after a reboot, so "ours" means a redis-server whose working directory is
+        our data directory (Redis changes into its `dir`), never merely any redis-server.
+        """
         try:
             pid = int(self.pidfile.read_text().strip())
         except (OSError, ValueError):
             return None
-        if _is_redis_server(pid):
+        if _is_redis_server(pid) and _cwd_of(pid) == self.data_dir.resolve():
             return pid
         log.info("removing stale pidfile %s (pid %s is not a running redis-server)", self.pidfile, pid)
         self.pidfile.unlink(missing_ok=True)
@@ -214,6 +221,13 @@ def _is_redis_server(pid: int) -> bool:
     except OSError:
         return False
     return b"redis-server" in cmdline
+
+
+def _cwd_of(pid: int) -> Path | None:
+    try:
+        return Path(os.readlink(f"/proc/{pid}/cwd")).resolve()
+    except OSError:
+        return None
 
 
 def _wait_for_exit(pid: int, timeout: float) -> bool:

@@ -42,11 +42,10 @@ def env_bool(name: str, default: bool) -> bool:
 
 
 def env_int(name: str, default: int, *, minimum: int | None = None, maximum: int | None = None) -> int:
+    """Bounds apply to the default too: a default derived from another variable can break them."""
     value = _raw(name)
-    if value is None or value == "":
-        return default
     try:
-        number = int(value)
+        number = default if value is None or value == "" else int(value)
     except ValueError:
         raise _fail(name, f"expected an integer, got {value!r}") from None
     if minimum is not None and number < minimum:
@@ -78,8 +77,9 @@ def env_match(name: str, default: str, pattern: str, hint: str) -> str:
 
 
 def env_url(name: str, schemes: tuple[str, ...], *, require_host: bool = True) -> str:
-    """An optional URL whose scheme must be one of `schemes`; '' when unset."""
-    value = env_str(name)
+    """An optional URL whose scheme must be one of `schemes`; '' when unset. URLs carry passwords,
+    so NAME_FILE works here as for any secret."""
+    value = env_secret(name) or ""
     if not value:
         return ""
     parts = urlsplit(value)
@@ -102,7 +102,10 @@ def env_secret(name: str, default: str | None = None) -> str | None:
         raise _fail(name, f"set either {name} or {name}_FILE, not both")
     if file_name:
         try:
-            return Path(file_name).read_text().strip()
+            secret = Path(file_name).read_text().strip()
         except OSError as exc:
             raise _fail(f"{name}_FILE", f"cannot read {file_name}: {exc.strerror}") from None
+        if not secret:
+            raise _fail(f"{name}_FILE", f"{file_name} is empty")
+        return secret
     return value or default

@@ -38,7 +38,7 @@ _EMBEDDED_URL = f"//:{EMBEDDED_PASSWORD}@127.0.0.1:{EMBEDDED_PORT}"
 # The graph lives in Redis database 0 of the embedded server; Celery uses database 1.
 GRAPH_URL = _GRAPH_URL or f"falkordb:{_EMBEDDED_URL}"
 GRAPH_NAME = env_str("GRAPH_NAME", "chainsleuth")
-GRAPH_PASSWORD = env_secret("GRAPH_PASSWORD")
+GRAPH_PASSWORD = env_secret("GRAPH_PASSWORD") if _GRAPH_URL else None  # the embedded server has its own
 GRAPH_TIMEOUT_MS = env_int("GRAPH_TIMEOUT_MS", 30_000, minimum=100)
 REDIS_URL = _REDIS_URL or f"redis:{_EMBEDDED_URL}/1"
 
@@ -150,10 +150,16 @@ SPECTACULAR_SETTINGS = {"TITLE": "ChainSleuth API", "VERSION": "0.1.0", "SERVE_I
 # --- Celery (read by app/celery.py through the CELERY_ prefix) ---
 # Redis redelivers an unacknowledged task after the visibility timeout; the hard
 # time limit stays below it so a slow task is killed before a second copy starts.
-CELERY_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 7200, minimum=60)
-CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 3600, minimum=10, maximum=CELERY_VISIBILITY_TIMEOUT - 60)
+CELERY_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 7200, minimum=120)
+_HARD_LIMIT_MAX = CELERY_VISIBILITY_TIMEOUT - 60
+CELERY_TASK_TIME_LIMIT = env_int(
+    "CELERY_TASK_TIME_LIMIT", min(3600, _HARD_LIMIT_MAX), minimum=10, maximum=_HARD_LIMIT_MAX
+)
 CELERY_TASK_SOFT_TIME_LIMIT = env_int(
-    "CELERY_TASK_SOFT_TIME_LIMIT", CELERY_TASK_TIME_LIMIT - 60, minimum=5, maximum=CELERY_TASK_TIME_LIMIT - 5
+    "CELERY_TASK_SOFT_TIME_LIMIT",
+    CELERY_TASK_TIME_LIMIT - max(5, min(60, CELERY_TASK_TIME_LIMIT // 10)),
+    minimum=5,
+    maximum=CELERY_TASK_TIME_LIMIT - 5,
 )
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = REDIS_URL

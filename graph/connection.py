@@ -40,7 +40,7 @@ def open_graph(
         from graph.neo import Neo4jStore
 
         auth = (user or "neo4j", secret) if secret else None
-        bare = parts._replace(netloc=parts.hostname + (f":{parts.port}" if parts.port else ""), path="").geturl()
+        bare = parts._replace(netloc=parts.netloc.rpartition("@")[2], path="").geturl()
         return Neo4jStore(uri=bare, auth=auth, database=path_name, timeout_ms=timeout_ms)
     raise ValueError(f"GRAPH_URL: unsupported scheme {parts.scheme!r}")
 

@@ -14,6 +14,8 @@ Everything else in graph/ is Cypher both engines run unchanged. What differs
   Amounts are therefore integers (satoshis) everywhere.
 - Atomicity: a FalkorDB query that fails is undone in full (its undo log), as
   is a Neo4j transaction; FalkorDB has no multi-statement transactions.
+- FalkorDB 4.16 lets rows through `OPTIONAL MATCH (x …) WITH x WHERE x IS NULL`
+  even when x was found; guard a write with `WITH count(x) AS n WHERE n = 0`.
 - Not in FalkorDB: `EXISTS {}` subqueries, pattern predicates, APOC and GDS
   (it has `algo.*` procedures instead); `shortestPath` only in WITH/RETURN.
 """

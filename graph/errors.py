@@ -9,6 +9,10 @@ class GraphUnavailable(GraphError):
     """The database could not be reached or asked us to retry; safe to retry an idempotent write."""
 
 
+class GraphOutcomeUnknown(GraphError):
+    """A write got no answer (timeout, lost commit): it may or may not have been applied. Not retried."""
+
+
 class GraphQueryError(GraphError):
     """The database refused or failed the query (syntax, type or runtime error); retrying will not help."""
 

@@ -16,7 +16,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from graph import dialect
-from graph.errors import GraphConstraintError, GraphError, GraphQueryError, GraphUnavailable
+from graph.errors import GraphConstraintError, GraphError, GraphOutcomeUnknown, GraphQueryError, GraphUnavailable
 from graph.store import GraphStore, Row
 
 _EMPTY_KEY = "empty key"
@@ -74,8 +74,14 @@ class FalkorDBStore(GraphStore):
             return _rows(self._graph.ro_query(query, params, timeout=self.timeout_ms))
 
     def _write(self, query: str, params: dict[str, Any]) -> list[Row]:
-        with _mapped_errors():
-            return _rows(self._graph.query(query, params))
+        try:
+            with _mapped_errors():
+                return _rows(self._graph.query(query, params))
+        except GraphUnavailable as exc:
+            if isinstance(exc.__cause__, redis.TimeoutError):
+                # The statement may still be running on the server: retrying could apply it twice.
+                raise GraphOutcomeUnknown(f"no reply from FalkorDB within the timeout: {exc}") from exc
+            raise
 
     def ping(self) -> None:
         self._read("RETURN 1 AS ok", {})

@@ -7,6 +7,7 @@ on transient errors and leader changes.
 
 import contextlib
 import os
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,7 +16,7 @@ from neo4j import exceptions as neo4j_errors
 from neo4j.graph import Node, Path, Relationship
 
 from graph import dialect
-from graph.errors import GraphConstraintError, GraphError, GraphQueryError, GraphUnavailable
+from graph.errors import GraphConstraintError, GraphError, GraphOutcomeUnknown, GraphQueryError, GraphUnavailable
 from graph.store import GraphStore, Row
 
 
@@ -37,33 +38,30 @@ class Neo4jStore(GraphStore):
         self.retry_seconds = retry_seconds
         self._driver: neo4j.Driver | None = None
         self._driver_pid: int | None = None
+        self._driver_lock = threading.Lock()
+        self._run = neo4j.unit_of_work(timeout=self.timeout_s)(_run)
 
     def _session(self, access_mode: str) -> neo4j.Session:
-        if self._driver is None or self._driver_pid != os.getpid():
-            self._driver = neo4j.GraphDatabase.driver(
-                self._uri, auth=self._auth, connection_timeout=5, max_transaction_retry_time=self.retry_seconds
-            )
-            self._driver_pid = os.getpid()
+        with self._driver_lock:
+            if self._driver is None or self._driver_pid != os.getpid():
+                self._driver = neo4j.GraphDatabase.driver(
+                    self._uri, auth=self._auth, connection_timeout=5, max_transaction_retry_time=self.retry_seconds
+                )
+                self._driver_pid = os.getpid()
         return self._driver.session(database=self._database, default_access_mode=access_mode)
 
     def _read(self, query: str, params: dict[str, Any]) -> list[Row]:
         with _mapped_errors(), self._session(neo4j.READ_ACCESS) as session:
-            return session.execute_read(self._unit_of_work(), query, params)
+            return session.execute_read(self._run, query, params)
 
     def _write(self, query: str, params: dict[str, Any]) -> list[Row]:
         with _mapped_errors(), self._session(neo4j.WRITE_ACCESS) as session:
-            return session.execute_write(self._unit_of_work(), query, params)
-
-    def _unit_of_work(self):
-        @neo4j.unit_of_work(timeout=self.timeout_s)
-        def run(tx: neo4j.ManagedTransaction, query: str, params: dict[str, Any]) -> list[Row]:
-            result = tx.run(query, params)
-            return [{key: _plain(value) for key, value in record.items()} for record in result]
-
-        return run
+            return session.execute_write(self._run, query, params)
 
     def ping(self) -> None:
-        self._read("RETURN 1 AS ok", {})
+        """An auto-commit query: a managed transaction would retry for retry_seconds while Neo4j is down."""
+        with _mapped_errors(), self._session(neo4j.READ_ACCESS) as session:
+            session.run("RETURN 1 AS ok").consume()
 
     def ensure_index(self, label: str, prop: str) -> None:
         self.write(dialect.neo4j_index(label, prop))  # type: ignore[arg-type] - DDL from allowlisted names
@@ -82,16 +80,26 @@ class Neo4jStore(GraphStore):
         self._driver = None
 
 
+def _run(tx: neo4j.ManagedTransaction, query: str, params: dict[str, Any]) -> list[Row]:
+    return [{key: _plain(value) for key, value in record.items()} for record in tx.run(query, params)]
+
+
 @contextlib.contextmanager
 def _mapped_errors() -> Iterator[None]:
     try:
         yield
     except neo4j_errors.AuthError as exc:
         raise GraphError(f"Neo4j refused our credentials: {exc}") from exc
+    except neo4j_errors.IncompleteCommit as exc:
+        raise GraphOutcomeUnknown(f"Neo4j lost the connection during a commit: {exc}") from exc
     except (neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired, neo4j_errors.TransientError) as exc:
         raise GraphUnavailable(f"Neo4j is unavailable: {exc}") from exc
     except neo4j_errors.ConstraintError as exc:
         raise GraphConstraintError(str(exc)) from exc
+    except neo4j_errors.DatabaseError as exc:
+        if "ConstraintCreationFailed" in (exc.code or ""):  # existing nodes repeat the key
+            raise GraphConstraintError(str(exc)) from exc
+        raise GraphQueryError(str(exc)) from exc
     except neo4j_errors.Neo4jError as exc:
         raise GraphQueryError(str(exc)) from exc
     except neo4j_errors.DriverError as exc:

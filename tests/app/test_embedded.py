@@ -83,6 +83,20 @@ def test_a_stale_pidfile_does_not_block_a_start(server):
         sleeper.wait()
 
 
+def test_a_pidfile_naming_another_data_directorys_server_is_stale(server, tmp_path):
+    neighbour = EmbeddedServer(data_dir=tmp_path / "neighbour", port=free_port(), password="other")
+    neighbour.ensure_running()
+    try:
+        server.data_dir.mkdir(parents=True)
+        server.pidfile.write_text(str(neighbour.running_pid()))  # e.g. a pid reused after a reboot
+        assert server.ensure_running() is True
+        assert server.running_pid() != neighbour.running_pid()
+        assert server.stop() is True
+        assert neighbour.running_pid() is not None, "stopping our server must never touch another"
+    finally:
+        neighbour.stop()
+
+
 def test_a_pidfile_of_a_dead_process_does_not_block_a_start(server):
     server.data_dir.mkdir(parents=True)
     dead = subprocess.Popen(["true"])

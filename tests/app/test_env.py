@@ -29,6 +29,12 @@ def test_integers_are_parsed_and_bounded(monkeypatch):
         env_int("PORT", 1)
 
 
+def test_a_default_outside_the_bounds_is_refused_too(monkeypatch):
+    monkeypatch.delenv("CELERY_TASK_TIME_LIMIT", raising=False)
+    with pytest.raises(ImproperlyConfigured, match="^CELERY_TASK_TIME_LIMIT: must be at most 540, got 3600$"):
+        env_int("CELERY_TASK_TIME_LIMIT", 3600, maximum=540)
+
+
 def test_unset_values_take_their_default(monkeypatch):
     monkeypatch.delenv("NOT_SET", raising=False)
     assert env_int("NOT_SET", 7) == 7
@@ -76,3 +82,13 @@ def test_a_secret_set_twice_or_unreadable_is_refused(monkeypatch, tmp_path):
     monkeypatch.delenv("SECRET_KEY")
     with pytest.raises(ImproperlyConfigured, match="^SECRET_KEY_FILE: cannot read .*key: No such file or directory$"):
         env_secret("SECRET_KEY")
+    (tmp_path / "key").write_text("\n")
+    with pytest.raises(ImproperlyConfigured, match="^SECRET_KEY_FILE: .*key is empty$"):
+        env_secret("SECRET_KEY")
+
+
+def test_urls_can_come_from_files_because_they_carry_passwords(monkeypatch, tmp_path):
+    (tmp_path / "url").write_text("postgres://app:s3cret@db:5432/app\n")
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("DATABASE_URL_FILE", str(tmp_path / "url"))
+    assert env_url("DATABASE_URL", ("postgres",)) == "postgres://app:s3cret@db:5432/app"

@@ -58,6 +58,12 @@ def test_a_bad_value_stops_start_up_naming_the_variable(tmp_path, variable, valu
     assert "Traceback" not in result.stderr
 
 
+def test_task_time_limits_stay_below_a_short_visibility_timeout(tmp_path):
+    code = "from django.conf import settings as s; print(s.CELERY_TASK_TIME_LIMIT, s.CELERY_TASK_SOFT_TIME_LIMIT)"
+    result = manage("shell", "--no-imports", "-c", code, env={"CELERY_VISIBILITY_TIMEOUT": "600"}, tmp_path=tmp_path)
+    assert result.stdout.strip() == "540 486", result.stderr
+
+
 def test_a_secret_is_read_from_its_file(tmp_path):
     key_file = tmp_path / "secret"
     key_file.write_text(PRODUCTION["SECRET_KEY"] + "\n")

@@ -31,6 +31,10 @@ def test_a_neo4j_url_keeps_its_scheme_and_database(scheme):
     )
 
 
+def test_an_ipv6_neo4j_url_keeps_its_brackets():
+    assert open_graph("bolt://neo4j:pw@[::1]:7687/db")._uri == "bolt://[::1]:7687"
+
+
 def test_graph_password_overrides_the_url():
     store = open_graph("neo4j://neo4j:old@graph.example", password="new")
     assert store._auth == ("neo4j", "new")

@@ -139,6 +139,16 @@ def test_unwind_merge_batches_are_idempotent(store):
     assert totals == [{"n": 2500, "total": sum(row["value"] for row in rows)}]
 
 
+def test_a_write_guarded_by_an_existence_count_runs_once(store):
+    guarded = (
+        "OPTIONAL MATCH (done:Probe {key: $key}) WITH count(done) AS existing WHERE existing = 0 "
+        "CREATE (p:Probe {key: $key}) RETURN count(p) AS created"
+    )
+    assert store.write(guarded, key="block-1") == [{"created": 1}]
+    assert store.write(guarded, key="block-1") == [{"created": 0}]
+    assert store.read("MATCH (p:Probe) RETURN count(p) AS n") == [{"n": 1}]
+
+
 def test_a_failing_write_leaves_nothing_behind(store):
     store.write("CREATE (:Probe {id: 0})")
     with pytest.raises(GraphQueryError):

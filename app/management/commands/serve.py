@@ -33,8 +33,15 @@ class Command(BaseCommand):
             signal.signal(signum, _raise_keyboard_interrupt)
         server = embedded.from_settings() if settings.EMBEDDED_SERVER else None
         supervisor = Supervisor()
+        owns_server = False  # never stop a server another process started and still uses
         try:
-            self._prepare(server)
+            owns_server = server is not None and _ensure_embedded(server)
+            if server is not None and not owns_server:
+                self.stdout.write(
+                    f"Using the embedded server already running (pid {server.running_pid()}); "
+                    "it stays up after this command (stop it: make embedded-stop)."
+                )
+            self._prepare()
             for name, argv in _children(host, port, web_workers, concurrency).items():
                 supervisor.start(name, argv)
             self._announce(f"http://{host}:{port}", supervisor)
@@ -43,12 +50,10 @@ class Command(BaseCommand):
             self.stdout.write("\nStopping…")
         finally:
             supervisor.stop_all()
-            if server is not None and server.stop():
+            if owns_server and server.stop():
                 self.stdout.write(f"Embedded FalkorDB/Redis server stopped (data kept in {server.data_dir}).")
 
-    def _prepare(self, server: embedded.EmbeddedServer | None) -> None:
-        if server is not None:
-            _ensure_embedded(server)
+    def _prepare(self) -> None:
         call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
         ensure_schema(get_graph())
@@ -86,9 +91,9 @@ def _supervise(supervisor: Supervisor, server: embedded.EmbeddedServer | None) -
     raise CommandError(f"{exited} exited unexpectedly; stopping the rest")
 
 
-def _ensure_embedded(server: embedded.EmbeddedServer) -> None:
+def _ensure_embedded(server: embedded.EmbeddedServer) -> bool:
     try:
-        server.ensure_running()
+        return server.ensure_running()
     except embedded.EmbeddedServerError as exc:
         raise CommandError(str(exc)) from None
 
