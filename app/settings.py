@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "django_celery_beat",
     "app",
+    "chain",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,14 @@
+"""Errors about chain data, each naming where the bad data is."""
+
+
+class ChainDataError(Exception):
+    """Bad chain data. `where` is the file and byte offset (`blk00001.dat@1234`) or the RPC height."""
+
+    def __init__(self, where: str, message: str) -> None:
+        super().__init__(f"{where}: {message}")
+        self.where = where
+        self.message = message
+
+
+class ChainOrderError(ChainDataError):
+    """A block cannot be placed in the chain (its parent is unknown and it carries no height)."""

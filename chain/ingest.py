@@ -1,0 +1,173 @@
+"""The ingest pipeline: order the blocks, parse them (in parallel), load each into the graph whole.
+
+Framework-free: the service in chain/services.py wraps it with an IngestRun row.
+Each block is one graph statement (graph/chain.py), so a crash at any moment
+leaves whole blocks only, and a re-run skips what is there: a restart after
+`kill -9` ends with the same graph as an uninterrupted run.
+"""
+
+import multiprocessing
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+
+from chain.blocks import Block
+from chain.chainplan import Segment, plan_chain
+from chain.errors import ChainDataError, ChainOrderError
+from chain.loading import block_load
+from chain.networks import NULL_HASH, Network
+from chain.sources import Entry
+from graph import chain as chain_graph
+from graph.store import GraphStore
+
+
+@dataclass
+class Tally:
+    blocks_total: int = 0
+    blocks_done: int = 0
+    blocks_present: int = 0
+    blocks_orphaned: int = 0
+    txs: int = 0
+    inputs: int = 0
+    unresolved_inputs: int = 0
+    completed_inputs: int = 0
+    edges: int = 0
+    first_height: int | None = None
+    last_height: int | None = None
+    skipped: list[dict[str, str]] = field(default_factory=list)
+
+    def skip(self, error: ChainDataError) -> None:
+        self.skipped.append({"where": error.where, "error": error.message})
+
+    def saw_height(self, height: int) -> None:
+        self.first_height = height if self.first_height is None else min(self.first_height, height)
+        self.last_height = height if self.last_height is None else max(self.last_height, height)
+
+
+Progress = Callable[[Tally], None]
+
+
+def ingest_entries(
+    entries: Sequence[Entry],
+    *,
+    store: GraphStore,
+    network: Network,
+    tally: Tally,
+    skip_bad: bool = False,
+    workers: int = 1,
+    on_block: Progress = lambda tally: None,
+) -> Tally:
+    """Load `entries` in chain order; raises ChainDataError at a bad block unless `skip_bad`."""
+    plan = plan_chain(entries)
+    tally.blocks_total += len(entries) - plan.duplicates
+    tally.blocks_orphaned += len(plan.orphans)
+    present = _present(store, [entry.hash for entry in entries])
+    for segment in plan.segments:
+        try:
+            _ingest_segment(segment, store, network, present, tally, skip_bad, workers, on_block)
+        except ChainOrderError as error:
+            if not skip_bad:
+                raise
+            tally.skip(error)
+    return tally
+
+
+def _ingest_segment(segment: Segment, store, network, present, tally, skip_bad, workers, on_block) -> None:
+    height = _height_after(segment.parent_hash, store, network)
+    todo = [entry for entry in segment.blocks if entry.hash not in present]
+    tally.blocks_present += len(segment.blocks) - len(todo)
+    depth = {entry.hash: index for index, entry in enumerate(segment.blocks)}
+    if height is None:  # a block of the segment already in the graph fixes the count
+        height = next((present[e.hash] - 1 - depth[e.hash] for e in segment.blocks if e.hash in present), None)
+    for entry, parsed in _parsed_in_order(todo, network, workers):
+        try:
+            if isinstance(parsed, ChainDataError):
+                raise parsed
+            if height is None:
+                height = _base_from_stated(parsed, depth[entry.hash])
+            _load(parsed, height + 1 + depth[entry.hash], store, tally)
+        except ChainOrderError:
+            raise
+        except ChainDataError as error:
+            if not skip_bad:
+                raise
+            tally.skip(error)
+        on_block(tally)
+
+
+def _height_after(parent_hash: str, store: GraphStore, network: Network) -> int | None:
+    """The height just below a segment: its parent's, when the graph or the genesis rule knows it."""
+    if parent_hash == NULL_HASH:
+        return -1
+    if parent_hash == network.genesis_hash:
+        return 0
+    return chain_graph.existing_blocks(store, [parent_hash]).get(parent_hash)
+
+
+def _base_from_stated(block: Block, depth: int) -> int:
+    if block.stated_height is None:
+        raise ChainOrderError(
+            block.where,
+            f"cannot place block {block.hash}: its parent {block.prev_hash} is not ingested and it states no "
+            "height (pre-BIP34); ingest the blocks before it first",
+        )
+    return block.stated_height - 1 - depth
+
+
+def _load(block: Block, height: int, store: GraphStore, tally: Tally) -> None:
+    if block.stated_height is not None and block.stated_height != height:
+        raise ChainDataError(
+            block.where, f"block states height {block.stated_height} but its chain puts it at {height}"
+        )
+    load = block_load(
+        block,
+        height,
+        resolve=lambda outpoints: chain_graph.resolve_outpoints(store, outpoints),
+        pending=lambda txids: chain_graph.pending_spends(store, txids),
+    )
+    if chain_graph.write_block(store, load.payload):
+        tally.blocks_done += 1
+        tally.txs += load.n_tx
+        tally.inputs += load.n_inputs
+        tally.unresolved_inputs += load.unresolved
+        tally.completed_inputs += load.completed
+        tally.edges += load.edges
+    else:
+        tally.blocks_present += 1
+    tally.saw_height(height)
+
+
+def _present(store: GraphStore, hashes: list[str], chunk: int = 10_000) -> dict[str, int]:
+    present: dict[str, int] = {}
+    for start in range(0, len(hashes), chunk):
+        present.update(chain_graph.existing_blocks(store, hashes[start : start + chunk]))
+    return present
+
+
+def _parse(entry: Entry, network: Network) -> Block | ChainDataError:
+    try:
+        return entry.load(network)
+    except ChainDataError as error:
+        return error
+
+
+def _parsed_in_order(entries: list[Entry], network: Network, workers: int) -> Iterator[tuple[Entry, object]]:
+    """Parse in worker processes, at most a small window ahead of the writer, yielding in order."""
+    if workers <= 1 or len(entries) < 2:
+        for entry in entries:
+            yield entry, _parse(entry, network)
+        return
+    window = workers * 4
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        queue: deque[tuple[Entry, Future]] = deque()
+        pending = iter(entries)
+        for entry in pending:
+            queue.append((entry, pool.submit(_parse, entry, network)))
+            if len(queue) >= window:
+                done_entry, future = queue.popleft()
+                yield done_entry, future.result()
+        while queue:
+            done_entry, future = queue.popleft()
+            yield done_entry, future.result()

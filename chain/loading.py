@@ -1,0 +1,158 @@
+"""Turn a parsed block into the rows one graph write needs: resolve inputs, fees and address volumes.
+
+Inputs name only the outpoint they spend. An outpoint is resolved, in order of
+preference, from an earlier transaction in the same block, from the graph's
+outpoint index (earlier blocks), or from the prevout the source supplied (Core's
+verbosity 3). What stays unknown is recorded as unresolved; the spend is
+completed when the spent transaction's block is loaded (`completions`).
+"""
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from chain.blocks import Block, Tx
+from graph.chain import Prevout
+
+Resolver = Callable[[list[tuple[str, int]]], dict[tuple[str, int], Prevout]]
+PendingFinder = Callable[[list[str]], list[tuple[str, int, str]]]
+
+
+@dataclass
+class BlockLoad:
+    """The rows of one block's write, and what a run reports about it."""
+
+    payload: dict[str, Any]
+    n_tx: int
+    n_inputs: int
+    unresolved: int
+    completed: int
+    edges: int
+
+
+@dataclass
+class _Volumes:
+    script_type: str = ""
+    received: int = 0
+    sent: int = 0
+    txids: set[str] = field(default_factory=set)
+
+
+def block_load(block: Block, height: int, *, resolve: Resolver, pending: PendingFinder) -> BlockLoad:
+    own = _own_outputs(block)
+    wanted = sorted({(i.prev_txid, i.prev_n) for tx in block.txs for i in tx.inputs if i.prev_txid not in own})
+    found = resolve(wanted)
+    volumes: dict[str, _Volumes] = defaultdict(_Volumes)
+    tx_rows, input_rows, output_rows = [], [], []
+    unresolved_total = 0
+    for tx in block.txs:
+        prevouts = [
+            own.get((i.prev_txid, i.prev_n)) or found.get((i.prev_txid, i.prev_n)) or i.prevout for i in tx.inputs
+        ]
+        unresolved = sum(prevout is None for prevout in prevouts)
+        unresolved_total += unresolved
+        tx_rows.append(_tx_row(tx, prevouts, unresolved))
+        input_rows.extend(_input_rows(tx, prevouts, volumes))
+        output_rows.extend(_output_rows(tx, volumes))
+    completions = _completions(block, pending([tx.txid for tx in block.txs]), volumes)
+    payload = {
+        "block": {
+            "hash": block.hash,
+            "height": height,
+            "prev_hash": block.prev_hash,
+            "time": block.time,
+            "n_tx": len(block.txs),
+        },
+        "txs": tx_rows,
+        "addresses": _address_rows(volumes, block.time, height),
+        "outputs": output_rows,
+        "inputs": input_rows,
+        "completions": completions,
+    }
+    edges = len(output_rows) + 2 * len(input_rows) + len(completions)
+    return BlockLoad(payload, len(block.txs), len(input_rows), unresolved_total, len(completions), edges)
+
+
+def _own_outputs(block: Block) -> dict[tuple[str, int], Prevout]:
+    """Outputs of this block's transactions, which later transactions in the block may spend."""
+    return {
+        (tx.txid, out.n): Prevout(out.address, out.value, out.script_type) for tx in block.txs for out in tx.outputs
+    }
+
+
+def _tx_row(tx: Tx, prevouts: list[Prevout | None], unresolved: int) -> dict[str, Any]:
+    in_value = sum(prevout.value for prevout in prevouts if prevout is not None)
+    return {
+        "txid": tx.txid,
+        "coinbase": tx.coinbase,
+        "n_in": len(tx.inputs),
+        "n_out": len(tx.outputs),
+        "value": tx.value,
+        "in_value": in_value,
+        "unresolved": unresolved,
+        "fee": None if tx.coinbase or unresolved else in_value - tx.value,
+        "size": tx.size,
+        "out_value": [out.value for out in tx.outputs],
+        "out_address": [out.address or "" for out in tx.outputs],
+        "out_type": [out.script_type for out in tx.outputs],
+    }
+
+
+def _input_rows(tx: Tx, prevouts: list[Prevout | None], volumes: dict[str, _Volumes]) -> Iterable[dict[str, Any]]:
+    for txin, prevout in zip(tx.inputs, prevouts, strict=True):
+        address = prevout.address if prevout else None
+        if address:
+            _count(volumes, address, prevout.script_type, tx.txid, sent=prevout.value)
+        yield {
+            "txid": tx.txid,
+            "prev_txid": txin.prev_txid,
+            "prev_n": txin.prev_n,
+            "outpoint": txin.outpoint,
+            "address": address,
+            "value": prevout.value if prevout else None,
+        }
+
+
+def _output_rows(tx: Tx, volumes: dict[str, _Volumes]) -> Iterable[dict[str, Any]]:
+    for out in tx.outputs:
+        if out.address:
+            _count(volumes, out.address, out.script_type, tx.txid, received=out.value)
+            yield {"txid": tx.txid, "n": out.n, "address": out.address, "value": out.value}
+
+
+def _completions(block: Block, pending: list[tuple[str, int, str]], volumes: dict[str, _Volumes]) -> list[dict]:
+    """Spends of this block's outputs that were loaded before this block (out-of-order input)."""
+    outputs = {tx.txid: tx.outputs for tx in block.txs}
+    rows = []
+    for prev_txid, prev_n, spender in pending:
+        if prev_n >= len(outputs[prev_txid]):
+            continue  # spends an output that does not exist: the spender is invalid, leave it unresolved
+        out = outputs[prev_txid][prev_n]
+        if out.address:
+            _count(volumes, out.address, out.script_type, spender, sent=out.value)
+        rows.append({"txid": spender, "outpoint": f"{prev_txid}:{prev_n}", "address": out.address, "value": out.value})
+    return rows
+
+
+def _count(volumes: dict[str, _Volumes], address: str, script_type: str, txid: str, *, received=0, sent=0) -> None:
+    entry = volumes[address]
+    entry.script_type = entry.script_type or script_type
+    entry.received += received
+    entry.sent += sent
+    entry.txids.add(txid)
+
+
+def _address_rows(volumes: dict[str, _Volumes], time: int, height: int) -> list[dict[str, Any]]:
+    return [
+        {
+            "address": address,
+            "script_type": v.script_type,
+            "received": v.received,
+            "sent": v.sent,
+            "n_tx": len(v.txids),
+            "time": time,
+            "height": height,
+        }
+        for address, v in volumes.items()
+    ]

@@ -1,0 +1,116 @@
+"""Ingest-run services: create a run, and execute it (from the command, a Celery task or a test)."""
+
+import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from django.utils import timezone
+
+from chain.errors import ChainDataError
+from chain.ingest import Tally, ingest_entries
+from chain.models import IngestRun
+from chain.networks import network_named
+from chain.sources import Entry, Scan, blk_paths, decode_raw, json_entry, json_paths, raw_entry, scan_blk_file
+from graph import GraphError, get_graph
+
+log = logging.getLogger(__name__)
+
+_TALLY_FIELDS = [name for name in Tally.__dataclass_fields__ if name != "skipped"]
+
+
+def ingest_run_create(*, kind: str, source: str, network: str = "bitcoin", skip_bad: bool = False) -> IngestRun:
+    network_named(network)  # refuse an unknown network before anything is queued
+    if kind not in IngestRun.Kind.values:
+        raise ValueError(f"unknown source kind {kind!r}")
+    return IngestRun.objects.create(kind=kind, source=source, network=network, skip_bad=skip_bad)
+
+
+def ingest_run_execute(
+    *, run_id: int, workers: int = 1, on_progress: Callable[[IngestRun], None] | None = None
+) -> IngestRun:
+    """Run a queued ingest to the end; a run already claimed by another process is left alone."""
+    claimed = IngestRun.objects.filter(id=run_id, status=IngestRun.Status.QUEUED).update(
+        status=IngestRun.Status.RUNNING, started_at=timezone.now()
+    )
+    run = IngestRun.objects.get(id=run_id)
+    if not claimed:
+        return run
+    tally = Tally()
+    saver = _ProgressSaver(run, tally, on_progress)
+    try:
+        scan = _scan(run)
+        network = network_named(run.network)
+        ingest_entries(
+            scan.entries,
+            store=get_graph(),
+            network=network,
+            tally=tally,
+            skip_bad=run.skip_bad,
+            workers=workers,
+            on_block=saver,
+        )
+        _settle_scan_errors(run, scan, tally)
+    except (ChainDataError, GraphError) as error:
+        return _finish(run, tally, IngestRun.Status.FAILED, error)
+    return _finish(run, tally, IngestRun.Status.SUCCEEDED)
+
+
+def _scan(run: IngestRun) -> Scan:
+    network = network_named(run.network)
+    if run.kind == IngestRun.Kind.BLK:
+        scans = [scan_blk_file(path, network) for path in blk_paths(Path(run.source))]
+        return Scan([e for s in scans for e in s.entries], [err for s in scans for err in s.errors])
+    if run.kind == IngestRun.Kind.JSON:
+        return Scan([json_entry(path, network) for path in json_paths(run.source)], [])
+    if run.kind == IngestRun.Kind.RAW:
+        return Scan([_raw(run.source)], [])
+    raise ChainDataError(run.source, f"{run.kind} runs are not executed here")
+
+
+def _raw(source: str) -> Entry:
+    path = Path(source)
+    data = path.read_bytes() if path.exists() else source.encode()
+    where = str(path) if path.exists() else "raw input"
+    return raw_entry(decode_raw(data, where=where), where=where)
+
+
+def _settle_scan_errors(run: IngestRun, scan: Scan, tally: Tally) -> None:
+    """Records that could not be framed come last: the good blocks before them are loaded first."""
+    if scan.errors and not run.skip_bad:
+        raise scan.errors[0]
+    for error in scan.errors:
+        tally.skip(error)
+
+
+class _ProgressSaver:
+    """Saves the run's figures at most once a second, so the UI sees progress without a write per block."""
+
+    def __init__(self, run: IngestRun, tally: Tally, on_progress) -> None:
+        self.run, self.tally, self.on_progress, self.saved_at = run, tally, on_progress, 0.0
+
+    def __call__(self, _tally: Tally) -> None:
+        _copy(self.tally, self.run)
+        if self.on_progress:
+            self.on_progress(self.run)
+        if time.monotonic() - self.saved_at >= 1.0:
+            self.run.save(update_fields=[*_TALLY_FIELDS, "skipped"])
+            self.saved_at = time.monotonic()
+
+
+def _copy(tally: Tally, run: IngestRun) -> None:
+    for name in _TALLY_FIELDS:
+        setattr(run, name, getattr(tally, name))
+    run.skipped = list(tally.skipped)
+
+
+def _finish(run: IngestRun, tally: Tally, status: str, error: Exception | None = None) -> IngestRun:
+    _copy(tally, run)
+    run.status = status
+    run.finished_at = timezone.now()
+    if error is not None:
+        run.error = getattr(error, "message", None) or str(error)
+        run.failed_at = getattr(error, "where", "")
+        log.warning("ingest run %s failed: %s", run.id, error)
+    run.save()
+    return run

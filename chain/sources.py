@@ -1,0 +1,208 @@
+"""Where blocks come from: Bitcoin Core blk*.dat files, raw blocks (hex or binary), getblock JSON files.
+
+A source first lists its blocks cheaply (hash, parent, where) so the chain can
+be put in order; each entry then loads and parses its own block, in a worker
+process when there are many (entries are small and picklable).
+"""
+
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from chain.blocks import Block, Tx, TxIn, TxOut, parse_block, parse_header, parse_tx
+from chain.errors import ChainDataError
+from chain.networks import NULL_HASH, Network, network_of_magic
+from chain.serialization import HEADER_SIZE, merkle_root
+
+RECORD_PREFIX = 8  # magic (4) + little-endian size (4)
+MAX_BLOCK_SIZE = 4_000_000  # consensus limit (weight / serialized size)
+_CORE_SCRIPT_TYPES = {
+    "pubkeyhash": "p2pkh",
+    "scripthash": "p2sh",
+    "witness_v0_keyhash": "p2wpkh",
+    "witness_v0_scripthash": "p2wsh",
+    "witness_v1_taproot": "p2tr",
+    "pubkey": "p2pk",
+    "multisig": "multisig",
+    "nulldata": "op_return",
+}
+
+
+@dataclass(frozen=True)
+class BlkEntry:
+    """A block inside a blk*.dat file; `offset` is where its record (magic) starts."""
+
+    path: str
+    offset: int
+    size: int
+    hash: str
+    prev_hash: str
+
+    @property
+    def where(self) -> str:
+        return f"{self.path} byte {self.offset}"
+
+    def load(self, network: Network) -> Block:
+        with open(self.path, "rb") as handle:
+            handle.seek(self.offset + RECORD_PREFIX)
+            return parse_block(handle.read(self.size), where=self.where, network=network)
+
+
+@dataclass(frozen=True)
+class RawEntry:
+    data: bytes
+    hash: str
+    prev_hash: str
+    where: str
+
+    def load(self, network: Network) -> Block:
+        return parse_block(self.data, where=self.where, network=network)
+
+
+@dataclass(frozen=True)
+class JsonEntry:
+    """A Bitcoin Core `getblock <hash> 2` (or 3) answer, with or without the JSON-RPC envelope."""
+
+    block: Block
+    height: int
+
+    @property
+    def hash(self) -> str:
+        return self.block.hash
+
+    @property
+    def prev_hash(self) -> str:
+        return self.block.prev_hash
+
+    @property
+    def where(self) -> str:
+        return self.block.where
+
+    def load(self, network: Network) -> Block:
+        return self.block
+
+
+Entry = BlkEntry | RawEntry | JsonEntry
+
+
+@dataclass
+class Scan:
+    entries: list[Entry]
+    errors: list[ChainDataError]  # records that could not even be framed, in file order
+
+
+def blk_paths(path: Path) -> list[Path]:
+    if path.is_dir():
+        paths = sorted(path.glob("blk*.dat"))
+        if not paths:
+            raise ChainDataError(str(path), "no blk*.dat files in this directory")
+        return paths
+    if not path.exists():
+        raise ChainDataError(str(path), "no such file")
+    return [path]
+
+
+def scan_blk_file(path: Path, network: Network) -> Scan:
+    """Frame every record; a bad record ends the file's scan (its size can no longer be trusted)."""
+    entries: list[Entry] = []
+    data_size = path.stat().st_size
+    with open(path, "rb") as handle:
+        while True:
+            offset = handle.tell()
+            prefix = handle.read(RECORD_PREFIX)
+            if not prefix.strip(b"\0"):
+                return Scan(entries, [])  # end of file, or Core's zero-filled preallocation
+            try:
+                size = _record_size(prefix, path, offset, network, data_size)
+                header = parse_header(handle.read(HEADER_SIZE), where=f"{path} byte {offset}")
+            except ChainDataError as error:
+                return Scan(entries, [error])
+            entries.append(BlkEntry(str(path), offset, size, header.hash, header.prev_hash))
+            handle.seek(offset + RECORD_PREFIX + size)
+
+
+def _record_size(prefix: bytes, path: Path, offset: int, network: Network, data_size: int) -> int:
+    where = f"{path} byte {offset}"
+    if len(prefix) < RECORD_PREFIX:
+        raise ChainDataError(where, f"truncated record: {len(prefix)} bytes where magic and size need 8")
+    magic, size = prefix[:4], int.from_bytes(prefix[4:], "little")
+    if magic != network.magic:
+        other = network_of_magic(magic)
+        hint = f"; this is a {other.name} file" if other else ""
+        raise ChainDataError(where, f"wrong magic {magic.hex()}, expected {network.name}'s {network.magic.hex()}{hint}")
+    if not HEADER_SIZE < size <= MAX_BLOCK_SIZE:
+        raise ChainDataError(where, f"implausible block size {size}")
+    if offset + RECORD_PREFIX + size > data_size:
+        raise ChainDataError(where, f"truncated file: the block needs {size} bytes, {data_size - offset - 8} remain")
+    return size
+
+
+def raw_entry(data: bytes, *, where: str) -> RawEntry:
+    header = parse_header(data, where=where)
+    return RawEntry(data=data, hash=header.hash, prev_hash=header.prev_hash, where=where)
+
+
+def decode_raw(text_or_bytes: bytes, *, where: str) -> bytes:
+    """Raw input is hex (whitespace allowed) or binary; hex is recognised by its alphabet."""
+    stripped = b"".join(text_or_bytes.split())
+    if stripped and all(char in b"0123456789abcdefABCDEF" for char in stripped):
+        if len(stripped) % 2:
+            raise ChainDataError(where, "hex input has an odd number of digits")
+        return bytes.fromhex(stripped.decode())
+    return text_or_bytes
+
+
+def json_paths(source: str) -> list[Path]:
+    """A run's JSON source: newline-separated files or directories (whose *.json are taken, sorted)."""
+    paths: list[Path] = []
+    for name in filter(None, source.splitlines()):
+        path = Path(name)
+        paths.extend(sorted(path.glob("*.json")) if path.is_dir() else [path])
+    return paths
+
+
+def json_entry(path: Path, network: Network) -> JsonEntry:
+    where = str(path)
+    try:
+        document = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise ChainDataError(where, f"not a readable JSON file: {exc}") from None
+    block = document.get("result", document) if isinstance(document, dict) else None
+    if not isinstance(block, dict) or not isinstance(block.get("tx"), list) or "height" not in block:
+        raise ChainDataError(where, "not a getblock answer with verbosity 2 or 3 (no 'tx' list of objects)")
+    where = f"{path} (height {block['height']})"
+    txs = tuple(_json_tx(tx, index, where, network) for index, tx in enumerate(block["tx"]))
+    if merkle_root([tx.txid for tx in txs]) != block.get("merkleroot"):
+        raise ChainDataError(where, "merkle root does not match the transactions")
+    parsed = Block(
+        hash=block["hash"],
+        prev_hash=block.get("previousblockhash", NULL_HASH),
+        version=int(block["version"]),
+        time=int(block["time"]),
+        txs=txs,
+        stated_height=int(block["height"]),
+        where=where,
+    )
+    return JsonEntry(block=parsed, height=int(block["height"]))
+
+
+def _json_tx(tx: dict, index: int, where: str, network: Network) -> Tx:
+    if not isinstance(tx, dict) or "hex" not in tx:
+        raise ChainDataError(where, f"transaction #{index} has no 'hex' (use getblock verbosity 2 or 3)")
+    parsed = parse_tx(bytes.fromhex(tx["hex"]), where=f"{where} tx #{index}", network=network)
+    prevouts = [_json_prevout(vin.get("prevout")) for vin in tx.get("vin", [])]
+    if parsed.coinbase or not any(prevouts):
+        return parsed
+    inputs = tuple(TxIn(i.prev_txid, i.prev_n, prevout) for i, prevout in zip(parsed.inputs, prevouts, strict=True))
+    return Tx(txid=parsed.txid, coinbase=False, inputs=inputs, outputs=parsed.outputs, size=parsed.size)
+
+
+def _json_prevout(prevout: dict | None) -> TxOut | None:
+    """Verbosity 3 gives each input's spent output: value in BTC, and the script's address and type."""
+    if not prevout:
+        return None
+    script = prevout.get("scriptPubKey", {})
+    script_type = _CORE_SCRIPT_TYPES.get(script.get("type"), "nonstandard")
+    satoshis = int((Decimal(str(prevout["value"])) * 100_000_000).to_integral_value())
+    return TxOut(n=-1, value=satoshis, script_type=script_type, address=script.get("address"))

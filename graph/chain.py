@@ -1,0 +1,129 @@
+"""Cypher for loading the chain: what is already there, resolving outpoints, writing a block.
+
+Graph shape written here (see docs/architecture.md, "Chain in the graph"):
+
+    (:Block {hash, height, prev_hash, time, n_tx})
+    (:Transaction {txid, height, time, block_hash, coinbase, n_in, n_out, value, in_value,
+                   unresolved, fee, size, out_value[], out_address[], out_type[]})-[:IN_BLOCK]->(:Block)
+    (:Transaction)-[:OUTPUT {n, value}]->(:Address {address, script_type, first_seen, last_seen,
+                                                    first_height, last_height, received, sent, n_tx})
+    (:Address)-[:INPUT {outpoint, value}]->(:Transaction)
+    (:Transaction)-[:SPENT_BY {n}]->(:Transaction)
+
+A transaction's `out_*` lists are the outpoint index: output n's address
+("" when it has none), value and script type, found by one indexed txid
+look-up. SPENT_BY links every spend, also before the spent transaction is
+known (it is then a stub with no height); the spend is completed when that
+transaction's block arrives.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from graph.store import GraphStore
+
+_EXISTING_BLOCKS = "UNWIND $hashes AS h MATCH (b:Block {hash: h}) RETURN b.hash AS hash, b.height AS height"
+
+_RESOLVE_OUTPOINTS = """
+UNWIND $outpoints AS op
+MATCH (p:Transaction {txid: op.txid})
+WHERE p.out_value IS NOT NULL AND op.n < size(p.out_value)
+RETURN op.txid AS txid, op.n AS n, p.out_address[op.n] AS address, p.out_value[op.n] AS value,
+       p.out_type[op.n] AS script_type
+"""
+
+_PENDING_SPENDS = """
+UNWIND $txids AS txid
+MATCH (p:Transaction {txid: txid})-[s:SPENT_BY]->(t:Transaction)
+WHERE p.out_value IS NULL
+RETURN p.txid AS prev_txid, s.n AS prev_n, t.txid AS txid
+"""
+
+# One statement per block, so a block is in the graph whole or not at all, and a
+# block already there is skipped whole (counting it twice would double the volumes).
+# FalkorDB passes rows through `WITH x WHERE x IS NULL` after an OPTIONAL MATCH that
+# found x, so the guard counts instead (graph/dialect.py).
+_WRITE_BLOCK = """
+OPTIONAL MATCH (done:Block {hash: $block.hash})
+WITH count(done) AS existing WHERE existing = 0
+CREATE (b:Block {hash: $block.hash, height: $block.height, prev_hash: $block.prev_hash,
+                 time: $block.time, n_tx: $block.n_tx})
+FOREACH (tx IN $txs |
+  MERGE (t:Transaction {txid: tx.txid})
+  SET t.height = $block.height, t.time = $block.time, t.block_hash = $block.hash, t.coinbase = tx.coinbase,
+      t.n_in = tx.n_in, t.n_out = tx.n_out, t.value = tx.value, t.in_value = tx.in_value,
+      t.unresolved = tx.unresolved, t.fee = tx.fee, t.size = tx.size,
+      t.out_value = tx.out_value, t.out_address = tx.out_address, t.out_type = tx.out_type
+  MERGE (t)-[:IN_BLOCK]->(b))
+FOREACH (a IN $addresses |
+  MERGE (n:Address {address: a.address})
+  ON CREATE SET n.script_type = a.script_type, n.received = 0, n.sent = 0, n.n_tx = 0,
+                n.first_seen = a.time, n.first_height = a.height, n.last_seen = a.time, n.last_height = a.height
+  SET n.received = n.received + a.received, n.sent = n.sent + a.sent, n.n_tx = n.n_tx + a.n_tx,
+      n.first_seen = CASE WHEN a.time < n.first_seen THEN a.time ELSE n.first_seen END,
+      n.first_height = CASE WHEN a.height < n.first_height THEN a.height ELSE n.first_height END,
+      n.last_seen = CASE WHEN a.time > n.last_seen THEN a.time ELSE n.last_seen END,
+      n.last_height = CASE WHEN a.height > n.last_height THEN a.height ELSE n.last_height END)
+FOREACH (o IN $outputs |
+  MERGE (t:Transaction {txid: o.txid})
+  MERGE (n:Address {address: o.address})
+  MERGE (t)-[r:OUTPUT {n: o.n}]->(n)
+  SET r.value = o.value)
+FOREACH (i IN $inputs |
+  MERGE (t:Transaction {txid: i.txid})
+  MERGE (p:Transaction {txid: i.prev_txid})
+  MERGE (p)-[:SPENT_BY {n: i.prev_n}]->(t)
+  FOREACH (_ IN CASE WHEN i.address IS NULL THEN [] ELSE [1] END |
+    MERGE (n:Address {address: i.address})
+    MERGE (n)-[e:INPUT {outpoint: i.outpoint}]->(t)
+    SET e.value = i.value))
+FOREACH (c IN $completions |
+  MERGE (t:Transaction {txid: c.txid})
+  SET t.in_value = t.in_value + c.value, t.unresolved = t.unresolved - 1
+  SET t.fee = CASE WHEN t.unresolved = 0 THEN t.in_value - t.value ELSE null END
+  FOREACH (_ IN CASE WHEN c.address IS NULL THEN [] ELSE [1] END |
+    MERGE (n:Address {address: c.address})
+    MERGE (n)-[e:INPUT {outpoint: c.outpoint}]->(t)
+    SET e.value = c.value))
+RETURN count(b) AS written
+"""
+
+_TIP = "MATCH (b:Block) RETURN b.hash AS hash, b.height AS height ORDER BY b.height DESC LIMIT 1"
+
+
+@dataclass(frozen=True, slots=True)
+class Prevout:
+    address: str | None
+    value: int
+    script_type: str
+
+
+def existing_blocks(store: GraphStore, hashes: list[str]) -> dict[str, int]:
+    """Heights of those of `hashes` already in the graph."""
+    rows = store.read(_EXISTING_BLOCKS, hashes=hashes) if hashes else []
+    return {row["hash"]: row["height"] for row in rows}
+
+
+def resolve_outpoints(store: GraphStore, outpoints: list[tuple[str, int]]) -> dict[tuple[str, int], Prevout]:
+    if not outpoints:
+        return {}
+    rows = store.read(_RESOLVE_OUTPOINTS, outpoints=[{"txid": txid, "n": n} for txid, n in outpoints])
+    return {(row["txid"], row["n"]): Prevout(row["address"] or None, row["value"], row["script_type"]) for row in rows}
+
+
+def pending_spends(store: GraphStore, txids: list[str]) -> list[tuple[str, int, str]]:
+    """(spent txid, output n, spender txid) for spends recorded before the spent transaction arrived."""
+    if not txids:
+        return []
+    rows = store.read(_PENDING_SPENDS, txids=txids)
+    return [(row["prev_txid"], row["prev_n"], row["txid"]) for row in rows]
+
+
+def write_block(store: GraphStore, payload: dict[str, Any]) -> bool:
+    """Write a block and everything in it in one statement; False when it was already there."""
+    return store.write(_WRITE_BLOCK, **payload)[0]["written"] == 1
+
+
+def chain_tip(store: GraphStore) -> tuple[str, int] | None:
+    rows = store.read(_TIP)
+    return (rows[0]["hash"], rows[0]["height"]) if rows else None
