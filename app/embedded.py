@@ -5,7 +5,9 @@ The web server, the worker and beat all call `ensure_running()`; a file lock
 makes the first caller start it (daemonized, so it outlives that caller) and
 every later one reuse it. Durability comes from the append-only file with
 `appendfsync everysec`: Redis writes each command to the AOF before it
-replies, so an acknowledged write survives `kill -9` of the server.
+replies, so an acknowledged write survives `kill -9` of the server. Replaying
+graph queries from the AOF is slow (every query runs again), so the AOF is
+rewritten into an RDB snapshot early (from 16 MB), which loads in moments.
 """
 
 import contextlib
@@ -42,6 +44,9 @@ logfile {logfile}
 appendonly yes
 appendfsync everysec
 appenddirname appendonlydir
+aof-use-rdb-preamble yes
+auto-aof-rewrite-percentage 100
+auto-aof-rewrite-min-size 16mb
 save ""
 maxmemory {maxmemory}
 maxmemory-policy noeviction

@@ -42,7 +42,9 @@ RETURN p.txid AS prev_txid, s.n AS prev_n, t.txid AS txid
 # One statement per block, so a block is in the graph whole or not at all, and a
 # block already there is skipped whole (counting it twice would double the volumes).
 # FalkorDB passes rows through `WITH x WHERE x IS NULL` after an OPTIONAL MATCH that
-# found x, so the guard counts instead (graph/dialect.py).
+# found x, so the guard counts instead; and a SET reads properties assigned earlier in
+# the same FOREACH as FalkorDB and Neo4j disagree, so each SET reads only old values
+# (graph/dialect.py).
 _WRITE_BLOCK = """
 OPTIONAL MATCH (done:Block {hash: $block.hash})
 WITH count(done) AS existing WHERE existing = 0
@@ -79,8 +81,8 @@ FOREACH (i IN $inputs |
     SET e.value = i.value))
 FOREACH (c IN $completions |
   MERGE (t:Transaction {txid: c.txid})
-  SET t.in_value = t.in_value + c.value, t.unresolved = t.unresolved - 1
-  SET t.fee = CASE WHEN t.unresolved = 0 THEN t.in_value - t.value ELSE null END
+  SET t.fee = CASE WHEN t.unresolved = 1 THEN t.in_value + c.value - t.value ELSE null END,
+      t.in_value = t.in_value + c.value, t.unresolved = t.unresolved - 1
   FOREACH (_ IN CASE WHEN c.address IS NULL THEN [] ELSE [1] END |
     MERGE (n:Address {address: c.address})
     MERGE (n)-[e:INPUT {outpoint: c.outpoint}]->(t)

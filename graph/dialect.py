@@ -16,6 +16,8 @@ Everything else in graph/ is Cypher both engines run unchanged. What differs
   is a Neo4j transaction; FalkorDB has no multi-statement transactions.
 - FalkorDB 4.16 lets rows through `OPTIONAL MATCH (x …) WITH x WHERE x IS NULL`
   even when x was found; guard a write with `WITH count(x) AS n WHERE n = 0`.
+- Inside FOREACH, FalkorDB's later SET clauses saw old values where Neo4j's see new ones:
+  write each SET so it reads only properties not yet assigned in the same update.
 - Not in FalkorDB: `EXISTS {}` subqueries, pattern predicates, APOC and GDS
   (it has `algo.*` procedures instead); `shortestPath` only in WITH/RETURN.
 """

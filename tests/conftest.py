@@ -12,6 +12,19 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def pytest_sessionstart(session):
+    """Every run starts from an empty embedded server: no earlier run's data, nothing to replay."""
+    from django.conf import settings
+
+    if settings.EMBEDDED_SERVER:
+        import shutil
+
+        from app.embedded import from_settings
+
+        from_settings().stop()
+        shutil.rmtree(settings.EMBEDDED_DIR / "appendonlydir", ignore_errors=True)
+
+
 def pytest_sessionfinish(session, exitstatus):
     """Leave no embedded server running after the suite (CI machines are reused)."""
     from django.conf import settings

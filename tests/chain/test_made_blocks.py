@@ -1,0 +1,80 @@
+"""Blocks made for the purpose (tests/chain/blockmaker.py): every script type, any order, forks."""
+
+import pytest
+
+from chain.models import IngestRun
+from chain.serialization import block_hash_of
+from tests.chain.blockmaker import SUBSIDY, ChainMaker, to
+from tests.chain.conftest import fingerprint
+
+pytestmark = pytest.mark.django_db
+COIN = 100_000_000
+
+
+def test_every_script_type_is_kept_and_only_payable_ones_get_an_address(ingest, chain_graph, tmp_path):
+    chain = ChainMaker()
+    coinbase = chain.block()
+    kinds = ["p2pkh", "p2sh", "p2wpkh", "p2wsh", "p2tr", "p2pk", "multisig", "op_return", "nonstandard"]
+    chain.block(chain.spend((coinbase, 0), outputs=[(COIN, to(f"payee-{kind}", kind)) for kind in kinds]))
+    run = ingest("blk", chain.write_blk(tmp_path / "blk00000.dat"), network="regtest")
+    assert run.status == IngestRun.Status.SUCCEEDED, run.error
+    tx = chain_graph.read("MATCH (t:Transaction {n_out: 9}) RETURN t.out_type AS types, t.out_address AS addresses")[0]
+    assert tx["types"] == kinds
+    with_address = [kind for kind, address in zip(kinds, tx["addresses"], strict=True) if address]
+    assert with_address == ["p2pkh", "p2sh", "p2wpkh", "p2wsh", "p2tr", "p2pk"]
+    prefixes = [address[:4] for address in tx["addresses"] if address]
+    assert prefixes[2].startswith("bcrt1q") or prefixes[2] == "bcrt"
+    outputs = chain_graph.read("MATCH (:Transaction {n_out: 9})-[o:OUTPUT]->(a:Address) RETURN count(o) AS n")
+    assert outputs == [{"n": 6}]
+
+
+def test_spends_resolve_fees_and_volumes_follow(ingest, chain_graph, tmp_path):
+    chain = ChainMaker()
+    coinbase = chain.block(miner="alice")
+    pay = chain.spend((coinbase, 0), outputs=[(30 * COIN, to("bob")), (19 * COIN, to("alice-change"))])
+    chain.block(pay, fees=COIN)
+    ingest("blk", chain.write_blk(tmp_path / "blk00000.dat"), network="regtest")
+    tx = chain_graph.read("MATCH (a:Address)-[i:INPUT]->(t:Transaction) RETURN a.address AS a, t.fee AS fee")
+    alice = chain_graph.read("MATCH (a:Address)-[:OUTPUT]-(t:Transaction {coinbase: true, height: 1}) RETURN a")[0]["a"]
+    assert tx == [{"a": alice["address"], "fee": COIN}]
+    assert (alice["received"], alice["sent"], alice["n_tx"]) == (SUBSIDY, SUBSIDY, 2)
+
+
+def test_blocks_out_of_order_and_a_stale_fork_in_one_file(ingest, chain_graph, tmp_path):
+    main = ChainMaker()
+    coinbases = [main.block(miner=f"m{i}") for i in range(6)]
+    fork = ChainMaker(blocks=list(main.blocks[:3]), tip=block_hash_of(main.blocks[2]), time=main.time + 7)
+    fork.block(miner="stale")  # a rival block at height 4 that lost
+    path = tmp_path / "blk00000.dat"
+    with open(path, "wb") as handle:
+        for raw in [main.blocks[i] for i in (5, 2, 0, 4, 1, 3)] + [fork.blocks[3]]:
+            handle.write(bytes.fromhex("fabfb5da") + len(raw).to_bytes(4, "little") + raw)
+    run = ingest("blk", path, network="regtest")
+    assert (run.status, run.blocks_done, run.blocks_orphaned) == (IngestRun.Status.SUCCEEDED, 6, 1)
+    heights = chain_graph.read("MATCH (b:Block) RETURN b.height AS h ORDER BY h")
+    assert [row["h"] for row in heights] == [1, 2, 3, 4, 5, 6]
+    coinbase_ids = chain_graph.read("MATCH (t:Transaction {coinbase: true}) RETURN t.txid AS txid")
+    assert sorted(row["txid"] for row in coinbase_ids) == sorted(coinbases), "the stale block's coinbase stays out"
+
+
+def test_a_spend_loaded_before_the_spent_output_is_completed_later(ingest, chain_graph, tmp_path):
+    chain = ChainMaker()
+    coinbase = chain.block(miner="early")
+    chain.block(chain.spend((coinbase, 0), outputs=[(49 * COIN, to("late-payee"))]), fees=COIN)
+    chain.write_blk(tmp_path / "second.dat", order=[1])
+    chain.write_blk(tmp_path / "first.dat", order=[0])
+    later_first = ingest("blk", tmp_path / "second.dat", network="regtest")
+    assert (later_first.status, later_first.unresolved_inputs) == (IngestRun.Status.SUCCEEDED, 1)
+    pending = chain_graph.read("MATCH (t:Transaction {n_in: 1}) RETURN t.fee AS fee, t.unresolved AS unresolved")
+    assert pending == [{"fee": None, "unresolved": 1}]
+    earlier = ingest("blk", tmp_path / "first.dat", network="regtest")
+    assert earlier.completed_inputs == 1
+    done = chain_graph.read(
+        "MATCH (a:Address)-[i:INPUT]->(t:Transaction {n_in: 1}) RETURN t.fee AS fee, t.unresolved AS u, i.value AS v"
+    )
+    assert done == [{"fee": COIN, "u": 0, "v": SUBSIDY}]
+    in_order = fingerprint(chain_graph)
+    chain_graph.drop_all()
+    ingest("blk", tmp_path / "first.dat", network="regtest")
+    ingest("blk", tmp_path / "second.dat", network="regtest")
+    assert fingerprint(chain_graph) == in_order
