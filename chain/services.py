@@ -13,6 +13,7 @@ from chain.models import IngestRun
 from chain.networks import network_named
 from chain.sources import Entry, Scan, blk_paths, decode_raw, json_entry, json_paths, raw_entry, scan_blk_file
 from graph import GraphError, get_graph
+from graph.schema import ensure_schema
 
 log = logging.getLogger(__name__)
 
@@ -40,11 +41,12 @@ def ingest_run_execute(
     saver = _ProgressSaver(run, tally, on_progress)
     try:
         scan = _scan(run)
-        network = network_named(run.network)
+        store = get_graph()
+        ensure_schema(store)  # without the txid and address keys every MERGE would scan the whole graph
         ingest_entries(
             scan.entries,
-            store=get_graph(),
-            network=network,
+            store=store,
+            network=network_named(run.network),
             tally=tally,
             skip_bad=run.skip_bad,
             workers=workers,
