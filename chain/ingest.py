@@ -125,6 +125,7 @@ def _load(block: Block, height: int, store: GraphStore, tally: Tally) -> None:
         height,
         resolve=lambda outpoints: chain_graph.resolve_outpoints(store, outpoints),
         pending=lambda txids: chain_graph.pending_spends(store, txids),
+        lookup=lambda addresses: chain_graph.memberships(store, addresses),
     )
     if chain_graph.write_block(store, load.payload):
         tally.blocks_done += 1

@@ -13,10 +13,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chain.blocks import Block, Tx
-from graph.chain import Prevout
+from chain.clustering import TxClustering, analyse
+from chain.clusters import groups_of, plan_clusters
+from graph.chain import Membership, Prevout
 
 Resolver = Callable[[list[tuple[str, int]]], dict[tuple[str, int], Prevout]]
 PendingFinder = Callable[[list[str]], list[tuple[str, int, str]]]
+MemberLookup = Callable[[list[str]], dict[str, Membership]]
 
 
 @dataclass
@@ -39,23 +42,39 @@ class _Volumes:
     txids: set[str] = field(default_factory=set)
 
 
-def block_load(block: Block, height: int, *, resolve: Resolver, pending: PendingFinder) -> BlockLoad:
+def block_load(
+    block: Block,
+    height: int,
+    *,
+    resolve: Resolver,
+    pending: PendingFinder,
+    lookup: MemberLookup,
+    min_change_confidence: float = 0.6,
+) -> BlockLoad:
     own = _own_outputs(block)
     wanted = sorted({(i.prev_txid, i.prev_n) for tx in block.txs for i in tx.inputs if i.prev_txid not in own})
     found = resolve(wanted)
+    all_prevouts = [
+        [own.get((i.prev_txid, i.prev_n)) or found.get((i.prev_txid, i.prev_n)) or i.prevout for i in tx.inputs]
+        for tx in block.txs
+    ]
+    members = lookup(_addresses(block, all_prevouts))
+    seen = set(members)  # addresses seen before this transaction: in the graph, or earlier in this block
     volumes: dict[str, _Volumes] = defaultdict(_Volumes)
-    tx_rows, input_rows, output_rows = [], [], []
+    tx_rows, input_rows, output_rows, groups = [], [], [], []
     unresolved_total = 0
-    for tx in block.txs:
-        prevouts = [
-            own.get((i.prev_txid, i.prev_n)) or found.get((i.prev_txid, i.prev_n)) or i.prevout for i in tx.inputs
-        ]
+    for tx, prevouts in zip(block.txs, all_prevouts, strict=True):
         unresolved = sum(prevout is None for prevout in prevouts)
         unresolved_total += unresolved
-        tx_rows.append(_tx_row(tx, prevouts, unresolved))
+        analysis = analyse(tx, prevouts, seen.__contains__)
+        groups.extend(groups_of(tx.txid, analysis, min_change_confidence))
+        tx_rows.append(_tx_row(tx, prevouts, unresolved, analysis))
         input_rows.extend(_input_rows(tx, prevouts, volumes))
         output_rows.extend(_output_rows(tx, volumes))
+        seen.update(out.address for out in tx.outputs if out.address)
     completions = _completions(block, pending([tx.txid for tx in block.txs]), volumes)
+    volume_pairs = {address: (v.received, v.sent) for address, v in volumes.items()}
+    clusters = plan_clusters(groups, members, volume_pairs, time=block.time, height=height)
     payload = {
         "block": {
             "hash": block.hash,
@@ -69,6 +88,9 @@ def block_load(block: Block, height: int, *, resolve: Resolver, pending: Pending
         "outputs": output_rows,
         "inputs": input_rows,
         "completions": completions,
+        "clusters": clusters.clusters,
+        "joins": clusters.joins,
+        "merges": clusters.merges,
     }
     edges = len(output_rows) + 2 * len(input_rows) + len(completions)
     return BlockLoad(payload, len(block.txs), len(input_rows), unresolved_total, len(completions), edges)
@@ -81,8 +103,15 @@ def _own_outputs(block: Block) -> dict[tuple[str, int], Prevout]:
     }
 
 
-def _tx_row(tx: Tx, prevouts: list[Prevout | None], unresolved: int) -> dict[str, Any]:
+def _addresses(block: Block, all_prevouts: list[list[Prevout | None]]) -> list[str]:
+    found = {out.address for tx in block.txs for out in tx.outputs if out.address}
+    found.update(p.address for prevouts in all_prevouts for p in prevouts if p is not None and p.address)
+    return sorted(found)
+
+
+def _tx_row(tx: Tx, prevouts: list[Prevout | None], unresolved: int, analysis: TxClustering) -> dict[str, Any]:
     in_value = sum(prevout.value for prevout in prevouts if prevout is not None)
+    change = analysis.change
     return {
         "txid": tx.txid,
         "coinbase": tx.coinbase,
@@ -96,6 +125,11 @@ def _tx_row(tx: Tx, prevouts: list[Prevout | None], unresolved: int) -> dict[str
         "out_value": [out.value for out in tx.outputs],
         "out_address": [out.address or "" for out in tx.outputs],
         "out_type": [out.script_type for out in tx.outputs],
+        "coinjoin": analysis.coinjoin,
+        "multi_input": analysis.multi_input,
+        "change_n": change.n if change else None,
+        "change_heuristics": list(change.heuristics) if change else None,
+        "change_confidence": change.confidence if change else None,
     }
 
 

@@ -9,6 +9,9 @@ Graph shape written here (see docs/architecture.md, "Chain in the graph"):
                                                     first_height, last_height, received, sent, n_tx})
     (:Address)-[:INPUT {outpoint, value}]->(:Transaction)
     (:Transaction)-[:SPENT_BY {n}]->(:Transaction)
+    (:Address)-[:IN_CLUSTER {txid, heuristic, confidence}]->(:Cluster {cluster_id, size, received, sent,
+                                                                      first_seen, last_seen, ...})
+    (:Cluster)-[:MERGED_INTO {txid, heuristic, height}]->(:Cluster)
 
 A transaction's `out_*` lists are the outpoint index: output n's address
 ("" when it has none), value and script type, found by one indexed txid
@@ -55,7 +58,9 @@ FOREACH (tx IN $txs |
   SET t.height = $block.height, t.time = $block.time, t.block_hash = $block.hash, t.coinbase = tx.coinbase,
       t.n_in = tx.n_in, t.n_out = tx.n_out, t.value = tx.value, t.in_value = tx.in_value,
       t.unresolved = tx.unresolved, t.fee = tx.fee, t.size = tx.size,
-      t.out_value = tx.out_value, t.out_address = tx.out_address, t.out_type = tx.out_type
+      t.out_value = tx.out_value, t.out_address = tx.out_address, t.out_type = tx.out_type,
+      t.coinjoin = tx.coinjoin, t.multi_input = tx.multi_input, t.change_n = tx.change_n,
+      t.change_heuristics = tx.change_heuristics, t.change_confidence = tx.change_confidence
   MERGE (t)-[:IN_BLOCK]->(b))
 FOREACH (a IN $addresses |
   MERGE (n:Address {address: a.address})
@@ -87,7 +92,42 @@ FOREACH (c IN $completions |
     MERGE (n:Address {address: c.address})
     MERGE (n)-[e:INPUT {outpoint: c.outpoint}]->(t)
     SET e.value = c.value))
+FOREACH (c IN $clusters |
+  MERGE (k:Cluster {cluster_id: c.id})
+  ON CREATE SET k.size = 0, k.received = 0, k.sent = 0, k.first_seen = c.first_seen, k.last_seen = c.last_seen,
+                k.first_height = c.height, k.last_height = c.height
+  SET k.size = k.size + c.size, k.received = k.received + c.received, k.sent = k.sent + c.sent,
+      k.first_seen = CASE WHEN c.first_seen < k.first_seen THEN c.first_seen ELSE k.first_seen END,
+      k.last_seen = CASE WHEN c.last_seen > k.last_seen THEN c.last_seen ELSE k.last_seen END,
+      k.last_height = CASE WHEN c.height > k.last_height THEN c.height ELSE k.last_height END)
+FOREACH (j IN $joins |
+  MERGE (a:Address {address: j.address})
+  MERGE (k:Cluster {cluster_id: j.cluster})
+  MERGE (a)-[r:IN_CLUSTER]->(k)
+  SET r.txid = j.txid, r.heuristic = j.heuristic, r.confidence = j.confidence)
+WITH b
+CALL {
+  WITH b
+  UNWIND $merges AS m
+  MATCH (source:Cluster {cluster_id: m.from}), (target:Cluster {cluster_id: m.to})
+  CREATE (source)-[:MERGED_INTO {txid: m.txid, heuristic: m.heuristic, height: m.height}]->(target)
+  SET source.merged_into = m.to, source.size = 0
+  WITH source, target
+  MATCH (a:Address)-[r:IN_CLUSTER]->(source)
+  CREATE (a)-[moved:IN_CLUSTER]->(target)
+  SET moved.txid = r.txid, moved.heuristic = r.heuristic, moved.confidence = r.confidence
+  DELETE r
+  RETURN count(*) AS moved
+}
 RETURN count(b) AS written
+"""
+
+_MEMBERSHIP = """
+UNWIND $addresses AS address
+MATCH (a:Address {address: address})
+OPTIONAL MATCH (a)-[:IN_CLUSTER]->(c:Cluster)
+RETURN address, a.received AS own_received, a.sent AS own_sent, a.first_seen AS own_first_seen,
+       c.cluster_id AS cluster, c.size AS size, c.received AS received, c.sent AS sent, c.first_seen AS first_seen
 """
 
 _TIP = "MATCH (b:Block) RETURN b.hash AS hash, b.height AS height ORDER BY b.height DESC LIMIT 1"
@@ -98,6 +138,20 @@ class Prevout:
     address: str | None
     value: int
     script_type: str
+
+
+@dataclass(frozen=True)
+class Membership:
+    """An address already in the graph: its own totals so far, and its cluster's figures if it has one."""
+
+    own_received: int = 0
+    own_sent: int = 0
+    own_first_seen: int | None = None
+    cluster: str | None = None
+    size: int = 0
+    received: int = 0
+    sent: int = 0
+    first_seen: int | None = None
 
 
 def existing_blocks(store: GraphStore, hashes: list[str]) -> dict[str, int]:
@@ -119,6 +173,17 @@ def pending_spends(store: GraphStore, txids: list[str]) -> list[tuple[str, int, 
         return []
     rows = store.read(_PENDING_SPENDS, txids=txids)
     return [(row["prev_txid"], row["prev_n"], row["txid"]) for row in rows]
+
+
+def memberships(store: GraphStore, addresses: list[str]) -> dict[str, Membership]:
+    """Which of `addresses` the graph already has, with their clusters' figures."""
+    if not addresses:
+        return {}
+    rows = store.read(_MEMBERSHIP, addresses=addresses)
+    return {
+        row.pop("address"): Membership(**{key: value for key, value in row.items() if value is not None})
+        for row in rows
+    }
 
 
 def write_block(store: GraphStore, payload: dict[str, Any]) -> bool:
