@@ -55,6 +55,17 @@ def env_int(name: str, default: int, *, minimum: int | None = None, maximum: int
     return number
 
 
+def env_float(name: str, default: float, *, minimum: float, maximum: float) -> float:
+    value = _raw(name)
+    try:
+        number = default if value is None or value == "" else float(value)
+    except ValueError:
+        raise _fail(name, f"expected a number, got {value!r}") from None
+    if not minimum <= number <= maximum:
+        raise _fail(name, f"must be between {minimum} and {maximum}, got {number}")
+    return number
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     value = _raw(name)
     if value is None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from app.env import env_bool, env_choice, env_int, env_list, env_match, env_secret, env_str, env_url
+from app.env import env_bool, env_choice, env_float, env_int, env_list, env_match, env_secret, env_str, env_url
 from app.local_secrets import local_secret
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -181,6 +181,10 @@ CELERY_TASK_TRACK_STARTED = True
 CELERY_WORKER_SEND_TASK_EVENTS = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = TIME_ZONE
+
+# --- Chain ingestion ---
+# A change guess links its output to the spender's cluster only from this combined confidence on.
+CLUSTER_CHANGE_MIN_CONFIDENCE = env_float("CLUSTER_CHANGE_MIN_CONFIDENCE", 0.6, minimum=0.0, maximum=1.0)
 
 # --- Logging ---
 LOG_LEVEL = env_choice("LOG_LEVEL", "info", ("debug", "info", "warning", "error")).upper()

@@ -48,52 +48,53 @@ class Tally:
 Progress = Callable[[Tally], None]
 
 
+@dataclass
+class IngestOptions:
+    skip_bad: bool = False
+    workers: int = 1
+    min_change_confidence: float = 0.6
+    on_block: Progress = lambda tally: None
+
+
 def ingest_entries(
-    entries: Sequence[Entry],
-    *,
-    store: GraphStore,
-    network: Network,
-    tally: Tally,
-    skip_bad: bool = False,
-    workers: int = 1,
-    on_block: Progress = lambda tally: None,
+    entries: Sequence[Entry], *, store: GraphStore, network: Network, tally: Tally, options: IngestOptions
 ) -> Tally:
-    """Load `entries` in chain order; raises ChainDataError at a bad block unless `skip_bad`."""
+    """Load `entries` in chain order; raises ChainDataError at a bad block unless `options.skip_bad`."""
     plan = plan_chain(entries)
     tally.blocks_total += len(entries) - plan.duplicates
     tally.blocks_orphaned += len(plan.orphans)
     present = _present(store, [entry.hash for entry in entries])
     for segment in plan.segments:
         try:
-            _ingest_segment(segment, store, network, present, tally, skip_bad, workers, on_block)
+            _ingest_segment(segment, present, store=store, network=network, tally=tally, options=options)
         except ChainOrderError as error:
-            if not skip_bad:
+            if not options.skip_bad:
                 raise
             tally.skip(error)
     return tally
 
 
-def _ingest_segment(segment: Segment, store, network, present, tally, skip_bad, workers, on_block) -> None:
+def _ingest_segment(segment: Segment, present: dict[str, int], *, store, network, tally, options) -> None:
     height = _height_after(segment.parent_hash, store, network)
     todo = [entry for entry in segment.blocks if entry.hash not in present]
     tally.blocks_present += len(segment.blocks) - len(todo)
     depth = {entry.hash: index for index, entry in enumerate(segment.blocks)}
     if height is None:  # a block of the segment already in the graph fixes the count
         height = next((present[e.hash] - 1 - depth[e.hash] for e in segment.blocks if e.hash in present), None)
-    for entry, parsed in _parsed_in_order(todo, network, workers):
+    for entry, parsed in _parsed_in_order(todo, network, options.workers):
         try:
             if isinstance(parsed, ChainDataError):
                 raise parsed
             if height is None:
                 height = _base_from_stated(parsed, depth[entry.hash])
-            _load(parsed, height + 1 + depth[entry.hash], store, tally)
+            _load(parsed, height + 1 + depth[entry.hash], store, tally, options.min_change_confidence)
         except ChainOrderError:
             raise
         except ChainDataError as error:
-            if not skip_bad:
+            if not options.skip_bad:
                 raise
             tally.skip(error)
-        on_block(tally)
+        options.on_block(tally)
 
 
 def _height_after(parent_hash: str, store: GraphStore, network: Network) -> int | None:
@@ -115,7 +116,7 @@ def _base_from_stated(block: Block, depth: int) -> int:
     return block.stated_height - 1 - depth
 
 
-def _load(block: Block, height: int, store: GraphStore, tally: Tally) -> None:
+def _load(block: Block, height: int, store: GraphStore, tally: Tally, min_change_confidence: float) -> None:
     if block.stated_height is not None and block.stated_height != height:
         raise ChainDataError(
             block.where, f"block states height {block.stated_height} but its chain puts it at {height}"
@@ -126,6 +127,7 @@ def _load(block: Block, height: int, store: GraphStore, tally: Tally) -> None:
         resolve=lambda outpoints: chain_graph.resolve_outpoints(store, outpoints),
         pending=lambda txids: chain_graph.pending_spends(store, txids),
         lookup=lambda addresses: chain_graph.memberships(store, addresses),
+        min_change_confidence=min_change_confidence,
     )
     if chain_graph.write_block(store, load.payload):
         tally.blocks_done += 1

@@ -5,10 +5,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from django.conf import settings
 from django.utils import timezone
 
 from chain.errors import ChainDataError
-from chain.ingest import Tally, ingest_entries
+from chain.ingest import IngestOptions, Tally, ingest_entries
 from chain.models import IngestRun
 from chain.networks import network_named
 from chain.sources import Entry, Scan, blk_paths, decode_raw, json_entry, json_paths, raw_entry, scan_blk_file
@@ -43,15 +44,13 @@ def ingest_run_execute(
         scan = _scan(run)
         store = get_graph()
         ensure_schema(store)  # without the txid and address keys every MERGE would scan the whole graph
-        ingest_entries(
-            scan.entries,
-            store=store,
-            network=network_named(run.network),
-            tally=tally,
+        options = IngestOptions(
             skip_bad=run.skip_bad,
             workers=workers,
+            min_change_confidence=settings.CLUSTER_CHANGE_MIN_CONFIDENCE,
             on_block=saver,
         )
+        ingest_entries(scan.entries, store=store, network=network_named(run.network), tally=tally, options=options)
         _settle_scan_errors(run, scan, tally)
     except (ChainDataError, GraphError) as error:
         return _finish(run, tally, IngestRun.Status.FAILED, error)
