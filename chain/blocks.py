@@ -1,31 +1,29 @@
-"""Parsed Bitcoin blocks and transactions, made from bitcoinlib's objects.
+"""Parsed Bitcoin blocks and transactions.
 
-The rest of ChainSleuth sees these small frozen records, never bitcoinlib's
-classes: they pickle cheaply between parser processes and say exactly what the
-graph needs. Amounts are integers in satoshis.
+The rest of ChainSleuth sees these small frozen records: they pickle cheaply
+between parser processes and say exactly what the graph needs. Amounts are
+integers in satoshis. The framing and txids are ours (chain/serialization.py:
+bitcoinlib's txids are wrong for some segwit spends) and so is the script
+template match (chain/scripts.py); addresses are encoded by bitcoinlib
+(chain/addresses.py). tests/chain/test_parsing.py checks every output of the
+real fixture blocks against bitcoinlib's own full parse.
 """
 
 from dataclasses import dataclass
 
-from bitcoinlib.transactions import Transaction as LibTransaction
-
+from chain.addresses import script_address
 from chain.errors import ChainDataError
 from chain.networks import Network
-from chain.serialization import HEADER_SIZE, RawTx, coinbase_height, hash256, merkle_root, read_tx, split_block
-
-# bitcoinlib's script type names → ours. Anything else is kept as "nonstandard", without an address.
-SCRIPT_TYPES = {
-    "p2pkh": "p2pkh",
-    "p2sh": "p2sh",
-    "p2wpkh": "p2wpkh",
-    "p2wsh": "p2wsh",
-    "p2tr": "p2tr",
-    "p2pk": "p2pk",
-    "multisig": "multisig",
-    "nulldata": "op_return",
-}
-# Bare multisig pays several keys at once and OP_RETURN pays nobody: neither has one address.
-_NO_ADDRESS = {"multisig", "op_return", "nonstandard"}
+from chain.serialization import (
+    HEADER_SIZE,
+    NULL_TXID,
+    RawTx,
+    coinbase_height,
+    hash256,
+    merkle_root,
+    read_tx,
+    split_block,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,17 +112,14 @@ def parse_tx(raw: bytes, *, where: str, network: Network) -> Tx:
 
 
 def _parse_raw_tx(raw_tx: RawTx, index: int, where: str, network: Network) -> Tx:
-    try:
-        lib_tx = LibTransaction.parse_bytes(raw_tx.data, network=network.name)
-    except Exception as exc:  # noqa: BLE001 - bitcoinlib raises bare ValueError/IndexError/struct.error
-        raise ChainDataError(where, f"transaction #{index} at block byte {raw_tx.offset} is corrupt: {exc}") from None
-    coinbase = bool(lib_tx.coinbase)
-    inputs = () if coinbase else tuple(TxIn(i.prev_txid.hex(), i.output_n_int) for i in lib_tx.inputs)
-    outputs = tuple(_output(n, output) for n, output in enumerate(lib_tx.outputs))
+    coinbase = raw_tx.coinbase
+    if not coinbase and any(txid == NULL_TXID for txid, _ in raw_tx.outpoints):
+        raise ChainDataError(where, f"transaction #{index} at block byte {raw_tx.offset} spends the null outpoint")
+    inputs = () if coinbase else tuple(TxIn(txid, n) for txid, n in raw_tx.outpoints)
+    outputs = tuple(_output(n, value, script, network) for n, (value, script) in enumerate(raw_tx.outputs))
     return Tx(txid=raw_tx.txid, coinbase=coinbase, inputs=inputs, outputs=outputs, size=len(raw_tx.data))
 
 
-def _output(n: int, lib_output) -> TxOut:
-    script_type = SCRIPT_TYPES.get(lib_output.script_type, "nonstandard")
-    address = None if script_type in _NO_ADDRESS else (lib_output.address or None)
-    return TxOut(n=n, value=int(lib_output.value), script_type=script_type, address=address)
+def _output(n: int, value: int, script: bytes, network: Network) -> TxOut:
+    script_type, address = script_address(script, network)
+    return TxOut(n=n, value=value, script_type=script_type, address=address)

@@ -61,16 +61,19 @@ def block_load(
     members = lookup(_addresses(block, all_prevouts))
     seen = set(members)  # addresses seen before this transaction: in the graph, or earlier in this block
     volumes: dict[str, _Volumes] = defaultdict(_Volumes)
-    tx_rows, input_rows, output_rows, groups = [], [], [], []
-    unresolved_total = 0
+    tx_rows, groups = [], []
+    unresolved_total = inputs_total = outputs_total = 0
     for tx, prevouts in zip(block.txs, all_prevouts, strict=True):
         unresolved = sum(prevout is None for prevout in prevouts)
         unresolved_total += unresolved
         analysis = analyse(tx, prevouts, seen.__contains__)
         groups.extend(groups_of(tx.txid, analysis, min_change_confidence))
-        tx_rows.append(_tx_row(tx, prevouts, unresolved, analysis))
-        input_rows.extend(_input_rows(tx, prevouts, volumes))
-        output_rows.extend(_output_rows(tx, volumes))
+        row = _tx_row(tx, prevouts, unresolved, analysis)
+        row["inputs"] = list(_input_rows(tx, prevouts, volumes))
+        row["outputs"] = list(_output_rows(tx, volumes))
+        inputs_total += len(row["inputs"])
+        outputs_total += len(row["outputs"])
+        tx_rows.append(row)
         seen.update(out.address for out in tx.outputs if out.address)
     completions = _completions(block, pending([tx.txid for tx in block.txs]), volumes)
     volume_pairs = {address: (v.received, v.sent) for address, v in volumes.items()}
@@ -85,15 +88,13 @@ def block_load(
         },
         "txs": tx_rows,
         "addresses": _address_rows(volumes, block.time, height),
-        "outputs": output_rows,
-        "inputs": input_rows,
         "completions": completions,
         "clusters": clusters.clusters,
         "joins": clusters.joins,
         "merges": clusters.merges,
     }
-    edges = len(output_rows) + 2 * len(input_rows) + len(completions)
-    return BlockLoad(payload, len(block.txs), len(input_rows), unresolved_total, len(completions), edges)
+    edges = outputs_total + 2 * inputs_total + len(completions)
+    return BlockLoad(payload, len(block.txs), inputs_total, unresolved_total, len(completions), edges)
 
 
 def _own_outputs(block: Block) -> dict[tuple[str, int], Prevout]:
@@ -139,7 +140,6 @@ def _input_rows(tx: Tx, prevouts: list[Prevout | None], volumes: dict[str, _Volu
         if address:
             _count(volumes, address, prevout.script_type, tx.txid, sent=prevout.value)
         yield {
-            "txid": tx.txid,
             "prev_txid": txin.prev_txid,
             "prev_n": txin.prev_n,
             "outpoint": txin.outpoint,
@@ -152,7 +152,7 @@ def _output_rows(tx: Tx, volumes: dict[str, _Volumes]) -> Iterable[dict[str, Any
     for out in tx.outputs:
         if out.address:
             _count(volumes, out.address, out.script_type, tx.txid, received=out.value)
-            yield {"txid": tx.txid, "n": out.n, "address": out.address, "value": out.value}
+            yield {"n": out.n, "address": out.address, "value": out.value}
 
 
 def _completions(block: Block, pending: list[tuple[str, int, str]], volumes: dict[str, _Volumes]) -> list[dict]:

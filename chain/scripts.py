@@ -1,4 +1,8 @@
-"""Output scripts (scriptPubKey) of every standard type, for building blocks (simulator, tests)."""
+"""Output scripts (scriptPubKey): recognising each standard type, and building them (simulator, tests).
+
+Recognition follows Bitcoin Core's standard templates (script/solver.cpp); the
+address encoding itself is bitcoinlib's (chain/addresses.py).
+"""
 
 OP_0, OP_1, OP_RETURN, OP_CHECKMULTISIG = 0x00, 0x51, 0x6A, 0xAE
 
@@ -40,3 +44,25 @@ def bare_multisig(required: int, public_keys: list[bytes]) -> bytes:
 
 def op_return(data: bytes) -> bytes:
     return bytes([OP_RETURN]) + _push(data)
+
+
+def classify(script: bytes) -> tuple[str, bytes]:
+    """(script type, the key, hash or program an address encodes); ("nonstandard", b"") when none fits."""
+    size = len(script)
+    if size == 25 and script[:3] == b"\x76\xa9\x14" and script[23:] == b"\x88\xac":
+        return "p2pkh", script[3:23]
+    if size == 23 and script[:2] == b"\xa9\x14" and script[22] == 0x87:
+        return "p2sh", script[2:22]
+    if size == 22 and script[:2] == b"\x00\x14":
+        return "p2wpkh", script[2:]
+    if size == 34 and script[:2] == b"\x00\x20":
+        return "p2wsh", script[2:]
+    if size == 34 and script[:2] == b"\x51\x20":
+        return "p2tr", script[2:]
+    if size in (35, 67) and script[0] == size - 2 and script[-1] == 0xAC:
+        return "p2pk", script[1:-1]
+    if size and script[0] == OP_RETURN:
+        return "op_return", b""
+    if size >= 37 and script[-1] == OP_CHECKMULTISIG and OP_1 <= script[0] <= OP_1 + 15:
+        return "multisig", b""
+    return "nonstandard", b""

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from chain.errors import ChainDataError
 
 HEADER_SIZE = 80
+NULL_TXID = "00" * 32
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +22,12 @@ class RawTx:
     offset: int  # within the block
     txid: str
     data: bytes
+    outpoints: tuple[tuple[str, int], ...]  # (spent txid, output index) per input
+    outputs: tuple[tuple[int, bytes], ...]  # (satoshis, scriptPubKey)
+
+    @property
+    def coinbase(self) -> bool:
+        return len(self.outpoints) == 1 and self.outpoints[0] == (NULL_TXID, 0xFFFFFFFF)
 
 
 class _Reader:
@@ -87,13 +94,16 @@ def _raw_tx(reader: _Reader) -> RawTx:
         reader.take(2)
     body_start = reader.pos
     n_inputs = reader.varint()
+    outpoints = []
     for _ in range(n_inputs):
-        reader.take(36)
+        outpoint = reader.take(36)
+        outpoints.append((outpoint[31::-1].hex(), int.from_bytes(outpoint[32:], "little")))
         reader.take(reader.varint())
         reader.take(4)
+    outputs = []
     for _ in range(reader.varint()):
-        reader.take(8)
-        reader.take(reader.varint())
+        value = int.from_bytes(reader.take(8), "little")
+        outputs.append((value, reader.take(reader.varint())))
     body = reader.data[body_start : reader.pos]
     if segwit:
         for _ in range(n_inputs):
@@ -101,7 +111,7 @@ def _raw_tx(reader: _Reader) -> RawTx:
                 reader.take(reader.varint())
     locktime = reader.take(4)
     txid = hash256(version + body + locktime)[::-1].hex()
-    return RawTx(offset=start, txid=txid, data=reader.data[start : reader.pos])
+    return RawTx(start, txid, reader.data[start : reader.pos], tuple(outpoints), tuple(outputs))
 
 
 def coinbase_height(coinbase: bytes) -> int | None:

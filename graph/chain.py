@@ -44,6 +44,8 @@ RETURN p.txid AS prev_txid, s.n AS prev_n, t.txid AS txid
 
 # One statement per block, so a block is in the graph whole or not at all, and a
 # block already there is skipped whole (counting it twice would double the volumes).
+# That guard is also why edges are CREATEd: a transaction's outputs and spends are
+# written once, with its block (a stub made by an earlier spend has no edges of its own).
 # FalkorDB passes rows through `WITH x WHERE x IS NULL` after an OPTIONAL MATCH that
 # found x, so the guard counts instead; and a SET reads properties assigned earlier in
 # the same FOREACH as FalkorDB and Neo4j disagree, so each SET reads only old values
@@ -53,15 +55,6 @@ OPTIONAL MATCH (done:Block {hash: $block.hash})
 WITH count(done) AS existing WHERE existing = 0
 CREATE (b:Block {hash: $block.hash, height: $block.height, prev_hash: $block.prev_hash,
                  time: $block.time, n_tx: $block.n_tx})
-FOREACH (tx IN $txs |
-  MERGE (t:Transaction {txid: tx.txid})
-  SET t.height = $block.height, t.time = $block.time, t.block_hash = $block.hash, t.coinbase = tx.coinbase,
-      t.n_in = tx.n_in, t.n_out = tx.n_out, t.value = tx.value, t.in_value = tx.in_value,
-      t.unresolved = tx.unresolved, t.fee = tx.fee, t.size = tx.size,
-      t.out_value = tx.out_value, t.out_address = tx.out_address, t.out_type = tx.out_type,
-      t.coinjoin = tx.coinjoin, t.multi_input = tx.multi_input, t.change_n = tx.change_n,
-      t.change_heuristics = tx.change_heuristics, t.change_confidence = tx.change_confidence
-  MERGE (t)-[:IN_BLOCK]->(b))
 FOREACH (a IN $addresses |
   MERGE (n:Address {address: a.address})
   ON CREATE SET n.script_type = a.script_type, n.received = 0, n.sent = 0, n.n_tx = 0,
@@ -71,27 +64,31 @@ FOREACH (a IN $addresses |
       n.first_height = CASE WHEN a.height < n.first_height THEN a.height ELSE n.first_height END,
       n.last_seen = CASE WHEN a.time > n.last_seen THEN a.time ELSE n.last_seen END,
       n.last_height = CASE WHEN a.height > n.last_height THEN a.height ELSE n.last_height END)
-FOREACH (o IN $outputs |
-  MERGE (t:Transaction {txid: o.txid})
-  MERGE (n:Address {address: o.address})
-  MERGE (t)-[r:OUTPUT {n: o.n}]->(n)
-  SET r.value = o.value)
-FOREACH (i IN $inputs |
-  MERGE (t:Transaction {txid: i.txid})
-  MERGE (p:Transaction {txid: i.prev_txid})
-  MERGE (p)-[:SPENT_BY {n: i.prev_n}]->(t)
-  FOREACH (_ IN CASE WHEN i.address IS NULL THEN [] ELSE [1] END |
-    MERGE (n:Address {address: i.address})
-    MERGE (n)-[e:INPUT {outpoint: i.outpoint}]->(t)
-    SET e.value = i.value))
+FOREACH (tx IN $txs |
+  MERGE (t:Transaction {txid: tx.txid})
+  SET t.height = $block.height, t.time = $block.time, t.block_hash = $block.hash, t.coinbase = tx.coinbase,
+      t.n_in = tx.n_in, t.n_out = tx.n_out, t.value = tx.value, t.in_value = tx.in_value,
+      t.unresolved = tx.unresolved, t.fee = tx.fee, t.size = tx.size,
+      t.out_value = tx.out_value, t.out_address = tx.out_address, t.out_type = tx.out_type,
+      t.coinjoin = tx.coinjoin, t.multi_input = tx.multi_input, t.change_n = tx.change_n,
+      t.change_heuristics = tx.change_heuristics, t.change_confidence = tx.change_confidence
+  CREATE (t)-[:IN_BLOCK]->(b)
+  FOREACH (o IN tx.outputs |
+    MERGE (n:Address {address: o.address})
+    CREATE (t)-[:OUTPUT {n: o.n, value: o.value}]->(n))
+  FOREACH (i IN tx.inputs |
+    MERGE (p:Transaction {txid: i.prev_txid})
+    CREATE (p)-[:SPENT_BY {n: i.prev_n}]->(t)
+    FOREACH (_ IN CASE WHEN i.address IS NULL THEN [] ELSE [1] END |
+      MERGE (n:Address {address: i.address})
+      CREATE (n)-[:INPUT {outpoint: i.outpoint, value: i.value}]->(t))))
 FOREACH (c IN $completions |
   MERGE (t:Transaction {txid: c.txid})
   SET t.fee = CASE WHEN t.unresolved = 1 THEN t.in_value + c.value - t.value ELSE null END,
       t.in_value = t.in_value + c.value, t.unresolved = t.unresolved - 1
   FOREACH (_ IN CASE WHEN c.address IS NULL THEN [] ELSE [1] END |
     MERGE (n:Address {address: c.address})
-    MERGE (n)-[e:INPUT {outpoint: c.outpoint}]->(t)
-    SET e.value = c.value))
+    CREATE (n)-[:INPUT {outpoint: c.outpoint, value: c.value}]->(t)))
 FOREACH (c IN $clusters |
   MERGE (k:Cluster {cluster_id: c.id})
   ON CREATE SET k.size = 0, k.received = 0, k.sent = 0, k.first_seen = c.first_seen, k.last_seen = c.last_seen,

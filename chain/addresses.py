@@ -1,0 +1,38 @@
+"""Addresses for output scripts, encoded by bitcoinlib with the network's prefixes.
+
+P2PK outputs get the P2PKH address of their key, as bitcoinlib and block
+explorers show them; bare multisig, OP_RETURN and non-standard scripts get none.
+"""
+
+from functools import cache
+
+from bitcoinlib.encoding import hash160, pubkeyhash_to_addr_base58, pubkeyhash_to_addr_bech32
+from bitcoinlib.networks import Network as LibNetwork
+
+from chain.networks import Network
+from chain.scripts import classify
+
+BECH32M = 0x2BC830A3  # BIP350: witness version 1 and up
+
+
+@cache
+def _prefixes(network_name: str) -> tuple[bytes, bytes, str]:
+    lib = LibNetwork(network_name)
+    return lib.prefix_address, lib.prefix_address_p2sh, lib.prefix_bech32
+
+
+def script_address(script: bytes, network: Network) -> tuple[str, str | None]:
+    """(script type, address or None) for one scriptPubKey."""
+    script_type, payload = classify(script)
+    p2pkh_prefix, p2sh_prefix, hrp = _prefixes(network.name)
+    if script_type == "p2pkh":
+        return script_type, pubkeyhash_to_addr_base58(payload, prefix=p2pkh_prefix)
+    if script_type == "p2sh":
+        return script_type, pubkeyhash_to_addr_base58(payload, prefix=p2sh_prefix)
+    if script_type in ("p2wpkh", "p2wsh"):
+        return script_type, pubkeyhash_to_addr_bech32(payload, prefix=hrp, witver=0)
+    if script_type == "p2tr":
+        return script_type, pubkeyhash_to_addr_bech32(payload, prefix=hrp, witver=1, checksum_xor=BECH32M)
+    if script_type == "p2pk":
+        return script_type, pubkeyhash_to_addr_base58(hash160(payload), prefix=p2pkh_prefix)
+    return script_type, None
