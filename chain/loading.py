@@ -69,10 +69,9 @@ def block_load(
         analysis = analyse(tx, prevouts, seen.__contains__)
         groups.extend(groups_of(tx.txid, analysis, min_change_confidence))
         row = _tx_row(tx, prevouts, unresolved, analysis)
-        row["inputs"] = list(_input_rows(tx, prevouts, volumes))
-        row["outputs"] = list(_output_rows(tx, volumes))
+        row["inputs"] = list(_input_rows(tx, prevouts, volumes))  # outputs are written from the out_* lists
         inputs_total += len(row["inputs"])
-        outputs_total += len(row["outputs"])
+        outputs_total += _count_outputs(tx, volumes)
         tx_rows.append(row)
         seen.update(out.address for out in tx.outputs if out.address)
     completions = _completions(block, pending([tx.txid for tx in block.txs]), volumes)
@@ -142,17 +141,16 @@ def _input_rows(tx: Tx, prevouts: list[Prevout | None], volumes: dict[str, _Volu
         yield {
             "prev_txid": txin.prev_txid,
             "prev_n": txin.prev_n,
-            "outpoint": txin.outpoint,
             "address": address,
             "value": prevout.value if prevout else None,
         }
 
 
-def _output_rows(tx: Tx, volumes: dict[str, _Volumes]) -> Iterable[dict[str, Any]]:
-    for out in tx.outputs:
-        if out.address:
-            _count(volumes, out.address, out.script_type, tx.txid, received=out.value)
-            yield {"n": out.n, "address": out.address, "value": out.value}
+def _count_outputs(tx: Tx, volumes: dict[str, _Volumes]) -> int:
+    paid = [out for out in tx.outputs if out.address]
+    for out in paid:
+        _count(volumes, out.address, out.script_type, tx.txid, received=out.value)
+    return len(paid)
 
 
 def _completions(block: Block, pending: list[tuple[str, int, str]], volumes: dict[str, _Volumes]) -> list[dict]:

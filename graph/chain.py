@@ -73,15 +73,16 @@ FOREACH (tx IN $txs |
       t.coinjoin = tx.coinjoin, t.multi_input = tx.multi_input, t.change_n = tx.change_n,
       t.change_heuristics = tx.change_heuristics, t.change_confidence = tx.change_confidence
   CREATE (t)-[:IN_BLOCK]->(b)
-  FOREACH (o IN tx.outputs |
-    MERGE (n:Address {address: o.address})
-    CREATE (t)-[:OUTPUT {n: o.n, value: o.value}]->(n))
+  FOREACH (n IN range(0, size(tx.out_address) - 1) |
+    FOREACH (_ IN CASE WHEN tx.out_address[n] = '' THEN [] ELSE [1] END |
+      MERGE (a:Address {address: tx.out_address[n]})
+      CREATE (t)-[:OUTPUT {n: n, value: tx.out_value[n]}]->(a)))
   FOREACH (i IN tx.inputs |
     MERGE (p:Transaction {txid: i.prev_txid})
     CREATE (p)-[:SPENT_BY {n: i.prev_n}]->(t)
     FOREACH (_ IN CASE WHEN i.address IS NULL THEN [] ELSE [1] END |
-      MERGE (n:Address {address: i.address})
-      CREATE (n)-[:INPUT {outpoint: i.outpoint, value: i.value}]->(t))))
+      MERGE (a:Address {address: i.address})
+      CREATE (a)-[:INPUT {outpoint: i.prev_txid + ':' + toString(i.prev_n), value: i.value}]->(t))))
 FOREACH (c IN $completions |
   MERGE (t:Transaction {txid: c.txid})
   SET t.fee = CASE WHEN t.unresolved = 1 THEN t.in_value + c.value - t.value ELSE null END,

@@ -7,6 +7,7 @@ silently clamped. Checking here gives one clear error, the same on both
 engines, naming the parameter and the position inside it.
 """
 
+import json
 import math
 import re
 from collections.abc import Mapping
@@ -19,10 +20,29 @@ _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def check_params(params: Mapping[str, Any]) -> None:
+    """Fast path: one C-speed JSON encoding proves most payloads clean; anything doubtful gets the full walk."""
+    if _plainly_fine(params):
+        return
     for name, value in params.items():
         if not isinstance(name, str) or not _NAME.fullmatch(name):
             raise GraphParameterError(f"parameter name {name!r} is not an identifier")
         _check(value, f"${name}")
+
+
+# A JSON number of 19+ digits may pass 64 bits; digit runs inside hex strings touch a letter or quote.
+_LONG_NUMBER = re.compile(r"(?<![\w\"])-?\d{19,}(?![\w\"])")
+
+
+def _plainly_fine(params: Mapping[str, Any]) -> bool:
+    if not all(isinstance(name, str) and _NAME.fullmatch(name) for name in params):
+        return False
+    try:
+        encoded = json.dumps(params, ensure_ascii=False, allow_nan=False, check_circular=False)
+        encoded.encode("utf-8")  # lone surrogates fail here
+    except (TypeError, ValueError):
+        return False
+    suspicious = ("\\u0000", "`", '"": ')  # NUL, a backtick (maybe in a key), an empty key
+    return not any(mark in encoded for mark in suspicious) and not _LONG_NUMBER.search(encoded)
 
 
 def _check(value: Any, where: str) -> None:

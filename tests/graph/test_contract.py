@@ -209,6 +209,11 @@ def test_a_syntax_error_is_a_query_error(store):
         ({"rows": [{"ok": 1}, {"bad": "\ud800"}]}, "$value.rows[1].bad: text holds a lone surrogate at position 0"),
         (b"bytes", "$value: values of type bytes cannot be stored in the graph"),
         ({"a`b": 1}, "$value: map key 'a`b' must be a non-empty string without backticks"),
+        ({"": 1}, "$value: map key '' must be a non-empty string without backticks"),
+        (
+            {"rows": [{"txid": "ab", "n": 2**70}]},
+            "$value.rows[0].n: integer 1180591620717411303424 does not fit in 64 bits",
+        ),
     ],
 )
 def test_unsupported_parameters_are_refused_with_their_name(store, value, named):
