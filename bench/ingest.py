@@ -105,7 +105,7 @@ def synthetic_chain(path: Path, total_txs: int, per_block: int = 2000, seed: int
                     [(pay, scripts.p2wpkh(rng.choice(keys))), (value - pay, scripts.p2pkh(rng.choice(keys)))],
                 )
                 txid = txid_of(raw)
-                spendable += [(txid, 0, pay), (txid, 1, value - pay)]
+                spendable += [(txid, n, v) for n, v in ((0, pay), (1, value - pay)) if v >= 20_000]  # no dust
                 txs.append(raw)
             coinbase = coinbase_tx(height, [(50 * 100_000_000, scripts.p2wpkh(rng.choice(keys)))] * 4)
             spendable += [(txid_of(coinbase), n, 50 * 100_000_000) for n in range(4)]

@@ -33,6 +33,7 @@ class Tally:
     unresolved_inputs: int = 0
     completed_inputs: int = 0
     edges: int = 0
+    blocks_rolled_back: int = 0
     first_height: int | None = None
     last_height: int | None = None
     skipped: list[dict[str, str]] = field(default_factory=list)

@@ -26,6 +26,7 @@ class IngestRun(models.Model):
     source = models.CharField(max_length=2000, help_text="paths, or the RPC URL without credentials")
     network = models.CharField(max_length=16, default="bitcoin")
     skip_bad = models.BooleanField(default=False)
+    options = models.JSONField(default=dict, blank=True, help_text="RPC runs: from, to, follow, cookie_file")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True)
 
     blocks_total = models.PositiveIntegerField(default=0)
@@ -37,6 +38,7 @@ class IngestRun(models.Model):
     unresolved_inputs = models.PositiveBigIntegerField(default=0)
     completed_inputs = models.PositiveBigIntegerField(default=0, help_text="earlier unresolved spends now resolved")
     edges = models.PositiveBigIntegerField(default=0)
+    blocks_rolled_back = models.PositiveIntegerField(default=0, help_text="undone after a reorganisation")
     first_height = models.IntegerField(null=True, blank=True)
     last_height = models.IntegerField(null=True, blank=True)
 

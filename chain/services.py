@@ -9,9 +9,11 @@ from django.conf import settings
 from django.utils import timezone
 
 from chain.errors import ChainDataError
+from chain.follow import NodeSource, ingest_from_node
 from chain.ingest import IngestOptions, Tally, ingest_entries
 from chain.models import IngestRun
 from chain.networks import network_named
+from chain.rpc import CoreRPC
 from chain.sources import Entry, Scan, blk_paths, decode_raw, json_entry, json_paths, raw_entry, scan_blk_file
 from graph import GraphError, get_graph
 from graph.schema import ensure_schema
@@ -21,17 +23,34 @@ log = logging.getLogger(__name__)
 _TALLY_FIELDS = [name for name in Tally.__dataclass_fields__ if name != "skipped"]
 
 
-def ingest_run_create(*, kind: str, source: str, network: str = "bitcoin", skip_bad: bool = False) -> IngestRun:
+def ingest_run_create(
+    *, kind: str, source: str, network: str = "bitcoin", skip_bad: bool = False, options: dict | None = None
+) -> IngestRun:
+    """`source` never carries credentials: for RPC runs it is the node URL without them."""
     network_named(network)  # refuse an unknown network before anything is queued
     if kind not in IngestRun.Kind.values:
         raise ValueError(f"unknown source kind {kind!r}")
-    return IngestRun.objects.create(kind=kind, source=source, network=network, skip_bad=skip_bad)
+    return IngestRun.objects.create(kind=kind, source=source, network=network, skip_bad=skip_bad, options=options or {})
+
+
+def ingest_rpc_run_create(*, url: str, network: str, options: dict, skip_bad: bool = False) -> IngestRun:
+    """An RPC run stores the node URL without its user:password; the executor is handed the full URL."""
+    bare = CoreRPC(url).where
+    return ingest_run_create(kind=IngestRun.Kind.RPC, source=bare, network=network, skip_bad=skip_bad, options=options)
 
 
 def ingest_run_execute(
-    *, run_id: int, workers: int = 1, on_progress: Callable[[IngestRun], None] | None = None
+    *,
+    run_id: int,
+    workers: int = 1,
+    on_progress: Callable[[IngestRun], None] | None = None,
+    rpc_url: str | None = None,
+    keep_going: Callable[[], bool] = lambda: True,
 ) -> IngestRun:
-    """Run a queued ingest to the end; a run already claimed by another process is left alone."""
+    """Run a queued ingest to the end; a run already claimed by another process is left alone.
+
+    `rpc_url` may carry the node's user:password (it is not stored); `keep_going` ends a follow run.
+    """
     claimed = IngestRun.objects.filter(id=run_id, status=IngestRun.Status.QUEUED).update(
         status=IngestRun.Status.RUNNING, started_at=timezone.now()
     )
@@ -41,7 +60,6 @@ def ingest_run_execute(
     tally = Tally()
     saver = _ProgressSaver(run, tally, on_progress)
     try:
-        scan = _scan(run)
         store = get_graph()
         ensure_schema(store)  # without the txid and address keys every MERGE would scan the whole graph
         options = IngestOptions(
@@ -50,10 +68,19 @@ def ingest_run_execute(
             min_change_confidence=settings.CLUSTER_CHANGE_MIN_CONFIDENCE,
             on_block=saver,
         )
-        ingest_entries(scan.entries, store=store, network=network_named(run.network), tally=tally, options=options)
-        _settle_scan_errors(run, scan, tally)
+        network = network_named(run.network)
+        if run.kind == IngestRun.Kind.RPC:
+            source = _node_source(run, rpc_url)
+            ingest_from_node(source, store=store, network=network, tally=tally, options=options, keep_going=keep_going)
+        else:
+            scan = _scan(run)
+            ingest_entries(scan.entries, store=store, network=network, tally=tally, options=options)
+            _settle_scan_errors(run, scan, tally)
     except (ChainDataError, GraphError) as error:
         return _finish(run, tally, IngestRun.Status.FAILED, error)
+    except KeyboardInterrupt:
+        _finish(run, tally, IngestRun.Status.SUCCEEDED, ChainDataError(run.source, "stopped by the operator"))
+        raise
     return _finish(run, tally, IngestRun.Status.SUCCEEDED)
 
 
@@ -67,6 +94,18 @@ def _scan(run: IngestRun) -> Scan:
     if run.kind == IngestRun.Kind.RAW:
         return Scan([_raw(run.source)], [])
     raise ChainDataError(run.source, f"{run.kind} runs are not executed here")
+
+
+def _node_source(run: IngestRun, rpc_url: str | None) -> NodeSource:
+    options = run.options
+    return NodeSource(
+        url=rpc_url or run.source,
+        cookie_file=options.get("cookie_file"),
+        first=options.get("from"),
+        last=options.get("to"),
+        follow=bool(options.get("follow")),
+        poll_seconds=float(options.get("poll_seconds", 5.0)),
+    )
 
 
 def _raw(source: str) -> Entry:

@@ -6,13 +6,14 @@ process when there are many (entries are small and picklable).
 """
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 
 from chain.blocks import Block, Tx, TxIn, TxOut, parse_block, parse_header, parse_tx
 from chain.errors import ChainDataError
 from chain.networks import NULL_HASH, Network, network_of_magic
+from chain.rpc import CoreRPC
 from chain.serialization import HEADER_SIZE, merkle_root
 
 RECORD_PREFIX = 8  # magic (4) + little-endian size (4)
@@ -55,9 +56,32 @@ class RawEntry:
     hash: str
     prev_hash: str
     where: str
+    height: int | None = None  # when the source knows it (a node)
 
     def load(self, network: Network) -> Block:
-        return parse_block(self.data, where=self.where, network=network)
+        block = parse_block(self.data, where=self.where, network=network)
+        return block if self.height is None else replace(block, stated_height=self.height)
+
+
+@dataclass(frozen=True)
+class RpcEntry:
+    """A block on a Bitcoin Core node, fetched when it is parsed (in a parser process when there are several)."""
+
+    url: str  # with credentials: kept in memory only, never stored on the run
+    cookie_file: str | None
+    height: int
+    hash: str
+    prev_hash: str
+
+    @property
+    def where(self) -> str:
+        return f"{CoreRPC(self.url, cookie_file=self.cookie_file).where} height {self.height}"
+
+    def load(self, network: Network) -> Block:
+        answer = CoreRPC(self.url, cookie_file=self.cookie_file).block(self.height)
+        if isinstance(answer, str):
+            return RawEntry(bytes.fromhex(answer), self.hash, self.prev_hash, self.where, self.height).load(network)
+        return json_block(answer, where=self.where, network=network).block
 
 
 @dataclass(frozen=True)
@@ -83,7 +107,7 @@ class JsonEntry:
         return self.block
 
 
-Entry = BlkEntry | RawEntry | JsonEntry
+Entry = BlkEntry | RawEntry | JsonEntry | RpcEntry
 
 
 @dataclass
@@ -163,15 +187,19 @@ def json_paths(source: str) -> list[Path]:
 
 
 def json_entry(path: Path, network: Network) -> JsonEntry:
-    where = str(path)
     try:
         document = json.loads(path.read_text())
     except (OSError, ValueError) as exc:
-        raise ChainDataError(where, f"not a readable JSON file: {exc}") from None
+        raise ChainDataError(str(path), f"not a readable JSON file: {exc}") from None
     block = document.get("result", document) if isinstance(document, dict) else None
+    where = f"{path} (height {block['height']})" if isinstance(block, dict) and "height" in block else str(path)
+    return json_block(block, where=where, network=network)
+
+
+def json_block(block: object, *, where: str, network: Network) -> JsonEntry:
+    """A getblock answer (verbosity 2 or 3) as an entry; the node's height is taken as stated."""
     if not isinstance(block, dict) or not isinstance(block.get("tx"), list) or "height" not in block:
         raise ChainDataError(where, "not a getblock answer with verbosity 2 or 3 (no 'tx' list of objects)")
-    where = f"{path} (height {block['height']})"
     txs = tuple(_json_tx(tx, index, where, network) for index, tx in enumerate(block["tx"]))
     if merkle_root([tx.txid for tx in txs]) != block.get("merkleroot"):
         raise ChainDataError(where, "merkle root does not match the transactions")
@@ -206,3 +234,13 @@ def _json_prevout(prevout: dict | None) -> TxOut | None:
     script_type = _CORE_SCRIPT_TYPES.get(script.get("type"), "nonstandard")
     satoshis = int((Decimal(str(prevout["value"])) * 100_000_000).to_integral_value())
     return TxOut(n=-1, value=satoshis, script_type=script_type, address=script.get("address"))
+
+
+def rpc_entries(rpc: CoreRPC, url: str, cookie_file: str | None, first: int, last: int) -> list[RpcEntry]:
+    """Headers for heights first..last (cheap calls); the blocks themselves are fetched as they are parsed."""
+    entries = []
+    for height in range(first, last + 1):
+        block_hash = rpc.block_hash(height)
+        header = rpc.call("getblockheader", block_hash, where=f"{rpc.where} height {height}")
+        entries.append(RpcEntry(url, cookie_file, height, block_hash, header.get("previousblockhash", NULL_HASH)))
+    return entries

@@ -129,6 +129,63 @@ RETURN address, a.received AS own_received, a.sent AS own_sent, a.first_seen AS 
 """
 
 _TIP = "MATCH (b:Block) RETURN b.hash AS hash, b.height AS height ORDER BY b.height DESC LIMIT 1"
+_AT_HEIGHT = "MATCH (b:Block {height: $height}) RETURN b.hash AS hash"
+
+# Undo one block (a reorganisation orphaned it), in one statement. Volumes of its
+# addresses and their clusters go back, and addresses only it had seen go; cluster
+# links it made stay (the same transactions almost always confirm again in the
+# blocks that replace it), as do first/last-seen times.
+_ROLLBACK_BLOCK = """
+MATCH (b:Block {hash: $hash})
+OPTIONAL MATCH (t:Transaction)-[:IN_BLOCK]->(b)
+WITH b, collect(t) AS txs
+CALL {
+  WITH txs
+  UNWIND txs AS t
+  MATCH (a:Address)-[e:INPUT|OUTPUT]-(t)
+  WITH DISTINCT a, t
+  WITH a, count(t) AS touched
+  SET a.n_tx = a.n_tx - touched
+  RETURN collect(a) AS touched_addresses
+}
+CALL {
+  WITH txs
+  UNWIND txs AS t
+  MATCH (a:Address)-[e:INPUT]->(t)
+  OPTIONAL MATCH (a)-[:IN_CLUSTER]->(c:Cluster)
+  SET a.sent = a.sent - e.value
+  FOREACH (_ IN CASE WHEN c IS NULL THEN [] ELSE [1] END | SET c.sent = c.sent - e.value)
+  DELETE e
+  RETURN count(*) AS inputs
+}
+CALL {
+  WITH txs
+  UNWIND txs AS t
+  MATCH (t)-[r:OUTPUT]->(a:Address)
+  OPTIONAL MATCH (a)-[:IN_CLUSTER]->(c:Cluster)
+  SET a.received = a.received - r.value
+  FOREACH (_ IN CASE WHEN c IS NULL THEN [] ELSE [1] END | SET c.received = c.received - r.value)
+  DELETE r
+  RETURN count(*) AS outputs
+}
+CALL {
+  WITH txs
+  UNWIND txs AS t
+  DETACH DELETE t
+  RETURN count(*) AS deleted
+}
+CALL {
+  WITH touched_addresses
+  UNWIND touched_addresses AS a
+  WITH a WHERE a.n_tx = 0
+  OPTIONAL MATCH (a)-[:IN_CLUSTER]->(c:Cluster)
+  FOREACH (_ IN CASE WHEN c IS NULL THEN [] ELSE [1] END | SET c.size = c.size - 1)
+  DETACH DELETE a
+  RETURN count(*) AS forgotten
+}
+DETACH DELETE b
+RETURN deleted
+"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,6 +244,17 @@ def memberships(store: GraphStore, addresses: list[str]) -> dict[str, Membership
 def write_block(store: GraphStore, payload: dict[str, Any]) -> bool:
     """Write a block and everything in it in one statement; False when it was already there."""
     return store.write(_WRITE_BLOCK, **payload)[0]["written"] == 1
+
+
+def block_at_height(store: GraphStore, height: int) -> str | None:
+    rows = store.read(_AT_HEIGHT, height=height)
+    return rows[0]["hash"] if rows else None
+
+
+def rollback_block(store: GraphStore, block_hash: str) -> int:
+    """Remove a block and its transactions, taking their volumes back; returns the transactions removed."""
+    rows = store.write(_ROLLBACK_BLOCK, hash=block_hash)
+    return rows[0]["deleted"] if rows else 0
 
 
 def chain_tip(store: GraphStore) -> tuple[str, int] | None:

@@ -6,13 +6,15 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from chain.errors import ChainDataError
 from chain.models import IngestRun
 from chain.networks import NETWORKS
-from chain.services import ingest_run_create, ingest_run_execute
+from chain.rpc import CoreRPC
+from chain.services import ingest_rpc_run_create, ingest_run_create, ingest_run_execute
 
 
 class Command(BaseCommand):
-    help = "Ingest blocks from blk*.dat files, a raw block (hex or binary), or getblock JSON files."
+    help = "Ingest blocks from blk*.dat files, a raw block (hex or binary), getblock JSON files or a Core node."
 
     def add_arguments(self, parser):
         sources = parser.add_subparsers(dest="kind", required=True)
@@ -22,15 +24,27 @@ class Command(BaseCommand):
         raw.add_argument("data")
         json_files = sources.add_parser("json", help="getblock <hash> 2 (or 3) answers: files or directories")
         json_files.add_argument("paths", nargs="+")
-        for sub in (blk, raw, json_files):
+        rpc = sources.add_parser("rpc", help="a Bitcoin Core node: http://[user:password@]host:port")
+        rpc.add_argument("url")
+        rpc.add_argument("--cookie", help="the node's .cookie file, instead of user:password in the URL")
+        rpc.add_argument("--from", dest="first", type=int, help="first height (default: after our tip)")
+        rpc.add_argument("--to", dest="last", type=int, help="last height (default: the node's tip)")
+        rpc.add_argument("--follow", action="store_true", help="keep ingesting new blocks as they arrive")
+        rpc.add_argument("--poll", type=float, default=5.0, help="seconds between looks at the node's tip")
+        for sub in (blk, raw, json_files, rpc):
             sub.add_argument("--network", default="bitcoin", choices=sorted(NETWORKS))
             sub.add_argument("--skip-bad", action="store_true", help="go on past bad blocks and list them")
             sub.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="parser processes")
             sub.add_argument("--queue", action="store_true", help="hand the run to a Celery worker and return")
 
     def handle(self, *, kind, network, skip_bad, workers, queue, **options):
-        source = {"blk": options.get("path"), "raw": options.get("data")}.get(kind) or "\n".join(options["paths"])
-        run = ingest_run_create(kind=kind, source=source, network=network, skip_bad=skip_bad)
+        source, run_options, rpc_url = self._source(kind, options)
+        if queue and kind == "rpc" and rpc_url != source and not run_options.get("cookie_file"):
+            raise CommandError("a queued RPC run cannot keep the URL's password: use --cookie")
+        if kind == "rpc":
+            run = ingest_rpc_run_create(url=rpc_url, network=network, options=run_options, skip_bad=skip_bad)
+        else:
+            run = ingest_run_create(kind=kind, source=source, network=network, skip_bad=skip_bad)
         if queue:
             from chain.tasks import ingest_run
 
@@ -38,8 +52,27 @@ class Command(BaseCommand):
             self.stdout.write(f"ingest run {run.id} queued")
             return
         with _ProgressBar() as bar:
-            run = ingest_run_execute(run_id=run.id, workers=workers, on_progress=bar.update)
+            run = ingest_run_execute(run_id=run.id, workers=workers, on_progress=bar.update, rpc_url=rpc_url)
         self._report(run)
+
+    @staticmethod
+    def _source(kind: str, options: dict) -> tuple[str, dict, str | None]:
+        """The run's stored source and options, and the node URL with its credentials (never stored)."""
+        if kind == "rpc":
+            try:
+                bare = CoreRPC(options["url"]).where
+            except ChainDataError as error:
+                raise CommandError(str(error)) from None
+            run_options = {
+                "from": options["first"],
+                "to": options["last"],
+                "follow": options["follow"],
+                "cookie_file": options["cookie"],
+                "poll_seconds": options["poll"],
+            }
+            return bare, {key: value for key, value in run_options.items() if value is not None}, options["url"]
+        source = {"blk": options.get("path"), "raw": options.get("data")}.get(kind) or "\n".join(options["paths"])
+        return source, {}, None
 
     def _report(self, run: IngestRun) -> None:
         for skipped in run.skipped:
@@ -47,7 +80,7 @@ class Command(BaseCommand):
         summary = (
             f"run {run.id}: {run.blocks_done} blocks written ({run.txs} transactions, {run.edges} edges), "
             f"{run.blocks_present} already present, {run.blocks_orphaned} orphaned, {len(run.skipped)} skipped, "
-            f"{run.unresolved_inputs} inputs unresolved"
+            f"{run.unresolved_inputs} inputs unresolved, {run.blocks_rolled_back} rolled back after reorganisations"
         )
         if run.status == IngestRun.Status.FAILED:
             raise CommandError(f"{summary}\nfailed at {run.failed_at or 'start'}: {run.error}")

@@ -1,0 +1,108 @@
+"""Ingesting from a Bitcoin Core node over JSON-RPC: ranges, prevouts, following the tip, restarts, reorgs."""
+
+import threading
+import time
+
+import pytest
+
+from chain.models import IngestRun
+from chain.services import ingest_rpc_run_create, ingest_run_execute
+from tests.chain.blockmaker import ChainMaker, to
+from tests.chain.conftest import fingerprint
+from tests.chain.fakenode import FakeNode
+
+pytestmark = pytest.mark.django_db
+COIN = 100_000_000
+
+
+def paying_chain(blocks: int = 6) -> ChainMaker:
+    chain = ChainMaker()
+    previous = chain.block(miner="m0")
+    for height in range(1, blocks):
+        payment = chain.spend((previous, 0), outputs=[(20 * COIN, to(f"shop{height}")), (29 * COIN, to(f"c{height}"))])
+        previous = chain.block(payment, miner=f"m{height}", fees=COIN)
+    return chain
+
+
+@pytest.fixture
+def node():
+    started = FakeNode(paying_chain().blocks).start()
+    yield started
+    started.stop()
+
+
+def rpc_run(url: str, **options) -> IngestRun:
+    """The fake node has no genesis block to serve, so runs start at height 1 unless told otherwise."""
+    options.setdefault("from", 1)
+    keep_going = options.pop("keep_going", lambda: False)
+    run = ingest_rpc_run_create(url=url, network="regtest", options=options)
+    return ingest_run_execute(run_id=run.id, rpc_url=url, keep_going=keep_going)
+
+
+def test_a_height_range_loads_with_the_nodes_prevouts(node, chain_graph):
+    run = rpc_run(node.url, **{"from": 1, "to": 6})
+    assert (run.status, run.blocks_done, run.first_height, run.last_height) == (IngestRun.Status.SUCCEEDED, 6, 1, 6)
+    assert run.unresolved_inputs == 0
+    assert "getblock" in node.calls
+    fees = chain_graph.read("MATCH (t:Transaction {coinbase: false}) RETURN t.fee AS fee ORDER BY t.height")
+    assert [row["fee"] for row in fees] == [COIN, 2 * COIN, 2 * COIN, 2 * COIN, 2 * COIN]
+
+
+def test_a_node_without_verbosity_3_serves_raw_blocks(chain_graph):
+    old = FakeNode(paying_chain().blocks, verbosity3=False).start()
+    try:
+        run = rpc_run(old.url)
+        assert (run.status, run.blocks_done, run.unresolved_inputs) == (IngestRun.Status.SUCCEEDED, 6, 0)
+    finally:
+        old.stop()
+
+
+def test_the_stored_run_never_holds_the_password(node, chain_graph):
+    run = rpc_run(node.url, to=2)
+    assert "secret" not in run.source
+    assert run.source == f"http://127.0.0.1:{node.port}"
+
+
+def test_wrong_credentials_a_wrong_network_and_no_node_are_clear(node, chain_graph):
+    refused = rpc_run(node.url.replace("secret", "wrong"))
+    assert refused.error == "the node refused our credentials (check the URL's user:password or --cookie)"
+    node.stop()
+    absent = rpc_run(node.url)
+    assert absent.status == IngestRun.Status.FAILED
+    assert absent.error.startswith("the node does not answer")
+    assert absent.failed_at == f"http://127.0.0.1:{node.port}"
+
+
+def test_following_picks_up_new_blocks_survives_a_restart_and_rolls_back_a_reorg(node, chain_graph):
+    chain = paying_chain()
+    rival = ChainMaker(blocks=list(chain.blocks[:4]), tip=_hash(chain.blocks[3]), time=chain.time + 1)
+    for height in range(5, 8):  # a longer branch from height 4 on, paying other people
+        rival.block(miner=f"rival{height}")
+    looks = []
+
+    def keep_going() -> bool:
+        looks.append(time.monotonic())
+        if len(looks) == 1:
+            node.blocks = [*chain.blocks, *ChainMaker(blocks=[], tip=_hash(chain.blocks[-1]), time=chain.time).blocks]
+            node.stop()  # the node restarts...
+            threading.Timer(0.3, node.start).start()  # ...and is back shortly
+        elif len(looks) == 3:
+            node.blocks = rival.blocks  # a reorganisation: heights 5 and 6 replaced, 7 added
+        return len(looks) < 5
+
+    run = rpc_run(node.url, follow=True, poll_seconds=0.2, keep_going=keep_going)
+    assert run.status == IngestRun.Status.SUCCEEDED, run.error
+    assert run.blocks_rolled_back == 2
+    heights = chain_graph.read("MATCH (b:Block) RETURN b.height AS h, b.hash AS hash ORDER BY h")
+    assert [row["hash"] for row in heights] == [_hash(raw) for raw in rival.blocks]
+    followed = fingerprint(chain_graph)
+    chain_graph.drop_all()
+    node.blocks = rival.blocks
+    rpc_run(node.url)
+    assert fingerprint(chain_graph) == followed, "after the rollback the graph is as if only the new chain existed"
+
+
+def _hash(raw: bytes) -> str:
+    from chain.serialization import block_hash_of
+
+    return block_hash_of(raw)
