@@ -96,6 +96,15 @@ def block_load(
     return BlockLoad(payload, len(block.txs), inputs_total, unresolved_total, len(completions), edges)
 
 
+def lone_tx_row(tx: Tx, *, resolve: Resolver) -> dict[str, Any]:
+    """The row for a transaction outside any block: resolved inputs and fee, no clustering."""
+    found = resolve(sorted({(i.prev_txid, i.prev_n) for i in tx.inputs}))
+    prevouts = [found.get((i.prev_txid, i.prev_n)) or i.prevout for i in tx.inputs]
+    row = _tx_row(tx, prevouts, sum(p is None for p in prevouts), TxClustering(None, (), False, None))
+    row["inputs"] = list(_input_rows(tx, prevouts, defaultdict(_Volumes)))
+    return row
+
+
 def _own_outputs(block: Block) -> dict[tuple[str, int], Prevout]:
     """Outputs of this block's transactions, which later transactions in the block may spend."""
     return {

@@ -8,14 +8,27 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import timezone
 
+from chain.blocks import parse_tx
 from chain.errors import ChainDataError
 from chain.follow import NodeSource, ingest_from_node
 from chain.ingest import IngestOptions, Tally, ingest_entries
+from chain.loading import lone_tx_row
 from chain.models import IngestRun
 from chain.networks import network_named
 from chain.rpc import CoreRPC
-from chain.sources import Entry, Scan, blk_paths, decode_raw, json_entry, json_paths, raw_entry, scan_blk_file
+from chain.sources import (
+    Entry,
+    Scan,
+    blk_paths,
+    decode_raw,
+    is_lone_transaction,
+    json_entry,
+    json_paths,
+    raw_entry,
+    scan_blk_file,
+)
 from graph import GraphError, get_graph
+from graph import chain as chain_graph
 from graph.schema import ensure_schema
 
 log = logging.getLogger(__name__)
@@ -72,6 +85,8 @@ def ingest_run_execute(
         if run.kind == IngestRun.Kind.RPC:
             source = _node_source(run, rpc_url)
             ingest_from_node(source, store=store, network=network, tally=tally, options=options, keep_going=keep_going)
+        elif run.kind == IngestRun.Kind.RAW and _is_lone_tx(run.source):
+            _ingest_lone_tx(run, store, network, tally)
         else:
             scan = _scan(run)
             ingest_entries(scan.entries, store=store, network=network, tally=tally, options=options)
@@ -108,11 +123,30 @@ def _node_source(run: IngestRun, rpc_url: str | None) -> NodeSource:
     )
 
 
-def _raw(source: str) -> Entry:
+def _raw_data(source: str) -> tuple[bytes, str]:
+    """The bytes of a raw run (a file, hex or binary, or a hex string) and what to call them in errors."""
     path = Path(source)
     data = path.read_bytes() if path.exists() else source.encode()
     where = str(path) if path.exists() else "raw input"
-    return raw_entry(decode_raw(data, where=where), where=where)
+    return decode_raw(data, where=where), where
+
+
+def _is_lone_tx(source: str) -> bool:
+    data, where = _raw_data(source)
+    return is_lone_transaction(data, where=where)
+
+
+def _raw(source: str) -> Entry:
+    data, where = _raw_data(source)
+    return raw_entry(data, where=where)
+
+
+def _ingest_lone_tx(run: IngestRun, store, network, tally: Tally) -> None:
+    data, where = _raw_data(run.source)
+    tx = parse_tx(data, where=where, network=network)
+    row = lone_tx_row(tx, resolve=lambda outpoints: chain_graph.resolve_outpoints(store, outpoints))
+    if chain_graph.write_unconfirmed(store, row):
+        tally.txs, tally.inputs, tally.unresolved_inputs = 1, len(tx.inputs), row["unresolved"]
 
 
 def _settle_scan_errors(run: IngestRun, scan: Scan, tally: Tally) -> None:

@@ -14,7 +14,7 @@ from chain.blocks import Block, Tx, TxIn, TxOut, parse_block, parse_header, pars
 from chain.errors import ChainDataError
 from chain.networks import NULL_HASH, Network, network_of_magic
 from chain.rpc import CoreRPC
-from chain.serialization import HEADER_SIZE, merkle_root
+from chain.serialization import HEADER_SIZE, merkle_root, read_tx, split_block
 
 RECORD_PREFIX = 8  # magic (4) + little-endian size (4)
 MAX_BLOCK_SIZE = 4_000_000  # consensus limit (weight / serialized size)
@@ -160,6 +160,19 @@ def _record_size(prefix: bytes, path: Path, offset: int, network: Network, data_
     if offset + RECORD_PREFIX + size > data_size:
         raise ChainDataError(where, f"truncated file: the block needs {size} bytes, {data_size - offset - 8} remain")
     return size
+
+
+def is_lone_transaction(data: bytes, *, where: str) -> bool:
+    """Raw input is a block if it frames as one; otherwise it must be exactly one transaction."""
+    try:
+        split_block(data, where=where)
+        return False
+    except ChainDataError as as_block:
+        try:
+            read_tx(data, where=where)
+        except ChainDataError:
+            raise ChainDataError(where, f"neither a block nor a transaction: {as_block.message}") from None
+        return True
 
 
 def raw_entry(data: bytes, *, where: str) -> RawEntry:

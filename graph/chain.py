@@ -44,7 +44,8 @@ RETURN p.txid AS prev_txid, s.n AS prev_n, t.txid AS txid
 
 # One statement per block, so a block is in the graph whole or not at all, and a
 # block already there is skipped whole (counting it twice would double the volumes).
-# That guard is also why edges are CREATEd: a transaction's outputs and spends are
+# Address nodes may exist without figures (made by an unconfirmed transaction, or by a
+# tag), hence the coalesce. The guard is also why edges are CREATEd: a transaction's outputs and spends are
 # written once, with its block (a stub made by an earlier spend has no edges of its own).
 # FalkorDB passes rows through `WITH x WHERE x IS NULL` after an OPTIONAL MATCH that
 # found x, so the guard counts instead; and a SET reads properties assigned earlier in
@@ -55,15 +56,26 @@ OPTIONAL MATCH (done:Block {hash: $block.hash})
 WITH count(done) AS existing WHERE existing = 0
 CREATE (b:Block {hash: $block.hash, height: $block.height, prev_hash: $block.prev_hash,
                  time: $block.time, n_tx: $block.n_tx})
+WITH b
+CALL {
+  WITH b
+  UNWIND $txs AS tx
+  MATCH (u:Transaction {txid: tx.txid})
+  WHERE u.unconfirmed = true
+  DETACH DELETE u
+  RETURN count(*) AS confirmed
+}
 FOREACH (a IN $addresses |
   MERGE (n:Address {address: a.address})
-  ON CREATE SET n.script_type = a.script_type, n.received = 0, n.sent = 0, n.n_tx = 0,
-                n.first_seen = a.time, n.first_height = a.height, n.last_seen = a.time, n.last_height = a.height
-  SET n.received = n.received + a.received, n.sent = n.sent + a.sent, n.n_tx = n.n_tx + a.n_tx,
-      n.first_seen = CASE WHEN a.time < n.first_seen THEN a.time ELSE n.first_seen END,
-      n.first_height = CASE WHEN a.height < n.first_height THEN a.height ELSE n.first_height END,
-      n.last_seen = CASE WHEN a.time > n.last_seen THEN a.time ELSE n.last_seen END,
-      n.last_height = CASE WHEN a.height > n.last_height THEN a.height ELSE n.last_height END)
+  SET n.script_type = coalesce(n.script_type, a.script_type),
+      n.received = coalesce(n.received, 0) + a.received, n.sent = coalesce(n.sent, 0) + a.sent,
+      n.n_tx = coalesce(n.n_tx, 0) + a.n_tx,
+      n.first_seen = CASE WHEN n.first_seen IS NULL OR a.time < n.first_seen THEN a.time ELSE n.first_seen END,
+      n.first_height = CASE WHEN n.first_height IS NULL OR a.height < n.first_height THEN a.height
+                            ELSE n.first_height END,
+      n.last_seen = CASE WHEN n.last_seen IS NULL OR a.time > n.last_seen THEN a.time ELSE n.last_seen END,
+      n.last_height = CASE WHEN n.last_height IS NULL OR a.height > n.last_height THEN a.height
+                           ELSE n.last_height END)
 FOREACH (tx IN $txs |
   MERGE (t:Transaction {txid: tx.txid})
   SET t.height = $block.height, t.time = $block.time, t.block_hash = $block.hash, t.coinbase = tx.coinbase,
@@ -118,6 +130,29 @@ CALL {
   RETURN count(*) AS moved
 }
 RETURN count(b) AS written
+"""
+
+# A transaction seen outside a block (`ingest raw <tx>`): its outputs and spends, but no
+# volumes or clusters, which count confirmed activity only. Its block replaces it.
+_WRITE_UNCONFIRMED = """
+OPTIONAL MATCH (known:Transaction {txid: $tx.txid})
+WHERE known.out_value IS NOT NULL
+WITH count(known) AS existing WHERE existing = 0
+MERGE (t:Transaction {txid: $tx.txid})
+SET t.unconfirmed = true, t.coinbase = false, t.n_in = $tx.n_in, t.n_out = $tx.n_out, t.value = $tx.value,
+    t.in_value = $tx.in_value, t.unresolved = $tx.unresolved, t.fee = $tx.fee, t.size = $tx.size,
+    t.out_value = $tx.out_value, t.out_address = $tx.out_address, t.out_type = $tx.out_type
+FOREACH (n IN range(0, size($tx.out_address) - 1) |
+  FOREACH (_ IN CASE WHEN $tx.out_address[n] = '' THEN [] ELSE [1] END |
+    MERGE (a:Address {address: $tx.out_address[n]})
+    CREATE (t)-[:OUTPUT {n: n, value: $tx.out_value[n]}]->(a)))
+FOREACH (i IN $tx.inputs |
+  MERGE (p:Transaction {txid: i.prev_txid})
+  CREATE (p)-[:SPENT_BY {n: i.prev_n}]->(t)
+  FOREACH (_ IN CASE WHEN i.address IS NULL THEN [] ELSE [1] END |
+    MERGE (a:Address {address: i.address})
+    CREATE (a)-[:INPUT {outpoint: i.prev_txid + ':' + toString(i.prev_n), value: i.value}]->(t)))
+RETURN count(t) AS written
 """
 
 _MEMBERSHIP = """
@@ -244,6 +279,11 @@ def memberships(store: GraphStore, addresses: list[str]) -> dict[str, Membership
 def write_block(store: GraphStore, payload: dict[str, Any]) -> bool:
     """Write a block and everything in it in one statement; False when it was already there."""
     return store.write(_WRITE_BLOCK, **payload)[0]["written"] == 1
+
+
+def write_unconfirmed(store: GraphStore, row: dict[str, Any]) -> bool:
+    """Write a transaction seen outside any block; False when the graph already knows it."""
+    return store.write(_WRITE_UNCONFIRMED, tx=row)[0]["written"] == 1
 
 
 def block_at_height(store: GraphStore, height: int) -> str | None:

@@ -98,7 +98,8 @@ def test_the_command_reports_where_it_failed(db, chain_graph, heights_file, tmp_
 
 
 def test_raw_input_that_is_no_block_is_refused_clearly(db, chain_graph):
-    with pytest.raises(CommandError, match=r"failed at raw input: truncated block header \(2 of 80 bytes\)"):
+    expected = r"failed at raw input: neither a block nor a transaction: truncated or corrupt at byte 0"
+    with pytest.raises(CommandError, match=expected):
         call_command("ingest", "raw", "00ff")
 
 

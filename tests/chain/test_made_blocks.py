@@ -78,3 +78,24 @@ def test_a_spend_loaded_before_the_spent_output_is_completed_later(ingest, chain
     ingest("blk", tmp_path / "first.dat", network="regtest")
     ingest("blk", tmp_path / "second.dat", network="regtest")
     assert fingerprint(chain_graph) == in_order
+
+
+def test_a_lone_transaction_waits_unconfirmed_until_its_block_replaces_it(ingest, chain_graph, tmp_path):
+    chain = ChainMaker()
+    coinbase = chain.block(miner="payer")
+    payment = chain.spend((coinbase, 0), outputs=[(30 * COIN, to("payee")), (19 * COIN + 7, to("payer-change"))])
+    chain.block(payment, fees=COIN)
+    chain.write_blk(tmp_path / "first.dat", order=[0])
+    chain.write_blk(tmp_path / "second.dat", order=[1])
+    ingest("blk", tmp_path / "first.dat", network="regtest")
+    lone = ingest("raw", payment.hex(), network="regtest")
+    assert (lone.status, lone.txs, lone.unresolved_inputs) == (IngestRun.Status.SUCCEEDED, 1, 0)
+    waiting = chain_graph.read("MATCH (t:Transaction {unconfirmed: true}) RETURN t.fee AS fee, t.height AS height")
+    assert waiting == [{"fee": COIN - 7, "height": None}]
+    ingest("blk", tmp_path / "second.dat", network="regtest")
+    confirmed = fingerprint(chain_graph)
+    assert chain_graph.read("MATCH (t:Transaction {unconfirmed: true}) RETURN count(t) AS n") == [{"n": 0}]
+    chain_graph.drop_all()
+    ingest("blk", tmp_path / "first.dat", network="regtest")
+    ingest("blk", tmp_path / "second.dat", network="regtest")
+    assert fingerprint(chain_graph) == confirmed, "no edge of the unconfirmed copy is left behind"

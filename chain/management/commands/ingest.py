@@ -20,7 +20,7 @@ class Command(BaseCommand):
         sources = parser.add_subparsers(dest="kind", required=True)
         blk = sources.add_parser("blk", help="a blk*.dat file or a directory of them (Bitcoin Core's blocks/)")
         blk.add_argument("path")
-        raw = sources.add_parser("raw", help="one serialized block: a file (hex or binary) or a hex string")
+        raw = sources.add_parser("raw", help="one serialized block or transaction: a file (hex or binary) or hex")
         raw.add_argument("data")
         json_files = sources.add_parser("json", help="getblock <hash> 2 (or 3) answers: files or directories")
         json_files.add_argument("paths", nargs="+")
