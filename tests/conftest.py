@@ -1,4 +1,9 @@
+import os
+import signal
 import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -41,3 +46,62 @@ def graph():
     from graph import get_graph
 
     return get_graph()
+
+
+@pytest.fixture(scope="session")
+def worker(django_db_setup):
+    """A real Celery worker (prefork, one child) on the embedded Redis, sharing the test database file."""
+    from django.conf import settings
+    from django.db import connection
+
+    from app.celery import app as celery_app
+    from app.embedded import ensure_running_if_needed
+
+    ensure_running_if_needed()
+    celery_app.control.purge()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "DATABASE_URL": f"sqlite:///{connection.settings_dict['NAME']}",
+        "GRAPH_NAME": settings.GRAPH_NAME,
+    }
+    argv = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "app",
+        "worker",
+        "--pool",
+        "prefork",
+        "--concurrency",
+        "1",
+        "--include",
+        "tests.app.probe_tasks",
+        "--hostname",
+        f"test-{os.getpid()}@%h",
+        "--loglevel",
+        "info",
+        "--without-mingle",
+        "--without-gossip",
+    ]
+    process = subprocess.Popen(argv, cwd=REPO_ROOT, env=env, start_new_session=True)
+    try:
+        _wait_for_worker(celery_app, process)
+        yield process
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def _wait_for_worker(celery_app, process: subprocess.Popen, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "the worker exited during start-up"
+        if celery_app.control.ping(timeout=0.5):
+            return
+    raise AssertionError("the worker did not answer a ping")
