@@ -26,6 +26,8 @@ Everything else in graph/ is Cypher both engines run unchanged. What differs
 
 import re
 
+from graph.schema import INDEXES, UNIQUE_KEYS
+
 _LABEL = re.compile(r"[A-Z][A-Za-z]*")
 _PROPERTY = re.compile(r"[a-z][a-z0-9_]*")
 
@@ -43,27 +45,30 @@ FALKORDB_DROP_ALL = "MATCH (n) DETACH DELETE n"
 NEO4J_DROP_ALL = "MATCH (n) CALL { WITH n DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
 
 
-def _identifiers(label: str, prop: str) -> tuple[str, str]:
-    """Labels and properties go into DDL text, so only plain identifiers from graph/schema.py pass."""
-    if not _LABEL.fullmatch(label) or not _PROPERTY.fullmatch(prop):
-        raise ValueError(f"not a schema identifier: {label}.{prop}")
-    return label, prop
+_FALKORDB_INDEX = "CREATE INDEX FOR (n:{label}) ON (n.{prop})"
+_NEO4J_INDEX = "CREATE INDEX {name}_index IF NOT EXISTS FOR (n:{label}) ON (n.{prop})"
+_NEO4J_UNIQUE = "CREATE CONSTRAINT {name}_unique IF NOT EXISTS FOR (n:{label}) REQUIRE n.{prop} IS UNIQUE"
+
+
+def _identifiers(label: str, prop: str) -> dict[str, str]:
+    """DDL cannot take parameters: only the schema's own (label, property) pairs go into its text."""
+    if (label, prop) not in (*UNIQUE_KEYS, *INDEXES) or not _LABEL.fullmatch(label) or not _PROPERTY.fullmatch(prop):
+        raise ValueError(f"not in the graph schema: {label}.{prop}")
+    return {"label": label, "prop": prop, "name": f"{label.lower()}_{prop}"}
 
 
 def falkordb_index(label: str, prop: str) -> str:
-    return "CREATE INDEX FOR (n:{}) ON (n.{})".format(*_identifiers(label, prop))
+    return _FALKORDB_INDEX.format(**_identifiers(label, prop))
 
 
 def falkordb_unique_command(graph_name: str, label: str, prop: str) -> tuple[str, ...]:
-    label, prop = _identifiers(label, prop)
+    _identifiers(label, prop)
     return ("GRAPH.CONSTRAINT", "CREATE", graph_name, "UNIQUE", "NODE", label, "PROPERTIES", "1", prop)
 
 
 def neo4j_index(label: str, prop: str) -> str:
-    label, prop = _identifiers(label, prop)
-    return f"CREATE INDEX {label.lower()}_{prop}_index IF NOT EXISTS FOR (n:{label}) ON (n.{prop})"
+    return _NEO4J_INDEX.format(**_identifiers(label, prop))
 
 
 def neo4j_unique(label: str, prop: str) -> str:
-    label, prop = _identifiers(label, prop)
-    return f"CREATE CONSTRAINT {label.lower()}_{prop}_unique IF NOT EXISTS FOR (n:{label}) REQUIRE n.{prop} IS UNIQUE"
+    return _NEO4J_UNIQUE.format(**_identifiers(label, prop))
