@@ -6,6 +6,7 @@ leaves whole blocks only, and a re-run skips what is there: a restart after
 `kill -9` ends with the same graph as an uninterrupted run.
 """
 
+import logging
 import multiprocessing
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
@@ -17,9 +18,12 @@ from chain.chainplan import Segment, plan_chain
 from chain.errors import ChainDataError, ChainOrderError
 from chain.loading import block_load
 from chain.networks import NULL_HASH, Network
+from chain.rpc import NodeError, NodeUnreachable
 from chain.sources import Entry
 from graph import chain as chain_graph
 from graph.store import GraphStore
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -54,6 +58,7 @@ class IngestOptions:
     skip_bad: bool = False
     workers: int = 1
     min_change_confidence: float = 0.6
+    bip34_height: int = 0  # set from the network by ingest_entries
     on_block: Progress = lambda tally: None
 
 
@@ -61,6 +66,7 @@ def ingest_entries(
     entries: Sequence[Entry], *, store: GraphStore, network: Network, tally: Tally, options: IngestOptions
 ) -> Tally:
     """Load `entries` in chain order; raises ChainDataError at a bad block unless `options.skip_bad`."""
+    options.bip34_height = network.bip34_height
     plan = plan_chain(entries)
     tally.blocks_total += len(entries) - plan.duplicates
     tally.blocks_orphaned += len(plan.orphans)
@@ -88,7 +94,7 @@ def _ingest_segment(segment: Segment, present: dict[str, int], *, store, network
                 raise parsed
             if height is None:
                 height = _base_from_stated(parsed, depth[entry.hash])
-            _load(parsed, height + 1 + depth[entry.hash], store, tally, options.min_change_confidence)
+            _load(parsed, height + 1 + depth[entry.hash], store, tally, options)
         except ChainOrderError:
             raise
         except ChainDataError as error:
@@ -117,8 +123,9 @@ def _base_from_stated(block: Block, depth: int) -> int:
     return block.stated_height - 1 - depth
 
 
-def _load(block: Block, height: int, store: GraphStore, tally: Tally, min_change_confidence: float) -> None:
-    if block.stated_height is not None and block.stated_height != height:
+def _load(block: Block, height: int, store: GraphStore, tally: Tally, options: IngestOptions) -> None:
+    # Before activation a version-2 coinbase may push any number; from it on, it must be the height.
+    if block.stated_height is not None and height >= options.bip34_height and block.stated_height != height:
         raise ChainDataError(
             block.where, f"block states height {block.stated_height} but its chain puts it at {height}"
         )
@@ -128,18 +135,29 @@ def _load(block: Block, height: int, store: GraphStore, tally: Tally, min_change
         resolve=lambda outpoints: chain_graph.resolve_outpoints(store, outpoints),
         pending=lambda txids: chain_graph.pending_spends(store, txids),
         lookup=lambda addresses: chain_graph.memberships(store, addresses),
-        min_change_confidence=min_change_confidence,
+        min_change_confidence=options.min_change_confidence,
     )
-    if chain_graph.write_block(store, load.payload):
-        tally.blocks_done += 1
-        tally.txs += load.n_tx
-        tally.inputs += load.n_inputs
-        tally.unresolved_inputs += load.unresolved
-        tally.completed_inputs += load.completed
-        tally.edges += load.edges
-    else:
-        tally.blocks_present += 1
+    if not chain_graph.write_block(store, load.payload):
+        _count_unwritten(block, height, store, tally)
+        return
+    tally.blocks_done += 1
+    tally.txs += load.n_tx
+    tally.inputs += load.n_inputs
+    tally.unresolved_inputs += load.unresolved
+    tally.completed_inputs += load.completed
+    tally.edges += load.edges
     tally.saw_height(height)
+
+
+def _count_unwritten(block: Block, height: int, store: GraphStore, tally: Tally) -> None:
+    """Not written: the block was there already (a concurrent run), or a rival holds its height."""
+    if chain_graph.existing_blocks(store, [block.hash]):
+        tally.blocks_present += 1
+        return
+    log.warning(
+        "%s: block %s lost to the block already at height %s; kept out as stale", block.where, block.hash, height
+    )
+    tally.blocks_orphaned += 1
 
 
 def _present(store: GraphStore, hashes: list[str], chunk: int = 10_000) -> dict[str, int]:
@@ -150,8 +168,11 @@ def _present(store: GraphStore, hashes: list[str], chunk: int = 10_000) -> dict[
 
 
 def _parse(entry: Entry, network: Network) -> Block | ChainDataError:
+    """Bad data comes back as a value (it may be skipped); a node that fails raises (never skipped)."""
     try:
         return entry.load(network)
+    except (NodeUnreachable, NodeError):
+        raise
     except ChainDataError as error:
         return error
 

@@ -5,7 +5,7 @@ import json
 import urllib.error
 import urllib.request
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from chain.errors import ChainDataError
 
@@ -31,7 +31,7 @@ class CoreRPC:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ChainDataError(url, "the node URL must be http(s)://[user:password@]host:port")
-        self.where = urlunsplit(parts._replace(netloc=parts.hostname + (f":{parts.port}" if parts.port else "")))
+        self.where = urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
         self._url = self.where
         self._auth = self._credentials(parts, cookie_file)
         self.timeout = timeout
@@ -43,7 +43,7 @@ class CoreRPC:
             except OSError as exc:
                 raise ChainDataError(cookie_file, f"cannot read the node's cookie file: {exc.strerror}") from None
         elif parts.username:
-            secret = f"{parts.username}:{parts.password or ''}"
+            secret = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
         else:
             return None
         return "Basic " + base64.b64encode(secret.encode()).decode()
@@ -75,10 +75,12 @@ class CoreRPC:
     def block_hash(self, height: int) -> str:
         return self.call("getblockhash", height, where=f"{self.where} height {height}")
 
-    def block(self, height: int) -> dict | str:
-        """getblock with verbosity 3 (inputs carry their prevouts) where the node has it, raw hex otherwise."""
+    def block(self, block_hash: str, height: int) -> dict | str:
+        """getblock with verbosity 3 (inputs carry their prevouts) where the node has it, raw hex otherwise.
+
+        By hash, not height: a reorganisation between listing and fetching cannot swap the block.
+        """
         where = f"{self.where} height {height}"
-        block_hash = self.block_hash(height)
         try:
             return self.call("getblock", block_hash, 3, where=where)
         except NodeError as error:

@@ -93,6 +93,9 @@ def ingest_run_execute(
             _settle_scan_errors(run, scan, tally)
     except (ChainDataError, GraphError) as error:
         return _finish(run, tally, IngestRun.Status.FAILED, error)
+    except Exception as error:
+        log.exception("ingest run %s failed unexpectedly", run.id)
+        return _finish(run, tally, IngestRun.Status.FAILED, ChainDataError(run.source, f"unexpected error: {error!r}"))
     except KeyboardInterrupt:
         _finish(run, tally, IngestRun.Status.SUCCEEDED, ChainDataError(run.source, "stopped by the operator"))
         raise

@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 
+from chain.addresses import script_address
 from chain.blocks import Block, Tx, TxIn, TxOut, parse_block, parse_header, parse_tx
 from chain.errors import ChainDataError
 from chain.networks import NULL_HASH, Network, network_of_magic
@@ -78,10 +79,14 @@ class RpcEntry:
         return f"{CoreRPC(self.url, cookie_file=self.cookie_file).where} height {self.height}"
 
     def load(self, network: Network) -> Block:
-        answer = CoreRPC(self.url, cookie_file=self.cookie_file).block(self.height)
+        answer = CoreRPC(self.url, cookie_file=self.cookie_file).block(self.hash, self.height)
         if isinstance(answer, str):
-            return RawEntry(bytes.fromhex(answer), self.hash, self.prev_hash, self.where, self.height).load(network)
-        return json_block(answer, where=self.where, network=network).block
+            block = RawEntry(bytes.fromhex(answer), self.hash, self.prev_hash, self.where, self.height).load(network)
+        else:
+            block = json_block(answer, where=self.where, network=network).block
+        if block.hash != self.hash:
+            raise ChainDataError(self.where, f"the node sent block {block.hash} for {self.hash}")
+        return block
 
 
 @dataclass(frozen=True)
@@ -213,14 +218,20 @@ def json_block(block: object, *, where: str, network: Network) -> JsonEntry:
     """A getblock answer (verbosity 2 or 3) as an entry; the node's height is taken as stated."""
     if not isinstance(block, dict) or not isinstance(block.get("tx"), list) or "height" not in block:
         raise ChainDataError(where, "not a getblock answer with verbosity 2 or 3 (no 'tx' list of objects)")
-    txs = tuple(_json_tx(tx, index, where, network) for index, tx in enumerate(block["tx"]))
+    if not block["tx"]:
+        raise ChainDataError(where, "the block has no transactions")
+    try:
+        txs = tuple(_json_tx(tx, index, where, network) for index, tx in enumerate(block["tx"]))
+        fields = (block["hash"], block.get("previousblockhash", NULL_HASH), int(block["version"]), int(block["time"]))
+    except (KeyError, ValueError, TypeError) as exc:
+        raise ChainDataError(where, f"malformed getblock answer: {type(exc).__name__} {exc}") from None
     if merkle_root([tx.txid for tx in txs]) != block.get("merkleroot"):
         raise ChainDataError(where, "merkle root does not match the transactions")
     parsed = Block(
-        hash=block["hash"],
-        prev_hash=block.get("previousblockhash", NULL_HASH),
-        version=int(block["version"]),
-        time=int(block["time"]),
+        hash=fields[0],
+        prev_hash=fields[1],
+        version=fields[2],
+        time=fields[3],
         txs=txs,
         stated_height=int(block["height"]),
         where=where,
@@ -232,21 +243,25 @@ def _json_tx(tx: dict, index: int, where: str, network: Network) -> Tx:
     if not isinstance(tx, dict) or "hex" not in tx:
         raise ChainDataError(where, f"transaction #{index} has no 'hex' (use getblock verbosity 2 or 3)")
     parsed = parse_tx(bytes.fromhex(tx["hex"]), where=f"{where} tx #{index}", network=network)
-    prevouts = [_json_prevout(vin.get("prevout")) for vin in tx.get("vin", [])]
+    prevouts = [_json_prevout(vin.get("prevout"), network) for vin in tx.get("vin", [])]
     if parsed.coinbase or not any(prevouts):
         return parsed
     inputs = tuple(TxIn(i.prev_txid, i.prev_n, prevout) for i, prevout in zip(parsed.inputs, prevouts, strict=True))
     return Tx(txid=parsed.txid, coinbase=False, inputs=inputs, outputs=parsed.outputs, size=parsed.size)
 
 
-def _json_prevout(prevout: dict | None) -> TxOut | None:
-    """Verbosity 3 gives each input's spent output: value in BTC, and the script's address and type."""
+def _json_prevout(prevout: dict | None, network: Network) -> TxOut | None:
+    """Verbosity 3 gives each input's spent output. Its script is read as we read outputs (Core names no
+    address for P2PK, where we use the key's P2PKH address), so both sides of a spend agree."""
     if not prevout:
         return None
     script = prevout.get("scriptPubKey", {})
-    script_type = _CORE_SCRIPT_TYPES.get(script.get("type"), "nonstandard")
     satoshis = int((Decimal(str(prevout["value"])) * 100_000_000).to_integral_value())
-    return TxOut(n=-1, value=satoshis, script_type=script_type, address=script.get("address"))
+    if "hex" in script:
+        script_type, address = script_address(bytes.fromhex(script["hex"]), network)
+    else:
+        script_type, address = _CORE_SCRIPT_TYPES.get(script.get("type"), "nonstandard"), script.get("address")
+    return TxOut(n=-1, value=satoshis, script_type=script_type, address=address)
 
 
 def rpc_entries(rpc: CoreRPC, url: str, cookie_file: str | None, first: int, last: int) -> list[RpcEntry]:

@@ -8,7 +8,7 @@ Graph shape written here (see docs/architecture.md, "Chain in the graph"):
     (:Transaction)-[:OUTPUT {n, value}]->(:Address {address, script_type, first_seen, last_seen,
                                                     first_height, last_height, received, sent, n_tx})
     (:Address)-[:INPUT {outpoint, value}]->(:Transaction)
-    (:Transaction)-[:SPENT_BY {n}]->(:Transaction)
+    (:Transaction)-[:SPENT_BY {n, pending}]->(:Transaction)
     (:Address)-[:IN_CLUSTER {txid, heuristic, confidence}]->(:Cluster {cluster_id, size, received, sent,
                                                                       first_seen, last_seen, ...})
     (:Cluster)-[:MERGED_INTO {txid, heuristic, height}]->(:Cluster)
@@ -16,8 +16,9 @@ Graph shape written here (see docs/architecture.md, "Chain in the graph"):
 A transaction's `out_*` lists are the outpoint index: output n's address
 ("" when it has none), value and script type, found by one indexed txid
 look-up. SPENT_BY links every spend, also before the spent transaction is
-known (it is then a stub with no height); the spend is completed when that
-transaction's block arrives.
+known (it is then a stub with no height); a spend whose value was unknown is
+`pending` and is completed when that transaction's block arrives (one the
+node's prevouts resolved, or an unconfirmed one, is not).
 """
 
 from dataclasses import dataclass
@@ -38,12 +39,13 @@ RETURN op.txid AS txid, op.n AS n, p.out_address[op.n] AS address, p.out_value[o
 _PENDING_SPENDS = """
 UNWIND $txids AS txid
 MATCH (p:Transaction {txid: txid})-[s:SPENT_BY]->(t:Transaction)
-WHERE p.out_value IS NULL
+WHERE p.out_value IS NULL AND s.pending = true
 RETURN p.txid AS prev_txid, s.n AS prev_n, t.txid AS txid
 """
 
 # One statement per block, so a block is in the graph whole or not at all, and a
-# block already there is skipped whole (counting it twice would double the volumes).
+# block already there is skipped whole (counting it twice would double the volumes),
+# as is a rival block for a height already taken (a stale branch: one block per height).
 # Address nodes may exist without figures (made by an unconfirmed transaction, or by a
 # tag), hence the coalesce. The guard is also why edges are CREATEd: a transaction's outputs and spends are
 # written once, with its block (a stub made by an earlier spend has no edges of its own).
@@ -53,7 +55,8 @@ RETURN p.txid AS prev_txid, s.n AS prev_n, t.txid AS txid
 # (graph/dialect.py).
 _WRITE_BLOCK = """
 OPTIONAL MATCH (done:Block {hash: $block.hash})
-WITH count(done) AS existing WHERE existing = 0
+OPTIONAL MATCH (rival:Block {height: $block.height})
+WITH count(done) + count(rival) AS taken WHERE taken = 0
 CREATE (b:Block {hash: $block.hash, height: $block.height, prev_hash: $block.prev_hash,
                  time: $block.time, n_tx: $block.n_tx})
 WITH b
@@ -91,7 +94,7 @@ FOREACH (tx IN $txs |
       CREATE (t)-[:OUTPUT {n: n, value: tx.out_value[n]}]->(a)))
   FOREACH (i IN tx.inputs |
     MERGE (p:Transaction {txid: i.prev_txid})
-    CREATE (p)-[:SPENT_BY {n: i.prev_n}]->(t)
+    CREATE (p)-[:SPENT_BY {n: i.prev_n, pending: i.value IS NULL}]->(t)
     FOREACH (_ IN CASE WHEN i.address IS NULL THEN [] ELSE [1] END |
       MERGE (a:Address {address: i.address})
       CREATE (a)-[:INPUT {outpoint: i.prev_txid + ':' + toString(i.prev_n), value: i.value}]->(t))))
@@ -148,7 +151,7 @@ FOREACH (n IN range(0, size($tx.out_address) - 1) |
     CREATE (t)-[:OUTPUT {n: n, value: $tx.out_value[n]}]->(a)))
 FOREACH (i IN $tx.inputs |
   MERGE (p:Transaction {txid: i.prev_txid})
-  CREATE (p)-[:SPENT_BY {n: i.prev_n}]->(t)
+  CREATE (p)-[:SPENT_BY {n: i.prev_n, pending: false}]->(t)
   FOREACH (_ IN CASE WHEN i.address IS NULL THEN [] ELSE [1] END |
     MERGE (a:Address {address: i.address})
     CREATE (a)-[:INPUT {outpoint: i.prev_txid + ':' + toString(i.prev_n), value: i.value}]->(t)))
@@ -277,7 +280,7 @@ def memberships(store: GraphStore, addresses: list[str]) -> dict[str, Membership
 
 
 def write_block(store: GraphStore, payload: dict[str, Any]) -> bool:
-    """Write a block and everything in it in one statement; False when it was already there."""
+    """Write a block and everything in it in one statement; False when it, or a rival at its height, was there."""
     return store.write(_WRITE_BLOCK, **payload)[0]["written"] == 1
 
 

@@ -116,13 +116,17 @@ class FakeNode:
         }
 
     def _outputs(self) -> dict:
-        core = {"p2pkh": "pubkeyhash", "p2wpkh": "witness_v0_keyhash", "p2sh": "scripthash"}
+        """Spent outputs as Core's verbosity 3 shows them: script hex and type, and no address for P2PK."""
+        from chain.serialization import split_block
+
+        core = {"p2pkh": "pubkeyhash", "p2wpkh": "witness_v0_keyhash", "p2sh": "scripthash", "p2pk": "pubkey"}
         outputs = {}
         for raw in self.blocks:
-            for tx in parse_block(raw, where="fake", network=REGTEST).txs:
-                for out in tx.outputs:
-                    outputs[(tx.txid, out.n)] = {
-                        "value": out.value / 1e8,
-                        "scriptPubKey": {"address": out.address, "type": core.get(out.script_type, "nonstandard")},
-                    }
+            parsed = parse_block(raw, where="fake", network=REGTEST)
+            for tx, raw_tx in zip(parsed.txs, split_block(raw, where="fake"), strict=True):
+                for out, (_, script) in zip(tx.outputs, raw_tx.outputs, strict=True):
+                    script_pubkey = {"hex": script.hex(), "type": core.get(out.script_type, "nonstandard")}
+                    if out.address and out.script_type != "p2pk":
+                        script_pubkey["address"] = out.address
+                    outputs[(tx.txid, out.n)] = {"value": out.value / 1e8, "scriptPubKey": script_pubkey}
         return outputs

@@ -106,3 +106,11 @@ def test_raw_input_that_is_no_block_is_refused_clearly(db, chain_graph):
 def test_a_missing_path_is_named(db, chain_graph, tmp_path):
     with pytest.raises(CommandError, match=rf"failed at {tmp_path / 'nope'}: no such file"):
         call_command("ingest", "blk", str(tmp_path / "nope"))
+
+
+def test_a_malformed_json_block_fails_the_run_instead_of_leaving_it_running(ingest, chain_graph, tmp_path):
+    path = tmp_path / "getblock.json"
+    path.write_text('{"result": {"hash": "00", "height": 5, "merkleroot": "00", "tx": [{"txid": "x", "hex": "zz"}]}}')
+    run = ingest("json", path)
+    assert run.status == IngestRun.Status.FAILED
+    assert run.failed_at == f"{path} (height 5)"

@@ -106,3 +106,38 @@ def _hash(raw: bytes) -> str:
     from chain.serialization import block_hash_of
 
     return block_hash_of(raw)
+
+
+def test_spends_resolved_from_prevouts_are_not_completed_twice(chain_graph):
+    chain = ChainMaker()
+    coinbase = chain.block(miner="early")
+    chain.block(chain.spend((coinbase, 0), outputs=[(49 * COIN, to("later", "p2pk"))]), fees=COIN)
+    node = FakeNode(chain.blocks).start()
+    try:
+        rpc_run(node.url, **{"from": 2, "to": 2})  # its input resolves from the node's prevout
+        rpc_run(node.url, **{"from": 1, "to": 1})  # then the spent block arrives
+        out_of_order = fingerprint(chain_graph)
+        chain_graph.drop_all()
+        rpc_run(node.url)
+        assert fingerprint(chain_graph) == out_of_order
+    finally:
+        node.stop()
+
+
+def test_a_p2pk_prevout_from_the_node_names_the_same_address_as_its_output(chain_graph):
+    chain = ChainMaker()
+    coinbase = chain.block(miner="first")
+    pay_to_key = chain.spend((coinbase, 0), outputs=[(49 * COIN, to("key-holder", "p2pk"))])
+    chain.block(pay_to_key, fees=COIN)
+    from chain.serialization import txid_of
+
+    chain.block(chain.spend((txid_of(pay_to_key), 0), outputs=[(48 * COIN, to("next"))]), fees=COIN)
+    node = FakeNode(chain.blocks).start()
+    try:
+        rpc_run(node.url, **{"from": 3, "to": 3})  # resolved only by the node's prevout, which names no address
+        spent = chain_graph.read(
+            "MATCH (a:Address)-[i:INPUT]->(:Transaction) RETURN a.script_type AS kind, i.value AS v"
+        )
+        assert spent == [{"kind": "p2pk", "v": 49 * COIN}]
+    finally:
+        node.stop()

@@ -99,3 +99,16 @@ def test_a_lone_transaction_waits_unconfirmed_until_its_block_replaces_it(ingest
     ingest("blk", tmp_path / "first.dat", network="regtest")
     ingest("blk", tmp_path / "second.dat", network="regtest")
     assert fingerprint(chain_graph) == confirmed, "no edge of the unconfirmed copy is left behind"
+
+
+def test_a_rival_block_for_a_height_already_loaded_stays_out(ingest, chain_graph, tmp_path):
+    main = ChainMaker()
+    for i in range(3):
+        main.block(miner=f"m{i}")
+    rival = ChainMaker(blocks=list(main.blocks[:2]), tip=block_hash_of(main.blocks[1]), time=main.time + 5)
+    rival.block(miner="rival")
+    ingest("blk", main.write_blk(tmp_path / "main.dat"), network="regtest")
+    before = fingerprint(chain_graph)
+    run = ingest("blk", rival.write_blk(tmp_path / "rival.dat", order=[2]), network="regtest")
+    assert (run.status, run.blocks_done, run.blocks_orphaned) == (IngestRun.Status.SUCCEEDED, 0, 1)
+    assert fingerprint(chain_graph) == before
