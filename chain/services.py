@@ -108,10 +108,21 @@ def _scan(run: IngestRun) -> Scan:
         scans = [scan_blk_file(path, network) for path in blk_paths(Path(run.source))]
         return Scan([e for s in scans for e in s.entries], [err for s in scans for err in s.errors])
     if run.kind == IngestRun.Kind.JSON:
-        return Scan([json_entry(path, network) for path in json_paths(run.source)], [])
+        return _scan_json(json_paths(run.source))
     if run.kind == IngestRun.Kind.RAW:
         return Scan([_raw(run.source)], [])
     raise ChainDataError(run.source, f"{run.kind} runs are not executed here")
+
+
+def _scan_json(paths: list[Path]) -> Scan:
+    """Unreadable files are scan errors: with --skip-bad they are listed and the rest load."""
+    entries, errors = [], []
+    for path in paths:
+        try:
+            entries.append(json_entry(path))
+        except ChainDataError as error:
+            errors.append(error)
+    return Scan(entries, errors)
 
 
 def _node_source(run: IngestRun, rpc_url: str | None) -> NodeSource:

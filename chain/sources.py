@@ -83,36 +83,31 @@ class RpcEntry:
         if isinstance(answer, str):
             block = RawEntry(bytes.fromhex(answer), self.hash, self.prev_hash, self.where, self.height).load(network)
         else:
-            block = json_block(answer, where=self.where, network=network).block
+            block = json_block(answer, where=self.where, network=network)
         if block.hash != self.hash:
             raise ChainDataError(self.where, f"the node sent block {block.hash} for {self.hash}")
         return block
 
 
 @dataclass(frozen=True)
-class JsonEntry:
-    """A Bitcoin Core `getblock <hash> 2` (or 3) answer, with or without the JSON-RPC envelope."""
+class JsonFileEntry:
+    """A getblock answer in a file: only its hashes are kept until it is parsed, so a big directory
+    costs little memory (the file is read twice: once for the chain order, once to load)."""
 
-    block: Block
+    path: str
+    hash: str
+    prev_hash: str
     height: int
 
     @property
-    def hash(self) -> str:
-        return self.block.hash
-
-    @property
-    def prev_hash(self) -> str:
-        return self.block.prev_hash
-
-    @property
     def where(self) -> str:
-        return self.block.where
+        return f"{self.path} (height {self.height})"
 
     def load(self, network: Network) -> Block:
-        return self.block
+        return json_block(_read_json(Path(self.path)), where=self.where, network=network)
 
 
-Entry = BlkEntry | RawEntry | JsonEntry | RpcEntry
+Entry = BlkEntry | RawEntry | JsonFileEntry | RpcEntry
 
 
 @dataclass
@@ -204,18 +199,28 @@ def json_paths(source: str) -> list[Path]:
     return paths
 
 
-def json_entry(path: Path, network: Network) -> JsonEntry:
+def json_entry(path: Path) -> JsonFileEntry:
+    """The chain-order facts of a getblock JSON file; the transactions are read when it loads."""
+    block = _read_json(path)
+    if not isinstance(block, dict) or not {"hash", "height", "tx"} <= block.keys():
+        raise ChainDataError(str(path), "not a getblock answer with verbosity 2 or 3 (no hash, height and tx)")
+    try:
+        height = int(block["height"])
+    except (TypeError, ValueError):
+        raise ChainDataError(str(path), f"height {block['height']!r} is not a number") from None
+    return JsonFileEntry(str(path), str(block["hash"]), str(block.get("previousblockhash", NULL_HASH)), height)
+
+
+def _read_json(path: Path) -> object:
     try:
         document = json.loads(path.read_text())
     except (OSError, ValueError) as exc:
         raise ChainDataError(str(path), f"not a readable JSON file: {exc}") from None
-    block = document.get("result", document) if isinstance(document, dict) else None
-    where = f"{path} (height {block['height']})" if isinstance(block, dict) and "height" in block else str(path)
-    return json_block(block, where=where, network=network)
+    return document.get("result", document) if isinstance(document, dict) else document
 
 
-def json_block(block: object, *, where: str, network: Network) -> JsonEntry:
-    """A getblock answer (verbosity 2 or 3) as an entry; the node's height is taken as stated."""
+def json_block(block: object, *, where: str, network: Network) -> Block:
+    """A getblock answer (verbosity 2 or 3) as a block; the node's height is taken as stated."""
     if not isinstance(block, dict) or not isinstance(block.get("tx"), list) or "height" not in block:
         raise ChainDataError(where, "not a getblock answer with verbosity 2 or 3 (no 'tx' list of objects)")
     if not block["tx"]:
@@ -227,7 +232,7 @@ def json_block(block: object, *, where: str, network: Network) -> JsonEntry:
         raise ChainDataError(where, f"malformed getblock answer: {type(exc).__name__} {exc}") from None
     if merkle_root([tx.txid for tx in txs]) != block.get("merkleroot"):
         raise ChainDataError(where, "merkle root does not match the transactions")
-    parsed = Block(
+    return Block(
         hash=fields[0],
         prev_hash=fields[1],
         version=fields[2],
@@ -236,7 +241,6 @@ def json_block(block: object, *, where: str, network: Network) -> JsonEntry:
         stated_height=int(block["height"]),
         where=where,
     )
-    return JsonEntry(block=parsed, height=int(block["height"]))
 
 
 def _json_tx(tx: dict, index: int, where: str, network: Network) -> Tx:
