@@ -1,10 +1,12 @@
 """Ingest-run services: create a run, and execute it (from the command, a Celery task or a test)."""
 
+import contextlib
 import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+import redis
 from django.conf import settings
 from django.utils import timezone
 
@@ -71,7 +73,18 @@ def ingest_run_execute(
     if not claimed:
         return run
     tally = Tally()
-    saver = _ProgressSaver(run, tally, on_progress)
+    try:
+        with _single_writer() as renew:
+            return _execute(run, tally, _ProgressSaver(run, tally, on_progress, renew), workers, rpc_url, keep_going)
+    except WriterBusy as error:
+        return _finish(run, tally, IngestRun.Status.FAILED, error)
+    except redis.RedisError as error:
+        return _finish(
+            run, tally, IngestRun.Status.FAILED, ChainDataError("broker", f"cannot take the writer lock: {error}")
+        )
+
+
+def _execute(run: IngestRun, tally: Tally, saver, workers: int, rpc_url: str | None, keep_going) -> IngestRun:
     try:
         store = get_graph()
         ensure_schema(store)  # without the txid and address keys every MERGE would scan the whole graph
@@ -84,7 +97,14 @@ def ingest_run_execute(
         network = network_named(run.network)
         if run.kind == IngestRun.Kind.RPC:
             source = _node_source(run, rpc_url)
-            ingest_from_node(source, store=store, network=network, tally=tally, options=options, keep_going=keep_going)
+
+            def still_following() -> bool:
+                saver.renew_lock()  # waiting for blocks is still holding the writer's place
+                return keep_going()
+
+            ingest_from_node(
+                source, store=store, network=network, tally=tally, options=options, keep_going=still_following
+            )
         elif run.kind == IngestRun.Kind.RAW and _is_lone_tx(run.source):
             _ingest_lone_tx(run, store, network, tally)
         else:
@@ -171,11 +191,45 @@ def _settle_scan_errors(run: IngestRun, scan: Scan, tally: Tally) -> None:
         tally.skip(error)
 
 
-class _ProgressSaver:
-    """Saves the run's figures at most once a second, so the UI sees progress without a write per block."""
+class WriterBusy(ChainDataError):
+    """Another ingest run holds the graph's writer lock."""
 
-    def __init__(self, run: IngestRun, tally: Tally, on_progress) -> None:
-        self.run, self.tally, self.on_progress, self.saved_at = run, tally, on_progress, 0.0
+
+_WRITER_LOCK = "chainsleuth:ingest-writer"
+_WRITER_TTL = 15  # seconds; renewed while the run makes progress, so a killed run frees it soon
+_WRITER_WAIT = 120.0  # seconds a run waits for the one before it
+
+
+@contextlib.contextmanager
+def _single_writer():
+    """One ingest run writes at a time: each block's cluster plan reads the graph its write then changes.
+
+    The lock lives in Redis (the broker), expires if its holder dies, and is renewed as blocks are written.
+    """
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    lock = client.lock(_WRITER_LOCK, timeout=_WRITER_TTL, blocking_timeout=_WRITER_WAIT)
+    if not lock.acquire():
+        raise WriterBusy(_WRITER_LOCK, f"another ingest run kept writing for over {_WRITER_WAIT:.0f}s; try again later")
+    try:
+        yield lambda: lock.reacquire()
+    finally:
+        with contextlib.suppress(redis.exceptions.LockError):
+            lock.release()
+        client.close()
+
+
+class _ProgressSaver:
+    """Saves the run's figures at most once a second (the UI sees progress without a write per block),
+    and keeps the writer lock alive meanwhile."""
+
+    def __init__(self, run: IngestRun, tally: Tally, on_progress, renew_lock) -> None:
+        self.run, self.tally, self.on_progress, self.renew_lock, self.saved_at = (
+            run,
+            tally,
+            on_progress,
+            renew_lock,
+            0.0,
+        )
 
     def __call__(self, _tally: Tally) -> None:
         _copy(self.tally, self.run)
@@ -183,6 +237,7 @@ class _ProgressSaver:
             self.on_progress(self.run)
         if time.monotonic() - self.saved_at >= 1.0:
             self.run.save(update_fields=[*_TALLY_FIELDS, "skipped"])
+            self.renew_lock()
             self.saved_at = time.monotonic()
 
 

@@ -112,3 +112,24 @@ def test_a_rival_block_for_a_height_already_loaded_stays_out(ingest, chain_graph
     run = ingest("blk", rival.write_blk(tmp_path / "rival.dat", order=[2]), network="regtest")
     assert (run.status, run.blocks_done, run.blocks_orphaned) == (IngestRun.Status.SUCCEEDED, 0, 1)
     assert fingerprint(chain_graph) == before
+
+
+def test_one_run_writes_at_a_time(ingest, chain_graph, tmp_path, monkeypatch, settings):
+    import redis
+
+    from chain import services
+
+    monkeypatch.setattr(services, "_WRITER_WAIT", 0.3)
+    chain = ChainMaker()
+    chain.block()
+    holder = redis.Redis.from_url(settings.REDIS_URL).lock(services._WRITER_LOCK, timeout=5)
+    assert holder.acquire()
+    try:
+        blocked = ingest("blk", chain.write_blk(tmp_path / "blk00000.dat"), network="regtest")
+    finally:
+        holder.release()
+    assert (blocked.status, blocked.error) == (
+        IngestRun.Status.FAILED,
+        "another ingest run kept writing for over 0s; try again later",
+    )
+    assert ingest("blk", tmp_path / "blk00000.dat", network="regtest").status == IngestRun.Status.SUCCEEDED
