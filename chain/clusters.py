@@ -51,8 +51,12 @@ def plan_clusters(
     *,
     time: int,
     height: int,
+    last_time: int | None = None,
 ) -> ClusterPlan:
-    """`members`: the block's addresses already in the graph; `volumes`: (received, sent) per address this block."""
+    """`members`: the batch's addresses already in the graph; `volumes`: (received, sent) per address in it.
+
+    `time` is the first block's, `last_time` the last's (the same for one block); `height` the last block's.
+    """
     parent: dict[str, str] = {}
 
     def find(node: str) -> str:
@@ -74,7 +78,7 @@ def plan_clusters(
         components[find(node)].append(node)
     plan = ClusterPlan()
     target_of: dict[str, str] = {}
-    deltas: dict[str, dict[str, Any]] = defaultdict(lambda: _empty_delta(time, height))
+    deltas: dict[str, dict[str, Any]] = defaultdict(lambda: _empty_delta(time, last_time or time, height))
     known = {m.cluster: m for m in members.values() if m.cluster}
     for nodes in components.values():
         if len(nodes) > 1:
@@ -149,5 +153,5 @@ def _absorb(delta: dict[str, Any], merged: Membership) -> None:
         delta["first_seen"] = min(delta["first_seen"], merged.first_seen)
 
 
-def _empty_delta(time: int, height: int) -> dict[str, Any]:
-    return {"size": 0, "received": 0, "sent": 0, "first_seen": time, "last_seen": time, "height": height}
+def _empty_delta(first: int, last: int, height: int) -> dict[str, Any]:
+    return {"size": 0, "received": 0, "sent": 0, "first_seen": first, "last_seen": last, "height": height}

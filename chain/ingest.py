@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from chain.blocks import Block
 from chain.chainplan import Segment, plan_chain
 from chain.errors import ChainDataError, ChainOrderError
-from chain.loading import block_load
+from chain.loading import batch_load
 from chain.networks import NULL_HASH, Network
 from chain.rpc import NodeError, NodeUnreachable
 from chain.sources import Entry
@@ -59,6 +59,8 @@ class IngestOptions:
     workers: int = 1
     min_change_confidence: float = 0.6
     bip34_height: int = 0  # set from the network by ingest_entries
+    batch_txs: int = 2_000  # small blocks are written together up to this many transactions...
+    batch_blocks: int = 100  # ...or this many blocks
     on_block: Progress = lambda tally: None
 
 
@@ -88,20 +90,24 @@ def _ingest_segment(segment: Segment, present: dict[str, int], *, store, network
     depth = {entry.hash: index for index, entry in enumerate(segment.blocks)}
     if height is None:  # a block of the segment already in the graph fixes the count
         height = next((present[e.hash] - 1 - depth[e.hash] for e in segment.blocks if e.hash in present), None)
+    batch = _Batch(store, tally, options)
     for entry, parsed in _parsed_in_order(todo, network, options.workers):
         try:
             if isinstance(parsed, ChainDataError):
                 raise parsed
             if height is None:
                 height = _base_from_stated(parsed, depth[entry.hash])
-            _load(parsed, height + 1 + depth[entry.hash], store, tally, options)
+            batch.add(parsed, height + 1 + depth[entry.hash])
         except ChainOrderError:
             raise
         except ChainDataError as error:
+            batch.flush()  # the good blocks before a bad one go in first
             if not options.skip_bad:
                 raise
             tally.skip(error)
         options.on_block(tally)
+    batch.flush()
+    options.on_block(tally)
 
 
 def _height_after(parent_hash: str, store: GraphStore, network: Network) -> int | None:
@@ -123,30 +129,52 @@ def _base_from_stated(block: Block, depth: int) -> int:
     return block.stated_height - 1 - depth
 
 
-def _load(block: Block, height: int, store: GraphStore, tally: Tally, options: IngestOptions) -> None:
-    # Before activation a version-2 coinbase may push any number; from it on, it must be the height.
-    if block.stated_height is not None and height >= options.bip34_height and block.stated_height != height:
-        raise ChainDataError(
-            block.where, f"block states height {block.stated_height} but its chain puts it at {height}"
+class _Batch:
+    """Consecutive small blocks gathered into one write (fewer round trips, still whole blocks only)."""
+
+    def __init__(self, store: GraphStore, tally: Tally, options: IngestOptions) -> None:
+        self.store, self.tally, self.options = store, tally, options
+        self.blocks: list[tuple[Block, int]] = []
+        self.txs = 0
+
+    def add(self, block: Block, height: int) -> None:
+        # Before activation a version-2 coinbase may push any number; from it on, it must be the height.
+        stated = block.stated_height
+        if stated is not None and height >= self.options.bip34_height and stated != height:
+            raise ChainDataError(block.where, f"block states height {stated} but its chain puts it at {height}")
+        self.blocks.append((block, height))
+        self.txs += len(block.txs)
+        if self.txs >= self.options.batch_txs or len(self.blocks) >= self.options.batch_blocks:
+            self.flush()
+
+    def flush(self) -> None:
+        blocks, self.blocks, self.txs = self.blocks, [], 0
+        if blocks and not self._write(blocks):
+            for block, height in blocks:  # one of them was there (a concurrent run, a rival): one at a time
+                if not self._write([(block, height)]):
+                    _count_unwritten(block, height, self.store, self.tally)
+
+    def _write(self, blocks: list[tuple[Block, int]]) -> bool:
+        store = self.store
+        load = batch_load(
+            blocks,
+            resolve=lambda outpoints: chain_graph.resolve_outpoints(store, outpoints),
+            pending=lambda txids: chain_graph.pending_spends(store, txids),
+            lookup=lambda addresses: chain_graph.memberships(store, addresses),
+            min_change_confidence=self.options.min_change_confidence,
         )
-    load = block_load(
-        block,
-        height,
-        resolve=lambda outpoints: chain_graph.resolve_outpoints(store, outpoints),
-        pending=lambda txids: chain_graph.pending_spends(store, txids),
-        lookup=lambda addresses: chain_graph.memberships(store, addresses),
-        min_change_confidence=options.min_change_confidence,
-    )
-    if not chain_graph.write_block(store, load.payload):
-        _count_unwritten(block, height, store, tally)
-        return
-    tally.blocks_done += 1
-    tally.txs += load.n_tx
-    tally.inputs += load.n_inputs
-    tally.unresolved_inputs += load.unresolved
-    tally.completed_inputs += load.completed
-    tally.edges += load.edges
-    tally.saw_height(height)
+        if not chain_graph.write_blocks(store, load.payload):
+            return False
+        tally = self.tally
+        tally.blocks_done += len(blocks)
+        tally.txs += load.n_tx
+        tally.inputs += load.n_inputs
+        tally.unresolved_inputs += load.unresolved
+        tally.completed_inputs += load.completed
+        tally.edges += load.edges
+        for _, height in blocks:
+            tally.saw_height(height)
+        return True
 
 
 def _count_unwritten(block: Block, height: int, store: GraphStore, tally: Tally) -> None:

@@ -42,42 +42,90 @@ class _Volumes:
     txids: set[str] = field(default_factory=set)
 
 
-def block_load(
-    block: Block,
-    height: int,
+def batch_load(
+    batch: list[tuple[Block, int]],
     *,
     resolve: Resolver,
     pending: PendingFinder,
     lookup: MemberLookup,
     min_change_confidence: float = 0.6,
 ) -> BlockLoad:
-    own = _own_outputs(block)
-    wanted = sorted({(i.prev_txid, i.prev_n) for tx in block.txs for i in tx.inputs if i.prev_txid not in own})
-    found = resolve(wanted)
-    all_prevouts = [
-        [own.get((i.prev_txid, i.prev_n)) or found.get((i.prev_txid, i.prev_n)) or i.prevout for i in tx.inputs]
-        for tx in block.txs
-    ]
-    members = lookup(_addresses(block, all_prevouts))
-    seen = set(members)  # addresses seen before this transaction: in the graph, or earlier in this block
-    volumes: dict[str, _Volumes] = defaultdict(_Volumes)
-    tx_rows, groups = [], []
-    unresolved_total = inputs_total = outputs_total = 0
-    for tx, prevouts in zip(block.txs, all_prevouts, strict=True):
-        unresolved = sum(prevout is None for prevout in prevouts)
-        unresolved_total += unresolved
-        analysis = analyse(tx, prevouts, seen.__contains__)
-        groups.extend(groups_of(tx.txid, analysis, min_change_confidence))
-        row = _tx_row(tx, prevouts, unresolved, analysis)
-        row["inputs"] = list(_input_rows(tx, prevouts, volumes))  # outputs are written from the out_* lists
-        inputs_total += len(row["inputs"])
-        outputs_total += _count_outputs(tx, volumes)
-        tx_rows.append(row)
-        seen.update(out.address for out in tx.outputs if out.address)
-    completions = _completions(block, pending([tx.txid for tx in block.txs]), volumes)
-    volume_pairs = {address: (v.received, v.sent) for address, v in volumes.items()}
-    clusters = plan_clusters(groups, members, volume_pairs, time=block.time, height=height)
+    """The rows for consecutive blocks written in one statement (whole blocks only, as for one block).
+
+    Small blocks are batched to save round trips; each block keeps its own rows so heights and times
+    stay exact, while clusters are planned once over the batch.
+    """
+    own: dict[tuple[str, int], Prevout] = {}
+    for block, _ in batch:
+        own.update(_own_outputs(block))
+    txs = [tx for block, _ in batch for tx in block.txs]
+    found = resolve(sorted({(i.prev_txid, i.prev_n) for tx in txs for i in tx.inputs} - own.keys()))
+    prevouts = {
+        tx.txid: [
+            own.get((i.prev_txid, i.prev_n)) or found.get((i.prev_txid, i.prev_n)) or i.prevout for i in tx.inputs
+        ]
+        for tx in txs
+    }
+    members = lookup(_addresses(txs, prevouts))
+    pending_by_prev = defaultdict(list)
+    for spend in pending([tx.txid for tx in txs]):
+        pending_by_prev[spend[0]].append(spend)
+    state = _BatchState(seen=set(members), min_change_confidence=min_change_confidence)
+    rows = [_block_rows(block, height, prevouts, pending_by_prev, state) for block, height in batch]
+    first, last = batch[0], batch[-1]
+    clusters = plan_clusters(
+        state.groups, members, state.volume_pairs(), time=first[0].time, height=last[1], last_time=last[0].time
+    )
     payload = {
+        "hashes": [block.hash for block, _ in batch],
+        "heights": [height for _, height in batch],
+        "blocks": rows,
+        "clusters": clusters.clusters,
+        "joins": clusters.joins,
+        "merges": clusters.merges,
+    }
+    edges = state.outputs + 2 * state.inputs + state.completed
+    return BlockLoad(payload, len(txs), state.inputs, state.unresolved, state.completed, edges)
+
+
+@dataclass
+class _BatchState:
+    seen: set[str]  # addresses seen before the transaction at hand: in the graph, or earlier in the batch
+    min_change_confidence: float
+    groups: list = field(default_factory=list)
+    totals: dict[str, _Volumes] = field(default_factory=lambda: defaultdict(_Volumes))
+    inputs: int = 0
+    outputs: int = 0
+    unresolved: int = 0
+    completed: int = 0
+
+    def volume_pairs(self) -> dict[str, tuple[int, int]]:
+        return {address: (v.received, v.sent) for address, v in self.totals.items()}
+
+
+def _block_rows(block: Block, height: int, prevouts, pending_by_prev, state: _BatchState) -> dict[str, Any]:
+    volumes: dict[str, _Volumes] = defaultdict(_Volumes)
+    tx_rows = []
+    for tx in block.txs:
+        spent = prevouts[tx.txid]
+        unresolved = sum(prevout is None for prevout in spent)
+        analysis = analyse(tx, spent, state.seen.__contains__)
+        state.groups.extend(groups_of(tx.txid, analysis, state.min_change_confidence))
+        row = _tx_row(tx, spent, unresolved, analysis)
+        row["inputs"] = list(_input_rows(tx, spent, volumes))  # outputs are written from the out_* lists
+        state.inputs += len(row["inputs"])
+        state.outputs += _count_outputs(tx, volumes)
+        state.unresolved += unresolved
+        state.seen.update(out.address for out in tx.outputs if out.address)
+        tx_rows.append(row)
+    spends = [spend for tx in block.txs for spend in pending_by_prev.get(tx.txid, [])]
+    completions = _completions(block, spends, volumes)
+    state.completed += len(completions)
+    for address, v in volumes.items():
+        total = state.totals[address]
+        total.received += v.received
+        total.sent += v.sent
+    return {
         "block": {
             "hash": block.hash,
             "height": height,
@@ -88,12 +136,7 @@ def block_load(
         "txs": tx_rows,
         "addresses": _address_rows(volumes, block.time, height),
         "completions": completions,
-        "clusters": clusters.clusters,
-        "joins": clusters.joins,
-        "merges": clusters.merges,
     }
-    edges = outputs_total + 2 * inputs_total + len(completions)
-    return BlockLoad(payload, len(block.txs), inputs_total, unresolved_total, len(completions), edges)
 
 
 def lone_tx_row(tx: Tx, *, resolve: Resolver) -> dict[str, Any]:
@@ -112,9 +155,9 @@ def _own_outputs(block: Block) -> dict[tuple[str, int], Prevout]:
     }
 
 
-def _addresses(block: Block, all_prevouts: list[list[Prevout | None]]) -> list[str]:
-    found = {out.address for tx in block.txs for out in tx.outputs if out.address}
-    found.update(p.address for prevouts in all_prevouts for p in prevouts if p is not None and p.address)
+def _addresses(txs: list[Tx], prevouts: dict[str, list[Prevout | None]]) -> list[str]:
+    found = {out.address for tx in txs for out in tx.outputs if out.address}
+    found.update(p.address for spent in prevouts.values() for p in spent if p is not None and p.address)
     return sorted(found)
 
 

@@ -43,9 +43,9 @@ WHERE p.out_value IS NULL AND s.pending = true
 RETURN p.txid AS prev_txid, s.n AS prev_n, t.txid AS txid
 """
 
-# One statement per block, so a block is in the graph whole or not at all, and a
-# block already there is skipped whole (counting it twice would double the volumes),
-# as is a rival block for a height already taken (a stale branch: one block per height).
+# One statement per batch of consecutive blocks, so blocks are in the graph whole or not
+# at all, and a block already there is never written again (counting it twice would
+# double the volumes), nor a rival block for a height already taken (a stale branch).
 # Address nodes may exist without figures (made by an unconfirmed transaction, or by a
 # tag), hence the coalesce. The guard is also why edges are CREATEd: a transaction's outputs and spends are
 # written once, with its block (a stub made by an earlier spend has no edges of its own).
@@ -53,22 +53,25 @@ RETURN p.txid AS prev_txid, s.n AS prev_n, t.txid AS txid
 # found x, so the guard counts instead; and a SET reads properties assigned earlier in
 # the same FOREACH as FalkorDB and Neo4j disagree, so each SET reads only old values
 # (graph/dialect.py).
-_WRITE_BLOCK = """
-OPTIONAL MATCH (done:Block {hash: $block.hash})
-OPTIONAL MATCH (rival:Block {height: $block.height})
-WITH count(done) + count(rival) AS taken WHERE taken = 0
-CREATE (b:Block {hash: $block.hash, height: $block.height, prev_hash: $block.prev_hash,
-                 time: $block.time, n_tx: $block.n_tx})
-WITH b
+_WRITE_BLOCKS = """
+OPTIONAL MATCH (done:Block) WHERE done.hash IN $hashes
+WITH count(done) AS present
+OPTIONAL MATCH (rival:Block) WHERE rival.height IN $heights
+WITH present, count(rival) AS rivals
+WHERE present = 0 AND rivals = 0
+UNWIND $blocks AS blk
+CREATE (b:Block {hash: blk.block.hash, height: blk.block.height, prev_hash: blk.block.prev_hash,
+                 time: blk.block.time, n_tx: blk.block.n_tx})
+WITH b, blk
 CALL {
-  WITH b
-  UNWIND $txs AS tx
+  WITH blk
+  UNWIND blk.txs AS tx
   MATCH (u:Transaction {txid: tx.txid})
   WHERE u.unconfirmed = true
   DETACH DELETE u
   RETURN count(*) AS confirmed
 }
-FOREACH (a IN $addresses |
+FOREACH (a IN blk.addresses |
   MERGE (n:Address {address: a.address})
   SET n.script_type = coalesce(n.script_type, a.script_type),
       n.received = coalesce(n.received, 0) + a.received, n.sent = coalesce(n.sent, 0) + a.sent,
@@ -79,9 +82,9 @@ FOREACH (a IN $addresses |
       n.last_seen = CASE WHEN n.last_seen IS NULL OR a.time > n.last_seen THEN a.time ELSE n.last_seen END,
       n.last_height = CASE WHEN n.last_height IS NULL OR a.height > n.last_height THEN a.height
                            ELSE n.last_height END)
-FOREACH (tx IN $txs |
+FOREACH (tx IN blk.txs |
   MERGE (t:Transaction {txid: tx.txid})
-  SET t.height = $block.height, t.time = $block.time, t.block_hash = $block.hash, t.coinbase = tx.coinbase,
+  SET t.height = blk.block.height, t.time = blk.block.time, t.block_hash = blk.block.hash, t.coinbase = tx.coinbase,
       t.n_in = tx.n_in, t.n_out = tx.n_out, t.value = tx.value, t.in_value = tx.in_value,
       t.unresolved = tx.unresolved, t.fee = tx.fee, t.size = tx.size,
       t.out_value = tx.out_value, t.out_address = tx.out_address, t.out_type = tx.out_type,
@@ -98,13 +101,14 @@ FOREACH (tx IN $txs |
     FOREACH (_ IN CASE WHEN i.address IS NULL THEN [] ELSE [1] END |
       MERGE (a:Address {address: i.address})
       CREATE (a)-[:INPUT {outpoint: i.prev_txid + ':' + toString(i.prev_n), value: i.value}]->(t))))
-FOREACH (c IN $completions |
+FOREACH (c IN blk.completions |
   MERGE (t:Transaction {txid: c.txid})
   SET t.fee = CASE WHEN t.unresolved = 1 THEN t.in_value + c.value - t.value ELSE null END,
       t.in_value = t.in_value + c.value, t.unresolved = t.unresolved - 1
   FOREACH (_ IN CASE WHEN c.address IS NULL THEN [] ELSE [1] END |
     MERGE (n:Address {address: c.address})
     CREATE (n)-[:INPUT {outpoint: c.outpoint, value: c.value}]->(t)))
+WITH count(b) AS written
 FOREACH (c IN $clusters |
   MERGE (k:Cluster {cluster_id: c.id})
   ON CREATE SET k.size = 0, k.received = 0, k.sent = 0, k.first_seen = c.first_seen, k.last_seen = c.last_seen,
@@ -118,9 +122,8 @@ FOREACH (j IN $joins |
   MERGE (k:Cluster {cluster_id: j.cluster})
   MERGE (a)-[r:IN_CLUSTER]->(k)
   SET r.txid = j.txid, r.heuristic = j.heuristic, r.confidence = j.confidence)
-WITH b
+WITH written
 CALL {
-  WITH b
   UNWIND $merges AS m
   MATCH (source:Cluster {cluster_id: m.from}), (target:Cluster {cluster_id: m.to})
   CREATE (source)-[:MERGED_INTO {txid: m.txid, heuristic: m.heuristic, height: m.height}]->(target)
@@ -132,7 +135,7 @@ CALL {
   DELETE r
   RETURN count(*) AS moved
 }
-RETURN count(b) AS written
+RETURN written
 """
 
 # A transaction seen outside a block (`ingest raw <tx>`): its outputs and spends, but no
@@ -279,9 +282,11 @@ def memberships(store: GraphStore, addresses: list[str]) -> dict[str, Membership
     }
 
 
-def write_block(store: GraphStore, payload: dict[str, Any]) -> bool:
-    """Write a block and everything in it in one statement; False when it, or a rival at its height, was there."""
-    return store.write(_WRITE_BLOCK, **payload)[0]["written"] == 1
+def write_blocks(store: GraphStore, payload: dict[str, Any]) -> bool:
+    """Write consecutive blocks and everything in them in one statement; False (nothing written) when
+    any of them, or a rival at one of their heights, was there."""
+    rows = store.write(_WRITE_BLOCKS, **payload)
+    return bool(rows) and rows[0]["written"] == len(payload["blocks"])
 
 
 def write_unconfirmed(store: GraphStore, row: dict[str, Any]) -> bool:

@@ -36,8 +36,11 @@ def two_owners_meet(chain: ChainMaker) -> dict[str, str]:
 def test_clusters_grow_merge_and_add_up(ingest, chain_graph, tmp_path):
     chain = ChainMaker()
     txids = two_owners_meet(chain)
-    run = ingest("blk", chain.write_blk(tmp_path / "blk00000.dat"), network="regtest")
-    assert run.status == IngestRun.Status.SUCCEEDED, run.error
+    before = list(range(len(chain.blocks) - 1))
+    first = ingest("blk", chain.write_blk(tmp_path / "before.dat", order=before), network="regtest")
+    assert chain_graph.read("MATCH (c:Cluster) RETURN count(c) AS n") == [{"n": 2}], "Alice's and Bob's"
+    run = ingest("blk", chain.write_blk(tmp_path / "meeting.dat", order=[len(chain.blocks) - 1]), network="regtest")
+    assert (first.status, run.status) == (IngestRun.Status.SUCCEEDED, IngestRun.Status.SUCCEEDED), run.error
 
     live = chain_graph.read(
         "MATCH (a:Address)-[:IN_CLUSTER]->(c:Cluster) RETURN c.cluster_id AS id, c.size AS size, count(a) AS members,"
