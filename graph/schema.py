@@ -1,7 +1,7 @@
 """The address graph's keys and indexes, and the idempotent bootstrap that creates them.
 
-This is also the allowlist of labels and relationship types: no other names
-may appear in Cypher built at run time.
+This is also the allowlist for the only Cypher built at run time, the schema
+DDL (graph/dialect.py): no other label or property may appear in it.
 """
 
 from graph.store import GraphStore
@@ -33,9 +33,3 @@ def ensure_schema(store: GraphStore) -> None:
         store.ensure_unique(label, prop)
     for label, prop in INDEXES:
         store.ensure_index(label, prop)
-
-
-def require_label(label: str) -> str:
-    if label not in LABELS:
-        raise ValueError(f"unknown node label {label!r}; known: {', '.join(sorted(LABELS))}")
-    return label
