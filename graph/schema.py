@@ -1,13 +1,12 @@
 """The address graph's keys and indexes, and the idempotent bootstrap that creates them.
 
+The graph's shape (labels, relationships, properties) is described in graph/chain.py.
+
 This is also the allowlist for the only Cypher built at run time, the schema
 DDL (graph/dialect.py): no other label or property may appear in it.
 """
 
 from graph.store import GraphStore
-
-LABELS = frozenset({"Address", "Transaction", "Block", "Cluster"})
-RELATIONSHIP_TYPES = frozenset({"INPUT", "OUTPUT", "IN_CLUSTER", "IN_BLOCK"})
 
 # (label, property) pairs that identify a node; each gets a uniqueness constraint.
 UNIQUE_KEYS = (
