@@ -47,13 +47,12 @@ REGTEST = NETWORKS["regtest"]
 
 
 def fixture_blocks() -> list[bytes]:
-    blocks = [(FIXTURES / "block-574200.blk").read_bytes(), (FIXTURES / "blk-277647.dat").read_bytes()[8:]]
-    data, offset = (FIXTURES / "blk-heights-1-255.dat").read_bytes(), 0
-    while offset < len(data):
-        size = int.from_bytes(data[offset + 4 : offset + 8], "little")
-        blocks.append(data[offset + 8 : offset + 8 + size])
-        offset += 8 + size
-    return blocks
+    records = [
+        entry.raw()
+        for name in ("blk-277647.dat", "blk-heights-1-255.dat")
+        for entry in scan_blk_file(FIXTURES / name, MAINNET).entries
+    ]
+    return [(FIXTURES / "block-574200.blk").read_bytes(), *records]
 
 
 def parse_only_rate(blocks: list[bytes], repeats: int = 3) -> float:

@@ -45,10 +45,13 @@ class BlkEntry:
     def where(self) -> str:
         return f"{self.path} byte {self.offset}"
 
-    def load(self, network: Network) -> Block:
+    def raw(self) -> bytes:
         with open(self.path, "rb") as handle:
             handle.seek(self.offset + RECORD_PREFIX)
-            return parse_block(handle.read(self.size), where=self.where, network=network)
+            return handle.read(self.size)
+
+    def load(self, network: Network) -> Block:
+        return parse_block(self.raw(), where=self.where, network=network)
 
 
 @dataclass(frozen=True)

@@ -6,19 +6,19 @@ from bitcoinlib.blocks import Block as LibBlock
 from chain.blocks import parse_block
 from chain.networks import NETWORKS
 from chain.serialization import merkle_root
+from chain.sources import scan_blk_file
 
 BITCOINLIB_TYPES = {"nulldata": "op_return"}
 NO_ADDRESS = {"multisig", "op_return", "nonstandard"}
 
 
 def fixture_blocks(fixtures) -> list[bytes]:
-    blocks = [(fixtures / "block-574200.blk").read_bytes(), (fixtures / "blk-277647.dat").read_bytes()[8:]]
-    data, offset = (fixtures / "blk-heights-1-255.dat").read_bytes(), 0
-    while offset < len(data):
-        size = int.from_bytes(data[offset + 4 : offset + 8], "little")
-        blocks.append(data[offset + 8 : offset + 8 + size])
-        offset += 8 + size
-    return blocks
+    records = [
+        entry.raw()
+        for name in ("blk-277647.dat", "blk-heights-1-255.dat")
+        for entry in scan_blk_file(fixtures / name, NETWORKS["bitcoin"]).entries
+    ]
+    return [(fixtures / "block-574200.blk").read_bytes(), *records]
 
 
 def test_every_output_matches_bitcoinlibs_own_reading(fixtures):
