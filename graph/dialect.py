@@ -18,6 +18,8 @@ Everything else in graph/ is Cypher both engines run unchanged. What differs
   even when x was found; guard a write with `WITH count(x) AS n WHERE n = 0`.
 - Inside FOREACH, FalkorDB's later SET clauses saw old values where Neo4j's see new ones:
   write each SET so it reads only properties not yet assigned in the same update.
+- FalkorDB 4.16 fails ("Unable to locate a value with alias") on `WITH a + count(x) AS b`
+  where `a` is carried from an earlier WITH: carry both, then compute.
 - Inside `CALL {}`, a `WITH … WHERE` straight after a SET lost that SET's effect
   (FalkorDB 4.16): collect first and filter in a later clause.
 - Not in FalkorDB: `EXISTS {}` subqueries, pattern predicates, APOC and GDS
