@@ -40,10 +40,6 @@ class TxIn:
     prev_n: int
     prevout: TxOut | None = None  # the spent output, when the source says (Core's getblock verbosity 3)
 
-    @property
-    def outpoint(self) -> str:
-        return f"{self.prev_txid}:{self.prev_n}"
-
 
 @dataclass(frozen=True, slots=True)
 class Tx:

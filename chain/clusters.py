@@ -83,7 +83,7 @@ def plan_clusters(
     for nodes in components.values():
         if len(nodes) > 1:
             _plan_component(nodes, members, known, cause, plan, target_of, deltas, height)
-    _add_activity(members, volumes, target_of, deltas, time, height)
+    _add_activity(members, volumes, target_of, deltas)
     plan.clusters = [{"id": cluster, **delta} for cluster, delta in deltas.items()]
     return plan
 
@@ -124,8 +124,8 @@ def _plan_component(nodes, members, known, cause, plan, target_of, deltas, heigh
             target_of[f"address:{address}"] = target
 
 
-def _add_activity(members, volumes, target_of, deltas, time, height) -> None:
-    """This block's volumes count toward the cluster each active address is in after the block."""
+def _add_activity(members, volumes, target_of, deltas) -> None:
+    """This batch's volumes count toward the cluster each active address is in after the block."""
     for address, (received, sent) in volumes.items():
         cluster = members.get(address, Membership()).cluster
         cluster = target_of.get(cluster, cluster) if cluster else target_of.get(f"address:{address}")

@@ -1,7 +1,7 @@
-"""Turn a parsed block into the rows one graph write needs: resolve inputs, fees and address volumes.
+"""Turn parsed blocks into the rows one graph write needs: resolve inputs, fees and address volumes.
 
 Inputs name only the outpoint they spend. An outpoint is resolved, in order of
-preference, from an earlier transaction in the same block, from the graph's
+preference, from an earlier transaction in the same batch of blocks, from the graph's
 outpoint index (earlier blocks), or from the prevout the source supplied (Core's
 verbosity 3). What stays unknown is recorded as unresolved; the spend is
 completed when the spent transaction's block is loaded (`completions`).
@@ -24,7 +24,7 @@ MemberLookup = Callable[[list[str]], dict[str, Membership]]
 
 @dataclass
 class BlockLoad:
-    """The rows of one block's write, and what a run reports about it."""
+    """The rows of one write (a batch of blocks), and what a run reports about it."""
 
     payload: dict[str, Any]
     n_tx: int
