@@ -5,6 +5,12 @@ preference, from an earlier transaction in the same batch of blocks, from the gr
 outpoint index (earlier blocks), or from the prevout the source supplied (Core's
 verbosity 3). What stays unknown is recorded as unresolved; the spend is
 completed when the spent transaction's block is loaded (`completions`).
+
+Two early mainnet blocks (91,842 and 91,880) repeat the coinbase transaction of
+an earlier block byte for byte, which BIP30 later forbade. The graph keys
+transactions by txid, so the repeat is named on its block (`repeated`) and not
+written again: the first block keeps the transaction, and the address is not
+credited twice (Core's UTXO set overwrote the first outputs with identical ones).
 """
 
 from collections import defaultdict
@@ -58,8 +64,11 @@ def batch_load(
     own: dict[tuple[str, int], Prevout] = {}
     for block, _ in batch:
         own.update(_own_outputs(block))
-    txs = [tx for block, _ in batch for tx in block.txs]
-    found = resolve(sorted({(i.prev_txid, i.prev_n) for tx in txs for i in tx.inputs} - own.keys()))
+    coinbases = {(block.txs[0].txid, 0) for block, _ in batch if block.txs}
+    spent = {(i.prev_txid, i.prev_n) for block, _ in batch for tx in block.txs for i in tx.inputs}
+    found = resolve(sorted((spent - own.keys()) | coinbases))
+    repeated = _repeated_coinbases(batch, found)
+    txs = [tx for block, _ in batch for tx in block.txs if (block.hash, tx.txid) not in repeated]
     prevouts = {
         tx.txid: [
             own.get((i.prev_txid, i.prev_n)) or found.get((i.prev_txid, i.prev_n)) or i.prevout for i in tx.inputs
@@ -71,7 +80,7 @@ def batch_load(
     for spend in pending([tx.txid for tx in txs]):
         pending_by_prev[spend[0]].append(spend)
     state = _BatchState(seen=set(members), min_change_confidence=min_change_confidence)
-    rows = [_block_rows(block, height, prevouts, pending_by_prev, state) for block, height in batch]
+    rows = [_block_rows(block, height, prevouts, pending_by_prev, state, repeated) for block, height in batch]
     first, last = batch[0], batch[-1]
     clusters = plan_clusters(
         state.groups, members, state.volume_pairs(), time=first[0].time, height=last[1], last_time=last[0].time
@@ -103,10 +112,28 @@ class _BatchState:
         return {address: (v.received, v.sent) for address, v in self.totals.items()}
 
 
-def _block_rows(block: Block, height: int, prevouts, pending_by_prev, state: _BatchState) -> dict[str, Any]:
+def _repeated_coinbases(
+    batch: list[tuple[Block, int]], in_graph: dict[tuple[str, int], Prevout]
+) -> set[tuple[str, str]]:
+    """(block hash, txid) of each coinbase already confirmed in the graph or earlier in the batch (BIP30)."""
+    seen = {txid for txid, _ in in_graph}
+    repeated = set()
+    for block, _ in batch:
+        if block.txs and block.txs[0].txid in seen:
+            repeated.add((block.hash, block.txs[0].txid))
+        seen.update(tx.txid for tx in block.txs[:1])
+    return repeated
+
+
+def _block_rows(
+    block: Block, height: int, prevouts, pending_by_prev, state: _BatchState, repeated: set[tuple[str, str]]
+) -> dict[str, Any]:
     volumes: dict[str, _Volumes] = defaultdict(_Volumes)
     tx_rows = []
+    skipped = [tx.txid for tx in block.txs if (block.hash, tx.txid) in repeated]
     for tx in block.txs:
+        if tx.txid in skipped:
+            continue
         spent = prevouts[tx.txid]
         unresolved = sum(prevout is None for prevout in spent)
         analysis = analyse(tx, spent, state.seen.__contains__)
@@ -118,7 +145,7 @@ def _block_rows(block: Block, height: int, prevouts, pending_by_prev, state: _Ba
         state.unresolved += unresolved
         state.seen.update(out.address for out in tx.outputs if out.address)
         tx_rows.append(row)
-    spends = [spend for tx in block.txs for spend in pending_by_prev.get(tx.txid, [])]
+    spends = [spend for tx in block.txs if tx.txid not in skipped for spend in pending_by_prev.get(tx.txid, [])]
     completions = _completions(block, spends, volumes)
     state.completed += len(completions)
     for address, v in volumes.items():
@@ -132,6 +159,7 @@ def _block_rows(block: Block, height: int, prevouts, pending_by_prev, state: _Ba
             "prev_hash": block.prev_hash,
             "time": block.time,
             "n_tx": len(block.txs),
+            "repeated": skipped or None,
         },
         "txs": tx_rows,
         "addresses": _address_rows(volumes, block.time, height),

@@ -2,7 +2,7 @@
 
 Graph shape written here (see docs/architecture.md, "Chain in the graph"):
 
-    (:Block {hash, height, prev_hash, time, n_tx})
+    (:Block {hash, height, prev_hash, time, n_tx, repeated[]})
     (:Transaction {txid, height, time, block_hash, coinbase, n_in, n_out, value, in_value,
                    unresolved, fee, size, out_value[], out_address[], out_type[]})-[:IN_BLOCK]->(:Block)
     (:Transaction)-[:OUTPUT {n, value}]->(:Address {address, script_type, first_seen, last_seen,
@@ -61,7 +61,7 @@ WITH present, count(rival) AS rivals
 WHERE present = 0 AND rivals = 0
 UNWIND $blocks AS blk
 CREATE (b:Block {hash: blk.block.hash, height: blk.block.height, prev_hash: blk.block.prev_hash,
-                 time: blk.block.time, n_tx: blk.block.n_tx})
+                 time: blk.block.time, n_tx: blk.block.n_tx, repeated: blk.block.repeated})
 WITH b, blk
 CALL {
   WITH blk

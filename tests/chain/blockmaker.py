@@ -10,7 +10,15 @@ from pathlib import Path
 
 from chain import scripts
 from chain.networks import NETWORKS
-from chain.serialization import OutPoint, block_hash_of, coinbase_tx, serialize_block, serialize_tx, txid_of
+from chain.serialization import (
+    OutPoint,
+    block_hash_of,
+    coinbase_tx,
+    serialize_block,
+    serialize_tx,
+    split_block,
+    txid_of,
+)
 
 REGTEST = NETWORKS["regtest"]
 # The secp256k1 generator point: a valid public key whose private key everyone knows (1).
@@ -50,14 +58,19 @@ class ChainMaker:
     def height(self) -> int:
         return len(self.blocks)
 
-    def block(self, *txs: bytes, miner: str = "miner", fees: int = 0) -> str:
-        """Append a block (coinbase paying `miner`, then `txs`); returns the coinbase txid."""
-        coinbase = coinbase_tx(self.height + 1, [(SUBSIDY + fees, to(miner))])
+    def block(self, *txs: bytes, miner: str = "miner", fees: int = 0, coinbase: bytes | None = None) -> str:
+        """Append a block (coinbase paying `miner`, or the raw `coinbase` given, then `txs`); returns the
+        coinbase txid."""
+        coinbase = coinbase or coinbase_tx(self.height + 1, [(SUBSIDY + fees, to(miner))])
         self.time += 600
         raw = serialize_block([coinbase, *txs], prev_hash=self.tip, time=self.time)
         self.blocks.append(raw)
         self.tip = block_hash_of(raw)
         return txid_of(coinbase)
+
+    def coinbase_of(self, index: int) -> bytes:
+        """The raw coinbase of block `index` (0-based), to repeat it as mainnet did before BIP30."""
+        return split_block(self.blocks[index], where=f"made block {index}")[0].data
 
     @staticmethod
     def spend(*outpoints: tuple[str, int], outputs: list[tuple[int, bytes]]) -> bytes:

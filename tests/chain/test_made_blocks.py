@@ -3,12 +3,14 @@
 import pytest
 
 from chain.models import IngestRun
+from chain.networks import NETWORKS
 from chain.serialization import block_hash_of
 from tests.chain.blockmaker import SUBSIDY, ChainMaker, to
 from tests.chain.conftest import fingerprint
 
 pytestmark = pytest.mark.django_db
 COIN = 100_000_000
+MAINNET = NETWORKS["bitcoin"]
 
 
 def test_every_script_type_is_kept_and_only_payable_ones_get_an_address(ingest, chain_graph, tmp_path):
@@ -133,3 +135,29 @@ def test_one_run_writes_at_a_time(ingest, chain_graph, tmp_path, monkeypatch, se
         "another ingest run kept writing for over 0s; try again later",
     )
     assert ingest("blk", tmp_path / "blk00000.dat", network="regtest").status == IngestRun.Status.SUCCEEDED
+
+
+def test_a_repeated_coinbase_is_named_on_its_block_and_counted_once(ingest, chain_graph, tmp_path):
+    """Mainnet blocks 91,842 and 91,880 repeat earlier coinbases (BIP30): within one run and across runs.
+
+    Made on mainnet's genesis, as the repeats were: regtest enforces BIP34 from height 1, which rules them out.
+    """
+    chain, magic = ChainMaker(tip=MAINNET.genesis_hash), MAINNET.magic
+    first = chain.block(miner="early")
+    chain.block(coinbase=chain.coinbase_of(0))  # in the same write as the first
+    run = ingest("blk", chain.write_blk(tmp_path / "blk00000.dat", magic=magic), network="bitcoin")
+    assert run.status == IngestRun.Status.SUCCEEDED, run.error
+    chain.block(coinbase=chain.coinbase_of(0))  # a later run meets it in the graph
+    chain.block(chain.spend((first, 0), outputs=[(SUBSIDY - COIN, to("payee"))]), fees=COIN)
+    run = ingest("blk", chain.write_blk(tmp_path / "blk00000.dat", magic=magic), network="bitcoin")
+    assert (run.status, run.blocks_done) == (IngestRun.Status.SUCCEEDED, 2), run.error
+
+    blocks = chain_graph.read("MATCH (b:Block) RETURN b.height AS height, b.repeated AS repeated ORDER BY height")
+    assert [(row["height"], row["repeated"]) for row in blocks] == [(1, None), (2, [first]), (3, [first]), (4, None)]
+    tx = chain_graph.read(
+        "MATCH (t:Transaction {txid: $txid})-[:IN_BLOCK]->(b) RETURN t.height AS h, count(b) AS n", txid=first
+    )
+    assert tx == [{"h": 1, "n": 1}]
+    early = chain_graph.read("MATCH (:Transaction {txid: $txid})-[:OUTPUT]->(a:Address) RETURN a", txid=first)
+    assert [(row["a"]["received"], row["a"]["sent"]) for row in early] == [(SUBSIDY, SUBSIDY)]
+    assert chain_graph.read("MATCH (:Address)-[i:INPUT]->(t:Transaction) RETURN t.fee AS fee") == [{"fee": COIN}]

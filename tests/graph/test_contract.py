@@ -46,6 +46,11 @@ hostile_text = (
     .map("".join)
     .filter(lambda text: "\x00" not in text)
 )
+# Any non-empty key without a backtick (graph/params.py): quotes, colons and spaces included.
+map_keys = st.one_of(
+    st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,8}", fullmatch=True),
+    hostile_text.filter(lambda key: key and "`" not in key),
+)
 # FalkorDB prints floats with 15 significant digits, so the largest doubles (above ~1.7976931348623e308)
 # read back as infinity; amounts are integers, and no ChainSleuth value comes near that range.
 finite_floats = st.floats(min_value=-1e300, max_value=1e300)
@@ -60,7 +65,7 @@ json_values = st.recursive(
     scalars,
     lambda children: st.one_of(
         st.lists(children, max_size=4),
-        st.dictionaries(st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,8}", fullmatch=True), children, max_size=4),
+        st.dictionaries(map_keys, children, max_size=4),
     ),
     max_leaves=12,
 )
