@@ -13,6 +13,7 @@ import os
 import platform
 import random
 import resource
+import shutil
 import sys
 import time
 import uuid
@@ -165,6 +166,9 @@ def main() -> None:
     parser.add_argument("--million", action="store_true", help="also run the 1,000,000-transaction memory benchmark")
     args = parser.parse_args()
     server = from_settings()
+    if server.running_pid() is None:
+        # Scratch data only: replaying the last run's append-only file (GBs after --million) costs minutes.
+        shutil.rmtree(server.data_dir, ignore_errors=True)
     started_server = server.ensure_running()
     try:
         blocks = fixture_blocks()
