@@ -17,8 +17,10 @@ BECH32M = 0x2BC830A3  # BIP350: witness version 1 and up
 
 @cache
 def _prefixes(network_name: str) -> tuple[bytes, bytes, str]:
+    """bitcoinlib 0.7.10 gives regtest mainnet's base58 prefixes; Bitcoin Core gives it testnet's."""
     lib = LibNetwork(network_name)
-    return lib.prefix_address, lib.prefix_address_p2sh, lib.prefix_bech32
+    base58 = LibNetwork("testnet") if network_name == "regtest" else lib
+    return base58.prefix_address, base58.prefix_address_p2sh, lib.prefix_bech32
 
 
 def script_address(script: bytes, network: Network) -> tuple[str, str | None]:
