@@ -9,6 +9,7 @@ bytes and hash them as Bitcoin does; bitcoinlib still reads the scripts.
 
 import hashlib
 import struct
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from chain.errors import ChainDataError
@@ -59,12 +60,17 @@ def hash256(data: bytes) -> bytes:
 
 def merkle_root(txids: list[str]) -> str:
     """The block merkle root of `txids` (display hex), as Bitcoin Core computes it."""
-    level = [bytes.fromhex(txid)[::-1] for txid in txids]
+    return merkle_hash([bytes.fromhex(txid)[::-1] for txid in txids])[::-1].hex()
+
+
+def merkle_hash(hashes: list[bytes]) -> bytes:
+    """The merkle root of hashes in wire byte order (txids for the header, wtxids for BIP141)."""
+    level = list(hashes)
     while len(level) > 1:
         if len(level) % 2:
             level.append(level[-1])
         level = [hash256(level[i] + level[i + 1]) for i in range(0, len(level), 2)]
-    return level[0][::-1].hex()
+    return level[0]
 
 
 def split_block(raw: bytes, *, where: str) -> list[RawTx]:
@@ -159,27 +165,44 @@ def serialize_tx(
     sequence: int = 0xFFFFFFFF,
 ) -> bytes:
     """A legacy-format transaction: inputs as (outpoint, script_sig), outputs as (satoshis, script_pubkey)."""
-    parts = [version.to_bytes(4, "little"), varint(len(inputs))]
-    for outpoint, script_sig in inputs:
-        parts += [
-            bytes.fromhex(outpoint.txid)[::-1],
-            outpoint.n.to_bytes(4, "little"),
-            varint(len(script_sig)),
-            script_sig,
-            sequence.to_bytes(4, "little"),
-        ]
+    wire_inputs = [(bytes.fromhex(o.txid)[::-1] + o.n.to_bytes(4, "little"), sig, ()) for o, sig in inputs]
+    return build_tx(wire_inputs, outputs, version=version, locktime=locktime, sequence=sequence)[0]
+
+
+def build_tx(
+    inputs: Sequence[tuple[bytes, bytes, Sequence[bytes]]],
+    outputs: Sequence[tuple[int, bytes]],
+    *,
+    version: int = 2,
+    locktime: int = 0,
+    sequence: int = 0xFFFFFFFF,
+) -> tuple[bytes, bytes]:
+    """(raw transaction, txid in wire byte order) from inputs as (36-byte outpoint, script_sig, witness
+    items). Written in BIP144's segwit form when any input has a witness; the txid hashes the form without."""
+    parts = [varint(len(inputs))]
+    seq = sequence.to_bytes(4, "little")
+    for outpoint, script_sig, _ in inputs:
+        parts += [outpoint, varint(len(script_sig)), script_sig, seq]
     parts.append(varint(len(outputs)))
     for value, script in outputs:
         parts += [value.to_bytes(8, "little"), varint(len(script)), script]
-    parts.append(locktime.to_bytes(4, "little"))
-    return b"".join(parts)
+    head, body, tail = version.to_bytes(4, "little"), b"".join(parts), locktime.to_bytes(4, "little")
+    txid = hash256(head + body + tail)
+    if not any(witness for _, _, witness in inputs):
+        return head + body + tail, txid
+    witnesses = [varint(len(w)) + b"".join(varint(len(item)) + item for item in w) for _, _, w in inputs]
+    return head + b"\x00\x01" + body + b"".join(witnesses) + tail, txid
 
 
 def coinbase_tx(height: int, outputs: list[tuple[int, bytes]], *, tag: bytes = b"ChainSleuth") -> bytes:
     """A coinbase whose input script pushes `height` first (BIP34)."""
+    return serialize_tx([(OutPoint("00" * 32, 0xFFFFFFFF), coinbase_script(height, tag))], outputs)
+
+
+def coinbase_script(height: int, tag: bytes = b"ChainSleuth") -> bytes:
+    """A coinbase input script: the height pushed first (BIP34), then a miner's tag."""
     height_bytes = height.to_bytes(max(1, (height.bit_length() + 8) // 8), "little")
-    script_sig = bytes([len(height_bytes)]) + height_bytes + bytes([len(tag)]) + tag
-    return serialize_tx([(OutPoint("00" * 32, 0xFFFFFFFF), script_sig)], outputs)
+    return bytes([len(height_bytes)]) + height_bytes + bytes([len(tag)]) + tag
 
 
 def txid_of(raw_tx: bytes) -> str:
@@ -187,18 +210,24 @@ def txid_of(raw_tx: bytes) -> str:
 
 
 def serialize_block(
-    txs: list[bytes], *, prev_hash: str, time: int, version: int = 0x20000000, bits: int = 0x207FFFFF, nonce: int = 0
+    txs: list[bytes],
+    *,
+    prev_hash: str,
+    time: int,
+    version: int = 0x20000000,
+    bits: int = 0x207FFFFF,
+    nonce: int = 0,
+    txids: list[bytes] | None = None,
 ) -> bytes:
-    """A block with a correct merkle root; proof of work is not searched for (the nonce is as given)."""
-    level = [bytes.fromhex(txid_of(tx))[::-1] for tx in txs]
-    while len(level) > 1:
-        if len(level) % 2:
-            level.append(level[-1])
-        level = [hash256(level[i] + level[i + 1]) for i in range(0, len(level), 2)]
+    """A block with a correct merkle root; proof of work is not searched for (the nonce is as given).
+
+    `txids` (wire byte order), when the caller has them, saves parsing each transaction again.
+    """
+    root = merkle_hash(list(txids) if txids is not None else [bytes.fromhex(txid_of(tx))[::-1] for tx in txs])
     header = (
         version.to_bytes(4, "little")
         + bytes.fromhex(prev_hash)[::-1]
-        + level[0]
+        + root
         + time.to_bytes(4, "little")
         + bits.to_bytes(4, "little")
         + nonce.to_bytes(4, "little")
