@@ -96,19 +96,25 @@ def _whirlpool_round(world: World, denomination: int, entries: list[tuple[Wallet
 
 
 def _wasabi1_round(world: World, coordinators: Coordinators, entries: list[tuple[Wallet, Coin]]) -> None:
+    """Each participant gets one ~0.1 BTC output and its change; one whose registered coins were partly
+    spent meanwhile and no longer cover the denomination sits the round out."""
     by_owner: dict[int, tuple[Wallet, list[Coin]]] = {}
     for wallet, coin in entries:
         by_owner.setdefault(id(wallet), (wallet, []))[1].append(coin)
-    spends = list(by_owner.values())
     fee_each = world.fee_for(3, ["p2wpkh", "p2wpkh"])
-    coordinator_fee = WASABI1_DENOMINATION * 3 // 1000 * len(spends) // 10
+    coordinator_share = WASABI1_DENOMINATION * 3 // 10_000  # 0.3 % of the denomination
+    needed = WASABI1_DENOMINATION + fee_each + coordinator_share
+    spends = [(wallet, coins) for wallet, coins in by_owner.values() if sum(coin[1] for coin in coins) > needed]
+    if len(spends) < WASABI1_MIN:
+        coordinators.wasabi_queue = entries
+        return
     outputs = []
     for wallet, coins in spends:
-        left = sum(coin[1] for coin in coins) - WASABI1_DENOMINATION - fee_each - coordinator_fee // len(spends)
+        left = sum(coin[1] for coin in coins) - needed
         outputs.append((wallet, world.key(wallet, "postmix"), WASABI1_DENOMINATION))
         if left > 5_000:
             outputs.append((wallet, world.key(wallet, "change"), left))
-    outputs.append((coordinators.wasabi, _fee_key(world, coordinators, "wasabi"), coordinator_fee))
+    outputs.append((coordinators.wasabi, _fee_key(world, coordinators, "wasabi"), coordinator_share * len(spends)))
     world.rng.shuffle(outputs)
     world.commit(spends, outputs)
 

@@ -111,43 +111,50 @@ class Economy:
     # --- each block ------------------------------------------------------------------------
 
     def begin_block(self) -> None:
+        """The businesses' routine, sized to what came in, so no queue or pile of coins grows without end."""
         height = self.world.height
         for i, pool in enumerate(self.pools):
             if pool.balance > 20 * COIN and (height + i) % 3 == 0:
                 self._pool_payout(pool)
-        for i, exchange in enumerate(self.exchanges):
-            if (height + i) % 2 == 0:
-                self._pay_withdrawals(exchange)
-            if (height + i) % 3 == 0 and exchange.deposits.coins:
-                self.world.sweep(
-                    exchange.deposits, exchange.hot, exchange.hot.home, coins=exchange.deposits.coins[:150]
-                )
+        for exchange in self.exchanges:
+            self._sweep(exchange.deposits, exchange.hot, exchange.hot.home)
+            self._pay_withdrawals(exchange)
             self._balance_cold(exchange)
+        for processor in self.processors:
+            if processor.home is None:
+                processor.home = self.world.key(processor, "settlement")
+            self._sweep(processor, processor, processor.home, keep=processor.home)
         if height % 4 == 0:
             for merchant in self.merchants:
                 self._settle(merchant)
         coinjoin.run_rounds(self.world, self.coordinators, wasabi2=len(self.individuals) >= 300)
+
+    def _sweep(self, source: Wallet, target: Wallet, key: Key, *, keep: Key | None = None) -> None:
+        """Consolidate `source`'s coins into `key`, up to 200 inputs a transaction (`keep`: already swept)."""
+        coins = [coin for coin in source.coins if coin[2] is not keep]
+        for start in range(0, len(coins), 200):
+            self.world.sweep(source, target, key, coins=coins[start : start + 200])
 
     def miner(self) -> tuple[Wallet, Key]:
         i = self.rng.randrange(len(self.pools))
         return self.pools[i], self.pool_keys[i]
 
     def activity(self) -> None:
-        """One ordinary transaction (or a request that a later batch pays)."""
+        """One ordinary transaction, or a withdrawal request that a later batch pays."""
         roll = self.rng.random()
-        if roll < 0.28:
+        if roll < 0.32:
             done = self._shop()
-        elif roll < 0.48:
+        elif roll < 0.56:
             done = self._pay_friend()
-        elif roll < 0.62:
+        elif roll < 0.74:
             done = self._deposit()
-        elif roll < 0.66:
+        elif roll < 0.80:
             done = self._consolidate()
-        elif roll < 0.68:
+        elif roll < 0.82:
             done = self._mix()
         else:
             done = False
-        if not done:
+        if not done:  # and while few hold coins (early on), people buy bitcoin at exchanges
             self._request_withdrawal()
 
     # --- what individuals do ---------------------------------------------------------------
@@ -198,8 +205,13 @@ class Economy:
 
     def _request_withdrawal(self) -> None:
         exchange = self.rng.choice(self.exchanges)
-        customer = self.customer()
-        exchange.withdrawals.append((customer, self.world.receiving_key(customer), usd(self.rng, 50, 20_000)))
+        if len(exchange.withdrawals) >= 2_000:
+            return  # customers stop asking an exchange that does not pay
+        # Bounded by what the exchange holds, as customers can only take out what their accounts hold.
+        amount = min(usd(self.rng, 50, 20_000), (exchange.hot.balance + exchange.cold.balance) // 100)
+        if amount > 10_000:
+            customer = self.customer()
+            exchange.withdrawals.append((customer, self.world.receiving_key(customer), amount))
 
     # --- what businesses do ----------------------------------------------------------------
 
@@ -215,17 +227,25 @@ class Economy:
         self.world.pay(pool, payments, change_to=pool.home)
 
     def _pay_withdrawals(self, exchange: Exchange) -> None:
-        queue, exchange.withdrawals = exchange.withdrawals[:60], exchange.withdrawals[60:]
-        affordable = []
+        """Batches of up to 100 requests while the hot wallet can pay; what it cannot pay waits."""
+        waiting, exchange.withdrawals = exchange.withdrawals, []
         budget = exchange.hot.balance - 1_000_000
-        for request in queue:
-            if request[2] <= budget:
-                affordable.append(request)
-                budget -= request[2]
-            else:
+        batch: list[tuple[Wallet, Key, int]] = []
+        for request in waiting:
+            if request[2] > budget:
                 exchange.withdrawals.append(request)
-        if affordable and not self.world.pay(exchange.hot, affordable, change_to=exchange.hot.home):
-            exchange.withdrawals.extend(affordable)
+                continue
+            batch.append(request)
+            budget -= request[2]
+            if len(batch) == 100:
+                self._pay_batch(exchange, batch)
+                batch = []
+        if batch:
+            self._pay_batch(exchange, batch)
+
+    def _pay_batch(self, exchange: Exchange, batch: list[tuple[Wallet, Key, int]]) -> None:
+        if not self.world.pay(exchange.hot, batch, change_to=exchange.hot.home):
+            exchange.withdrawals.extend(batch)
 
     def _balance_cold(self, exchange: Exchange) -> None:
         """Keep about a fifth of the funds hot: excess goes cold, a shortfall is topped up from cold."""
@@ -241,8 +261,7 @@ class Economy:
         exchange = merchant.exchange
         key = self.deposit_key(exchange, merchant.wallet)
         if merchant.processor is None:
-            if merchant.wallet.coins:
-                self.world.sweep(merchant.wallet, exchange.deposits, key, coins=merchant.wallet.coins[:50])
+            self._sweep(merchant.wallet, exchange.deposits, key)
         elif merchant.processor.balance > 1_000_000:
-            amount = merchant.processor.balance // 3
-            self.world.pay(merchant.processor, [(exchange.deposits, key, amount)])
+            share = merchant.processor.balance // 3 // sum(m.processor is merchant.processor for m in self.merchants)
+            self.world.pay(merchant.processor, [(exchange.deposits, key, share)], change_to=merchant.processor.home)

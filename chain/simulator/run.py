@@ -14,6 +14,15 @@ from chain.simulator.world import Tally, World
 
 NETWORK = NETWORKS["regtest"]
 MIN_TXS, MAX_TXS = 1_000, 10_000_000
+# How often each kind of operation starts, once each has started once: hacks are rare but large.
+TYPOLOGY_WEIGHTS = {
+    "ransomware": 3.0,
+    "darknet_market": 2.0,
+    "scam": 3.0,
+    "peel_chain": 2.0,
+    "sanctioned": 1.5,
+    "exchange_hack": 0.3,
+}
 
 
 @dataclass(frozen=True)
@@ -84,7 +93,11 @@ class _Campaigns:
         self.started = 0
 
     def step(self) -> None:
-        if self._below_share() and len(self.running) < 3 + self.spec.txs // 20_000:
+        # Operations make a few dozen transactions each, so bigger blocks need more of them at once.
+        room = 3 + self.spec.txs_per_block // 10 - len(self.running)
+        for _ in range(min(room, 1 + self.spec.txs_per_block // 200)):
+            if not self._below_share():
+                break
             self._start()
         still = []
         for wake, campaign in self.running:
@@ -102,7 +115,10 @@ class _Campaigns:
 
     def _start(self) -> None:
         names = list(TYPOLOGIES)
-        name = names[self.started] if self.started < len(names) else self.world.rng.choice(names)
+        if self.started < len(names):
+            name = names[self.started]
+        else:
+            name = self.world.rng.choices(names, [TYPOLOGY_WEIGHTS[name] for name in names])[0]
         self.started += 1
         actor = Actor(f"{name.replace('_', '-')}-{self.started}", name, typology=name)
         operation = Operation(self.world, self.economy, actor, blends=self.world.rng.random() < self.spec.blend)

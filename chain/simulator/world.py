@@ -151,7 +151,10 @@ class World:
     def _emit(self, coins: list[Coin], outputs: list[tuple[Wallet, Key, int]], author: Actor) -> None:
         inputs = [(coin[0], *spend_data(coin[2], coin[0])) for coin in coins]
         raw, txid = build_tx(inputs, [(value, key.script) for _, key, value in outputs], sequence=0xFFFFFFFD)
-        self._fees += sum(coin[1] for coin in coins) - sum(value for _, _, value in outputs)
+        fee = sum(coin[1] for coin in coins) - sum(value for _, _, value in outputs)
+        if fee < 0 or any(value <= 0 for _, _, value in outputs):
+            raise ValueError(f"a transaction by {author.id} would create value (fee {fee})")  # a simulator bug
+        self._fees += fee
         for n, (wallet, key, value) in enumerate(outputs):
             wallet.add((txid + n.to_bytes(4, "little"), value, key))
         self._txs.append(_Tx(raw, txid, hash256(raw)))
