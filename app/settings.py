@@ -8,6 +8,7 @@ sets all three (docker-compose.yml) and HTTPS=true.
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from app.env import env_bool, env_choice, env_float, env_int, env_list, env_match, env_secret, env_str, env_url
 from app.local_secrets import local_secret
@@ -185,6 +186,11 @@ CELERY_TIMEZONE = TIME_ZONE
 # --- Chain ingestion ---
 # A change guess links its output to the spender's cluster only from this combined confidence on.
 CLUSTER_CHANGE_MIN_CONFIDENCE = env_float("CLUSTER_CHANGE_MIN_CONFIDENCE", 0.6, minimum=0.0, maximum=1.0)
+# `make run` loads a simulated world of this many transactions into an empty graph (0: none).
+DEMO_WORLD_TXS = env_int("DEMO_WORLD_TXS", 30_000, minimum=0, maximum=10_000_000)
+if 0 < DEMO_WORLD_TXS < 1_000:
+    raise ImproperlyConfigured(f"DEMO_WORLD_TXS: 0 (no demo world) or at least 1000, got {DEMO_WORLD_TXS}")
+DEMO_WORLD_DIR = VAR_DIR / "demo-world"
 
 # --- Logging ---
 LOG_LEVEL = env_choice("LOG_LEVEL", "info", ("debug", "info", "warning", "error")).upper()

@@ -9,6 +9,7 @@ to read one, whatever the machine. Figures go to docs/benchmarks.md.
 """
 
 import argparse
+import logging
 import os
 import resource
 import shutil
@@ -31,7 +32,11 @@ SAMPLE_BYTES = 20 * 2**20
 
 
 def parse_rate(blk_file: Path) -> float:
-    """bitcoinlib's full parse (transactions included) over the first ~20 MB of blocks."""
+    """bitcoinlib's full parse (transactions included) over the first ~20 MB of blocks.
+
+    bitcoinlib 0.7.10 logs a warning for every taproot input it reads; they would drown the figures.
+    """
+    logging.getLogger("bitcoinlib").setLevel(logging.ERROR)
     raws, size = [], 0
     for entry in scan_blk_file(blk_file, NETWORK).entries:
         raws.append(entry.raw())

@@ -1,6 +1,8 @@
 """Ingest-run services: create a run, and execute it (from the command, a Celery task or a test)."""
 
 import contextlib
+import dataclasses
+import json
 import logging
 import time
 from collections.abc import Callable
@@ -46,6 +48,37 @@ def ingest_run_create(
     if kind not in IngestRun.Kind.values:
         raise ValueError(f"unknown source kind {kind!r}")
     return IngestRun.objects.create(kind=kind, source=source, network=network, skip_bad=skip_bad, options=options or {})
+
+
+def demo_world_load(
+    *, txs: int, directory: Path, workers: int = 1, on_progress: Callable[[IngestRun], None] | None = None
+) -> IngestRun | None:
+    """Give a new installation something to investigate: simulate a world into `directory` (once) and ingest
+    it. Never into a graph that already holds a chain of the user's own; a demo load that was cut short
+    resumes (ingesting is idempotent). None when there was nothing to do."""
+    from chain.simulator.run import WorldSpec, simulate  # the simulator is not needed by ordinary runs
+
+    blocks = str(directory / "blocks")
+    demo_runs = IngestRun.objects.filter(kind=IngestRun.Kind.BLK, source=blocks)
+    if demo_runs.filter(status=IngestRun.Status.SUCCEEDED).exists():
+        return None
+    if chain_graph.chain_tip(get_graph()) is not None and not demo_runs.exists():
+        return None
+    spec = WorldSpec(txs=txs)
+    if not _world_made(directory, spec):
+        log.info("simulating a demo world of %s transactions into %s", f"{txs:,}", directory)
+        simulate(spec, directory)
+    run = ingest_run_create(kind=IngestRun.Kind.BLK, source=blocks, network="regtest")
+    return ingest_run_execute(run_id=run.id, workers=workers, on_progress=on_progress)
+
+
+def _world_made(directory: Path, spec) -> bool:
+    """A finished world for this spec: world.json is written last."""
+    try:
+        summary = json.loads((directory / "world.json").read_text())
+    except (OSError, ValueError):
+        return False
+    return summary.get("spec") == dataclasses.asdict(spec)
 
 
 def ingest_rpc_run_create(*, url: str, network: str, options: dict, skip_bad: bool = False) -> IngestRun:

@@ -51,7 +51,9 @@ def serve(tmp_path):
         for key, value in os.environ.items()
         if not key.startswith(("DJANGO", "GRAPH_", "REDIS_", "DATABASE_"))
     }
-    env.update(VAR_DIR=str(tmp_path / "var"), EMBEDDED_PORT=str(embedded_port), PYTHONUNBUFFERED="1")
+    env.update(
+        VAR_DIR=str(tmp_path / "var"), EMBEDDED_PORT=str(embedded_port), PYTHONUNBUFFERED="1", DEMO_WORLD_TXS="1000"
+    )
     process = subprocess.Popen(
         [sys.executable, "manage.py", "serve", "--port", str(port), "--web-workers", "1", "--concurrency", "1"],
         cwd=REPO_ROOT,
@@ -68,6 +70,7 @@ def serve(tmp_path):
 
 def test_the_run_command_serves_a_healthy_stack_and_stops_cleanly(serve):
     process, output, url, var_dir = serve
+    demo = output.wait_for(r"demo world loaded: ([\d,]+) transactions in ([\d,]+) blocks", timeout=120)
     login = output.wait_for(r"login: (\S+)\s+password: (\S+)", timeout=120)
     output.wait_for(r"running at " + re.escape(url), timeout=5)
 
@@ -80,7 +83,7 @@ def test_the_run_command_serves_a_healthy_stack_and_stops_cleanly(serve):
         }
     assert _admin_login(url, login.group(1), login.group(2)) == "/admin/"
 
-    redis_pid = _survives_a_killed_embedded_server(url, var_dir)
+    redis_pid = _survives_a_killed_embedded_server(url, var_dir, demo_txs=int(demo.group(1).replace(",", "")))
     process.send_signal(signal.SIGINT)
     assert process.wait(timeout=60) == 0
     assert not _is_running(redis_pid)
@@ -89,8 +92,9 @@ def test_the_run_command_serves_a_healthy_stack_and_stops_cleanly(serve):
     assert not _processes_under(var_dir), "a child process outlived the run command"
 
 
-def _survives_a_killed_embedded_server(url: str, var_dir: Path) -> int:
-    """kill -9 the embedded server: the run command restarts it and the graph still holds what was written."""
+def _survives_a_killed_embedded_server(url: str, var_dir: Path, demo_txs: int) -> int:
+    """kill -9 the embedded server: the run command restarts it and the graph still holds what was written,
+    the demo world included."""
     port = int(re.search(r"^port (\d+)$", (var_dir / "falkordb" / "redis.conf").read_text(), re.M).group(1))
     password = (var_dir / "falkordb" / "password").read_text().strip()
     graph = open_graph(f"falkordb://:{password}@127.0.0.1:{port}")
@@ -100,7 +104,8 @@ def _survives_a_killed_embedded_server(url: str, var_dir: Path) -> int:
     while not _healthy(url):
         assert time.monotonic() < deadline, "the stack did not recover from the killed server"
         time.sleep(0.5)
-    assert graph.read("MATCH (a:Address) RETURN a.address AS address") == [{"address": "bc1q-before-the-crash"}]
+    assert graph.read("MATCH (a:Address {address: 'bc1q-before-the-crash'}) RETURN count(a) AS n") == [{"n": 1}]
+    assert graph.read("MATCH (t:Transaction) RETURN count(t) AS n") == [{"n": demo_txs}]
     return int((var_dir / "falkordb" / "redis.pid").read_text())
 
 

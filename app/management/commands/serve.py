@@ -1,6 +1,7 @@
 """`manage.py serve`: the whole stack on one machine, stopped together by Ctrl-C."""
 
 import logging
+import os
 import signal
 import sys
 import time
@@ -13,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 from app import embedded
 from app.services import admin_ensure
 from app.supervisor import Supervisor
+from chain.services import demo_world_load
 from graph import get_graph
 from graph.schema import ensure_schema
 
@@ -57,6 +59,23 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
         ensure_schema(get_graph())
+        if settings.DEMO_WORLD_TXS:
+            self._load_demo_world()
+
+    def _load_demo_world(self) -> None:
+        """Before the workers start, so the demo's ingest is the only writer."""
+        txs = settings.DEMO_WORLD_TXS
+        self.stdout.write(f"Loading the demo world ({txs:,} simulated transactions; DEMO_WORLD_TXS=0 skips it)…")
+        run = demo_world_load(txs=txs, directory=settings.DEMO_WORLD_DIR, workers=os.cpu_count() or 1)
+        if run is None:
+            self.stdout.write("  already loaded, or the graph holds a chain of its own: nothing to do.")
+        elif run.status != run.Status.SUCCEEDED:
+            raise CommandError(f"the demo world did not load: {run.error}")
+        else:
+            self.stdout.write(
+                f"  demo world loaded: {run.txs:,} transactions in {run.blocks_done:,} blocks "
+                f"(ground truth: {settings.DEMO_WORLD_DIR / 'truth.csv'})."
+            )
 
     def _announce(self, url: str, supervisor: Supervisor) -> None:
         if not _wait_healthy(url + "/healthz", supervisor):
