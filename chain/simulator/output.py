@@ -98,7 +98,9 @@ class Output:
         self.tag_share, self.tags = tag_share, 0
         self.blocks = BlkWriter(directory / "blocks", network)
         self._batch: list[tuple] = []
-        context = multiprocessing.get_context("spawn")
+        # fork, not spawn: a spawned child re-imports the caller's __main__, which in an unguarded
+        # script would run the simulation again inside the writer.
+        context = multiprocessing.get_context("fork")
         self._queue = context.Queue(maxsize=8)  # bounded: the writer's backlog cannot grow without limit
         self._writer = context.Process(
             target=_write_truth, args=(directory, network.name, seed, self._queue), name="simulate-truth"

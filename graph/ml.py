@@ -1,0 +1,49 @@
+"""Cypher that reads the graph in bulk for machine learning: addresses and confirmed transactions, page by page.
+
+Pages are ranges of internal node ids, so each is one id-range seek and no page
+is sorted; a page returns whole transactions with their inputs, so features and
+edges are built in numpy without one query per node.
+"""
+
+from collections.abc import Iterator
+from typing import Any
+
+from graph.store import GraphStore
+
+_TOP_ID = "MATCH (n) RETURN max(id(n)) AS top"
+
+_ADDRESSES = """
+MATCH (a:Address) WHERE id(a) >= $lo AND id(a) < $hi AND a.first_height IS NOT NULL
+RETURN a.address AS address, a.script_type AS script_type
+"""
+
+# Inputs come as two lists collected from the same rows (a list of pairs would keep a [null, null]
+# for a coinbase on FalkorDB, which collects non-null lists of nulls).
+_TRANSACTIONS = """
+MATCH (t:Transaction) WHERE id(t) >= $lo AND id(t) < $hi AND t.height IS NOT NULL
+OPTIONAL MATCH (a:Address)-[i:INPUT]->(t)
+WITH t, collect(a.address) AS in_address, collect(i.value) AS in_value
+RETURN t.txid AS txid, t.height AS height, t.fee AS fee, t.size AS size, t.coinjoin AS coinjoin,
+       t.coinbase AS coinbase, t.n_in AS n_in, t.out_address AS out_address, t.out_value AS out_value,
+       in_address, in_value
+"""
+
+
+def address_pages(store: GraphStore, *, page: int = 50_000) -> Iterator[list[dict[str, Any]]]:
+    """Confirmed addresses (those with a first height) and their script types."""
+    yield from _pages(store, _ADDRESSES, page)
+
+
+def transaction_pages(store: GraphStore, *, page: int = 20_000) -> Iterator[list[dict[str, Any]]]:
+    """Confirmed transactions with their outputs (address, value) and resolved inputs (address, value)."""
+    yield from _pages(store, _TRANSACTIONS, page)
+
+
+def _pages(store: GraphStore, query, page: int) -> Iterator[list[dict[str, Any]]]:
+    top = store.read(_TOP_ID)[0]["top"]
+    if top is None:
+        return
+    for lo in range(0, top + 1, page):
+        rows = store.read(query, lo=lo, hi=lo + page)
+        if rows:
+            yield rows

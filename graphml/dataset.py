@@ -1,0 +1,81 @@
+"""Labels, the temporal split, and the PyG graphs each period sees.
+
+The split is by the block an address first appears in: train on the earliest
+labelled addresses, validate on the next, test on the latest. It is inductive:
+the graph a period trains or validates on holds only transactions confirmed up
+to that period's last block, so no test-period node or edge is seen in training.
+"""
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch_geometric.data import HeteroData
+
+from graphml.features import ChainArrays, address_features
+
+UNLABELLED = -1
+
+
+@dataclass(frozen=True)
+class Labels:
+    y: np.ndarray  # per address: 1 illicit, 0 licit, -1 unknown
+    typology: list[str]  # per address, "" where none
+
+
+@dataclass(frozen=True)
+class Split:
+    """Last block of the training and of the validation period; test is everything after."""
+
+    train_until: int
+    val_until: int
+
+    def masks(self, heights: np.ndarray, labelled: np.ndarray) -> dict[str, np.ndarray]:
+        return {
+            "train": labelled & (heights <= self.train_until),
+            "val": labelled & (heights > self.train_until) & (heights <= self.val_until),
+            "test": labelled & (heights > self.val_until),
+        }
+
+
+def labels_from_truth(path: Path, arrays: ChainArrays) -> Labels:
+    """The simulator's ground truth (truth.csv) for the addresses in the graph."""
+    index = arrays.index
+    y = np.full(len(arrays.addresses), UNLABELLED, dtype=np.int64)
+    typology = [""] * len(arrays.addresses)
+    with open(path, newline="") as handle:
+        for row in csv.DictReader(handle):
+            i = index.get(row["address"])
+            if i is not None:
+                y[i] = row["label"] == "illicit"
+                typology[i] = row["typology"]
+    return Labels(y, typology)
+
+
+def temporal_split(arrays: ChainArrays, labels: Labels, *, train: float = 0.6, val: float = 0.2) -> Split:
+    """Cut at the quantiles of labelled addresses' first blocks (60 / 20 / 20 by default)."""
+    heights = arrays.address_height[labels.y != UNLABELLED]
+    if len(heights) == 0:
+        raise ValueError("no labelled address in the graph: nothing to train on")
+    return Split(int(np.quantile(heights, train)), int(np.quantile(heights, train + val)))
+
+
+def graph_until(arrays: ChainArrays, height: int | None) -> HeteroData:
+    """The address-transaction graph as of `height` (None: all of it), with reverse edges for message passing.
+
+    Every address keeps its row (so indexes stay the same in every period); an address not yet seen
+    has no edges and zero features, and every feature is computed from the edges up to `height`.
+    """
+    tx_seen = arrays.tx_height <= height if height is not None else np.ones(len(arrays.tx_height), dtype=bool)
+    data = HeteroData()
+    data["address"].x = torch.from_numpy(address_features(arrays, height))
+    data["tx"].x = torch.from_numpy(arrays.tx_x * tx_seen[:, None])
+    spend = arrays.inputs[:, tx_seen[arrays.inputs[1]]] if arrays.inputs.size else arrays.inputs
+    pay = arrays.outputs[:, tx_seen[arrays.outputs[0]]] if arrays.outputs.size else arrays.outputs
+    data["address", "spends_in", "tx"].edge_index = torch.from_numpy(np.ascontiguousarray(spend))
+    data["tx", "pays", "address"].edge_index = torch.from_numpy(np.ascontiguousarray(pay))
+    data["tx", "spent_by", "address"].edge_index = torch.from_numpy(np.ascontiguousarray(spend[::-1]))
+    data["address", "paid_by", "tx"].edge_index = torch.from_numpy(np.ascontiguousarray(pay[::-1]))
+    return data

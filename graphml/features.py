@@ -1,0 +1,185 @@
+"""Per-address and per-transaction features, computed in bulk from the graph's pages (graph/ml.py).
+
+The graph is read as it is: an address-transaction bipartite graph (INPUT edges
+from an address to the transaction spending it, OUTPUT edges from a transaction
+to the address it pays). Address features are computed from the edges confirmed
+up to a block, so a training period's features know nothing of later blocks;
+none is an absolute time or height. Each is described in docs/labeling.md.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+SATS = 1e8
+ROUND_UNIT = 100_000  # 0.001 BTC
+SCRIPT_TYPES = ("p2pkh", "p2sh", "p2wpkh", "p2wsh", "p2tr", "p2pk")
+
+ADDRESS_FEATURES = (
+    "log_n_tx",
+    "log_received_btc",
+    "log_sent_btc",
+    "kept_share",
+    "log_lifetime_blocks",
+    "tx_per_block_active",
+    "log_outputs_received",
+    "log_inputs_spent",
+    "reused",
+    "round_received_share",
+    "log_mean_payer_inputs",
+    "log_mean_spend_outputs",
+    "log_mean_spend_feerate",
+    "coinjoin_share",
+    *(f"script_{name}" for name in SCRIPT_TYPES),
+)
+TX_FEATURES = (
+    "log_value_btc",
+    "log_fee",
+    "log_feerate",
+    "log_n_in",
+    "log_n_out",
+    "coinjoin",
+    "coinbase",
+    "round_output_share",
+)
+
+
+@dataclass
+class ChainArrays:
+    """The bipartite graph as arrays with contiguous indexes: addresses 0..A-1, transactions 0..T-1."""
+
+    addresses: list[str]
+    script: np.ndarray  # (A, len(SCRIPT_TYPES)) one-hot
+    tx_x: np.ndarray  # (T, len(TX_FEATURES)) float32
+    tx_height: np.ndarray  # (T,)
+    inputs: np.ndarray  # (2, E_in): address index → spending tx index
+    input_value: np.ndarray  # (E_in,) satoshis
+    outputs: np.ndarray  # (2, E_out): tx index → paid address index
+    output_value: np.ndarray  # (E_out,) satoshis
+
+    @property
+    def index(self) -> dict[str, int]:
+        return {address: i for i, address in enumerate(self.addresses)}
+
+    @property
+    def address_height(self) -> np.ndarray:
+        """The first block each address appears in (paid or spending); max int64 if never."""
+        first = np.full(len(self.addresses), np.iinfo(np.int64).max, dtype=np.int64)
+        np.minimum.at(first, self.outputs[1], self.tx_height[self.outputs[0]])
+        np.minimum.at(first, self.inputs[0], self.tx_height[self.inputs[1]])
+        return first
+
+
+def build(address_pages: Iterable[list[dict]], transaction_pages: Iterable[list[dict]]) -> ChainArrays:
+    """Addresses first (they fix the index), then transactions in one pass."""
+    addresses, scripts = [], []
+    for page in address_pages:
+        for row in page:
+            addresses.append(row["address"])
+            scripts.append([row["script_type"] == name for name in SCRIPT_TYPES])
+    index = {address: i for i, address in enumerate(addresses)}
+    tx_x, tx_height = [], []
+    spend, spend_value, pay, pay_value = [], [], [], []
+    for page in transaction_pages:
+        for tx in page:
+            t = len(tx_x)
+            tx_x.append(_tx_features(tx))
+            tx_height.append(tx["height"])
+            for address, value in zip(tx["in_address"], tx["in_value"], strict=True):
+                if (a := index.get(address)) is not None:
+                    spend.append((a, t))
+                    spend_value.append(value)
+            for address, value in zip(tx["out_address"] or [], tx["out_value"] or [], strict=True):
+                if address and (a := index.get(address)) is not None:
+                    pay.append((t, a))
+                    pay_value.append(value)
+    return ChainArrays(
+        addresses=addresses,
+        script=np.array(scripts, dtype=np.float32).reshape(-1, len(SCRIPT_TYPES)),
+        tx_x=np.array(tx_x, dtype=np.float32).reshape(-1, len(TX_FEATURES)),
+        tx_height=np.array(tx_height, dtype=np.int64),
+        inputs=np.array(spend, dtype=np.int64).reshape(-1, 2).T.copy(),
+        input_value=np.array(spend_value, dtype=np.float64),
+        outputs=np.array(pay, dtype=np.int64).reshape(-1, 2).T.copy(),
+        output_value=np.array(pay_value, dtype=np.float64),
+    )
+
+
+def _tx_features(tx: dict) -> list[float]:
+    values = tx["out_value"] or []
+    fee = tx["fee"] or 0
+    feerate = fee / tx["size"] if tx["size"] else 0.0
+    round_share = sum(v % ROUND_UNIT == 0 and v > 0 for v in values) / len(values) if values else 0.0
+    return [
+        float(np.log1p(sum(values) / SATS)),
+        float(np.log1p(fee)),
+        float(np.log1p(feerate)),
+        float(np.log1p(tx["n_in"] or 0)),
+        float(np.log1p(len(values))),
+        float(tx["coinjoin"] is not None),
+        float(bool(tx["coinbase"])),
+        round_share,
+    ]
+
+
+def address_features(arrays: ChainArrays, until: int | None = None) -> np.ndarray:
+    """(A, len(ADDRESS_FEATURES)) from the edges confirmed up to block `until` (None: all)."""
+    size = len(arrays.addresses)
+    spend_ok = _confirmed(arrays.tx_height[arrays.inputs[1]], until)
+    pay_ok = _confirmed(arrays.tx_height[arrays.outputs[0]], until)
+    spender, spend_tx = arrays.inputs[0][spend_ok], arrays.inputs[1][spend_ok]
+    payee, pay_tx = arrays.outputs[1][pay_ok], arrays.outputs[0][pay_ok]
+    value_in, value_out = arrays.input_value[spend_ok], arrays.output_value[pay_ok]
+
+    def per_address(where: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+        return np.bincount(where, weights=weights, minlength=size).astype(np.float64)
+
+    received, sent = per_address(payee, value_out), per_address(spender, value_in)
+    n_out, n_in = per_address(payee), per_address(spender)
+    n_tx = _distinct_transactions(np.concatenate([payee, spender]), np.concatenate([pay_tx, spend_tx]), size)
+    heights = np.concatenate([arrays.tx_height[pay_tx], arrays.tx_height[spend_tx]])
+    who = np.concatenate([payee, spender])
+    first = np.full(size, np.inf)
+    last = np.full(size, -np.inf)
+    np.minimum.at(first, who, heights)
+    np.maximum.at(last, who, heights)
+    lifetime = np.where(np.isfinite(first), last - first, 0.0)
+    tx = arrays.tx_x
+    n_in_col, n_out_col, feerate_col = TX_FEATURES.index("log_n_in"), TX_FEATURES.index("log_n_out"), 2
+    coinjoin = np.concatenate([tx[pay_tx, TX_FEATURES.index("coinjoin")], tx[spend_tx, TX_FEATURES.index("coinjoin")]])
+    columns = [
+        np.log1p(n_tx),
+        np.log1p(received / SATS),
+        np.log1p(sent / SATS),
+        np.where(received > 0, (received - sent) / np.maximum(received, 1), 0.0),
+        np.log1p(lifetime),
+        n_tx / (lifetime + 1),
+        np.log1p(n_out),
+        np.log1p(n_in),
+        (n_out > 1).astype(np.float64),
+        per_address(payee, (value_out % ROUND_UNIT == 0).astype(np.float64)) / np.maximum(n_out, 1),
+        per_address(payee, tx[pay_tx, n_in_col].astype(np.float64)) / np.maximum(n_out, 1),
+        per_address(spender, tx[spend_tx, n_out_col].astype(np.float64)) / np.maximum(n_in, 1),
+        per_address(spender, tx[spend_tx, feerate_col].astype(np.float64)) / np.maximum(n_in, 1),
+        per_address(who, coinjoin.astype(np.float64)) / np.maximum(n_in + n_out, 1),
+    ]
+    seen = (n_in + n_out) > 0
+    script = arrays.script * seen[:, None]
+    return (
+        np.column_stack([*columns, script]).astype(np.float32)
+        if size
+        else np.zeros((0, len(ADDRESS_FEATURES)), np.float32)
+    )
+
+
+def _confirmed(heights: np.ndarray, until: int | None) -> np.ndarray:
+    return np.ones(len(heights), dtype=bool) if until is None else heights <= until
+
+
+def _distinct_transactions(who: np.ndarray, txs: np.ndarray, size: int) -> np.ndarray:
+    """Transactions per address, counting one that both pays and spends it once."""
+    if len(who) == 0:
+        return np.zeros(size)
+    pairs = np.unique(who.astype(np.int64) * (int(txs.max()) + 1) + txs)
+    return np.bincount(pairs // (int(txs.max()) + 1), minlength=size).astype(np.float64)

@@ -1,0 +1,97 @@
+"""Features and graphs from a tiny chain written by hand: what each period may see, and nothing later."""
+
+import numpy as np
+import pytest
+import torch
+
+from graphml.dataset import Labels, Split, graph_until, temporal_split
+from graphml.features import ADDRESS_FEATURES, build
+from graphml.nets import AddressScorer
+
+COIN = 100_000_000
+
+
+def tx(txid, height, outputs, inputs=(), *, coinjoin=None, fee=0):
+    return {
+        "txid": txid,
+        "height": height,
+        "fee": fee,
+        "size": 200,
+        "coinjoin": coinjoin,
+        "coinbase": not inputs,
+        "n_in": len(inputs) or 1,
+        "out_address": [address for address, _ in outputs],
+        "out_value": [value for _, value in outputs],
+        "in_address": [address for address, _ in inputs],
+        "in_value": [value for _, value in inputs],
+    }
+
+
+@pytest.fixture
+def arrays():
+    """A mined at 1; A pays B 30 BTC and itself change at 2; B pays C at 5."""
+    addresses = [{"address": "A", "script_type": "p2wpkh"}, {"address": "B", "script_type": "p2pkh"}]
+    addresses.append({"address": "C", "script_type": "p2tr"})
+    txs = [
+        tx("t1", 1, [("A", 50 * COIN)]),
+        tx("t2", 2, [("B", 30 * COIN), ("A", 19 * COIN + 12_345)], [("A", 50 * COIN)], fee=COIN - 12_345),
+        tx("t3", 5, [("C", 29 * COIN + 1)], [("B", 30 * COIN)], fee=COIN - 1),
+    ]
+    return build([addresses], [txs[:2], txs[2:]])
+
+
+def feature(matrix, row, name):
+    return float(matrix[row, ADDRESS_FEATURES.index(name)])
+
+
+def test_the_whole_chain_gives_each_address_its_own_activity(arrays):
+    from graphml.features import address_features
+
+    x = address_features(arrays)
+    assert x.shape == (3, len(ADDRESS_FEATURES))
+    assert feature(x, 0, "log_n_tx") == pytest.approx(np.log1p(2))  # t1 and t2: paying itself counts once
+    assert feature(x, 0, "reused") == 1.0
+    assert feature(x, 0, "kept_share") == pytest.approx((19 * COIN + 12_345) / (69 * COIN + 12_345))
+    assert feature(x, 0, "round_received_share") == 0.5  # 50 BTC is round, the change is not
+    assert feature(x, 1, "script_p2pkh") == 1.0
+    assert feature(x, 2, "log_sent_btc") == 0.0
+    assert list(arrays.address_height) == [1, 2, 5]
+
+
+def test_a_period_sees_nothing_after_its_last_block(arrays):
+    from graphml.features import address_features
+
+    early = address_features(arrays, until=2)
+    assert not early[2].any(), "C first appears at 5: no features, not even its script type"
+    assert feature(early, 1, "log_sent_btc") == 0.0, "B spends only at 5"
+    graph = graph_until(arrays, 2)
+    assert graph["address", "spends_in", "tx"].edge_index.tolist() == [[0], [1]]
+    assert sorted(graph["tx", "pays", "address"].edge_index.T.tolist()) == [[0, 0], [1, 0], [1, 1]]
+    assert not graph["tx"].x[2].any()
+
+
+def test_the_temporal_split_cuts_at_labelled_first_blocks(arrays):
+    labels = Labels(np.array([0, 1, 0]), ["", "scam", ""])
+    split = temporal_split(arrays, labels, train=0.5, val=0.25)
+    assert split == Split(train_until=2, val_until=3)
+    masks = split.masks(arrays.address_height, labels.y >= 0)
+    assert [list(masks[p]) for p in ("train", "val", "test")] == [[1, 1, 0], [0, 0, 0], [0, 0, 1]]
+    with pytest.raises(ValueError, match="no labelled address"):
+        temporal_split(arrays, Labels(np.array([-1, -1, -1]), [""] * 3))
+
+
+@pytest.mark.parametrize("kind", ["graphsage", "gat"])
+def test_models_score_every_address_the_same_way_for_the_same_seed(arrays, kind):
+    graph = graph_until(arrays, None)
+
+    def scores():
+        torch.manual_seed(3)
+        model = AddressScorer(kind, hidden=8).eval()
+        with torch.no_grad():
+            return model(graph.x_dict, graph.edge_index_dict)
+
+    first = scores()
+    assert first.shape == (3,)
+    assert torch.equal(first, scores())
+    with pytest.raises(ValueError, match="unknown model"):
+        AddressScorer("mlp")
