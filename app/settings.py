@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "app",
     "chain",
+    "graphml",
 ]
 
 MIDDLEWARE = [

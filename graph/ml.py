@@ -47,3 +47,36 @@ def _pages(store: GraphStore, query, page: int) -> Iterator[list[dict[str, Any]]
         rows = store.read(query, lo=lo, hi=lo + page)
         if rows:
             yield rows
+
+
+_WRITE_SCORES = """
+UNWIND $rows AS r
+MATCH (a:Address {address: r.address})
+SET a.risk = r.risk, a.risk_label = r.label, a.risk_model = r.model
+"""
+
+# A cluster is as risky as its riskiest member, and flagged when any member is.
+_FLAG_CLUSTERS = """
+MATCH (a:Address)-[:IN_CLUSTER]->(c:Cluster)
+WITH c, max(a.risk) AS risk, sum(CASE WHEN a.risk_label = 'illicit' THEN 1 ELSE 0 END) AS flagged
+SET c.risk = risk, c.flagged_addresses = flagged, c.flagged = flagged > 0, c.risk_model = $model
+RETURN sum(CASE WHEN flagged > 0 THEN 1 ELSE 0 END) AS flagged_clusters
+"""
+
+
+def write_scores(store: GraphStore, rows: list[dict[str, Any]]) -> None:
+    """rows: address, risk (0-1), label (illicit|licit), model (a version name); one statement per batch."""
+    store.write_rows(_WRITE_SCORES, rows, batch_size=5_000)
+
+
+def flag_clusters(store: GraphStore, *, model: str) -> int:
+    """Roll address scores up to their clusters; returns how many clusters are flagged."""
+    rows = store.write(_FLAG_CLUSTERS, model=model)
+    return rows[0]["flagged_clusters"] or 0 if rows else 0
+
+
+_CLUSTER_MEMBERS = "MATCH (a:Address)-[:IN_CLUSTER]->(:Cluster {cluster_id: $cluster}) RETURN a.address AS address"
+
+
+def cluster_members(store: GraphStore, cluster_id: str) -> set[str]:
+    return {row["address"] for row in store.read(_CLUSTER_MEMBERS, cluster=cluster_id)}

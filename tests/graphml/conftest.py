@@ -1,1 +1,16 @@
+import pytest
+
+from chain.simulator.run import WorldSpec, simulate
+from graphml.training import TrainSpec
 from tests.chain.conftest import chain_graph, ingest  # noqa: F401 - the same graph and ingest fixtures
+
+FAST = TrainSpec(epochs=60, patience=20, hidden=32, seed=1)
+
+
+@pytest.fixture
+def world_graph(ingest, chain_graph, tmp_path):  # noqa: F811 - pytest passes the fixtures imported above
+    """A small simulated world (4,000 transactions, 10 % by criminals) ingested into this test's graph."""
+    world = tmp_path / "world"
+    simulate(WorldSpec(txs=4_000, seed=2, illicit_share=0.1), world)
+    assert ingest("blk", world / "blocks", network="regtest", workers=1).status == "succeeded"
+    return chain_graph, world / "truth.csv"

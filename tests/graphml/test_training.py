@@ -7,20 +7,11 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from chain.simulator.run import WorldSpec, simulate
 from graphml.runs import train_run
 from graphml.training import BASELINE, TrainSpec
+from tests.graphml.conftest import FAST
 
 pytestmark = pytest.mark.django_db
-FAST = TrainSpec(epochs=60, patience=20, hidden=32, seed=1)
-
-
-@pytest.fixture
-def world_graph(ingest, chain_graph, tmp_path):
-    world = tmp_path / "world"
-    simulate(WorldSpec(txs=4_000, seed=2, illicit_share=0.1), world)
-    assert ingest("blk", world / "blocks", network="regtest", workers=1).status == "succeeded"
-    return chain_graph, world / "truth.csv"
 
 
 def test_a_training_run_beats_chance_and_reports_every_model_beside_the_baseline(world_graph, tmp_path):

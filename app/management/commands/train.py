@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from graph import get_graph
 from graphml.nets import KINDS
+from graphml.registry import model_version_active, model_version_register
 from graphml.runs import train_run
 from graphml.training import TrainSpec
 
@@ -27,8 +28,11 @@ class Command(BaseCommand):
         parser.add_argument("--epochs", type=int, default=TrainSpec.epochs)
         parser.add_argument("--seed", type=int, default=0)
         parser.add_argument("--target-precision", type=float, default=TrainSpec.target_precision)
+        parser.add_argument(
+            "--activate", action="store_true", help="make the new version active at once (the first version always is)"
+        )
 
-    def handle(self, *, truth, out, models, epochs, seed, target_precision, **_options):
+    def handle(self, *, truth, out, models, epochs, seed, target_precision, activate, **_options):
         directory = out or settings.VAR_DIR / "models" / time.strftime("%Y%m%d-%H%M%S")
         spec = TrainSpec(models=tuple(models), epochs=epochs, seed=seed, target_precision=target_precision)
         try:
@@ -45,4 +49,10 @@ class Command(BaseCommand):
                 f"{name:<20} {result.val_pr_auc:>10.3f} {t['f1']:>8.3f} {t['precision']:>9.3f} "
                 f"{t['recall']:>7.3f} {t['pr_auc']:>7.3f}{marker}"
             )
-        self.stdout.write(f"Report: {directory / 'report.json'}")
+        version = model_version_register(
+            report=report, directory=directory, activate=activate or model_version_active() is None
+        )
+        state = "active" if version.active else "not active (manage.py models promote)"
+        self.stdout.write(
+            f"Model version {version.version} ({version.kind}), {state}. Report: {directory / 'report.json'}"
+        )

@@ -1,0 +1,35 @@
+"""`manage.py label`: score addresses with the active model and write the scores to the graph."""
+
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from graphml.jobs import labeling_job_create, labeling_job_execute
+from graphml.registry import RegistryError
+
+
+class Command(BaseCommand):
+    help = "Label addresses (all, or one cluster's) with the active model version; flag risky clusters."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--scope", default="all", help="all (default), or cluster:<cluster id>")
+        parser.add_argument("--version", type=int, help="a model version other than the active one")
+        parser.add_argument("--queue", action="store_true", help="hand the job to a Celery worker and return")
+
+    def handle(self, *, scope, version, queue, **_options):
+        try:
+            job = labeling_job_create(scope=scope, version=version)
+        except (RegistryError, ValueError) as exc:
+            raise CommandError(str(exc)) from exc
+        if queue:
+            from graphml.tasks import label
+
+            label.delay_on_commit(job.id)
+            self.stdout.write(f"labeling job {job.id} queued")
+            return
+        with tqdm(total=1, desc="labeling", disable=None, bar_format="{desc}: {elapsed}"):
+            job = labeling_job_execute(job_id=job.id)
+        self.stdout.write(
+            f"labeling job {job.id}: {job.status}; {job.addresses_scored:,} addresses scored with "
+            f"v{job.model_version.version}, {job.flagged:,} flagged, {job.clusters_flagged:,} clusters flagged "
+            f"({job.seconds:.1f} s)"
+        )

@@ -1,0 +1,83 @@
+"""Labeling-job services: score addresses with the active model and write the scores to the graph.
+
+A job is a row the UI can show (status, progress, counts, duration). Scores are
+a deterministic function of the model and the graph, so running a job again on
+the same graph writes the same values: nothing changes.
+"""
+
+import logging
+from itertools import islice
+from pathlib import Path
+
+from django.utils import timezone
+
+from graph import get_graph
+from graph.ml import address_pages, cluster_members, flag_clusters, transaction_pages, write_scores
+from graphml import labeling
+from graphml.features import build
+from graphml.models import LabelingJob, ModelVersion
+from graphml.registry import RegistryError, model_version_active
+
+log = logging.getLogger(__name__)
+BATCH = 5_000
+
+
+def labeling_job_create(*, scope: str = "all", version: int | None = None) -> LabelingJob:
+    if scope != "all" and not scope.startswith("cluster:"):
+        raise ValueError(f"unknown scope {scope!r}: 'all' or 'cluster:<cluster id>'")
+    model = ModelVersion.objects.filter(version=version).first() if version else model_version_active()
+    if model is None:
+        raise RegistryError(
+            "no active model: train one first (manage.py train)" if version is None else f"no model version {version}"
+        )
+    return LabelingJob.objects.create(model_version=model, scope=scope)
+
+
+def labeling_job_execute(*, job_id: int) -> LabelingJob:
+    """Run a queued job to the end; a job another worker already claimed is left alone."""
+    if not LabelingJob.objects.filter(id=job_id, status=LabelingJob.Status.QUEUED).update(
+        status=LabelingJob.Status.RUNNING, started_at=timezone.now()
+    ):
+        return LabelingJob.objects.get(id=job_id)
+    job = LabelingJob.objects.select_related("model_version").get(id=job_id)
+    try:
+        _run(job)
+    except Exception as error:  # any failure is recorded on the job for the UI, then re-raised
+        log.exception("labeling job %s failed", job.id)
+        _finish(job, LabelingJob.Status.FAILED, error=f"{type(error).__name__}: {error}")
+        raise
+    return _finish(job, LabelingJob.Status.SUCCEEDED)
+
+
+def _run(job: LabelingJob) -> None:
+    store, version = get_graph(), job.model_version
+    model = labeling.load(
+        Path(version.directory),
+        kind=version.kind,
+        hidden=version.hidden,
+        calibration=version.calibration,
+        threshold=version.threshold,
+    )
+    arrays = build(address_pages(store), transaction_pages(store))
+    probabilities = model.probabilities(arrays)
+    name = f"v{version.version}"
+    rows = labeling.score_rows(arrays, probabilities, threshold=version.threshold, model=name)
+    if job.scope.startswith("cluster:"):
+        members = cluster_members(store, job.scope.removeprefix("cluster:"))
+        rows = (row for row in rows if row["address"] in members)
+        job.addresses_total = len(members)
+    else:
+        job.addresses_total = len(arrays.addresses)
+    job.save(update_fields=["addresses_total"])
+    while batch := list(islice(rows, BATCH)):
+        write_scores(store, batch)
+        job.addresses_scored += len(batch)
+        job.flagged += sum(row["label"] == "illicit" for row in batch)
+        job.save(update_fields=["addresses_scored", "flagged"])
+    job.clusters_flagged = flag_clusters(store, model=name)
+
+
+def _finish(job: LabelingJob, status: str, *, error: str = "") -> LabelingJob:
+    job.status, job.error, job.finished_at = status, error, timezone.now()
+    job.save()
+    return job

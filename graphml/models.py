@@ -1,0 +1,69 @@
+"""The model registry and labeling jobs: the only Django code in graphml besides tasks.py."""
+
+from django.db import models
+from django.db.models import Q
+
+
+class ModelVersion(models.Model):
+    """One trained model on disk (weights, calibration, threshold) and the report it was chosen by.
+
+    At most one is active: labeling jobs use it. Promote makes another active; rollback returns to
+    the one active before.
+    """
+
+    version = models.PositiveIntegerField(unique=True)
+    kind = models.CharField(max_length=32, help_text="graphsage, gat or gradient_boosting")
+    directory = models.CharField(max_length=1000, help_text="the artifacts: weights, report.json, plots")
+    threshold = models.FloatField(help_text="calibrated probability from which an address is flagged")
+    calibration = models.JSONField(help_text="Platt scaling of the raw score: slope, intercept")
+    hidden = models.PositiveIntegerField(default=64)
+    feature_spec = models.JSONField(help_text="address and transaction feature names, in order")
+    metrics = models.JSONField(help_text="the shipped model's test metrics")
+    report = models.JSONField(help_text="every model's metrics, the split and the settings")
+    trained_until = models.IntegerField(help_text="last block of the training period")
+    active = models.BooleanField(default=False)
+    activated_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-version"]
+        constraints = [models.UniqueConstraint(fields=["active"], condition=Q(active=True), name="one_active_model")]
+
+    def __str__(self) -> str:
+        return f"v{self.version} ({self.kind}{', active' if self.active else ''})"
+
+
+class LabelingJob(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        SUCCEEDED = "succeeded"
+        FAILED = "failed"
+
+    model_version = models.ForeignKey(ModelVersion, on_delete=models.PROTECT, related_name="jobs")
+    scope = models.CharField(max_length=200, default="all", help_text="all, or cluster:<id>")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    addresses_total = models.PositiveIntegerField(default=0)
+    addresses_scored = models.PositiveIntegerField(default=0)
+    flagged = models.PositiveIntegerField(default=0)
+    clusters_flagged = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"labeling job {self.pk} (v{self.model_version.version}, {self.scope}): {self.status}"
+
+    @property
+    def progress(self) -> float:
+        return self.addresses_scored / self.addresses_total if self.addresses_total else 0.0
+
+    @property
+    def seconds(self) -> float | None:
+        if self.started_at and self.finished_at:
+            return (self.finished_at - self.started_at).total_seconds()
+        return None

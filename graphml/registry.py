@@ -1,0 +1,66 @@
+"""Registry services: record a training run's shipped model as a version, promote it, roll back."""
+
+from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone
+
+from graphml.features import ADDRESS_FEATURES, TX_FEATURES
+from graphml.models import ModelVersion
+from graphml.training import TrainingReport
+
+
+class RegistryError(ValueError):
+    pass
+
+
+def model_version_register(*, report: TrainingReport, directory: Path, activate: bool = False) -> ModelVersion:
+    """The shipped model of `report`, whose artifacts are in `directory`, as the next version."""
+    shipped = report.results[report.shipped]
+    with transaction.atomic():
+        last = ModelVersion.objects.select_for_update().order_by("-version").first()
+        version = ModelVersion.objects.create(
+            version=(last.version + 1) if last else 1,
+            kind=report.shipped,
+            directory=str(directory.resolve()),
+            threshold=shipped.test["threshold"],
+            calibration=shipped.test["calibration"],
+            hidden=report.spec.hidden,
+            feature_spec={"address": list(ADDRESS_FEATURES), "tx": list(TX_FEATURES)},
+            metrics={key: value for key, value in shipped.test.items() if key != "calibration"},
+            report=report.summary(),
+            trained_until=report.split.train_until,
+        )
+    if activate:
+        model_version_promote(version=version.version)
+        version.refresh_from_db()
+    return version
+
+
+def model_version_promote(*, version: int) -> ModelVersion:
+    with transaction.atomic():
+        chosen = ModelVersion.objects.select_for_update().filter(version=version).first()
+        if chosen is None:
+            raise RegistryError(f"no model version {version}")
+        ModelVersion.objects.filter(active=True).exclude(pk=chosen.pk).update(active=False)
+        chosen.active, chosen.activated_at = True, timezone.now()
+        chosen.save(update_fields=["active", "activated_at"])
+    return chosen
+
+
+def model_version_rollback() -> ModelVersion:
+    """Make the version that was active before the current one active again."""
+    current = model_version_active()
+    earlier = (
+        ModelVersion.objects.filter(activated_at__isnull=False)
+        .exclude(pk=current.pk if current else None)
+        .order_by("-activated_at")
+        .first()
+    )
+    if earlier is None:
+        raise RegistryError("no earlier active version to roll back to")
+    return model_version_promote(version=earlier.version)
+
+
+def model_version_active() -> ModelVersion | None:
+    return ModelVersion.objects.filter(active=True).first()

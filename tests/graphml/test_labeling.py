@@ -1,0 +1,107 @@
+"""The registry and labeling jobs: scores and flags land in the graph, once, the same every time."""
+
+import csv
+
+import pytest
+from django.db import IntegrityError
+
+from graphml.jobs import labeling_job_create, labeling_job_execute
+from graphml.models import LabelingJob, ModelVersion
+from graphml.registry import RegistryError, model_version_promote, model_version_register, model_version_rollback
+from graphml.runs import train_run
+from graphml.tasks import label
+from tests.graphml.conftest import FAST
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def trained(world_graph, tmp_path):
+    store, truth = world_graph
+    report = train_run(store=store, truth=truth, directory=tmp_path / "model", spec=FAST)
+    version = model_version_register(report=report, directory=tmp_path / "model", activate=True)
+    return store, truth, version
+
+
+def scores(store) -> dict[str, tuple]:
+    rows = store.read(
+        "MATCH (a:Address) RETURN a.address AS a, a.risk AS risk, a.risk_label AS label, a.risk_model AS model"
+    )
+    return {row["a"]: (row["risk"], row["label"], row["model"]) for row in rows}
+
+
+def test_a_job_scores_every_address_and_flags_mostly_criminals(trained):
+    store, truth, _ = trained
+    job = labeling_job_execute(job_id=labeling_job_create().id)
+    assert job.status == LabelingJob.Status.SUCCEEDED, job.error
+    written = scores(store)
+    assert job.addresses_scored == job.addresses_total == len(written)
+    assert all(model == "v1" and 0 <= risk <= 1 for risk, _, model in written.values())
+    flagged = {address for address, (_, label, _) in written.items() if label == "illicit"}
+    assert job.flagged == len(flagged) > 0
+    with open(truth, newline="") as handle:
+        illicit = {row["address"] for row in csv.DictReader(handle) if row["label"] == "illicit"}
+    assert len(flagged & illicit) / len(flagged) > 0.5, "most of what is flagged is criminal"
+    clusters = store.read("MATCH (c:Cluster) WHERE c.flagged = true RETURN count(c) AS n")[0]["n"]
+    assert job.clusters_flagged == clusters > 0
+    assert job.progress == 1.0
+    assert job.seconds > 0
+
+
+def test_running_a_job_again_changes_nothing(trained):
+    store, _, _ = trained
+    labeling_job_execute(job_id=labeling_job_create().id)
+    first = scores(store)
+    labeling_job_execute(job_id=labeling_job_create().id)
+    assert scores(store) == first
+
+
+def test_a_cluster_scope_scores_only_that_cluster(trained):
+    store, _, _ = trained
+    cluster = store.read(
+        "MATCH (a:Address)-[:IN_CLUSTER]->(c:Cluster) RETURN c.cluster_id AS id, count(a) AS n ORDER BY n DESC LIMIT 1"
+    )[0]
+    job = labeling_job_execute(job_id=labeling_job_create(scope=f"cluster:{cluster['id']}").id)
+    scored = [a for a, (risk, _, _) in scores(store).items() if risk is not None]
+    assert job.addresses_scored == len(scored) == cluster["n"]
+    with pytest.raises(ValueError, match="unknown scope"):
+        labeling_job_create(scope="everything")
+
+
+def test_promote_and_rollback_keep_exactly_one_version_active(trained, tmp_path):
+    store, truth, first = trained
+    report = train_run(store=store, truth=truth, directory=tmp_path / "second", spec=FAST)
+    second = model_version_register(report=report, directory=tmp_path / "second")
+    assert (first.active, second.active, second.version) == (True, False, 2)
+    model_version_promote(version=2)
+    assert list(ModelVersion.objects.filter(active=True).values_list("version", flat=True)) == [2]
+    assert model_version_rollback().version == 1
+    with pytest.raises(RegistryError, match="no model version 7"):
+        model_version_promote(version=7)
+    with pytest.raises(IntegrityError):
+        ModelVersion.objects.filter(version=2).update(active=True)
+
+
+def test_without_an_active_model_a_job_cannot_start():
+    with pytest.raises(RegistryError, match="no active model"):
+        labeling_job_create()
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_runs_a_queued_job(worker, graph, tmp_path):
+    from chain.services import ingest_run_create, ingest_run_execute
+    from chain.simulator.run import WorldSpec, simulate
+
+    graph.drop_all()
+    simulate(WorldSpec(txs=2_000, seed=3, illicit_share=0.1), tmp_path / "world")
+    run = ingest_run_create(kind="blk", source=str(tmp_path / "world" / "blocks"), network="regtest")
+    assert ingest_run_execute(run_id=run.id).status == "succeeded"
+    report = train_run(store=graph, truth=tmp_path / "world" / "truth.csv", directory=tmp_path / "m", spec=FAST)
+    model_version_register(report=report, directory=tmp_path / "m", activate=True)
+    job = labeling_job_create()
+    assert label.delay(job.id).get(timeout=300) == "succeeded"
+    job.refresh_from_db()
+    assert job.addresses_scored == len(scores(graph)) > 0
+    assert job.model_version.version == 1
+    graph.drop_all()
