@@ -16,10 +16,26 @@ from graph.ml import address_pages, cluster_members, flag_clusters, transaction_
 from graphml import labeling
 from graphml.features import build
 from graphml.models import LabelingJob, ModelVersion
-from graphml.registry import RegistryError, model_version_active
+from graphml.registry import RegistryError, model_version_active, model_version_register
+from graphml.runs import train_run
+from graphml.training import TrainSpec
 
 log = logging.getLogger(__name__)
 BATCH = 5_000
+
+
+# Small and quick, for the first start: the full model comes from `manage.py train`.
+FIRST_RUN_SPEC = TrainSpec(models=("graphsage",), epochs=40, patience=20, hidden=32)
+
+
+def first_model_bootstrap(*, truth: Path, directory: Path) -> LabelingJob | None:
+    """On a new installation with a demo world, train a first model on it and label the graph, so
+    investigators find flagged clusters minutes after the first start. None when a model exists."""
+    if ModelVersion.objects.exists() or not truth.is_file():
+        return None
+    report = train_run(store=get_graph(), truth=truth, directory=directory, spec=FIRST_RUN_SPEC)
+    model_version_register(report=report, directory=directory, activate=True)
+    return labeling_job_execute(job_id=labeling_job_create().id)
 
 
 def labeling_job_create(*, scope: str = "all", version: int | None = None) -> LabelingJob:

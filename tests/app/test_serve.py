@@ -52,7 +52,7 @@ def serve(tmp_path):
         if not key.startswith(("DJANGO", "GRAPH_", "REDIS_", "DATABASE_"))
     }
     env.update(
-        VAR_DIR=str(tmp_path / "var"), EMBEDDED_PORT=str(embedded_port), PYTHONUNBUFFERED="1", DEMO_WORLD_TXS="1000"
+        VAR_DIR=str(tmp_path / "var"), EMBEDDED_PORT=str(embedded_port), PYTHONUNBUFFERED="1", DEMO_WORLD_TXS="2000"
     )
     process = subprocess.Popen(
         [sys.executable, "manage.py", "serve", "--port", str(port), "--web-workers", "1", "--concurrency", "1"],
@@ -83,6 +83,7 @@ def test_the_run_command_serves_a_healthy_stack_and_stops_cleanly(serve):
         }
     assert _admin_login(url, login.group(1), login.group(2)) == "/admin/"
 
+    _labelled_in_the_background(output, var_dir)
     redis_pid = _survives_a_killed_embedded_server(url, var_dir, demo_txs=int(demo.group(1).replace(",", "")))
     process.send_signal(signal.SIGINT)
     assert process.wait(timeout=60) == 0
@@ -90,6 +91,19 @@ def test_the_run_command_serves_a_healthy_stack_and_stops_cleanly(serve):
     with pytest.raises(OSError):
         urllib.request.urlopen(url + "/healthz", timeout=2)
     assert not _processes_under(var_dir), "a child process outlived the run command"
+
+
+def _labelled_in_the_background(output: "Output", var_dir: Path) -> None:
+    """The first model trains on the demo world in the Celery worker and labels its addresses."""
+    output.wait_for(r"A first model is training on the demo world", timeout=10)
+    port = int(re.search(r"^port (\d+)$", (var_dir / "falkordb" / "redis.conf").read_text(), re.M).group(1))
+    password = (var_dir / "falkordb" / "password").read_text().strip()
+    graph = open_graph(f"falkordb://:{password}@127.0.0.1:{port}")
+    deadline = time.monotonic() + 180
+    query = "MATCH (a:Address) WHERE a.risk_model = 'v1' RETURN count(a) AS n"
+    while not graph.read(query)[0]["n"]:
+        assert time.monotonic() < deadline, "no address was labelled by the first model"
+        time.sleep(1)
 
 
 def _survives_a_killed_embedded_server(url: str, var_dir: Path, demo_txs: int) -> int:

@@ -105,3 +105,14 @@ def test_a_real_worker_runs_a_queued_job(worker, graph, tmp_path):
     assert job.addresses_scored == len(scores(graph)) > 0
     assert job.model_version.version == 1
     graph.drop_all()
+
+
+def test_the_first_start_trains_a_small_model_on_the_demo_world_and_labels_it(world_graph, tmp_path):
+    from graphml.jobs import first_model_bootstrap
+
+    store, truth = world_graph
+    job = first_model_bootstrap(truth=truth, directory=tmp_path / "first")
+    assert job.status == LabelingJob.Status.SUCCEEDED
+    assert ModelVersion.objects.get().active
+    assert job.addresses_scored == len(scores(store))
+    assert first_model_bootstrap(truth=truth, directory=tmp_path / "again") is None, "once a model exists"

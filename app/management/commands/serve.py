@@ -47,6 +47,7 @@ class Command(BaseCommand):
             for name, argv in _children(host, port, web_workers, concurrency).items():
                 supervisor.start(name, argv)
             self._announce(f"http://{host}:{port}", supervisor)
+            self._queue_first_model()
             _supervise(supervisor, server)
         except KeyboardInterrupt:
             self.stdout.write("\nStopping…")
@@ -76,6 +77,16 @@ class Command(BaseCommand):
                 f"  demo world loaded: {run.txs:,} transactions in {run.blocks_done:,} blocks "
                 f"(ground truth: {settings.DEMO_WORLD_DIR / 'truth.csv'})."
             )
+
+    def _queue_first_model(self) -> None:
+        """With the workers up: a first model trained on the demo world labels it in the background."""
+        from graphml.models import ModelVersion
+        from graphml.tasks import first_run
+
+        truth = settings.DEMO_WORLD_DIR / "truth.csv"
+        if settings.DEMO_WORLD_TXS and truth.is_file() and not ModelVersion.objects.exists():
+            first_run.delay(str(truth), str(settings.VAR_DIR / "models" / "first-run"))
+            self.stdout.write("A first model is training on the demo world; its flags appear in a few minutes.")
 
     def _announce(self, url: str, supervisor: Supervisor) -> None:
         if not _wait_healthy(url + "/healthz", supervisor):
