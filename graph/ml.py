@@ -80,3 +80,15 @@ _CLUSTER_MEMBERS = "MATCH (a:Address)-[:IN_CLUSTER]->(:Cluster {cluster_id: $clu
 
 def cluster_members(store: GraphStore, cluster_id: str) -> set[str]:
     return {row["address"] for row in store.read(_CLUSTER_MEMBERS, cluster=cluster_id)}
+
+
+_WRITE_REASONS = """
+UNWIND $rows AS r
+MATCH (a:Address {address: r.address})
+SET a.risk_reasons = r.features, a.risk_reason_weights = r.weights, a.risk_neighbours = r.neighbours
+"""
+
+
+def write_reasons(store: GraphStore, rows: list[dict[str, Any]]) -> None:
+    """rows: address, features (names), weights, neighbours (addresses): why it was flagged."""
+    store.write_rows(_WRITE_REASONS, rows, batch_size=1_000)

@@ -12,7 +12,14 @@ from pathlib import Path
 from django.utils import timezone
 
 from graph import get_graph
-from graph.ml import address_pages, cluster_members, flag_clusters, transaction_pages, write_scores
+from graph.ml import (
+    address_pages,
+    cluster_members,
+    flag_clusters,
+    transaction_pages,
+    write_reasons,
+    write_scores,
+)
 from graphml import labeling
 from graphml.features import build
 from graphml.models import LabelingJob, ModelVersion
@@ -38,7 +45,8 @@ def first_model_bootstrap(*, truth: Path, directory: Path) -> LabelingJob | None
     return labeling_job_execute(job_id=labeling_job_create().id)
 
 
-def labeling_job_create(*, scope: str = "all", version: int | None = None) -> LabelingJob:
+def labeling_job_create(*, scope: str = "all", version: int | None = None, explain_top: int = 100) -> LabelingJob:
+    """`explain_top`: GNNExplainer takes ~0.2 s an address, so only the riskiest flagged ones get reasons."""
     if scope != "all" and not scope.startswith("cluster:"):
         raise ValueError(f"unknown scope {scope!r}: 'all' or 'cluster:<cluster id>'")
     model = ModelVersion.objects.filter(version=version).first() if version else model_version_active()
@@ -46,7 +54,7 @@ def labeling_job_create(*, scope: str = "all", version: int | None = None) -> La
         raise RegistryError(
             "no active model: train one first (manage.py train)" if version is None else f"no model version {version}"
         )
-    return LabelingJob.objects.create(model_version=model, scope=scope)
+    return LabelingJob.objects.create(model_version=model, scope=scope, explain_top=explain_top)
 
 
 def labeling_job_execute(*, job_id: int) -> LabelingJob:
@@ -91,6 +99,11 @@ def _run(job: LabelingJob) -> None:
         job.flagged += sum(row["label"] == "illicit" for row in batch)
         job.save(update_fields=["addresses_scored", "flagged"])
     job.clusters_flagged = flag_clusters(store, model=name)
+    reasons = model.reasons(arrays, probabilities, top=job.explain_top)
+    if job.scope.startswith("cluster:"):
+        reasons = [r for r in reasons if r["address"] in members]
+    write_reasons(store, reasons)
+    job.explained = len(reasons)
 
 
 def _finish(job: LabelingJob, status: str, *, error: str = "") -> LabelingJob:

@@ -7,7 +7,7 @@ graph in batches of 5,000.
 
 import pickle
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +15,7 @@ import torch
 
 from graphml.dataset import graph_until
 from graphml.evaluation import Calibrator
+from graphml.explain import explain
 from graphml.features import ChainArrays
 from graphml.nets import AddressScorer
 from graphml.training import BASELINE
@@ -27,9 +28,20 @@ class TrainedModel:
     threshold: float
     network: AddressScorer | None = None
     trees: object = None
+    address_x: np.ndarray | None = None  # the features it last scored, which explanations reuse
+
+    def reasons(self, arrays: ChainArrays, probabilities: np.ndarray, *, top: int) -> list[dict]:
+        """Reasons for the `top` riskiest flagged addresses (GNNs only: the baseline's trees are not a graph
+        model, and their global feature importances are in the training report)."""
+        if self.network is None or self.address_x is None:
+            return []
+        flagged = np.flatnonzero(probabilities >= self.threshold)
+        riskiest = flagged[np.argsort(-probabilities[flagged], kind="stable")][:top]
+        return [asdict(r) for r in explain(self.network, arrays, self.address_x, [int(i) for i in riskiest])]
 
     def probabilities(self, arrays: ChainArrays) -> np.ndarray:
         graph = graph_until(arrays, None)
+        self.address_x = graph["address"].x.numpy()
         if self.trees is not None:
             raw = self.trees.decision_function(graph["address"].x.numpy())
         else:

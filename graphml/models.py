@@ -47,6 +47,8 @@ class LabelingJob(models.Model):
     addresses_scored = models.PositiveIntegerField(default=0)
     flagged = models.PositiveIntegerField(default=0)
     clusters_flagged = models.PositiveIntegerField(default=0)
+    explain_top = models.PositiveIntegerField(default=100, help_text="how many of the riskiest flagged get reasons")
+    explained = models.PositiveIntegerField(default=0, help_text="flagged addresses given reasons")
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)

@@ -30,9 +30,17 @@ def scores(store) -> dict[str, tuple]:
     return {row["a"]: (row["risk"], row["label"], row["model"]) for row in rows}
 
 
+def reasons(store) -> dict[str, dict]:
+    rows = store.read(
+        "MATCH (a:Address) WHERE a.risk_reasons IS NOT NULL RETURN a.address AS a, a.risk_reasons AS features, "
+        "a.risk_reason_weights AS weights, a.risk_neighbours AS neighbours"
+    )
+    return {row.pop("a"): row for row in rows}
+
+
 def test_a_job_scores_every_address_and_flags_mostly_criminals(trained):
     store, truth, _ = trained
-    job = labeling_job_execute(job_id=labeling_job_create().id)
+    job = labeling_job_execute(job_id=labeling_job_create(explain_top=5).id)
     assert job.status == LabelingJob.Status.SUCCEEDED, job.error
     written = scores(store)
     assert job.addresses_scored == job.addresses_total == len(written)
@@ -48,12 +56,32 @@ def test_a_job_scores_every_address_and_flags_mostly_criminals(trained):
     assert job.seconds > 0
 
 
+def test_the_riskiest_flagged_addresses_get_their_reasons(trained):
+    from graphml.features import ADDRESS_FEATURES
+
+    store, _, _ = trained
+    job = labeling_job_execute(job_id=labeling_job_create(explain_top=5).id)
+    explained = reasons(store)
+    assert job.explained == len(explained) == min(5, job.flagged)
+    riskiest = store.read(
+        "MATCH (a:Address) WHERE a.risk_label = 'illicit' WITH a ORDER BY a.risk DESC LIMIT 1 RETURN a.address AS a"
+    )[0]["a"]
+    why = explained[riskiest]
+    assert len(why["features"]) == 3
+    assert set(why["features"]) <= set(ADDRESS_FEATURES)
+    assert why["weights"] == sorted(why["weights"], reverse=True)
+    assert why["neighbours"], "some neighbour mattered"
+    assert riskiest not in why["neighbours"]
+    known = {row["a"] for row in store.read("MATCH (a:Address) RETURN a.address AS a")}
+    assert set(why["neighbours"]) <= known
+
+
 def test_running_a_job_again_changes_nothing(trained):
     store, _, _ = trained
-    labeling_job_execute(job_id=labeling_job_create().id)
-    first = scores(store)
-    labeling_job_execute(job_id=labeling_job_create().id)
-    assert scores(store) == first
+    labeling_job_execute(job_id=labeling_job_create(explain_top=5).id)
+    first = scores(store), reasons(store)
+    labeling_job_execute(job_id=labeling_job_create(explain_top=5).id)
+    assert (scores(store), reasons(store)) == first
 
 
 def test_a_cluster_scope_scores_only_that_cluster(trained):
@@ -61,7 +89,7 @@ def test_a_cluster_scope_scores_only_that_cluster(trained):
     cluster = store.read(
         "MATCH (a:Address)-[:IN_CLUSTER]->(c:Cluster) RETURN c.cluster_id AS id, count(a) AS n ORDER BY n DESC LIMIT 1"
     )[0]
-    job = labeling_job_execute(job_id=labeling_job_create(scope=f"cluster:{cluster['id']}").id)
+    job = labeling_job_execute(job_id=labeling_job_create(scope=f"cluster:{cluster['id']}", explain_top=5).id)
     scored = [a for a, (risk, _, _) in scores(store).items() if risk is not None]
     assert job.addresses_scored == len(scored) == cluster["n"]
     with pytest.raises(ValueError, match="unknown scope"):
@@ -99,7 +127,7 @@ def test_a_real_worker_runs_a_queued_job(worker, graph, tmp_path):
     assert ingest_run_execute(run_id=run.id).status == "succeeded"
     report = train_run(store=graph, truth=tmp_path / "world" / "truth.csv", directory=tmp_path / "m", spec=FAST)
     model_version_register(report=report, directory=tmp_path / "m", activate=True)
-    job = labeling_job_create()
+    job = labeling_job_create(explain_top=5)
     assert label.delay(job.id).get(timeout=300) == "succeeded"
     job.refresh_from_db()
     assert job.addresses_scored == len(scores(graph)) > 0

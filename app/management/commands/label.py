@@ -13,11 +13,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--scope", default="all", help="all (default), or cluster:<cluster id>")
         parser.add_argument("--version", type=int, help="a model version other than the active one")
+        parser.add_argument("--explain-top", type=int, default=100, help="the riskiest flagged addresses to explain")
         parser.add_argument("--queue", action="store_true", help="hand the job to a Celery worker and return")
 
-    def handle(self, *, scope, version, queue, **_options):
+    def handle(self, *, scope, version, explain_top, queue, **_options):
         try:
-            job = labeling_job_create(scope=scope, version=version)
+            job = labeling_job_create(scope=scope, version=version, explain_top=explain_top)
         except (RegistryError, ValueError) as exc:
             raise CommandError(str(exc)) from exc
         if queue:
@@ -30,6 +31,7 @@ class Command(BaseCommand):
             job = labeling_job_execute(job_id=job.id)
         self.stdout.write(
             f"labeling job {job.id}: {job.status}; {job.addresses_scored:,} addresses scored with "
-            f"v{job.model_version.version}, {job.flagged:,} flagged, {job.clusters_flagged:,} clusters flagged "
+            f"v{job.model_version.version}, {job.flagged:,} flagged ({job.explained:,} explained), "
+            f"{job.clusters_flagged:,} clusters flagged "
             f"({job.seconds:.1f} s)"
         )
