@@ -70,6 +70,14 @@ class ChainArrays:
         np.minimum.at(first, self.inputs[0], self.tx_height[self.inputs[1]])
         return first
 
+    @property
+    def address_last_height(self) -> np.ndarray:
+        """The last block each address appears in; -1 if never."""
+        last = np.full(len(self.addresses), -1, dtype=np.int64)
+        np.maximum.at(last, self.outputs[1], self.tx_height[self.outputs[0]])
+        np.maximum.at(last, self.inputs[0], self.tx_height[self.inputs[1]])
+        return last
+
 
 def build(address_pages: Iterable[list[dict]], transaction_pages: Iterable[list[dict]]) -> ChainArrays:
     """Addresses first (they fix the index), then transactions in one pass."""

@@ -9,6 +9,7 @@ import logging
 from itertools import islice
 from pathlib import Path
 
+import numpy as np
 from django.utils import timezone
 
 from graph import get_graph
@@ -45,10 +46,20 @@ def first_model_bootstrap(*, truth: Path, directory: Path) -> LabelingJob | None
     return labeling_job_execute(job_id=labeling_job_create().id)
 
 
+def nightly_labeling() -> LabelingJob | None:
+    """Addresses active since the last full or nightly job, with the active model; None without one.
+
+    Retraining on newly confirmed labels (case outcomes) joins this once cases record them.
+    """
+    if model_version_active() is None:
+        return None
+    return labeling_job_execute(job_id=labeling_job_create(scope="since_last").id)
+
+
 def labeling_job_create(*, scope: str = "all", version: int | None = None, explain_top: int = 100) -> LabelingJob:
     """`explain_top`: GNNExplainer takes ~0.2 s an address, so only the riskiest flagged ones get reasons."""
-    if scope != "all" and not scope.startswith("cluster:"):
-        raise ValueError(f"unknown scope {scope!r}: 'all' or 'cluster:<cluster id>'")
+    if scope not in ("all", "since_last") and not scope.startswith("cluster:"):
+        raise ValueError(f"unknown scope {scope!r}: 'all', 'since_last' or 'cluster:<cluster id>'")
     model = ModelVersion.objects.filter(version=version).first() if version else model_version_active()
     if model is None:
         raise RegistryError(
@@ -84,26 +95,40 @@ def _run(job: LabelingJob) -> None:
     )
     arrays = build(address_pages(store), transaction_pages(store))
     probabilities = model.probabilities(arrays)
+    in_scope = _scope(job, store, arrays)
     name = f"v{version.version}"
     rows = labeling.score_rows(arrays, probabilities, threshold=version.threshold, model=name)
-    if job.scope.startswith("cluster:"):
-        members = cluster_members(store, job.scope.removeprefix("cluster:"))
-        rows = (row for row in rows if row["address"] in members)
-        job.addresses_total = len(members)
-    else:
-        job.addresses_total = len(arrays.addresses)
-    job.save(update_fields=["addresses_total"])
+    rows = (row for row, keep in zip(rows, in_scope, strict=True) if keep)
+    job.addresses_total = int(in_scope.sum())
+    job.scored_until = int(arrays.tx_height.max()) if len(arrays.tx_height) else None
+    job.save(update_fields=["addresses_total", "scored_until"])
     while batch := list(islice(rows, BATCH)):
         write_scores(store, batch)
         job.addresses_scored += len(batch)
         job.flagged += sum(row["label"] == "illicit" for row in batch)
         job.save(update_fields=["addresses_scored", "flagged"])
     job.clusters_flagged = flag_clusters(store, model=name)
-    reasons = model.reasons(arrays, probabilities, top=job.explain_top)
-    if job.scope.startswith("cluster:"):
-        reasons = [r for r in reasons if r["address"] in members]
+    reasons = model.reasons(arrays, probabilities * in_scope, top=job.explain_top)  # out of scope: never flagged
     write_reasons(store, reasons)
     job.explained = len(reasons)
+
+
+def _scope(job: LabelingJob, store, arrays) -> np.ndarray:
+    """Which addresses the job writes: all; one cluster's; or those active after the last full job's
+    last block (the nightly run). Scores are computed over the whole graph either way: a GNN needs it."""
+    if job.scope.startswith("cluster:"):
+        members = cluster_members(store, job.scope.removeprefix("cluster:"))
+        return np.array([address in members for address in arrays.addresses], dtype=bool)
+    if job.scope == "since_last":
+        previous = (
+            LabelingJob.objects.filter(status=LabelingJob.Status.SUCCEEDED, scope__in=("all", "since_last"))
+            .exclude(scored_until=None)
+            .order_by("-finished_at")
+            .first()
+        )
+        if previous is not None:
+            return arrays.address_last_height > previous.scored_until
+    return np.ones(len(arrays.addresses), dtype=bool)
 
 
 def _finish(job: LabelingJob, status: str, *, error: str = "") -> LabelingJob:

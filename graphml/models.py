@@ -41,7 +41,7 @@ class LabelingJob(models.Model):
         FAILED = "failed"
 
     model_version = models.ForeignKey(ModelVersion, on_delete=models.PROTECT, related_name="jobs")
-    scope = models.CharField(max_length=200, default="all", help_text="all, or cluster:<id>")
+    scope = models.CharField(max_length=200, default="all", help_text="all, since_last, or cluster:<id>")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True)
     addresses_total = models.PositiveIntegerField(default=0)
     addresses_scored = models.PositiveIntegerField(default=0)
@@ -49,6 +49,7 @@ class LabelingJob(models.Model):
     clusters_flagged = models.PositiveIntegerField(default=0)
     explain_top = models.PositiveIntegerField(default=100, help_text="how many of the riskiest flagged get reasons")
     explained = models.PositiveIntegerField(default=0, help_text="flagged addresses given reasons")
+    scored_until = models.IntegerField(null=True, blank=True, help_text="the last block in the graph it scored")
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)

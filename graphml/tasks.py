@@ -4,7 +4,7 @@ from pathlib import Path
 
 from celery import shared_task
 
-from graphml.jobs import first_model_bootstrap, labeling_job_execute
+from graphml.jobs import first_model_bootstrap, labeling_job_execute, nightly_labeling
 
 
 @shared_task(name="graphml.label")
@@ -18,3 +18,10 @@ def first_run(truth: str, directory: str) -> str:
     """Queued by the run command on a new installation; does nothing once any model exists."""
     job = first_model_bootstrap(truth=Path(truth), directory=Path(directory))
     return job.status if job else "skipped"
+
+
+@shared_task(name="graphml.nightly")
+def nightly() -> str:
+    """Beat runs this every night (the schedule is editable in the admin): label what moved since the last run."""
+    job = nightly_labeling()
+    return job.status if job else "no active model"

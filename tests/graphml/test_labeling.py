@@ -144,3 +144,38 @@ def test_the_first_start_trains_a_small_model_on_the_demo_world_and_labels_it(wo
     assert ModelVersion.objects.get().active
     assert job.addresses_scored == len(scores(store))
     assert first_model_bootstrap(truth=truth, directory=tmp_path / "again") is None, "once a model exists"
+
+
+def test_the_nightly_job_labels_only_what_moved_since_the_last_run(ingest, chain_graph, tmp_path):
+    from django_celery_beat.models import PeriodicTask
+
+    from chain.networks import NETWORKS
+    from chain.simulator.run import WorldSpec, simulate
+    from chain.sources import scan_blk_file
+    from graphml.jobs import nightly_labeling
+
+    world = tmp_path / "world"
+    simulate(WorldSpec(txs=4_000, seed=2, illicit_share=0.1), world)
+    entries = scan_blk_file(world / "blocks" / "blk00000.dat", NETWORKS["regtest"]).entries
+    early = tmp_path / "early.dat"
+    early.write_bytes(
+        b"".join(
+            NETWORKS["regtest"].magic + len(raw).to_bytes(4, "little") + raw
+            for raw in (entry.raw() for entry in entries[: len(entries) * 3 // 4])
+        )
+    )
+    assert ingest("blk", early, network="regtest").status == "succeeded"
+    assert nightly_labeling() is None, "no model yet"
+    report = train_run(store=chain_graph, truth=world / "truth.csv", directory=tmp_path / "m", spec=FAST)
+    model_version_register(report=report, directory=tmp_path / "m", activate=True)
+    first = labeling_job_execute(job_id=labeling_job_create(explain_top=0).id)
+    before = scores(chain_graph)
+
+    assert ingest("blk", world / "blocks", network="regtest").status == "succeeded"
+    moved = chain_graph.read("MATCH (a:Address) WHERE a.last_height > $h RETURN a.address AS a", h=first.scored_until)
+    job = nightly_labeling()
+    assert (job.scope, job.status) == ("since_last", LabelingJob.Status.SUCCEEDED)
+    assert job.addresses_scored == len(moved) > 0
+    after = scores(chain_graph)
+    assert {a for a in after if after[a][0] is not None} == set(before) | {row["a"] for row in moved}
+    assert PeriodicTask.objects.get(task="graphml.nightly").crontab.hour == "2", "an admin-editable schedule"
