@@ -5,23 +5,20 @@ published by victims, authorities, spam traps and the services themselves),
 with GraphSense's categories and confidence levels; the CSV holds everything.
 """
 
-import csv
-import datetime
 import hashlib
-import multiprocessing
-import shutil
+import os
+import pickle
+import subprocess
+import sys
 from pathlib import Path
 from typing import IO
 
-import yaml
-
-from chain.addresses import script_address
-from chain.networks import NETWORKS, Network
+from chain.networks import Network
 from chain.simulator.keys import Key
 from chain.simulator.wallets import Actor
 
+ROOT = Path(__file__).resolve().parents[2]
 BLK_FILE_BYTES = 128 * 2**20  # Bitcoin Core's MAX_BLOCKFILE_SIZE
-TRUTH_COLUMNS = ("address", "actor", "category", "role", "typology", "label", "first_block")
 
 PUBLISHED, SOMETIMES = "published", "sometimes"
 
@@ -90,22 +87,22 @@ class BlkWriter:
 
 
 class Output:
-    """The world's sink: blocks to blk files here; addresses to a writer process (the second core), which
-    encodes them with bitcoinlib and writes the ground truth and the TagPack in the order they came."""
+    """The world's sink: blocks to blk files here; addresses to a writer process (the second core,
+    chain/simulator/truthwriter.py), which encodes them with bitcoinlib and writes the ground truth and
+    the TagPack in the order they came."""
 
     def __init__(self, directory: Path, network: Network, *, seed: int, tag_share: float = 0.3) -> None:
         directory.mkdir(parents=True, exist_ok=True)
         self.tag_share, self.tags = tag_share, 0
         self.blocks = BlkWriter(directory / "blocks", network)
         self._batch: list[tuple] = []
-        # fork, not spawn: a spawned child re-imports the caller's __main__, which in an unguarded
-        # script would run the simulation again inside the writer.
-        context = multiprocessing.get_context("fork")
-        self._queue = context.Queue(maxsize=8)  # bounded: the writer's backlog cannot grow without limit
-        self._writer = context.Process(
-            target=_write_truth, args=(directory, network.name, seed, self._queue), name="simulate-truth"
+        # A fresh interpreter, not multiprocessing: a forked child can inherit a lock another thread
+        # held (it hung under pytest), and a spawned one re-imports the caller's unguarded __main__.
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+        self._writer = subprocess.Popen(
+            [sys.executable, "-m", "chain.simulator.truthwriter"], stdin=subprocess.PIPE, env=env
         )
-        self._writer.start()
+        self._send((directory.resolve(), network.name, seed))
 
     def block(self, raw: bytes, n_tx: int) -> None:
         self.blocks.write(raw)
@@ -126,49 +123,19 @@ class Output:
     def close(self) -> None:
         self.blocks.close()
         self._flush()
-        self._queue.put(None)
-        self._writer.join()
-        if self._writer.exitcode != 0:
-            raise RuntimeError(
-                f"the ground-truth writer failed (exit code {self._writer.exitcode}); see its error above"
-            )
+        self._send(None)
+        self._writer.stdin.close()
+        if self._writer.wait() != 0:
+            raise RuntimeError(f"the ground-truth writer failed (exit code {self._writer.returncode}); see above")
 
     def _flush(self) -> None:
         if self._batch:
-            self._queue.put(self._batch)
+            self._send(self._batch)
             self._batch = []
 
-
-def _write_truth(directory: Path, network_name: str, seed: int, queue) -> None:
-    """The writer process: truth.csv row by row; tags to a side file, then the TagPack around them."""
-    network = NETWORKS[network_name]
-    parts = directory / "tagpack.tags.tmp"
-    tags = 0
-    with open(directory / "truth.csv", "w", newline="") as truth_file, open(parts, "w") as tag_file:
-        truth = csv.writer(truth_file)
-        truth.writerow(TRUTH_COLUMNS)
-        while (batch := queue.get()) is not None:
-            for script, *row, tag in batch:
-                address = script_address(script, network)[1]
-                truth.writerow((address, *row))
-                if tag is not None:
-                    yaml.safe_dump([{"address": address, **tag}], tag_file, sort_keys=False)
-                    tags += 1
-    header = {
-        "title": f"ChainSleuth simulated world, seed {seed}",
-        "creator": "ChainSleuth simulator",
-        "description": "What an investigator could know of a simulated world: published and observed "
-        "addresses of its services and criminals. Synthetic data; the addresses are on regtest.",
-        "source": f"chainsleuth-simulator://seed/{seed}",
-        "currency": "BTC",
-        "network": "BTC",
-        "lastmod": datetime.date(2026, 1, 1),
-    }
-    with open(directory / "tagpack.yaml", "w") as handle, open(parts) as tag_lines:
-        yaml.safe_dump(header, handle, sort_keys=False)
-        handle.write("tags:\n" if tags else "tags: []\n")
-        shutil.copyfileobj(tag_lines, handle)
-    parts.unlink()
+    def _send(self, message: object) -> None:
+        """A full pipe blocks the simulation: the writer's backlog stays bounded."""
+        pickle.dump(message, self._writer.stdin, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _learnt(script: bytes, chance: float) -> bool:
