@@ -77,7 +77,7 @@ def run_rounds(world: World, coordinators: Coordinators, *, wasabi2: bool) -> No
             _whirlpool_round(world, denomination, [queue.pop(0) for _ in range(WHIRLPOOL_SIZE)])
     queue = [(wallet, coin) for wallet, coin in coordinators.wasabi_queue if coin in wallet.coins]
     coordinators.wasabi_queue = []
-    owners = {id(wallet) for wallet, _ in queue}
+    owners = {wallet for wallet, _ in queue}
     if wasabi2 and len(queue) >= WASABI2_MIN:
         _wasabi2_round(world, coordinators, queue)
     elif len(owners) >= WASABI1_MIN:
@@ -98,9 +98,9 @@ def _whirlpool_round(world: World, denomination: int, entries: list[tuple[Wallet
 def _wasabi1_round(world: World, coordinators: Coordinators, entries: list[tuple[Wallet, Coin]]) -> None:
     """Each participant gets one ~0.1 BTC output and its change; one whose registered coins were partly
     spent meanwhile and no longer cover the denomination sits the round out."""
-    by_owner: dict[int, tuple[Wallet, list[Coin]]] = {}
+    by_owner: dict[Wallet, tuple[Wallet, list[Coin]]] = {}
     for wallet, coin in entries:
-        by_owner.setdefault(id(wallet), (wallet, []))[1].append(coin)
+        by_owner.setdefault(wallet, (wallet, []))[1].append(coin)
     fee_each = world.fee_for(3, ["p2wpkh", "p2wpkh"])
     coordinator_share = WASABI1_DENOMINATION * 3 // 10_000  # 0.3 % of the denomination
     needed = WASABI1_DENOMINATION + fee_each + coordinator_share

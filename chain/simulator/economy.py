@@ -34,7 +34,7 @@ class Exchange:
     hot: Wallet
     cold: Wallet
     deposits: Wallet
-    deposit_keys: dict[int, Key] = field(default_factory=dict)  # by the customer wallet's id
+    deposit_keys: dict[Wallet, Key] = field(default_factory=dict)  # by customer (wallets hash by identity)
     withdrawals: list[tuple[Wallet, Key, int]] = field(default_factory=list)
 
 
@@ -103,9 +103,9 @@ class Economy:
 
     def deposit_key(self, exchange: Exchange, customer: Wallet) -> Key:
         """The one deposit address an exchange gives each customer, reused for every deposit."""
-        key = exchange.deposit_keys.get(id(customer))
+        key = exchange.deposit_keys.get(customer)
         if key is None:
-            key = exchange.deposit_keys[id(customer)] = self.world.key(exchange.deposits, tag=True)
+            key = exchange.deposit_keys[customer] = self.world.key(exchange.deposits, tag=True)
         return key
 
     # --- each block ------------------------------------------------------------------------

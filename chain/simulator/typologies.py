@@ -89,16 +89,16 @@ def darknet_market(op: Operation) -> Campaign:
         Wallet(Actor(f"{op.actor.id}-vendor-{i}", "vendor", op.actor.typology), "vendor", ("p2wpkh",), 0.3)
         for i in range(op.rng.randint(3, 8))
     ]
-    buyer_keys: dict[int, Key] = {}
+    buyer_keys: dict[Wallet, Key] = {}
     for _ in range(op.rng.randint(3, 8)):
         for _ in range(op.rng.randint(5, 20)):
             price = usd(op.rng, 20, 400)
             buyer = op.economy.someone(with_at_least=price * 2)
             if buyer is None:
                 continue
-            if id(buyer) not in buyer_keys:
-                buyer_keys[id(buyer)] = op.world.key(deposits, tag=True)
-            op.world.pay(buyer, [(deposits, buyer_keys[id(buyer)], price)])
+            if buyer not in buyer_keys:
+                buyer_keys[buyer] = op.world.key(deposits, tag=True)
+            op.world.pay(buyer, [(deposits, buyer_keys[buyer], price)])
         yield 1
         op.world.sweep(deposits, hot, hot.home)
         yield op.pause(2)
@@ -147,16 +147,16 @@ def sanctioned(op: Operation) -> Campaign:
     hot = op.wallet("sanctioned_hot")
     hot.reuse = 0.95
     hot.home = op.world.key(hot, tag=True)
-    deposit_keys: dict[int, Key] = {}
+    deposit_keys: dict[Wallet, Key] = {}
     for _ in range(op.rng.randint(4, 10)):
         for _ in range(op.rng.randint(3, 10)):
             amount = op.amount(100, 10_000)
             customer = op.economy.someone(with_at_least=amount * 2)
             if customer is None:
                 continue
-            if id(customer) not in deposit_keys:
-                deposit_keys[id(customer)] = op.world.key(hot, "sanctioned_deposit")
-            op.world.pay(customer, [(hot, deposit_keys[id(customer)], amount)])
+            if customer not in deposit_keys:
+                deposit_keys[customer] = op.world.key(hot, "sanctioned_deposit")
+            op.world.pay(customer, [(hot, deposit_keys[customer], amount)])
         yield 1
         payouts = []
         for _ in range(op.rng.randint(2, 8)):
