@@ -8,8 +8,10 @@ with GraphSense's categories and confidence levels; the CSV holds everything.
 import hashlib
 import os
 import pickle
+import queue
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import IO
 
@@ -102,6 +104,11 @@ class Output:
         self._writer = subprocess.Popen(
             [sys.executable, "-m", "chain.simulator.truthwriter"], stdin=subprocess.PIPE, env=env
         )
+        # A thread feeds the pipe, so the simulation goes on while the writer works through a batch
+        # (a pipe holds 64 KiB; writing to it directly made the two processes take turns).
+        self._outbox: queue.Queue = queue.Queue(maxsize=8)  # bounded: the writer's backlog cannot grow
+        self._pump = threading.Thread(target=self._feed, name="simulate-truth-feed", daemon=True)
+        self._pump.start()
         self._send((directory.resolve(), network.name, seed))
 
     def block(self, raw: bytes, n_tx: int) -> None:
@@ -124,7 +131,7 @@ class Output:
         self.blocks.close()
         self._flush()
         self._send(None)
-        self._writer.stdin.close()
+        self._pump.join()
         if self._writer.wait() != 0:
             raise RuntimeError(f"the ground-truth writer failed (exit code {self._writer.returncode}); see above")
 
@@ -134,8 +141,24 @@ class Output:
             self._batch = []
 
     def _send(self, message: object) -> None:
-        """A full pipe blocks the simulation: the writer's backlog stays bounded."""
-        pickle.dump(message, self._writer.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+        while True:
+            try:
+                self._outbox.put(message, timeout=1)
+                return
+            except queue.Full:
+                if not self._pump.is_alive():  # the writer died and the feed with it: do not wait forever
+                    raise RuntimeError("the ground-truth writer stopped; see its error above") from None
+
+    def _feed(self) -> None:
+        stdin = self._writer.stdin
+        try:
+            while True:
+                message = self._outbox.get()
+                pickle.dump(message, stdin, protocol=pickle.HIGHEST_PROTOCOL)
+                if message is None:
+                    break
+        finally:
+            stdin.close()
 
 
 def _learnt(script: bytes, chance: float) -> bool:
