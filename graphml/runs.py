@@ -1,10 +1,13 @@
-"""Training from the graph store: read it in bulk, label it, train every model, write the report."""
+"""Training and evaluating from the graph store: read it in bulk, label it, train or score, report."""
 
 from pathlib import Path
 
+import numpy as np
+
 from graph.ml import address_pages, transaction_pages
 from graph.store import GraphStore
-from graphml.dataset import labels_from_truth
+from graphml.dataset import UNLABELLED, labels_from_truth
+from graphml.evaluation import metrics
 from graphml.features import build
 from graphml.report import write_report
 from graphml.training import TrainingReport, TrainSpec, train_all
@@ -20,3 +23,36 @@ def train_run(*, store: GraphStore, truth: Path, directory: Path, spec: TrainSpe
     report = train_all(arrays, labels_from_truth(truth, arrays), spec or TrainSpec())
     write_report(report, directory)
     return report
+
+
+def evaluate_run(*, store: GraphStore, truth: Path, version: int | None = None) -> dict:
+    """A registered model's metrics (at its own threshold) on the labelled addresses that first appear
+    after its training period: the ones it cannot have learnt from."""
+    from graphml.labeling import load  # the registry pulls in Django: keep train_run framework-free
+    from graphml.models import ModelVersion
+    from graphml.registry import RegistryError, model_version_active
+
+    model = ModelVersion.objects.filter(version=version).first() if version else model_version_active()
+    if model is None:
+        raise RegistryError("no active model" if version is None else f"no model version {version}")
+    if not truth.is_file():
+        raise FileNotFoundError(f"no ground truth at {truth}")
+    trained = load(
+        Path(model.directory),
+        kind=model.kind,
+        hidden=model.hidden,
+        calibration=model.calibration,
+        threshold=model.threshold,
+    )
+    arrays = build(address_pages(store), transaction_pages(store))
+    labels = labels_from_truth(truth, arrays)
+    unseen = (labels.y != UNLABELLED) & (arrays.address_height > model.trained_until)
+    if not unseen.any():
+        raise ValueError(f"no labelled address after block {model.trained_until}, where v{model.version} stopped")
+    probabilities = trained.probabilities(arrays)[unseen]
+    typologies = [labels.typology[i] for i in np.flatnonzero(unseen)]
+    return {
+        "version": model.version,
+        "after_block": model.trained_until,
+        **metrics(probabilities, labels.y[unseen], model.threshold, typologies),
+    }

@@ -179,3 +179,22 @@ def test_the_nightly_job_labels_only_what_moved_since_the_last_run(ingest, chain
     after = scores(chain_graph)
     assert {a for a in after if after[a][0] is not None} == set(before) | {row["a"] for row in moved}
     assert PeriodicTask.objects.get(task="graphml.nightly").crontab.hour == "2", "an admin-editable schedule"
+
+
+def test_evaluate_scores_a_version_on_addresses_it_never_trained_on(trained, capsys):
+    import json
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    from graphml.runs import evaluate_run
+
+    store, truth, version = trained
+    result = evaluate_run(store=store, truth=truth)
+    assert (result["version"], result["after_block"]) == (1, version.trained_until)
+    assert result["f1"] > 0.5
+    assert sum(result["confusion"].values()) == sum(result["support"].values()) > 0
+    call_command("evaluate", "--truth", str(truth))
+    assert json.loads(capsys.readouterr().out)["f1"] == result["f1"]
+    with pytest.raises(CommandError, match="no model version 9"):
+        call_command("evaluate", "--version", "9", "--truth", str(truth))
