@@ -197,4 +197,16 @@ def test_evaluate_scores_a_version_on_addresses_it_never_trained_on(trained, cap
     call_command("evaluate", "--truth", str(truth))
     assert json.loads(capsys.readouterr().out)["f1"] == result["f1"]
     with pytest.raises(CommandError, match="no model version 9"):
-        call_command("evaluate", "--version", "9", "--truth", str(truth))
+        call_command("evaluate", "--model", "9", "--truth", str(truth))
+
+
+def test_the_label_and_models_commands(trained, capsys):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    call_command("label", "--model", "1", "--explain-top", "0")
+    assert "succeeded" in capsys.readouterr().out
+    call_command("models", "list")
+    assert "* v1" in capsys.readouterr().out
+    with pytest.raises(CommandError, match="no earlier active version"):
+        call_command("models", "rollback")

@@ -15,7 +15,7 @@ class Command(BaseCommand):
     help = "Score the graph with a model version and report its metrics on addresses it never trained on."
 
     def add_arguments(self, parser):
-        parser.add_argument("--version", type=int, help="a model version (default: the active one)")
+        parser.add_argument("--model", dest="version", type=int, help="a model version (default: the active one)")
         parser.add_argument(
             "--truth", type=Path, default=settings.DEMO_WORLD_DIR / "truth.csv", help="labels: a ground-truth CSV"
         )

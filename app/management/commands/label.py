@@ -12,7 +12,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--scope", default="all", help="all (default), or cluster:<cluster id>")
-        parser.add_argument("--version", type=int, help="a model version other than the active one")
+        parser.add_argument("--model", dest="version", type=int, help="a model version other than the active one")
         parser.add_argument("--explain-top", type=int, default=100, help="the riskiest flagged addresses to explain")
         parser.add_argument("--queue", action="store_true", help="hand the job to a Celery worker and return")
 
