@@ -109,7 +109,7 @@ def test_addresses_use_the_wallet_mix_and_are_never_given_twice(world):
 def test_the_tagpack_is_valid_and_names_only_what_an_investigator_could_know(world):
     if not SCHEMA.is_dir():
         pytest.skip(f"the GraphSense TagPack schema is not at {SCHEMA} (set TAGPACK_REFERENCE)")
-    from tagpacks import load_schema, validate_file
+    from tagpack import load_schema, validate_file
 
     assert validate_file(world / "tagpack.yaml", load_schema(SCHEMA)) == []
     import yaml

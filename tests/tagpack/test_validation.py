@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tagpacks import TagPackError, check, load_schema, validate, validate_file
+from tagpack import TagPackError, check, load_schema, validate, validate_file
 
 REFERENCE = Path(
     os.environ.get("TAGPACK_REFERENCE")
