@@ -111,7 +111,7 @@ class Output:
         self._pump.start()
         self._send((directory.resolve(), network.name, seed))
 
-    def block(self, raw: bytes, n_tx: int) -> None:
+    def block(self, raw: bytes) -> None:
         self.blocks.write(raw)
 
     def address(self, key: Key, actor: Actor, role: str, height: int) -> None:

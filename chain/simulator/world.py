@@ -25,7 +25,7 @@ WITNESS_RESERVED = bytes(32)
 
 
 class Sink(Protocol):
-    def block(self, raw: bytes, n_tx: int) -> None: ...
+    def block(self, raw: bytes) -> None: ...
     def address(self, key: Key, actor: Actor, role: str, height: int) -> None: ...
     def tag(self, key: Key, actor: Actor, role: str) -> None: ...
 
@@ -49,7 +49,6 @@ class Tally:
 class World:
     def __init__(self, *, seed: int, network: Network, sink: Sink) -> None:
         self.rng = random.Random(seed)
-        self.network = network
         self.keys = KeyFactory(seed)
         self.sink = sink
         self.height = 1
@@ -179,7 +178,7 @@ class World:
         self.time += max(1, int(self.rng.expovariate(1 / BLOCK_SECONDS)))
         raw = serialize_block([tx.raw for tx in txs], prev_hash=self.tip, time=self.time, txids=[tx.txid for tx in txs])
         self.tip = hash256(raw[:80])[::-1].hex()
-        self.sink.block(raw, len(txs))
+        self.sink.block(raw)
         self.tally.txs += 1
         self.tally.blocks += 1
         self.height += 1
