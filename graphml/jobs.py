@@ -22,6 +22,7 @@ from graph.ml import (
     write_scores,
 )
 from graphml import labeling
+from graphml.dataset import graph_until
 from graphml.features import build
 from graphml.models import LabelingJob, ModelVersion
 from graphml.registry import RegistryError, model_version_active, model_version_register
@@ -94,7 +95,8 @@ def _run(job: LabelingJob) -> None:
         threshold=version.threshold,
     )
     arrays = build(address_pages(store), transaction_pages(store))
-    probabilities = model.probabilities(arrays)
+    graph = graph_until(arrays, None)
+    probabilities = model.probabilities(graph)
     in_scope = _scope(job, store, arrays)
     name = f"v{version.version}"
     rows = labeling.score_rows(arrays, probabilities, threshold=version.threshold, model=name)
@@ -108,7 +110,7 @@ def _run(job: LabelingJob) -> None:
         job.flagged += sum(row["label"] == "illicit" for row in batch)
         job.save(update_fields=["addresses_scored", "flagged"])
     job.clusters_flagged = flag_clusters(store, model=name)
-    reasons = model.reasons(arrays, probabilities * in_scope, top=job.explain_top)  # out of scope: never flagged
+    reasons = model.reasons(arrays, graph, probabilities * in_scope, top=job.explain_top)  # out of scope: never flagged
     write_reasons(store, reasons)
     job.explained = len(reasons)
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from torch_geometric.data import HeteroData
 
-from graphml.dataset import graph_until
 from graphml.evaluation import Calibrator
 from graphml.explain import explain
 from graphml.features import ChainArrays
@@ -28,20 +28,18 @@ class TrainedModel:
     threshold: float
     network: AddressScorer | None = None
     trees: object = None
-    address_x: np.ndarray | None = None  # the features it last scored, which explanations reuse
 
-    def reasons(self, arrays: ChainArrays, probabilities: np.ndarray, *, top: int) -> list[dict]:
+    def reasons(self, arrays: ChainArrays, graph: HeteroData, probabilities: np.ndarray, *, top: int) -> list[dict]:
         """Reasons for the `top` riskiest flagged addresses (GNNs only: the baseline's trees are not a graph
         model, and their global feature importances are in the training report)."""
-        if self.network is None or self.address_x is None:
+        if self.network is None:
             return []
         flagged = np.flatnonzero(probabilities >= self.threshold)
-        riskiest = flagged[np.argsort(-probabilities[flagged], kind="stable")][:top]
-        return [asdict(r) for r in explain(self.network, arrays, self.address_x, [int(i) for i in riskiest])]
+        riskiest = [int(i) for i in flagged[np.argsort(-probabilities[flagged], kind="stable")][:top]]
+        return [asdict(r) for r in explain(self.network, arrays, graph["address"].x.numpy(), riskiest)]
 
-    def probabilities(self, arrays: ChainArrays) -> np.ndarray:
-        graph = graph_until(arrays, None)
-        self.address_x = graph["address"].x.numpy()
+    def probabilities(self, graph: HeteroData) -> np.ndarray:
+        """Calibrated scores for every address of `graph` (graphml.dataset.graph_until)."""
         if self.trees is not None:
             raw = self.trees.decision_function(graph["address"].x.numpy())
         else:

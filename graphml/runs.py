@@ -6,7 +6,7 @@ import numpy as np
 
 from graph.ml import address_pages, transaction_pages
 from graph.store import GraphStore
-from graphml.dataset import UNLABELLED, labels_from_truth
+from graphml.dataset import UNLABELLED, graph_until, labels_from_truth
 from graphml.evaluation import metrics
 from graphml.features import build
 from graphml.report import write_report
@@ -49,7 +49,7 @@ def evaluate_run(*, store: GraphStore, truth: Path, version: int | None = None) 
     unseen = (labels.y != UNLABELLED) & (arrays.address_height > model.trained_until)
     if not unseen.any():
         raise ValueError(f"no labelled address after block {model.trained_until}, where v{model.version} stopped")
-    probabilities = trained.probabilities(arrays)[unseen]
+    probabilities = trained.probabilities(graph_until(arrays, None))[unseen]
     typologies = [labels.typology[i] for i in np.flatnonzero(unseen)]
     return {
         "version": model.version,
