@@ -15,7 +15,7 @@ from torch_geometric.data import HeteroData
 from torch_geometric.explain import Explainer, GNNExplainer
 
 from graphml.features import ADDRESS_FEATURES, ChainArrays
-from graphml.nets import AddressScorer
+from graphml.nets import NodeScorer
 
 MAX_TXS = 50  # an exchange's hot wallet has thousands of transactions: explain from its latest ones
 
@@ -29,7 +29,7 @@ class Reasons:
 
 
 def explain(
-    network: AddressScorer, arrays: ChainArrays, address_x: np.ndarray, targets: list[int], *, top: int = 3
+    network: NodeScorer, arrays: ChainArrays, address_x: np.ndarray, targets: list[int], *, top: int = 3
 ) -> list[Reasons]:
     explainer = Explainer(
         model=network.eval(),

@@ -6,6 +6,7 @@ the same graph writes the same values: nothing changes.
 """
 
 import logging
+from collections.abc import Callable
 from itertools import islice
 from pathlib import Path
 
@@ -69,15 +70,16 @@ def labeling_job_create(*, scope: str = "all", version: int | None = None, expla
     return LabelingJob.objects.create(model_version=model, scope=scope, explain_top=explain_top)
 
 
-def labeling_job_execute(*, job_id: int) -> LabelingJob:
-    """Run a queued job to the end; a job another worker already claimed is left alone."""
+def labeling_job_execute(*, job_id: int, on_progress: Callable[[LabelingJob], None] | None = None) -> LabelingJob:
+    """Run a queued job to the end; a job another worker already claimed is left alone.
+    `on_progress` sees the job after each batch it writes (a command's progress bar)."""
     if not LabelingJob.objects.filter(id=job_id, status=LabelingJob.Status.QUEUED).update(
         status=LabelingJob.Status.RUNNING, started_at=timezone.now()
     ):
         return LabelingJob.objects.get(id=job_id)
     job = LabelingJob.objects.select_related("model_version").get(id=job_id)
     try:
-        _run(job)
+        _run(job, on_progress or (lambda job: None))
     except Exception as error:  # any failure is recorded on the job for the UI, then re-raised
         log.exception("labeling job %s failed", job.id)
         _finish(job, LabelingJob.Status.FAILED, error=f"{type(error).__name__}: {error}")
@@ -85,7 +87,7 @@ def labeling_job_execute(*, job_id: int) -> LabelingJob:
     return _finish(job, LabelingJob.Status.SUCCEEDED)
 
 
-def _run(job: LabelingJob) -> None:
+def _run(job: LabelingJob, on_progress: Callable[[LabelingJob], None]) -> None:
     store, version = get_graph(), job.model_version
     model = labeling.load(
         Path(version.directory),
@@ -104,12 +106,15 @@ def _run(job: LabelingJob) -> None:
     job.addresses_total = int(in_scope.sum())
     job.scored_until = int(arrays.tx_height.max()) if len(arrays.tx_height) else None
     job.save(update_fields=["addresses_total", "scored_until"])
+    on_progress(job)
     while batch := list(islice(rows, BATCH)):
         write_scores(store, batch)
         job.addresses_scored += len(batch)
         job.flagged += sum(row["label"] == "illicit" for row in batch)
         job.save(update_fields=["addresses_scored", "flagged"])
+        on_progress(job)
     job.clusters_flagged = flag_clusters(store, model=name)
+    on_progress(job)
     reasons = model.reasons(arrays, graph, probabilities * in_scope, top=job.explain_top)  # out of scope: never flagged
     write_reasons(store, reasons)
     job.explained = len(reasons)

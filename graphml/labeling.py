@@ -1,8 +1,9 @@
 """Scoring addresses with a trained model: load it from its artifacts, score the whole graph, make the rows.
 
-The GNN scores every address in one pass over the graph it reads (full batch:
-at a million addresses the arrays take a few hundred MB); rows go back to the
-graph in batches of 5,000.
+The GNN scores every address a layer at a time over chunks of nodes
+(NodeScorer.infer), so the memory a job needs grows with the number of nodes,
+not with the number of edges times the hidden width; rows go back to the graph in
+batches of 5,000.
 """
 
 import pickle
@@ -17,7 +18,7 @@ from torch_geometric.data import HeteroData
 from graphml.evaluation import Calibrator
 from graphml.explain import explain
 from graphml.features import ChainArrays
-from graphml.nets import AddressScorer
+from graphml.nets import NodeScorer
 from graphml.training import BASELINE
 
 
@@ -26,7 +27,7 @@ class TrainedModel:
     kind: str
     calibrate: Calibrator
     threshold: float
-    network: AddressScorer | None = None
+    network: NodeScorer | None = None
     trees: object = None
 
     def reasons(self, arrays: ChainArrays, graph: HeteroData, probabilities: np.ndarray, *, top: int) -> list[dict]:
@@ -43,8 +44,7 @@ class TrainedModel:
         if self.trees is not None:
             raw = self.trees.decision_function(graph["address"].x.numpy())
         else:
-            with torch.no_grad():
-                raw = self.network.eval()(graph.x_dict, graph.edge_index_dict).numpy()
+            raw = self.network.infer(graph.x_dict, graph.edge_index_dict).numpy()
         return self.calibrate(raw)
 
 
@@ -53,7 +53,7 @@ def load(directory: Path, *, kind: str, hidden: int, calibration: dict, threshol
     if kind == BASELINE:
         with open(directory / f"{kind}.pkl", "rb") as handle:
             return TrainedModel(kind, calibrate, threshold, trees=pickle.load(handle))  # noqa: S301 - our own file
-    network = AddressScorer(kind, hidden=hidden)
+    network = NodeScorer(kind, hidden=hidden)
     network.load_state_dict(torch.load(directory / f"{kind}.pt", weights_only=True))
     return TrainedModel(kind, calibrate, threshold, network=network)
 

@@ -1,10 +1,12 @@
-"""The graph neural networks: message passing over the address-transaction graph, scoring addresses.
+"""The graph neural networks: message passing over a heterogeneous graph, scoring one node type.
 
 Two layers take an address's features to the transactions it touches and back to
 the addresses on their other side (co-spenders, payers, payees), so a score sees
 two hops of money flow. GraphSAGE (Hamilton et al. 2017) is inductive: it scores
 addresses it never saw in training. GAT (Veličković et al. 2018; v2, Brody et al.
 2022) weighs neighbours by attention, which suits high-degree hubs such as exchanges.
+The same networks score Elliptic's transaction graph (graphml/elliptic.py): only
+the node types and relations differ.
 """
 
 import torch
@@ -20,31 +22,79 @@ RELATIONS = (
 KINDS = ("graphsage", "gat")
 
 
-class AddressScorer(nn.Module):
-    """Node-type encoders, `layers` heterogeneous convolutions with residuals, a logit per address."""
+class NodeScorer(nn.Module):
+    """Node-type encoders, `layers` heterogeneous convolutions with residuals, a logit per `target` node."""
 
-    def __init__(self, kind: str, *, hidden: int = 64, layers: int = 2, dropout: float = 0.2) -> None:
+    def __init__(
+        self,
+        kind: str,
+        *,
+        hidden: int = 64,
+        layers: int = 2,
+        dropout: float = 0.2,
+        relations: tuple[tuple[str, str, str], ...] = RELATIONS,
+        target: str = "address",
+    ) -> None:
         super().__init__()
         if kind not in KINDS:
             raise ValueError(f"unknown model {kind!r} (one of {', '.join(KINDS)})")
-        self.kind = kind
-        self.encode = nn.ModuleDict({"address": Linear(-1, hidden), "tx": Linear(-1, hidden)})
+        self.kind, self.target = kind, target
+        node_types = sorted({relation[0] for relation in relations} | {relation[2] for relation in relations})
+        self.encode = nn.ModuleDict({name: Linear(-1, hidden) for name in node_types})
         self.convs = nn.ModuleList(
-            HeteroConv({relation: _conv(kind, hidden) for relation in RELATIONS}, aggr="sum") for _ in range(layers)
+            HeteroConv({relation: _conv(kind, hidden) for relation in relations}, aggr="sum") for _ in range(layers)
         )
         self.dropout = nn.Dropout(dropout)
         self.head = nn.Sequential(Linear(2 * hidden, hidden), nn.ReLU(), Linear(hidden, 1))
 
     def embed(self, x: dict[str, torch.Tensor], edges: dict[tuple, torch.Tensor]) -> torch.Tensor:
         hidden = {name: torch.relu(self.encode[name](features)) for name, features in x.items()}
-        own = hidden["address"]
+        own = hidden[self.target]
         for conv in self.convs:
             passed = conv(hidden, edges)
             hidden = {name: self.dropout(torch.relu(passed.get(name, 0) + h)) for name, h in hidden.items()}
-        return torch.cat([own, hidden["address"]], dim=-1)
+        return torch.cat([own, hidden[self.target]], dim=-1)
 
     def forward(self, x: dict[str, torch.Tensor], edges: dict[tuple, torch.Tensor]) -> torch.Tensor:
         return self.head(self.embed(x, edges)).squeeze(-1)
+
+    @torch.no_grad()
+    def infer(self, x: dict[str, torch.Tensor], edges: dict[tuple, torch.Tensor], *, chunk: int = 65_536):
+        """What `forward` gives in eval mode, computed a layer at a time over chunks of destination nodes.
+
+        A full-batch pass materialises every edge's message at once (edges by hidden floats per relation
+        and layer: gigabytes at millions of addresses, more for attention); here at most `chunk` nodes'
+        incoming edges are in flight, so the working memory beyond the graph itself is the node states
+        (nodes by hidden) and one chunk's messages. Scores equal the full-batch ones to float rounding.
+        """
+        self.eval()
+        hidden = {name: torch.relu(self.encode[name](features)) for name, features in x.items()}
+        own = hidden[self.target]
+        by_destination = {relation: _sorted_by_destination(edge_index) for relation, edge_index in edges.items()}
+        for conv in self.convs:
+            passed: dict[str, torch.Tensor] = {}
+            for relation, edge_index in by_destination.items():
+                source, _, destination = relation
+                out = _chunked(conv.convs[relation], hidden[source], hidden[destination], edge_index, chunk)
+                passed[destination] = passed[destination] + out if destination in passed else out
+            hidden = {name: torch.relu(passed.get(name, 0) + h) for name, h in hidden.items()}
+        return self.head(torch.cat([own, hidden[self.target]], dim=-1)).squeeze(-1)
+
+
+def _sorted_by_destination(edge_index: torch.Tensor) -> torch.Tensor:
+    return edge_index[:, torch.argsort(edge_index[1], stable=True)]
+
+
+def _chunked(conv: nn.Module, source: torch.Tensor, destination: torch.Tensor, edges: torch.Tensor, chunk: int):
+    """One relation's convolution, `chunk` destination nodes at a time (edges sorted by destination)."""
+    targets = edges[1].contiguous()
+    parts = []
+    for lo in range(0, len(destination), chunk):
+        hi = min(lo + chunk, len(destination))
+        first, last = torch.searchsorted(targets, torch.tensor([lo, hi])).tolist()
+        local = torch.stack([edges[0, first:last], targets[first:last] - lo])
+        parts.append(conv((source, destination[lo:hi]), local))
+    return torch.cat(parts) if parts else destination.new_zeros((0, conv.out_channels))
 
 
 def _conv(kind: str, hidden: int) -> nn.Module:

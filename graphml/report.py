@@ -21,9 +21,10 @@ import torch
 from graphml.training import BASELINE, TrainingReport
 
 
-def write_report(report: TrainingReport, directory: Path) -> Path:
+def write_report(report: TrainingReport, directory: Path, *, extra: dict | None = None) -> Path:
+    """`extra`: more top-level keys for report.json (the data set, a published table to compare with)."""
     directory.mkdir(parents=True, exist_ok=True)
-    (directory / "report.json").write_text(json.dumps(report.summary(), indent=2) + "\n")
+    (directory / "report.json").write_text(json.dumps({**report.summary(), **(extra or {})}, indent=2) + "\n")
     for name, result in report.results.items():
         if name == BASELINE:
             with open(directory / f"{name}.pkl", "wb") as handle:
@@ -60,7 +61,7 @@ def _scores(report: TrainingReport, path: Path) -> None:
     axis.hist(probabilities[y == 0], bins=bins, alpha=0.6, label="licit", log=True)
     axis.hist(probabilities[y == 1], bins=bins, alpha=0.6, label="illicit", log=True)
     axis.axvline(shipped.test["threshold"], color="black", linestyle="--", label="threshold")
-    axis.set(title=f"{report.shipped}: calibrated test scores", xlabel="probability illicit", ylabel="addresses")
+    axis.set(title=f"{report.shipped}: calibrated test scores", xlabel="probability illicit", ylabel="count")
     axis.legend()
     figure.tight_layout()
     figure.savefig(path, dpi=100)

@@ -10,17 +10,24 @@ from graphml.dataset import UNLABELLED, graph_until, labels_from_truth
 from graphml.evaluation import metrics
 from graphml.features import build
 from graphml.report import write_report
-from graphml.training import TrainingReport, TrainSpec, train_all
+from graphml.training import Progress, TrainingReport, TrainSpec, train_all
 
 
-def train_run(*, store: GraphStore, truth: Path, directory: Path, spec: TrainSpec | None = None) -> TrainingReport:
+def train_run(
+    *,
+    store: GraphStore,
+    truth: Path,
+    directory: Path,
+    spec: TrainSpec | None = None,
+    progress: Progress | None = None,
+) -> TrainingReport:
     """Labels come from a ground-truth CSV (the simulator's truth.csv); tag and case labels come later."""
     if not truth.is_file():
         raise FileNotFoundError(f"no ground truth at {truth}")
     arrays = build(address_pages(store), transaction_pages(store))
     if not arrays.addresses:
         raise ValueError("the graph holds no confirmed address: ingest blocks first")
-    report = train_all(arrays, labels_from_truth(truth, arrays), spec or TrainSpec())
+    report = train_all(arrays, labels_from_truth(truth, arrays), spec or TrainSpec(), progress=progress)
     write_report(report, directory)
     return report
 

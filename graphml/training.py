@@ -8,17 +8,19 @@ baseline, whichever it is; the report always holds all of them.
 
 import copy
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import torch
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.metrics import average_precision_score
+from torch_geometric.data import HeteroData
 
 from graphml.dataset import UNLABELLED, Labels, Split, graph_until, temporal_split
 from graphml.evaluation import Calibrator, metrics, threshold_for_precision
 from graphml.features import ChainArrays
-from graphml.nets import KINDS, AddressScorer
+from graphml.nets import KINDS, NodeScorer
 
 BASELINE = "gradient_boosting"
 
@@ -66,25 +68,49 @@ class TrainingReport:
         }
 
 
-def train_all(arrays: ChainArrays, labels: Labels, spec: TrainSpec = TrainSpec()) -> TrainingReport:
+Progress = Callable[[str, int, int], None]  # (model, step, steps): epochs for a GNN, 0 then 1 for the trees
+
+
+def train_all(
+    arrays: ChainArrays, labels: Labels, spec: TrainSpec = TrainSpec(), *, progress: Progress | None = None
+) -> TrainingReport:
+    """The address graph's models, on the temporal split of its labelled addresses by first block."""
     split = temporal_split(arrays, labels)
     periods = {"train": split.train_until, "val": split.val_until, "test": None}
     graphs = {period: graph_until(arrays, height) for period, height in periods.items()}
     masks = split.masks(arrays.address_height, labels.y != UNLABELLED)
+    return train_models(graphs, masks, labels, spec, split=split, target="address", progress=progress)
+
+
+def train_models(
+    graphs: dict[str, HeteroData],
+    masks: dict[str, np.ndarray],
+    labels: Labels,
+    spec: TrainSpec,
+    *,
+    split: Split,
+    target: str,
+    progress: Progress | None = None,
+) -> TrainingReport:
+    """Every GNN and the baseline on one split: `graphs` and `masks` per period (train, val, test), each
+    graph holding what was known at its period's end; `target` is the node type scored."""
     if not all(labels.y[masks[period]].any() for period in ("train", "val")):
-        raise ValueError("the training or validation period has no illicit address: nothing to learn from")
-    results = {kind: _train_gnn(kind, graphs, masks, labels, spec) for kind in spec.models}
-    results[BASELINE] = _train_baseline(graphs, masks, labels, spec)
+        raise ValueError("the training or validation period has no illicit example: nothing to learn from")
+    progress = progress or (lambda model, step, steps: None)
+    results = {kind: _train_gnn(kind, graphs, masks, labels, spec, target, progress) for kind in spec.models}
+    results[BASELINE] = _train_baseline(graphs, masks, labels, spec, target, progress)
     shipped = max(results, key=lambda name: results[name].val_pr_auc)
     return TrainingReport(spec, split, results, shipped, labels.y[masks["test"]])
 
 
-def _train_gnn(kind: str, graphs: dict, masks: dict, labels: Labels, spec: TrainSpec) -> ModelResult:
+def _train_gnn(
+    kind: str, graphs: dict, masks: dict, labels: Labels, spec: TrainSpec, target: str, progress: Progress
+) -> ModelResult:
     torch.manual_seed(spec.seed)
     started = time.perf_counter()
     y = torch.from_numpy(labels.y).float()
-    model = AddressScorer(kind, hidden=spec.hidden)
     train_graph, val_graph = graphs["train"], graphs["val"]
+    model = NodeScorer(kind, hidden=spec.hidden, relations=tuple(train_graph.edge_types), target=target)
     with torch.no_grad():
         model(train_graph.x_dict, train_graph.edge_index_dict)  # sizes the lazy layers
     optimizer = torch.optim.Adam(model.parameters(), lr=spec.learning_rate, weight_decay=5e-4)
@@ -99,6 +125,7 @@ def _train_gnn(kind: str, graphs: dict, masks: dict, labels: Labels, spec: Train
         loss = loss_fn(model(train_graph.x_dict, train_graph.edge_index_dict)[train_mask], y[train_mask])
         loss.backward()
         optimizer.step()
+        progress(kind, epoch, spec.epochs)
         if epoch % spec.eval_every:
             continue
         val_scores = _scores(model, val_graph, masks["val"])
@@ -116,12 +143,16 @@ def _train_gnn(kind: str, graphs: dict, masks: dict, labels: Labels, spec: Train
     return result
 
 
-def _train_baseline(graphs: dict, masks: dict, labels: Labels, spec: TrainSpec) -> ModelResult:
-    """Gradient-boosted trees on each address's own features: what the graph adds is measured against it."""
+def _train_baseline(
+    graphs: dict, masks: dict, labels: Labels, spec: TrainSpec, target: str, progress: Progress
+) -> ModelResult:
+    """Gradient-boosted trees on each node's own features: what the graph adds is measured against it."""
     started = time.perf_counter()
+    progress(BASELINE, 0, 1)
     trees = HistGradientBoostingClassifier(class_weight="balanced", max_iter=300, random_state=spec.seed)
-    features = {period: graphs[period]["address"].x.numpy() for period in graphs}
+    features = {period: graphs[period][target].x.numpy() for period in graphs}
     trees.fit(features["train"][masks["train"]], labels.y[masks["train"]])
+    progress(BASELINE, 1, 1)
     val_scores = trees.decision_function(features["val"][masks["val"]])
     test_scores = trees.decision_function(features["test"][masks["test"]])
     result = _evaluate(BASELINE, val_scores, test_scores, masks, labels, spec, time.perf_counter() - started)
@@ -144,7 +175,7 @@ def _evaluate(name, val_scores, test_scores, masks, labels: Labels, spec: TrainS
     )
 
 
-def _scores(model: AddressScorer, graph, mask: np.ndarray) -> np.ndarray:
+def _scores(model: NodeScorer, graph, mask: np.ndarray) -> np.ndarray:
     model.eval()
     with torch.no_grad():
         return model(graph.x_dict, graph.edge_index_dict)[torch.from_numpy(mask)].numpy()

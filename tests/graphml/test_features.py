@@ -3,10 +3,11 @@
 import numpy as np
 import pytest
 import torch
+from torch_geometric.data import HeteroData
 
 from graphml.dataset import Labels, Split, graph_until, temporal_split
 from graphml.features import ADDRESS_FEATURES, build
-from graphml.nets import AddressScorer
+from graphml.nets import RELATIONS, NodeScorer
 
 COIN = 100_000_000
 
@@ -86,7 +87,7 @@ def test_models_score_every_address_the_same_way_for_the_same_seed(arrays, kind)
 
     def scores():
         torch.manual_seed(3)
-        model = AddressScorer(kind, hidden=8).eval()
+        model = NodeScorer(kind, hidden=8).eval()
         with torch.no_grad():
             return model(graph.x_dict, graph.edge_index_dict)
 
@@ -94,4 +95,38 @@ def test_models_score_every_address_the_same_way_for_the_same_seed(arrays, kind)
     assert first.shape == (3,)
     assert torch.equal(first, scores())
     with pytest.raises(ValueError, match="unknown model"):
-        AddressScorer("mlp")
+        NodeScorer("mlp")
+
+
+def _random_graph(relations, sizes, edges=2_000, seed=0):
+    generator = torch.Generator().manual_seed(seed)
+    graph = HeteroData()
+    for name, size in sizes.items():
+        graph[name].x = torch.randn(size, 5, generator=generator)
+    for source, relation, destination in relations:
+        graph[source, relation, destination].edge_index = torch.stack(
+            [
+                torch.randint(sizes[source], (edges,), generator=generator),
+                torch.randint(sizes[destination], (edges,), generator=generator),
+            ]
+        )
+    return graph
+
+
+@pytest.mark.parametrize("kind", ["graphsage", "gat"])
+@pytest.mark.parametrize(
+    ("relations", "sizes", "target"),
+    [
+        (RELATIONS, {"address": 700, "tx": 400}, "address"),
+        ((("tx", "pays", "tx"), ("tx", "paid_by", "tx")), {"tx": 600}, "tx"),  # Elliptic's shape
+    ],
+)
+def test_chunked_inference_gives_the_full_batch_scores(kind, relations, sizes, target):
+    graph = _random_graph(relations, sizes)
+    torch.manual_seed(0)
+    model = NodeScorer(kind, hidden=16, relations=relations, target=target).eval()
+    with torch.no_grad():
+        full = model(graph.x_dict, graph.edge_index_dict)
+    chunked = model.infer(graph.x_dict, graph.edge_index_dict, chunk=37)
+    assert chunked.shape == (sizes[target],)
+    assert torch.allclose(full, chunked, atol=1e-5)

@@ -27,8 +27,15 @@ class Command(BaseCommand):
             label.delay_on_commit(job.id)
             self.stdout.write(f"labeling job {job.id} queued")
             return
-        with tqdm(total=1, desc="labeling", disable=None, bar_format="{desc}: {elapsed}"):
-            job = labeling_job_execute(job_id=job.id)
+        with tqdm(desc="reading the graph and scoring", unit="address", file=self.stderr, disable=None) as bar:
+
+            def advance(job):
+                done = job.addresses_scored >= job.addresses_total
+                bar.set_description("explaining the riskiest flagged" if done else "writing scores")
+                bar.total = job.addresses_total
+                bar.update(job.addresses_scored - bar.n)
+
+            job = labeling_job_execute(job_id=job.id, on_progress=advance)
         self.stdout.write(
             f"labeling job {job.id}: {job.status}; {job.addresses_scored:,} addresses scored with "
             f"v{job.model_version.version}, {job.flagged:,} flagged ({job.explained:,} explained), "

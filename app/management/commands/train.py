@@ -1,22 +1,34 @@
-"""`manage.py train`: train the GNNs and the baseline on the graph, report them side by side."""
+"""`manage.py train`: train the GNNs and the baseline on the graph (or on Elliptic's files), report them
+side by side."""
 
 import time
 from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
 
 from graph import get_graph
+from graphml import elliptic
 from graphml.nets import KINDS
 from graphml.registry import model_version_active, model_version_register
+from graphml.report import write_report
 from graphml.runs import train_run
-from graphml.training import TrainSpec
+from graphml.training import TrainingReport, TrainSpec
 
 
 class Command(BaseCommand):
     help = "Train GraphSAGE, GAT and a gradient-boosting baseline on a temporal split; write the report."
 
     def add_arguments(self, parser):
+        parser.add_argument(
+            "--dataset",
+            choices=("graph", "elliptic"),
+            default="graph",
+            help="graph (default): the address graph with --truth labels; elliptic: Elliptic's CSVs in DIRECTORY, "
+            "reported beside Weber et al.'s published table and not registered",
+        )
+        parser.add_argument("directory", nargs="?", type=Path, help="Elliptic's directory (--dataset elliptic)")
         parser.add_argument(
             "--truth",
             type=Path,
@@ -32,13 +44,44 @@ class Command(BaseCommand):
             "--activate", action="store_true", help="make the new version active at once (the first version always is)"
         )
 
-    def handle(self, *, truth, out, models, epochs, seed, target_precision, activate, **_options):
-        directory = out or settings.VAR_DIR / "models" / time.strftime("%Y%m%d-%H%M%S")
+    def handle(self, *, dataset, directory, truth, out, models, epochs, seed, target_precision, activate, **_):
+        out = out or settings.VAR_DIR / "models" / time.strftime("%Y%m%d-%H%M%S")
         spec = TrainSpec(models=tuple(models), epochs=epochs, seed=seed, target_precision=target_precision)
         try:
-            report = train_run(store=get_graph(), truth=truth, directory=directory, spec=spec)
+            with TrainingBars(self.stderr) as bars:
+                if dataset == "elliptic":
+                    return self._elliptic(directory, out, spec, bars)
+                report = train_run(store=get_graph(), truth=truth, directory=out, spec=spec, progress=bars)
         except (FileNotFoundError, ValueError) as exc:
             raise CommandError(str(exc)) from exc
+        self._table(report)
+        version = model_version_register(
+            report=report, directory=out, activate=activate or model_version_active() is None
+        )
+        state = "active" if version.active else "not active (manage.py models promote)"
+        self.stdout.write(f"Model version {version.version} ({version.kind}), {state}. Report: {out / 'report.json'}")
+
+    def _elliptic(self, directory: Path | None, out: Path, spec: TrainSpec, bars) -> None:
+        if directory is None:
+            raise CommandError("--dataset elliptic needs the directory holding the Elliptic CSV files")
+        report = elliptic.train(elliptic.read(directory), spec, progress=bars)
+        write_report(report, out, extra={"dataset": "elliptic", "published": elliptic.PUBLISHED})
+        bars.close()
+        split = report.split
+        self.stdout.write(
+            f"Elliptic, illicit class; train on time steps 1-{split.train_until}, "
+            f"validate on {split.train_until + 1}-{split.val_until}, test on {split.val_until + 1} and later"
+        )
+        self._table(report)
+        self.stdout.write("\nPublished (Weber et al. 2019, same test steps 35-49, all features):")
+        for name, published in elliptic.PUBLISHED.items():
+            self.stdout.write(
+                f"{name:<32} F1 {published['f1']:.3f}  precision {published['precision']:.3f}  "
+                f"recall {published['recall']:.3f}"
+            )
+        self.stdout.write(f"Report: {out / 'report.json'} (not registered: Elliptic's features are not the graph's)")
+
+    def _table(self, report: TrainingReport) -> None:
         self.stdout.write(
             f"{'model':<20} {'val PR-AUC':>10} {'test F1':>8} {'precision':>9} {'recall':>7} {'PR-AUC':>7}"
         )
@@ -49,10 +92,27 @@ class Command(BaseCommand):
                 f"{name:<20} {result.val_pr_auc:>10.3f} {t['f1']:>8.3f} {t['precision']:>9.3f} "
                 f"{t['recall']:>7.3f} {t['pr_auc']:>7.3f}{marker}"
             )
-        version = model_version_register(
-            report=report, directory=directory, activate=activate or model_version_active() is None
-        )
-        state = "active" if version.active else "not active (manage.py models promote)"
-        self.stdout.write(
-            f"Model version {version.version} ({version.kind}), {state}. Report: {directory / 'report.json'}"
-        )
+
+
+class TrainingBars:
+    """One tqdm bar per model, on stderr (hidden when it is not a terminal): epochs for a GNN, one step for
+    the trees. A GNN that stops early leaves its bar short of the epoch limit, which is the truth."""
+
+    def __init__(self, stream) -> None:
+        self.stream, self.bars = stream, {}
+
+    def __call__(self, model: str, step: int, steps: int) -> None:
+        if model not in self.bars:
+            self.bars[model] = tqdm(total=steps, desc=f"training {model}", unit="epoch", file=self.stream, disable=None)
+        self.bars[model].update(step - self.bars[model].n)
+
+    def close(self) -> None:
+        for bar in self.bars.values():
+            bar.close()
+        self.bars.clear()
+
+    def __enter__(self) -> "TrainingBars":
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.close()
