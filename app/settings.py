@@ -192,6 +192,9 @@ DEMO_WORLD_TXS = env_int("DEMO_WORLD_TXS", 30_000, minimum=0, maximum=10_000_000
 if 0 < DEMO_WORLD_TXS < 1_000:
     raise ImproperlyConfigured(f"DEMO_WORLD_TXS: 0 (no demo world) or at least 1000, got {DEMO_WORLD_TXS}")
 DEMO_WORLD_DIR = VAR_DIR / "demo-world"
+# The nightly run retrains once this many investigators' verdicts (confirmed or dismissed cases' addresses)
+# have been recorded since the last model was trained; 0 never retrains.
+RETRAIN_MIN_LABELS = env_int("RETRAIN_MIN_LABELS", 50, minimum=0)
 
 # --- Logging ---
 LOG_LEVEL = env_choice("LOG_LEVEL", "info", ("debug", "info", "warning", "error")).upper()

@@ -7,6 +7,7 @@ to that period's last block, so no test-period node or edge is seen in training.
 """
 
 import csv
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,17 +41,27 @@ class Split:
         }
 
 
-def labels_from_truth(path: Path, arrays: ChainArrays) -> Labels:
-    """The simulator's ground truth (truth.csv) for the addresses in the graph."""
+def labels_for(
+    arrays: ChainArrays, *, truth: Path | None = None, confirmed: Mapping[str, bool] | None = None
+) -> Labels:
+    """Labels for the addresses in the graph: a ground-truth CSV (the simulator's truth.csv: address, label
+    illicit|licit, typology) where given, then investigators' verdicts (`confirmed`: address → illicit),
+    which win where both speak: an analyst who looked at the address knows better than a file."""
     index = arrays.index
     y = np.full(len(arrays.addresses), UNLABELLED, dtype=np.int64)
     typology = [""] * len(arrays.addresses)
-    with open(path, newline="") as handle:
-        for row in csv.DictReader(handle):
-            i = index.get(row["address"])
-            if i is not None:
-                y[i] = row["label"] == "illicit"
-                typology[i] = row["typology"]
+    if truth is not None:
+        with open(truth, newline="") as handle:
+            for row in csv.DictReader(handle):
+                i = index.get(row["address"])
+                if i is not None:
+                    y[i] = row["label"] == "illicit"
+                    typology[i] = row["typology"]
+    for address, illicit in (confirmed or {}).items():
+        i = index.get(address)
+        if i is not None:
+            y[i] = int(illicit)
+            typology[i] = typology[i] or "confirmed"
     return Labels(y, typology)
 
 

@@ -11,6 +11,7 @@ from itertools import islice
 from pathlib import Path
 
 import numpy as np
+from django.conf import settings
 from django.utils import timezone
 
 from graph import get_graph
@@ -26,7 +27,8 @@ from graphml import labeling
 from graphml.dataset import graph_until
 from graphml.features import build
 from graphml.models import LabelingJob, ModelVersion
-from graphml.registry import RegistryError, model_version_active, model_version_register
+from graphml.outcomes import confirmed_labels, confirmed_labels_since
+from graphml.registry import RegistryError, model_version_active, model_version_promote, model_version_register
 from graphml.runs import train_run
 from graphml.training import TrainSpec
 
@@ -48,14 +50,47 @@ def first_model_bootstrap(*, truth: Path, directory: Path) -> LabelingJob | None
     return labeling_job_execute(job_id=labeling_job_create().id)
 
 
-def nightly_labeling() -> LabelingJob | None:
-    """Addresses active since the last full or nightly job, with the active model; None without one.
-
-    Retraining on newly confirmed labels (case outcomes) joins this once cases record them.
-    """
-    if model_version_active() is None:
+def nightly_labeling(*, retrain_spec: TrainSpec | None = None) -> LabelingJob | None:
+    """Retrain first when enough new verdicts exist; then label the addresses active since the last full or
+    nightly job with the active model, or every address when retraining promoted a new one. None without
+    an active model."""
+    active = model_version_active()
+    if active is None:
         return None
-    return labeling_job_execute(job_id=labeling_job_create(scope="since_last").id)
+    retrained = model_retrain_if_due(spec=retrain_spec)
+    scope = "all" if retrained is not None and retrained.active else "since_last"
+    return labeling_job_execute(job_id=labeling_job_create(scope=scope).id)
+
+
+def model_retrain_if_due(*, spec: TrainSpec | None = None) -> ModelVersion | None:
+    """Train a new version once `RETRAIN_MIN_LABELS` verdicts were recorded after the newest version;
+    it becomes active when its test PR-AUC is at least the active version's, else it waits for an admin
+    (`manage.py models promote`). None when not due, or when the labels cannot make a split yet."""
+    if not settings.RETRAIN_MIN_LABELS:
+        return None
+    newest = ModelVersion.objects.order_by("-version").first()
+    due = confirmed_labels_since(newest.created_at if newest else None)
+    if due < settings.RETRAIN_MIN_LABELS:
+        return None
+    truth = settings.DEMO_WORLD_DIR / "truth.csv"
+    directory = settings.VAR_DIR / "models" / timezone.now().strftime("retrain-%Y%m%d-%H%M%S")
+    try:
+        report = train_run(
+            store=get_graph(),
+            truth=truth if truth.is_file() else None,
+            confirmed=confirmed_labels(),
+            directory=directory,
+            spec=spec,
+        )
+    except ValueError as error:  # too few labels in a period: wait for more, keep labeling
+        log.warning("retraining on %d new verdicts skipped: %s", due, error)
+        return None
+    version = model_version_register(report=report, directory=directory)
+    active = model_version_active()
+    if active is None or version.metrics["pr_auc"] >= active.metrics["pr_auc"]:
+        version = model_version_promote(version=version.version)
+    log.info("retrained on %d new verdicts: %s", due, version)
+    return version
 
 
 def labeling_job_create(*, scope: str = "all", version: int | None = None, explain_top: int = 100) -> LabelingJob:

@@ -70,3 +70,24 @@ class LabelingJob(models.Model):
         if self.started_at and self.finished_at:
             return (self.finished_at - self.started_at).total_seconds()
         return None
+
+
+class ConfirmedLabel(models.Model):
+    """An investigator's verdict on an address: illicit when its case was confirmed, licit when dismissed.
+
+    The next training run learns from these (they override the ground truth file where both speak),
+    and enough new ones make the nightly run retrain. Case management records them; the latest
+    verdict on an address is the one kept.
+    """
+
+    address = models.CharField(max_length=100, unique=True)
+    illicit = models.BooleanField()
+    category = models.CharField(max_length=64, blank=True, help_text="a GraphSense category, where known")
+    source = models.CharField(max_length=200, help_text="where the verdict came from, e.g. case:42")
+    recorded_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        ordering = ["-recorded_at"]
+
+    def __str__(self) -> str:
+        return f"{self.address}: {'illicit' if self.illicit else 'licit'} ({self.source})"

@@ -1,12 +1,13 @@
 """Training and evaluating from the graph store: read it in bulk, label it, train or score, report."""
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
 
 from graph.ml import address_pages, transaction_pages
 from graph.store import GraphStore
-from graphml.dataset import UNLABELLED, graph_until, labels_from_truth
+from graphml.dataset import UNLABELLED, graph_until, labels_for
 from graphml.evaluation import metrics
 from graphml.features import build
 from graphml.report import write_report
@@ -16,18 +17,22 @@ from graphml.training import Progress, TrainingReport, TrainSpec, train_all
 def train_run(
     *,
     store: GraphStore,
-    truth: Path,
+    truth: Path | None,
     directory: Path,
+    confirmed: Mapping[str, bool] | None = None,
     spec: TrainSpec | None = None,
     progress: Progress | None = None,
 ) -> TrainingReport:
-    """Labels come from a ground-truth CSV (the simulator's truth.csv); tag and case labels come later."""
-    if not truth.is_file():
+    """Labels: a ground-truth CSV (the simulator's truth.csv) and/or investigators' verdicts (`confirmed`)."""
+    if truth is not None and not truth.is_file():
         raise FileNotFoundError(f"no ground truth at {truth}")
+    if truth is None and not confirmed:
+        raise ValueError("nothing to learn from: no ground-truth file and no confirmed labels")
     arrays = build(address_pages(store), transaction_pages(store))
     if not arrays.addresses:
         raise ValueError("the graph holds no confirmed address: ingest blocks first")
-    report = train_all(arrays, labels_from_truth(truth, arrays), spec or TrainSpec(), progress=progress)
+    labels = labels_for(arrays, truth=truth, confirmed=confirmed)
+    report = train_all(arrays, labels, spec or TrainSpec(), progress=progress)
     write_report(report, directory)
     return report
 
@@ -52,7 +57,7 @@ def evaluate_run(*, store: GraphStore, truth: Path, version: int | None = None) 
         threshold=model.threshold,
     )
     arrays = build(address_pages(store), transaction_pages(store))
-    labels = labels_from_truth(truth, arrays)
+    labels = labels_for(arrays, truth=truth)
     unseen = (labels.y != UNLABELLED) & (arrays.address_height > model.trained_until)
     if not unseen.any():
         raise ValueError(f"no labelled address after block {model.trained_until}, where v{model.version} stopped")

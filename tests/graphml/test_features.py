@@ -130,3 +130,14 @@ def test_chunked_inference_gives_the_full_batch_scores(kind, relations, sizes, t
     chunked = model.infer(graph.x_dict, graph.edge_index_dict, chunk=37)
     assert chunked.shape == (sizes[target],)
     assert torch.allclose(full, chunked, atol=1e-5)
+
+
+def test_an_investigators_verdict_overrides_the_ground_truth(arrays, tmp_path):
+    from graphml.dataset import labels_for
+
+    truth = tmp_path / "truth.csv"
+    first, second, third = arrays.addresses
+    truth.write_text(f"address,label,typology\n{first},illicit,ransomware\n{second},licit,\n")
+    labels = labels_for(arrays, truth=truth, confirmed={first: False, third: True})
+    assert labels.y.tolist() == [0, 0, 1]
+    assert labels.typology == ["ransomware", "", "confirmed"]

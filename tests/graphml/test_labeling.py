@@ -210,3 +210,42 @@ def test_the_label_and_models_commands(trained, capsys):
     assert "* v1" in capsys.readouterr().out
     with pytest.raises(CommandError, match="no earlier active version"):
         call_command("models", "rollback")
+
+
+def test_enough_new_verdicts_retrain_and_the_nightly_run_relabels_with_the_new_model(trained, settings, tmp_path):
+    from graphml.jobs import model_retrain_if_due, nightly_labeling
+    from graphml.outcomes import confirmed_label_record
+    from graphml.registry import model_version_active
+
+    _, truth, _ = trained
+    settings.RETRAIN_MIN_LABELS, settings.VAR_DIR, settings.DEMO_WORLD_DIR = 3, tmp_path, truth.parent
+    with open(truth, newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    illicit = [row["address"] for row in rows if row["label"] == "illicit"]
+    licit = [row["address"] for row in rows if row["label"] == "licit"]
+    confirmed_label_record(address=illicit[0], illicit=True, source="case:1")
+    confirmed_label_record(address=licit[0], illicit=False, source="case:2")
+    assert model_retrain_if_due(spec=FAST) is None, "two verdicts are fewer than three"
+
+    confirmed_label_record(address=licit[1], illicit=False, source="case:3")
+    job = nightly_labeling(retrain_spec=FAST)
+    second = ModelVersion.objects.get(version=2)
+    assert job.model_version == model_version_active()
+    assert job.scope == ("all" if second.active else "since_last"), "a new active model rescores everything"
+    assert job.status == LabelingJob.Status.SUCCEEDED, job.error
+    assert model_retrain_if_due(spec=FAST) is None, "the verdicts are in version 2 now"
+
+
+def test_verdicts_alone_too_few_for_a_split_leave_the_model_as_it_is(trained, settings, tmp_path, caplog):
+    from graphml.jobs import model_retrain_if_due
+    from graphml.outcomes import confirmed_label_record
+
+    _, truth, _ = trained
+    settings.RETRAIN_MIN_LABELS, settings.VAR_DIR, settings.DEMO_WORLD_DIR = 2, tmp_path, tmp_path / "no-world"
+    with open(truth, newline="") as handle:
+        first_two = [row["address"] for row, _ in zip(csv.DictReader(handle), range(2), strict=False)]
+    for address in first_two:
+        confirmed_label_record(address=address, illicit=True, source="case:9")
+    assert model_retrain_if_due(spec=FAST) is None
+    assert "retraining on 2 new verdicts skipped" in caplog.text
+    assert ModelVersion.objects.count() == 1

@@ -11,6 +11,7 @@ from tqdm import tqdm
 from graph import get_graph
 from graphml import elliptic
 from graphml.nets import KINDS
+from graphml.outcomes import confirmed_labels
 from graphml.registry import model_version_active, model_version_register
 from graphml.report import write_report
 from graphml.runs import train_run
@@ -32,8 +33,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--truth",
             type=Path,
-            default=settings.DEMO_WORLD_DIR / "truth.csv",
-            help="labels: a ground-truth CSV (address, label illicit|licit, typology)",
+            help="labels: a ground-truth CSV (address, label illicit|licit, typology); by default the demo world's, "
+            "where there is one. Investigators' verdicts (confirmed and dismissed cases) are always added",
         )
         parser.add_argument("--out", type=Path, help="report directory (default: var/models/<time>)")
         parser.add_argument("--models", nargs="+", choices=KINDS, default=list(KINDS))
@@ -51,7 +52,14 @@ class Command(BaseCommand):
             with TrainingBars(self.stderr) as bars:
                 if dataset == "elliptic":
                     return self._elliptic(directory, out, spec, bars)
-                report = train_run(store=get_graph(), truth=truth, directory=out, spec=spec, progress=bars)
+                report = train_run(
+                    store=get_graph(),
+                    truth=truth or _demo_truth(),
+                    confirmed=confirmed_labels(),
+                    directory=out,
+                    spec=spec,
+                    progress=bars,
+                )
         except (FileNotFoundError, ValueError) as exc:
             raise CommandError(str(exc)) from exc
         self._table(report)
@@ -92,6 +100,11 @@ class Command(BaseCommand):
                 f"{name:<20} {result.val_pr_auc:>10.3f} {t['f1']:>8.3f} {t['precision']:>9.3f} "
                 f"{t['recall']:>7.3f} {t['pr_auc']:>7.3f}{marker}"
             )
+
+
+def _demo_truth() -> Path | None:
+    truth = settings.DEMO_WORLD_DIR / "truth.csv"
+    return truth if truth.is_file() else None
 
 
 class TrainingBars:
