@@ -52,7 +52,7 @@ def _pages(store: GraphStore, query, page: int) -> Iterator[list[dict[str, Any]]
 _WRITE_SCORES = """
 UNWIND $rows AS r
 MATCH (a:Address {address: r.address})
-SET a.risk = r.risk, a.risk_label = r.label, a.risk_model = r.model
+SET a.risk = r.risk, a.risk_label = r.label, a.risk_model = $model
 """
 
 # A cluster is as risky as its riskiest member, and flagged when any member is.
@@ -64,9 +64,11 @@ RETURN sum(CASE WHEN flagged > 0 THEN 1 ELSE 0 END) AS flagged_clusters
 """
 
 
-def write_scores(store: GraphStore, rows: list[dict[str, Any]]) -> None:
-    """rows: address, risk (0-1), label (illicit|licit), model (a version name); one statement per batch."""
-    store.write_rows(_WRITE_SCORES, rows, batch_size=5_000)
+def write_scores(store: GraphStore, rows: list[dict[str, Any]], *, model: str) -> None:
+    """rows: address, risk (0-1), label (illicit|licit); `model` (a version name) goes once per statement,
+    not once per row: FalkorDB's client writes parameters into the query text, a cost per character."""
+    for lo in range(0, len(rows), 5_000):
+        store.write(_WRITE_SCORES, rows=rows[lo : lo + 5_000], model=model)
 
 
 def flag_clusters(store: GraphStore, *, model: str) -> int:

@@ -16,20 +16,17 @@ from django.utils import timezone
 
 from graph import get_graph
 from graph.ml import (
-    address_pages,
     cluster_members,
     flag_clusters,
-    transaction_pages,
     write_reasons,
     write_scores,
 )
 from graphml import labeling
 from graphml.dataset import graph_until
-from graphml.features import build
 from graphml.models import LabelingJob, ModelVersion
 from graphml.outcomes import confirmed_labels, confirmed_labels_since
 from graphml.registry import RegistryError, model_version_active, model_version_promote, model_version_register
-from graphml.runs import train_run
+from graphml.runs import chain_arrays, train_run
 from graphml.training import TrainSpec
 
 log = logging.getLogger(__name__)
@@ -131,19 +128,19 @@ def _run(job: LabelingJob, on_progress: Callable[[LabelingJob], None]) -> None:
         calibration=version.calibration,
         threshold=version.threshold,
     )
-    arrays = build(address_pages(store), transaction_pages(store))
+    arrays = chain_arrays(store)
     graph = graph_until(arrays, None)
     probabilities = model.probabilities(graph)
     in_scope = _scope(job, store, arrays)
     name = f"v{version.version}"
-    rows = labeling.score_rows(arrays, probabilities, threshold=version.threshold, model=name)
+    rows = labeling.score_rows(arrays, probabilities, threshold=version.threshold)
     rows = (row for row, keep in zip(rows, in_scope, strict=True) if keep)
     job.addresses_total = int(in_scope.sum())
     job.scored_until = int(arrays.tx_height.max()) if len(arrays.tx_height) else None
     job.save(update_fields=["addresses_total", "scored_until"])
     on_progress(job)
     while batch := list(islice(rows, BATCH)):
-        write_scores(store, batch)
+        write_scores(store, batch, model=name)
         job.addresses_scored += len(batch)
         job.flagged += sum(row["label"] == "illicit" for row in batch)
         job.save(update_fields=["addresses_scored", "flagged"])

@@ -58,11 +58,6 @@ def load(directory: Path, *, kind: str, hidden: int, calibration: dict, threshol
     return TrainedModel(kind, calibrate, threshold, network=network)
 
 
-def score_rows(arrays: ChainArrays, probabilities: np.ndarray, *, threshold: float, model: str) -> Iterator[dict]:
+def score_rows(arrays: ChainArrays, probabilities: np.ndarray, *, threshold: float) -> Iterator[dict]:
     for address, risk in zip(arrays.addresses, probabilities.tolist(), strict=True):
-        yield {
-            "address": address,
-            "risk": round(risk, 6),
-            "label": "illicit" if risk >= threshold else "licit",
-            "model": model,
-        }
+        yield {"address": address, "risk": round(risk, 6), "label": "illicit" if risk >= threshold else "licit"}

