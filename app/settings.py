@@ -186,6 +186,8 @@ CELERY_TIMEZONE = TIME_ZONE
 
 # --- Chain ingestion ---
 # A change guess links its output to the spender's cluster only from this combined confidence on.
+# The default is chain.clustering.DEFAULT_CHANGE_MIN_CONFIDENCE, written out (importing it would load
+# bitcoinlib into settings); a test holds the two equal.
 CLUSTER_CHANGE_MIN_CONFIDENCE = env_float("CLUSTER_CHANGE_MIN_CONFIDENCE", 0.6, minimum=0.0, maximum=1.0)
 # `make run` loads a simulated world of this many transactions into an empty graph (0: none).
 DEMO_WORLD_TXS = env_int("DEMO_WORLD_TXS", 30_000, minimum=0, maximum=10_000_000)

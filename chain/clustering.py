@@ -24,6 +24,7 @@ from chain.blocks import Tx
 from graph.chain import Prevout
 
 MULTI_INPUT_CONFIDENCE = 0.9
+DEFAULT_CHANGE_MIN_CONFIDENCE = 0.6  # CLUSTER_CHANGE_MIN_CONFIDENCE's default: a lone weak guess merges nothing
 CHANGE_CONFIDENCE = {"address_reuse": 0.95, "fresh_change": 0.6, "script_type": 0.5, "round_payment": 0.4}
 ROUND_UNIT = 100_000  # 0.001 BTC: payments are often whole multiples of it, change almost never
 

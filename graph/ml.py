@@ -25,6 +25,7 @@ OPTIONAL MATCH (a:Address)-[i:INPUT]->(t)
 WITH t, collect(a.address) AS in_address, collect(i.value) AS in_value
 RETURN t.txid AS txid, t.height AS height, t.fee AS fee, t.size AS size, t.coinjoin AS coinjoin,
        t.coinbase AS coinbase, t.n_in AS n_in, t.out_address AS out_address, t.out_value AS out_value,
+       t.multi_input AS multi_input, t.change_n AS change_n, t.change_confidence AS change_confidence,
        in_address, in_value
 """
 
@@ -35,7 +36,8 @@ def address_pages(store: GraphStore, *, page: int = 50_000) -> Iterator[list[dic
 
 
 def transaction_pages(store: GraphStore, *, page: int = 20_000) -> Iterator[list[dict[str, Any]]]:
-    """Confirmed transactions with their outputs (address, value) and resolved inputs (address, value)."""
+    """Confirmed transactions with their outputs (address, value), resolved inputs (address, value) and what
+    clustering made of them (multi-input linked; the change output and its confidence)."""
     yield from _pages(store, _TRANSACTIONS, page)
 
 

@@ -11,6 +11,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from chain.clustering import DEFAULT_CHANGE_MIN_CONFIDENCE
 
 SATS = 1e8
 ROUND_UNIT = 100_000  # 0.001 BTC
@@ -31,6 +35,8 @@ ADDRESS_FEATURES = (
     "log_mean_spend_outputs",
     "log_mean_spend_feerate",
     "coinjoin_share",
+    "log_cluster_size",
+    "log_cluster_received_btc",
     *(f"script_{name}" for name in SCRIPT_TYPES),
 )
 TX_FEATURES = (
@@ -57,6 +63,7 @@ class ChainArrays:
     input_value: np.ndarray  # (E_in,) satoshis
     outputs: np.ndarray  # (2, E_out): tx index → paid address index
     output_value: np.ndarray  # (E_out,) satoshis
+    links: np.ndarray  # (3, L): address, address, tx index: the two were clustered together by that tx
 
     @property
     def index(self) -> dict[str, int]:
@@ -79,8 +86,15 @@ class ChainArrays:
         return last
 
 
-def build(address_pages: Iterable[list[dict]], transaction_pages: Iterable[list[dict]]) -> ChainArrays:
-    """Addresses first (they fix the index), then transactions in one pass."""
+def build(
+    address_pages: Iterable[list[dict]],
+    transaction_pages: Iterable[list[dict]],
+    *,
+    change_min_confidence: float = DEFAULT_CHANGE_MIN_CONFIDENCE,
+) -> ChainArrays:
+    """Addresses first (they fix the index), then transactions in one pass. Cluster links follow the rules
+    ingestion applied (docs/clustering.md): a multi-input transaction joins its inputs, a change guess at or
+    above `change_min_confidence` (CLUSTER_CHANGE_MIN_CONFIDENCE) joins the change output to the first input."""
     addresses, scripts = [], []
     for page in address_pages:
         for row in page:
@@ -88,16 +102,20 @@ def build(address_pages: Iterable[list[dict]], transaction_pages: Iterable[list[
             scripts.append([row["script_type"] == name for name in SCRIPT_TYPES])
     index = {address: i for i, address in enumerate(addresses)}
     tx_x, tx_height = [], []
-    spend, spend_value, pay, pay_value = [], [], [], []
+    spend, spend_value, pay, pay_value, links = [], [], [], [], []
     for page in transaction_pages:
         for tx in page:
             t = len(tx_x)
             tx_x.append(_tx_features(tx))
             tx_height.append(tx["height"])
+            spenders = []
             for address, value in zip(tx["in_address"], tx["in_value"], strict=True):
                 if (a := index.get(address)) is not None:
                     spend.append((a, t))
                     spend_value.append(value)
+                    spenders.append(a)
+            joined = _cluster_links(tx, spenders, index, change_min_confidence)
+            links.extend((first, other, t) for first, other in joined)
             for address, value in zip(tx["out_address"] or [], tx["out_value"] or [], strict=True):
                 if address and (a := index.get(address)) is not None:
                     pay.append((t, a))
@@ -111,7 +129,20 @@ def build(address_pages: Iterable[list[dict]], transaction_pages: Iterable[list[
         input_value=np.array(spend_value, dtype=np.float64),
         outputs=np.array(pay, dtype=np.int64).reshape(-1, 2).T.copy(),
         output_value=np.array(pay_value, dtype=np.float64),
+        links=np.array(links, dtype=np.int64).reshape(-1, 3).T.copy(),
     )
+
+
+def _cluster_links(tx: dict, spenders: list[int], index: dict[str, int], change_min_confidence: float):
+    if not spenders:
+        return
+    if tx.get("multi_input"):
+        yield from ((spenders[0], other) for other in spenders[1:] if other != spenders[0])
+    change_n, confidence = tx.get("change_n"), tx.get("change_confidence")
+    if change_n is not None and confidence is not None and confidence >= change_min_confidence:
+        change = index.get((tx["out_address"] or [None] * (change_n + 1))[change_n])
+        if change is not None:
+            yield spenders[0], change
 
 
 def _tx_features(tx: dict) -> list[float]:
@@ -171,6 +202,7 @@ def address_features(arrays: ChainArrays, until: int | None = None) -> np.ndarra
         per_address(spender, tx[spend_tx, n_out_col].astype(np.float64)) / np.maximum(n_in, 1),
         per_address(spender, tx[spend_tx, feerate_col].astype(np.float64)) / np.maximum(n_in, 1),
         per_address(who, coinjoin.astype(np.float64)) / np.maximum(n_in + n_out, 1),
+        *_cluster_columns(arrays, until, received),
     ]
     seen = (n_in + n_out) > 0
     script = arrays.script * seen[:, None]
@@ -179,6 +211,17 @@ def address_features(arrays: ChainArrays, until: int | None = None) -> np.ndarra
         if size
         else np.zeros((0, len(ADDRESS_FEATURES)), np.float32)
     )
+
+
+def _cluster_columns(arrays: ChainArrays, until: int | None, received: np.ndarray) -> list[np.ndarray]:
+    """Each address's cluster as of `until`, rebuilt from the links confirmed by then: the stored clusters
+    hold every later merge, which a training period must not see. Log size (0 alone) and log BTC received."""
+    size = len(arrays.addresses)
+    links = arrays.links[:, _confirmed(arrays.tx_height[arrays.links[2]], until)]
+    adjacency = coo_matrix((np.ones(links.shape[1]), (links[0], links[1])), shape=(size, size))
+    _, cluster = connected_components(adjacency, directed=False)
+    members = np.bincount(cluster)
+    return [np.log(members[cluster]), np.log1p(np.bincount(cluster, weights=received)[cluster] / SATS)]
 
 
 def _confirmed(heights: np.ndarray, until: int | None) -> np.ndarray:

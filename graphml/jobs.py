@@ -25,7 +25,13 @@ from graphml import labeling
 from graphml.dataset import graph_until
 from graphml.models import LabelingJob, ModelVersion
 from graphml.outcomes import confirmed_labels, confirmed_labels_since
-from graphml.registry import RegistryError, model_version_active, model_version_promote, model_version_register
+from graphml.registry import (
+    RegistryError,
+    model_version_active,
+    model_version_load,
+    model_version_promote,
+    model_version_register,
+)
 from graphml.runs import chain_arrays, train_run
 from graphml.training import TrainSpec
 
@@ -42,7 +48,13 @@ def first_model_bootstrap(*, truth: Path, directory: Path) -> LabelingJob | None
     investigators find flagged clusters minutes after the first start. None when a model exists."""
     if ModelVersion.objects.exists() or not truth.is_file():
         return None
-    report = train_run(store=get_graph(), truth=truth, directory=directory, spec=FIRST_RUN_SPEC)
+    report = train_run(
+        store=get_graph(),
+        truth=truth,
+        directory=directory,
+        spec=FIRST_RUN_SPEC,
+        change_min_confidence=settings.CLUSTER_CHANGE_MIN_CONFIDENCE,
+    )
     model_version_register(report=report, directory=directory, activate=True)
     return labeling_job_execute(job_id=labeling_job_create().id)
 
@@ -78,6 +90,7 @@ def model_retrain_if_due(*, spec: TrainSpec | None = None) -> ModelVersion | Non
             confirmed=confirmed_labels(),
             directory=directory,
             spec=spec,
+            change_min_confidence=settings.CLUSTER_CHANGE_MIN_CONFIDENCE,
         )
     except ValueError as error:  # too few labels in a period: wait for more, keep labeling
         log.warning("retraining on %d new verdicts skipped: %s", due, error)
@@ -121,14 +134,8 @@ def labeling_job_execute(*, job_id: int, on_progress: Callable[[LabelingJob], No
 
 def _run(job: LabelingJob, on_progress: Callable[[LabelingJob], None]) -> None:
     store, version = get_graph(), job.model_version
-    model = labeling.load(
-        Path(version.directory),
-        kind=version.kind,
-        hidden=version.hidden,
-        calibration=version.calibration,
-        threshold=version.threshold,
-    )
-    arrays = chain_arrays(store)
+    model = model_version_load(version)
+    arrays = chain_arrays(store, change_min_confidence=settings.CLUSTER_CHANGE_MIN_CONFIDENCE)
     graph = graph_until(arrays, None)
     probabilities = model.probabilities(graph)
     in_scope = _scope(job, store, arrays)

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from graphml.features import ADDRESS_FEATURES, TX_FEATURES
+from graphml.labeling import TrainedModel, load
 from graphml.models import ModelVersion
 from graphml.training import TrainingReport
 
@@ -60,6 +61,25 @@ def model_version_rollback() -> ModelVersion:
     if earlier is None:
         raise RegistryError("no earlier active version to roll back to")
     return model_version_promote(version=earlier.version)
+
+
+def model_version_load(version: ModelVersion) -> TrainedModel:
+    """The version's trained model, ready to score; refused when it was trained on other features than
+    today's code computes (its scores would be meaningless): train a new version."""
+    expected = {"address": list(ADDRESS_FEATURES), "tx": list(TX_FEATURES)}
+    if version.feature_spec != expected:
+        changed = sorted(set(version.feature_spec.get("address", [])) ^ set(ADDRESS_FEATURES))
+        raise RegistryError(
+            f"model v{version.version} was trained on other features than this code computes "
+            f"({', '.join(changed) or 'their order'} differ): train a new version (manage.py train)"
+        )
+    return load(
+        Path(version.directory),
+        kind=version.kind,
+        hidden=version.hidden,
+        calibration=version.calibration,
+        threshold=version.threshold,
+    )
 
 
 def model_version_active() -> ModelVersion | None:

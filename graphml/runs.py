@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
+from chain.clustering import DEFAULT_CHANGE_MIN_CONFIDENCE
 from graph.ml import address_pages, transaction_pages
 from graph.store import GraphStore
 from graphml.dataset import UNLABELLED, graph_until, labels_for
@@ -15,7 +16,7 @@ from graphml.report import write_report
 from graphml.training import Progress, TrainingReport, TrainSpec, train_all
 
 
-def chain_arrays(store: GraphStore) -> ChainArrays:
+def chain_arrays(store: GraphStore, *, change_min_confidence: float = DEFAULT_CHANGE_MIN_CONFIDENCE) -> ChainArrays:
     """The whole confirmed graph as arrays, read page by page.
 
     The read makes millions of small row objects that all live until the arrays are built, and the
@@ -25,7 +26,7 @@ def chain_arrays(store: GraphStore) -> ChainArrays:
     paused = gc.isenabled()
     gc.disable()
     try:
-        return build(address_pages(store), transaction_pages(store))
+        return build(address_pages(store), transaction_pages(store), change_min_confidence=change_min_confidence)
     finally:
         if paused:
             gc.enable()
@@ -39,13 +40,15 @@ def train_run(
     confirmed: Mapping[str, bool] | None = None,
     spec: TrainSpec | None = None,
     progress: Progress | None = None,
+    change_min_confidence: float = DEFAULT_CHANGE_MIN_CONFIDENCE,
 ) -> TrainingReport:
-    """Labels: a ground-truth CSV (the simulator's truth.csv) and/or investigators' verdicts (`confirmed`)."""
+    """Labels: a ground-truth CSV (the simulator's truth.csv) and/or investigators' verdicts (`confirmed`).
+    `change_min_confidence`: the CLUSTER_CHANGE_MIN_CONFIDENCE ingestion clustered with."""
     if truth is not None and not truth.is_file():
         raise FileNotFoundError(f"no ground truth at {truth}")
     if truth is None and not confirmed:
         raise ValueError("nothing to learn from: no ground-truth file and no confirmed labels")
-    arrays = chain_arrays(store)
+    arrays = chain_arrays(store, change_min_confidence=change_min_confidence)
     if not arrays.addresses:
         raise ValueError("the graph holds no confirmed address: ingest blocks first")
     labels = labels_for(arrays, truth=truth, confirmed=confirmed)
@@ -57,23 +60,18 @@ def train_run(
 def evaluate_run(*, store: GraphStore, truth: Path, version: int | None = None) -> dict:
     """A registered model's metrics (at its own threshold) on the labelled addresses that first appear
     after its training period: the ones it cannot have learnt from."""
-    from graphml.labeling import load  # the registry pulls in Django: keep train_run framework-free
+    from django.conf import settings  # the registry pulls in Django: keep train_run framework-free
+
     from graphml.models import ModelVersion
-    from graphml.registry import RegistryError, model_version_active
+    from graphml.registry import RegistryError, model_version_active, model_version_load
 
     model = ModelVersion.objects.filter(version=version).first() if version else model_version_active()
     if model is None:
         raise RegistryError("no active model" if version is None else f"no model version {version}")
     if not truth.is_file():
         raise FileNotFoundError(f"no ground truth at {truth}")
-    trained = load(
-        Path(model.directory),
-        kind=model.kind,
-        hidden=model.hidden,
-        calibration=model.calibration,
-        threshold=model.threshold,
-    )
-    arrays = chain_arrays(store)
+    trained = model_version_load(model)
+    arrays = chain_arrays(store, change_min_confidence=settings.CLUSTER_CHANGE_MIN_CONFIDENCE)
     labels = labels_for(arrays, truth=truth)
     unseen = (labels.y != UNLABELLED) & (arrays.address_height > model.trained_until)
     if not unseen.any():

@@ -6,7 +6,7 @@ import torch
 from torch_geometric.data import HeteroData
 
 from graphml.dataset import Labels, Split, graph_until, temporal_split
-from graphml.features import ADDRESS_FEATURES, build
+from graphml.features import ADDRESS_FEATURES, address_features, build
 from graphml.nets import RELATIONS, NodeScorer
 
 COIN = 100_000_000
@@ -141,3 +141,47 @@ def test_an_investigators_verdict_overrides_the_ground_truth(arrays, tmp_path):
     labels = labels_for(arrays, truth=truth, confirmed={first: False, third: True})
     assert labels.y.tolist() == [0, 0, 1]
     assert labels.typology == ["ransomware", "", "confirmed"]
+
+
+def test_clusters_are_rebuilt_as_of_each_block_from_the_links_ingestion_made():
+    """D and E co-spend at 3 (multi-input) and get change at F; a weak change guess at 4 links nothing."""
+    addresses = [{"address": name, "script_type": "p2wpkh"} for name in "DEFGH"]
+    funding = tx("t1", 1, [("D", COIN), ("E", COIN), ("G", COIN)])
+    cospend = tx("t2", 3, [("H", COIN), ("F", COIN // 2)], [("D", COIN), ("E", COIN)], fee=COIN // 2)
+    cospend |= {"multi_input": True, "change_n": 1, "change_confidence": 0.95}
+    weak = tx("t3", 4, [("H", COIN // 2), ("D", COIN // 4)], [("G", COIN)], fee=COIN // 4)
+    weak |= {"multi_input": False, "change_n": 1, "change_confidence": 0.5}
+    arrays = build([addresses], [[funding, cospend, weak]])
+
+    def sizes(until):
+        column = address_features(arrays, until)[:, ADDRESS_FEATURES.index("log_cluster_size")]
+        return dict(zip("DEFGH", np.exp(column).round().astype(int).tolist(), strict=True))
+
+    assert sizes(2) == {"D": 1, "E": 1, "F": 1, "G": 1, "H": 1}, "nothing is linked before block 3"
+    assert sizes(None) == {"D": 3, "E": 3, "F": 3, "G": 1, "H": 1}
+    strict = build([addresses], [[funding, cospend, weak]], change_min_confidence=0.4)
+    column = address_features(strict, None)[:, ADDRESS_FEATURES.index("log_cluster_size")]
+    assert np.exp(column[3]).round() == 4, "a lower bar lets the weak guess join G"
+
+
+def test_the_rebuilt_clusters_are_the_stored_ones(world_graph):
+    from graphml.runs import chain_arrays
+
+    store, _ = world_graph
+    arrays = chain_arrays(store)
+    column = address_features(arrays, None)[:, ADDRESS_FEATURES.index("log_cluster_size")]
+    rebuilt = dict(zip(arrays.addresses, np.exp(column).round().astype(int).tolist(), strict=True))
+    stored = store.read("MATCH (a:Address)-[:IN_CLUSTER]->(c:Cluster) RETURN a.address AS a, c.size AS size")
+    assert stored
+    assert {row["a"]: row["size"] for row in stored} == {a: rebuilt[a] for a in (row["a"] for row in stored)}
+    assert all(rebuilt[a] == 1 for a in set(rebuilt) - {row["a"] for row in stored}), "no cluster: alone"
+
+
+def test_the_clustering_default_is_the_settings_default(settings):
+    import os
+
+    from chain.clustering import DEFAULT_CHANGE_MIN_CONFIDENCE
+
+    if "CLUSTER_CHANGE_MIN_CONFIDENCE" in os.environ:
+        pytest.skip("CLUSTER_CHANGE_MIN_CONFIDENCE is set in this environment")
+    assert settings.CLUSTER_CHANGE_MIN_CONFIDENCE == DEFAULT_CHANGE_MIN_CONFIDENCE

@@ -249,3 +249,15 @@ def test_verdicts_alone_too_few_for_a_split_leave_the_model_as_it_is(trained, se
     assert model_retrain_if_due(spec=FAST) is None
     assert "retraining on 2 new verdicts skipped" in caplog.text
     assert ModelVersion.objects.count() == 1
+
+
+def test_a_version_trained_on_other_features_is_refused_with_the_reason(trained):
+    _, _, version = trained
+    version.feature_spec = {**version.feature_spec, "address": version.feature_spec["address"][:-1]}
+    version.save()
+    job = labeling_job_create()
+    with pytest.raises(RegistryError, match="v1 was trained on other features"):
+        labeling_job_execute(job_id=job.id)
+    job.refresh_from_db()
+    assert job.status == LabelingJob.Status.FAILED
+    assert "train a new version" in job.error

@@ -59,6 +59,7 @@ class Command(BaseCommand):
                     directory=out,
                     spec=spec,
                     progress=bars,
+                    change_min_confidence=settings.CLUSTER_CHANGE_MIN_CONFIDENCE,
                 )
         except (FileNotFoundError, ValueError) as exc:
             raise CommandError(str(exc)) from exc
