@@ -19,6 +19,8 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = env_secret("SECRET_KEY") or local_secret(VAR_DIR / "secret_key")
+# Signs the audit log's tree heads (Ed25519; investigations/audit/signing.py). Keep it apart from the database.
+AUDIT_SIGNING_KEY = env_secret("AUDIT_SIGNING_KEY") or local_secret(VAR_DIR / "audit_signing_key")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
@@ -57,6 +59,7 @@ INSTALLED_APPS = [
     "app",
     "chain",
     "graphml",
+    "investigations",
 ]
 
 MIDDLEWARE = [

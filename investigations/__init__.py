@@ -1,1 +1,0 @@
-"""Cases, subjects, notes, evidence, alerts, watchlists, tags, roles, the audit log and reports."""

@@ -1,0 +1,98 @@
+"""Appending to the audit log and reading proofs from it.
+
+Every case action calls `audit_event_append` inside its own transaction, so the action and its event
+commit together or not at all. Each append adds a leaf and a signed tree head; appends are serialised
+by the database (SQLite's IMMEDIATE transactions; on PostgreSQL the unique leaf index makes a racing
+second writer fail and retry).
+"""
+
+import json
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from investigations.audit import merkle, signing
+from investigations.models import AuditEvent, TreeHead
+
+RETRIES = 5
+
+
+def canonical(*, seq: int, at: datetime, actor: str, action: str, target: str, data: dict) -> bytes:
+    """The bytes a leaf hashes: sorted-key compact JSON. The leaf index is inside, so moving an event moves
+    nothing but breaks its hash."""
+    event = {"seq": seq, "at": at.isoformat(), "actor": actor, "action": action, "target": target, "data": data}
+    return json.dumps(event, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def audit_event_append(*, actor: str, action: str, target: str, data: dict | None = None) -> AuditEvent:
+    for attempt in range(RETRIES):
+        try:
+            with transaction.atomic():
+                return _append(actor, action, target, data or {})
+        except IntegrityError:  # another writer took this leaf index first
+            if attempt == RETRIES - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _append(actor: str, action: str, target: str, data: dict) -> AuditEvent:
+    head = TreeHead.objects.select_for_update().order_by("-size").first()
+    seq = head.size if head else 0
+    at = timezone.now()
+    data = json.loads(json.dumps(data))  # what the JSON column will give back, so the leaf hashes the same
+    leaf = merkle.leaf_hash(canonical(seq=seq, at=at, actor=actor, action=action, target=target, data=data))
+    event = AuditEvent.objects.create(
+        seq=seq, at=at, actor=actor, action=action, target=target, data=data, leaf_hash=leaf.hex()
+    )
+    frontier = merkle.frontier_append([bytes.fromhex(h) for h in head.frontier] if head else [], seq, leaf)
+    root = merkle.frontier_root(frontier)
+    key_id, signature = signing.sign(seq + 1, root, _ms(at))
+    TreeHead.objects.create(
+        size=seq + 1,
+        root=root.hex(),
+        at=at,
+        key_id=key_id,
+        signature=signature,
+        frontier=[h.hex() for h in frontier],
+    )
+    return event
+
+
+def tree_head_latest() -> dict | None:
+    """The latest signed head, as published: size, root, time (ms) and signature."""
+    head = TreeHead.objects.order_by("-size").first()
+    return head_dict(head) if head else None
+
+
+def head_dict(head: TreeHead) -> dict:
+    return {
+        "size": head.size,
+        "root": head.root,
+        "at_ms": _ms(head.at),
+        "key_id": head.key_id,
+        "signature": head.signature,
+    }
+
+
+def leaf_hashes(limit: int | None = None) -> list[bytes]:
+    rows = AuditEvent.objects.order_by("seq").values_list("leaf_hash", flat=True)
+    return [bytes.fromhex(h) for h in (rows[:limit] if limit is not None else rows).iterator(chunk_size=10_000)]
+
+
+def inclusion_proof(seq: int) -> dict:
+    """Proof that event `seq` is in the tree of the latest signed head."""
+    head = TreeHead.objects.order_by("-size").first()
+    if head is None or not 0 <= seq < head.size:
+        raise ValueError(f"no audit event #{seq}")
+    leaves = leaf_hashes(head.size)
+    return {
+        "seq": seq,
+        "leaf_hash": leaves[seq].hex(),
+        "head": head_dict(head),
+        "proof": [h.hex() for h in merkle.inclusion_proof(seq, leaves)],
+    }
+
+
+def _ms(at: datetime) -> int:
+    return int(at.timestamp() * 1000)
