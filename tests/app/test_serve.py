@@ -63,9 +63,13 @@ def serve(tmp_path):
         text=True,
     )
     yield process, Output(process), f"http://127.0.0.1:{port}", tmp_path / "var"
-    if process.poll() is None:
-        process.kill()
-        process.wait()
+    if process.poll() is None:  # a failed test: stop the stack as Ctrl-C would, so no worker outlives it
+        process.terminate()
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def test_the_run_command_serves_a_healthy_stack_and_stops_cleanly(serve):
