@@ -1,6 +1,7 @@
 """Case management's tables. The audit log's two tables are append-only: triggers in the database refuse
 UPDATE and DELETE on them (migration 0002), so not even a bug in our own code can rewrite history."""
 
+from django.conf import settings
 from django.db import models
 
 
@@ -38,3 +39,118 @@ class TreeHead(models.Model):
 
     def __str__(self) -> str:
         return f"tree head {self.size}: {self.root[:16]}…"
+
+
+class Team(models.Model):
+    """Investigators see and change only their own team's cases (and everything hanging off them)."""
+
+    name = models.CharField(max_length=100, unique=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        ANALYST = "analyst"
+        SUPERVISOR = "supervisor"  # approves what needs four eyes: closing a confirmed case, exporting a report
+        ADMIN = "admin"
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership")
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="members")
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.ANALYST)
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.role}, {self.team})"
+
+
+class Case(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open"
+        IN_PROGRESS = "in_progress"
+        CONFIRMED = "confirmed"
+        DISMISSED = "dismissed"
+        CLOSED = "closed"
+
+    class Priority(models.TextChoices):
+        LOW = "low"
+        MEDIUM = "medium"
+        HIGH = "high"
+        CRITICAL = "critical"
+
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="cases")
+    title = models.CharField(max_length=200)
+    summary = models.TextField(blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN, db_index=True)
+    outcome = models.CharField(max_length=16, blank=True, help_text="confirmed or dismissed, kept once closed")
+    priority = models.CharField(max_length=16, choices=Priority.choices, default=Priority.MEDIUM)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_cases"
+    )
+    due = models.DateField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="created_cases")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"case {self.pk}: {self.title} ({self.status})"
+
+
+class Subject(models.Model):
+    """What a case is about, with the risk the graph gave it when it was added (scores change later)."""
+
+    class Kind(models.TextChoices):
+        ADDRESS = "address"
+        CLUSTER = "cluster"
+        TRANSACTION = "transaction"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="subjects")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    ref = models.CharField(max_length=100, help_text="the address, cluster id or txid")
+    snapshot = models.JSONField(default=dict, help_text="risk, label, model, reasons, cluster: as added")
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["case", "kind", "ref"], name="one_subject_per_case")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.ref}"
+
+
+class Approval(models.Model):
+    """Four eyes: an action (closing a confirmed case, exporting its report) that a second user, a
+    supervisor who did not ask for it, must approve before it happens."""
+
+    class Action(models.TextChoices):
+        CLOSE = "close"
+        EXPORT = "export"
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        APPROVED = "approved"
+        REJECTED = "rejected"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="approvals")
+    action = models.CharField(max_length=16, choices=Action.choices)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "action"], condition=models.Q(status="pending"), name="one_pending_approval"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} of case {self.case_id}: {self.status}"

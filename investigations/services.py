@@ -1,0 +1,164 @@
+"""Case services: every change to a case goes through here, checks the user's team and role, and leaves
+an audit event in the same transaction (docs/audit.md).
+
+An object of another team is reported as not found, never as forbidden: its existence is not ours to tell.
+"""
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+
+from graph import get_graph
+from graph.explore import snapshot
+from graph.ml import cluster_members
+from graphml.outcomes import confirmed_label_record
+from investigations.audit.log import audit_event_append
+from investigations.models import Approval, Case, Membership, Subject
+
+Status = Case.Status
+# Open → In progress → Confirmed | Dismissed → Closed; a confirmed case closes only with a second pair of eyes.
+TRANSITIONS = {
+    Status.OPEN: {Status.IN_PROGRESS},
+    Status.IN_PROGRESS: {Status.CONFIRMED, Status.DISMISSED},
+    Status.CONFIRMED: {Status.CLOSED},
+    Status.DISMISSED: {Status.CLOSED},
+    Status.CLOSED: set(),
+}
+APPROVERS = {Membership.Role.SUPERVISOR, Membership.Role.ADMIN}
+CLUSTER_VERDICT_LIMIT = 10_000  # a verdict on a bigger cluster (an exchange's) would swamp the training labels
+
+
+class CaseError(ValueError):
+    """A request the case's state does not allow; the message says why and what to do instead."""
+
+
+def membership(user: AbstractBaseUser) -> Membership:
+    try:
+        return user.membership
+    except (ObjectDoesNotExist, AttributeError):
+        raise PermissionDenied("you are in no team: an admin must add you to one") from None
+
+
+def cases_visible(user: AbstractBaseUser):
+    """Every case query starts here, so no list or lookup can reach another team's rows."""
+    return Case.objects.filter(team=membership(user).team)
+
+
+def case_get(*, user: AbstractBaseUser, case_id: int) -> Case:
+    case = cases_visible(user).filter(id=case_id).first()
+    if case is None:
+        raise Case.DoesNotExist(f"no case {case_id}")
+    return case
+
+
+@transaction.atomic
+def case_create(*, user: AbstractBaseUser, title: str, summary: str = "", priority: str = "medium", due=None) -> Case:
+    if not title.strip():
+        raise CaseError("a case needs a title")
+    case = Case.objects.create(
+        team=membership(user).team, title=title.strip(), summary=summary, priority=priority, due=due, created_by=user
+    )
+    _audit(user, "case.create", case, {"title": case.title, "priority": priority})
+    return case
+
+
+@transaction.atomic
+def case_transition(*, user: AbstractBaseUser, case_id: int, to: str) -> Case:
+    case = _locked(user, case_id)
+    if to not in TRANSITIONS[case.status]:
+        allowed = ", ".join(sorted(TRANSITIONS[case.status])) or "none (it is closed)"
+        raise CaseError(f"case {case.id} is {case.status}: it can go to {allowed}, not {to}")
+    if case.status == Status.CONFIRMED and to == Status.CLOSED:
+        raise CaseError(f"closing confirmed case {case.id} needs a supervisor's approval: request it first")
+    _move(case, to)
+    _audit(user, "case.transition", case, {"to": to})
+    if to in (Status.CONFIRMED, Status.DISMISSED):
+        _record_verdicts(case, illicit=to == Status.CONFIRMED)
+    return case
+
+
+@transaction.atomic
+def subject_add(*, user: AbstractBaseUser, case_id: int, kind: str, ref: str) -> Subject:
+    case = _locked(user, case_id)
+    if kind not in Subject.Kind.values:
+        raise CaseError(f"unknown subject kind {kind!r}: one of {', '.join(Subject.Kind.values)}")
+    if case.status == Status.CLOSED:
+        raise CaseError(f"case {case.id} is closed")
+    found = snapshot(get_graph(), kind, ref)
+    if found is None:
+        raise CaseError(f"unknown {kind} {ref!r}: the graph has no such {kind}")
+    subject, created = Subject.objects.get_or_create(
+        case=case, kind=kind, ref=ref, defaults={"snapshot": found, "added_by": user}
+    )
+    if created:
+        _audit(user, "subject.add", case, {"kind": kind, "ref": ref, "risk": found.get("risk")})
+    return subject
+
+
+@transaction.atomic
+def approval_request(*, user: AbstractBaseUser, case_id: int, action: str) -> Approval:
+    case = _locked(user, case_id)
+    if action == Approval.Action.CLOSE and case.status != Status.CONFIRMED:
+        raise CaseError(f"case {case.id} is {case.status}: only a confirmed case needs approval to close")
+    approval, created = Approval.objects.get_or_create(
+        case=case, action=action, status=Approval.Status.PENDING, defaults={"requested_by": user}
+    )
+    if created:
+        _audit(user, "approval.request", case, {"action": action, "approval": approval.id})
+    return approval
+
+
+@transaction.atomic
+def approval_decide(*, user: AbstractBaseUser, approval_id: int, approve: bool) -> Approval:
+    approval = Approval.objects.select_for_update().filter(id=approval_id, case__in=cases_visible(user)).first()
+    if approval is None:
+        raise Approval.DoesNotExist(f"no approval {approval_id}")
+    if approval.status != Approval.Status.PENDING:
+        raise CaseError(f"approval {approval.id} was already {approval.status}")
+    if membership(user).role not in APPROVERS:
+        raise PermissionDenied("only a supervisor or an admin approves")
+    if approval.requested_by_id == user.pk:
+        raise PermissionDenied("four eyes: whoever asked cannot approve")
+    approval.status = Approval.Status.APPROVED if approve else Approval.Status.REJECTED
+    approval.decided_by, approval.decided_at = user, timezone.now()
+    approval.save(update_fields=["status", "decided_by", "decided_at"])
+    case = _locked(user, approval.case_id)
+    _audit(user, f"approval.{approval.status}", case, {"action": approval.action, "approval": approval.id})
+    if approve and approval.action == Approval.Action.CLOSE:
+        _move(case, Status.CLOSED)
+        _audit(user, "case.transition", case, {"to": Status.CLOSED, "approval": approval.id})
+    return approval
+
+
+def _locked(user: AbstractBaseUser, case_id: int) -> Case:
+    case = cases_visible(user).select_for_update().filter(id=case_id).first()
+    if case is None:
+        raise Case.DoesNotExist(f"no case {case_id}")
+    return case
+
+
+def _move(case: Case, to: str) -> None:
+    if to in (Status.CONFIRMED, Status.DISMISSED):
+        case.outcome = to
+    case.status = to
+    case.closed_at = timezone.now() if to == Status.CLOSED else None
+    case.save(update_fields=["status", "outcome", "closed_at", "updated_at"])
+
+
+def _record_verdicts(case: Case, *, illicit: bool) -> None:
+    """The case's addresses (its address subjects and the members of its clusters, up to a bound) become
+    labels the next model learns from (docs/labeling.md)."""
+    store, source = get_graph(), f"case:{case.id}"
+    addresses = set()
+    for subject in case.subjects.exclude(kind=Subject.Kind.TRANSACTION):
+        if subject.kind == Subject.Kind.ADDRESS:
+            addresses.add(subject.ref)
+        elif (subject.snapshot.get("size") or 0) <= CLUSTER_VERDICT_LIMIT:
+            addresses |= cluster_members(store, subject.ref)
+    for address in sorted(addresses):
+        confirmed_label_record(address=address, illicit=illicit, source=source)
+
+
+def _audit(user: AbstractBaseUser, action: str, case: Case, data: dict) -> None:
+    audit_event_append(actor=user.get_username(), action=action, target=f"case:{case.id}", data=data)
