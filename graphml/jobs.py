@@ -105,8 +105,10 @@ def model_retrain_if_due(*, spec: TrainSpec | None = None) -> ModelVersion | Non
 
 def labeling_job_create(*, scope: str = "all", version: int | None = None, explain_top: int = 100) -> LabelingJob:
     """`explain_top`: GNNExplainer takes ~0.2 s an address, so only the riskiest flagged ones get reasons."""
-    if scope not in ("all", "since_last") and not scope.startswith("cluster:"):
-        raise ValueError(f"unknown scope {scope!r}: 'all', 'since_last' or 'cluster:<cluster id>'")
+    if scope not in ("all", "since_last") and not scope.startswith(("cluster:", "case:")):
+        raise ValueError(f"unknown scope {scope!r}: 'all', 'since_last', 'cluster:<cluster id>' or 'case:<case id>'")
+    if scope.startswith("case:"):
+        _case(scope)  # refused now, not when a worker picks the job up
     model = ModelVersion.objects.filter(version=version).first() if version else model_version_active()
     if model is None:
         raise RegistryError(
@@ -162,8 +164,8 @@ def _run(job: LabelingJob, on_progress: Callable[[LabelingJob], None]) -> None:
 def _scope(job: LabelingJob, store, arrays) -> np.ndarray:
     """Which addresses the job writes: all; one cluster's; or those active after the last full job's
     last block (the nightly run). Scores are computed over the whole graph either way: a GNN needs it."""
-    if job.scope.startswith("cluster:"):
-        members = cluster_members(store, job.scope.removeprefix("cluster:"))
+    if job.scope.startswith(("cluster:", "case:")):
+        members = _members(job.scope, store)
         return np.array([address in members for address in arrays.addresses], dtype=bool)
     if job.scope == "since_last":
         previous = (
@@ -175,6 +177,25 @@ def _scope(job: LabelingJob, store, arrays) -> np.ndarray:
         if previous is not None:
             return arrays.address_last_height > previous.scored_until
     return np.ones(len(arrays.addresses), dtype=bool)
+
+
+def _members(scope: str, store) -> set[str]:
+    kind, _, ref = scope.partition(":")
+    if kind == "cluster":
+        return cluster_members(store, ref)
+    from investigations.selectors import case_addresses  # cases are another app's: only this scope needs them
+
+    return case_addresses(_case(scope))
+
+
+def _case(scope: str):
+    from investigations.models import Case
+
+    ref = scope.removeprefix("case:")
+    case = Case.objects.filter(id=int(ref)).first() if ref.isdigit() else None
+    if case is None:
+        raise ValueError(f"scope {scope!r}: there is no case {ref}")
+    return case
 
 
 def _finish(job: LabelingJob, status: str, *, error: str = "") -> LabelingJob:

@@ -41,7 +41,7 @@ class LabelingJob(models.Model):
         FAILED = "failed"
 
     model_version = models.ForeignKey(ModelVersion, on_delete=models.PROTECT, related_name="jobs")
-    scope = models.CharField(max_length=200, default="all", help_text="all, since_last, or cluster:<id>")
+    scope = models.CharField(max_length=200, default="all", help_text="all, since_last, cluster:<id> or case:<id>")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True)
     addresses_total = models.PositiveIntegerField(default=0)
     addresses_scored = models.PositiveIntegerField(default=0)

@@ -11,10 +11,10 @@ from django.utils import timezone
 
 from graph import get_graph
 from graph.explore import snapshot
-from graph.ml import cluster_members
 from graphml.outcomes import confirmed_label_record
 from investigations.audit.log import audit_event_append
 from investigations.models import Approval, Case, Membership, Subject
+from investigations.selectors import case_addresses
 
 Status = Case.Status
 # Open → In progress → Confirmed | Dismissed → Closed; a confirmed case closes only with a second pair of eyes.
@@ -26,7 +26,6 @@ TRANSITIONS = {
     Status.CLOSED: set(),
 }
 APPROVERS = {Membership.Role.SUPERVISOR, Membership.Role.ADMIN}
-CLUSTER_VERDICT_LIMIT = 10_000  # a verdict on a bigger cluster (an exchange's) would swamp the training labels
 
 
 class CaseError(ValueError):
@@ -147,17 +146,9 @@ def _move(case: Case, to: str) -> None:
 
 
 def _record_verdicts(case: Case, *, illicit: bool) -> None:
-    """The case's addresses (its address subjects and the members of its clusters, up to a bound) become
-    labels the next model learns from (docs/labeling.md)."""
-    store, source = get_graph(), f"case:{case.id}"
-    addresses = set()
-    for subject in case.subjects.exclude(kind=Subject.Kind.TRANSACTION):
-        if subject.kind == Subject.Kind.ADDRESS:
-            addresses.add(subject.ref)
-        elif (subject.snapshot.get("size") or 0) <= CLUSTER_VERDICT_LIMIT:
-            addresses |= cluster_members(store, subject.ref)
-    for address in sorted(addresses):
-        confirmed_label_record(address=address, illicit=illicit, source=source)
+    """The case's addresses become labels the next model learns from (docs/labeling.md)."""
+    for address in sorted(case_addresses(case)):
+        confirmed_label_record(address=address, illicit=illicit, source=f"case:{case.id}")
 
 
 def _audit(user: AbstractBaseUser, action: str, case: Case, data: dict) -> None:

@@ -261,3 +261,27 @@ def test_a_version_trained_on_other_features_is_refused_with_the_reason(trained)
     job.refresh_from_db()
     assert job.status == LabelingJob.Status.FAILED
     assert "train a new version" in job.error
+
+
+def test_a_case_scope_scores_only_the_cases_addresses(trained):
+    from django.contrib.auth import get_user_model
+
+    from graph.ml import cluster_members
+    from investigations.models import Membership, Team
+    from investigations.services import case_create, subject_add
+
+    store, _, _ = trained
+    user = get_user_model().objects.create_user("ana", password="a long test password")
+    Membership.objects.create(user=user, team=Team.objects.create(name="Blue"))
+    cluster = store.read("MATCH (c:Cluster) WHERE c.size > 2 RETURN c.cluster_id AS id LIMIT 1")[0]["id"]
+    loner = store.read("MATCH (a:Address) WHERE NOT (a)-[:IN_CLUSTER]->() RETURN a.address AS a LIMIT 1")[0]["a"]
+    case = case_create(user=user, title="Two subjects")
+    subject_add(user=user, case_id=case.id, kind="cluster", ref=cluster)
+    subject_add(user=user, case_id=case.id, kind="address", ref=loner)
+
+    job = labeling_job_execute(job_id=labeling_job_create(scope=f"case:{case.id}", explain_top=0).id)
+    expected = cluster_members(store, cluster) | {loner}
+    assert job.addresses_scored == len(expected)
+    assert {a for a, (risk, _, _) in scores(store).items() if risk is not None} == expected
+    with pytest.raises(ValueError, match="there is no case 999"):
+        labeling_job_create(scope="case:999")

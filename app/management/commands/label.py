@@ -11,7 +11,9 @@ class Command(BaseCommand):
     help = "Label addresses (all, or one cluster's) with the active model version; flag risky clusters."
 
     def add_arguments(self, parser):
-        parser.add_argument("--scope", default="all", help="all (default), or cluster:<cluster id>")
+        parser.add_argument(
+            "--scope", default="all", help="all (default), since_last, cluster:<cluster id> or case:<case id>"
+        )
         parser.add_argument("--model", dest="version", type=int, help="a model version other than the active one")
         parser.add_argument("--explain-top", type=int, default=100, help="the riskiest flagged addresses to explain")
         parser.add_argument("--queue", action="store_true", help="hand the job to a Celery worker and return")
