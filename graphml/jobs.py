@@ -32,7 +32,7 @@ from graphml.registry import (
     model_version_promote,
     model_version_register,
 )
-from graphml.runs import chain_arrays, train_run
+from graphml.runs import chain_arrays, collector_paused, train_run
 from graphml.training import TrainSpec
 
 log = logging.getLogger(__name__)
@@ -126,7 +126,8 @@ def labeling_job_execute(*, job_id: int, on_progress: Callable[[LabelingJob], No
         return LabelingJob.objects.get(id=job_id)
     job = LabelingJob.objects.select_related("model_version").get(id=job_id)
     try:
-        _run(job, on_progress or (lambda job: None))
+        with collector_paused():
+            _run(job, on_progress or (lambda job: None))
     except Exception as error:  # any failure is recorded on the job for the UI, then re-raised
         log.exception("labeling job %s failed", job.id)
         _finish(job, LabelingJob.Status.FAILED, error=f"{type(error).__name__}: {error}")

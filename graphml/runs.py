@@ -2,6 +2,7 @@
 
 import gc
 from collections.abc import Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -16,20 +17,27 @@ from graphml.report import write_report
 from graphml.training import Progress, TrainingReport, TrainSpec, train_all
 
 
-def chain_arrays(store: GraphStore, *, change_min_confidence: float = DEFAULT_CHANGE_MIN_CONFIDENCE) -> ChainArrays:
-    """The whole confirmed graph as arrays, read page by page.
+@contextmanager
+def collector_paused():
+    """Pause Python's cyclic garbage collector around a bulk read or a labeling pass.
 
-    The read makes millions of small row objects that all live until the arrays are built, and the
-    cyclic garbage collector would walk them again and again as they pile up: paused, a 30,000-transaction
-    read took 0.9 s instead of 2.8 s. None of them is cyclic garbage.
+    Such work makes millions of small objects that live until it ends (rows, then score rows), and the
+    collector walks all of them again and again as they pile up; none of them is cyclic garbage, and
+    reference counting frees them either way. Paused, a 30,000-transaction read took 0.9 s, not 2.8 s.
     """
-    paused = gc.isenabled()
+    was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return build(address_pages(store), transaction_pages(store), change_min_confidence=change_min_confidence)
+        yield
     finally:
-        if paused:
+        if was_enabled:
             gc.enable()
+
+
+def chain_arrays(store: GraphStore, *, change_min_confidence: float = DEFAULT_CHANGE_MIN_CONFIDENCE) -> ChainArrays:
+    """The whole confirmed graph as arrays, read page by page."""
+    with collector_paused():
+        return build(address_pages(store), transaction_pages(store), change_min_confidence=change_min_confidence)
 
 
 def train_run(
