@@ -130,6 +130,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 MEDIA_ROOT = VAR_DIR / "media"
+# Evidence files: the largest accepted, in bytes (a bigger upload is refused before anything is stored).
+EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 25 * 1024 * 1024, minimum=1024)
 
 # --- HTTPS (production): everything `check --deploy` asks for, behind one switch ---
 HTTPS = env_bool("HTTPS", False)

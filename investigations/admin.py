@@ -1,8 +1,8 @@
-"""The audit log in the admin: read only (the database refuses changes anyway)."""
+"""Admin views: teams and memberships are edited here; cases and the audit log are read only."""
 
 from django.contrib import admin
 
-from investigations.models import AuditEvent
+from investigations.models import AuditEvent, Case, Membership, Team
 
 
 @admin.register(AuditEvent)
@@ -18,4 +18,33 @@ class AuditEventAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ("name",)
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    """Where an admin puts a user in a team and gives them a role."""
+
+    list_display = ("user", "team", "role")
+    list_filter = ("team", "role")
+    search_fields = ("user__username",)
+
+
+@admin.register(Case)
+class CaseAdmin(admin.ModelAdmin):
+    """Read only: case changes go through the services, which audit them."""
+
+    list_display = ("id", "title", "team", "status", "priority", "assignee", "created_at")
+    list_filter = ("team", "status", "priority")
+    search_fields = ("title",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

@@ -154,3 +154,46 @@ class Approval(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} of case {self.case_id}: {self.status}"
+
+
+class Note(models.Model):
+    """Markdown an investigator adds to a case. Notes are never edited: a correction is a new note, so the
+    audit log's record of each one stays true."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField()
+    mentions = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="mentioned_in")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"note {self.pk} on case {self.case_id}"
+
+
+class Evidence(models.Model):
+    """A graph snapshot or an uploaded file, hashed (SHA-256) as it was acquired."""
+
+    class Kind(models.TextChoices):
+        SNAPSHOT = "snapshot"
+        FILE = "file"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="evidence")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    file = models.FileField(upload_to="evidence/%Y/%m/", blank=True)
+    snapshot = models.JSONField(null=True, blank=True, help_text="a graph view: nodes, edges, positions")
+    acquired_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    acquired_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["acquired_at"]
+        verbose_name_plural = "evidence"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.sha256[:12]}…)"

@@ -4,16 +4,24 @@ an audit event in the same transaction (docs/audit.md).
 An object of another team is reported as not found, never as forbidden: its existence is not ours to tell.
 """
 
+import hashlib
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from graph import get_graph
-from graph.explore import snapshot
+from graph import explore, get_graph
 from graphml.outcomes import confirmed_label_record
 from investigations.audit.log import audit_event_append
-from investigations.models import Approval, Case, Membership, Subject
+from investigations.evidence import Fingerprint, fingerprint, snapshot_bytes
+from investigations.models import Approval, Case, Evidence, Membership, Note, Subject
 from investigations.selectors import case_addresses
 
 Status = Case.Status
@@ -84,7 +92,7 @@ def subject_add(*, user: AbstractBaseUser, case_id: int, kind: str, ref: str) ->
         raise CaseError(f"unknown subject kind {kind!r}: one of {', '.join(Subject.Kind.values)}")
     if case.status == Status.CLOSED:
         raise CaseError(f"case {case.id} is closed")
-    found = snapshot(get_graph(), kind, ref)
+    found = explore.snapshot(get_graph(), kind, ref)
     if found is None:
         raise CaseError(f"unknown {kind} {ref!r}: the graph has no such {kind}")
     subject, created = Subject.objects.get_or_create(
@@ -153,3 +161,65 @@ def _record_verdicts(case: Case, *, illicit: bool) -> None:
 
 def _audit(user: AbstractBaseUser, action: str, case: Case, data: dict) -> None:
     audit_event_append(actor=user.get_username(), action=action, target=f"case:{case.id}", data=data)
+
+
+MENTION = re.compile(r"(?<![\w@])@([\w.+-]+)")
+
+
+@transaction.atomic
+def note_add(*, user: AbstractBaseUser, case_id: int, body: str) -> Note:
+    """@username mentions of teammates are recorded (the UI notifies them); others stay plain text."""
+    case = _locked(user, case_id)
+    if not body.strip():
+        raise CaseError("a note needs some text")
+    note = Note.objects.create(case=case, author=user, body=body)
+    team = membership(user).team
+    names = set(MENTION.findall(body))
+    mentioned = list(get_user_model().objects.filter(username__in=names, membership__team=team))
+    note.mentions.set(mentioned)
+    digest = hashlib.sha256(body.encode()).hexdigest()
+    _audit(
+        user, "note.add", case, {"note": note.id, "sha256": digest, "mentions": sorted(u.username for u in mentioned)}
+    )
+    return note
+
+
+@transaction.atomic
+def evidence_file_acquire(*, user: AbstractBaseUser, case_id: int, name: str, chunks: Iterable[bytes]) -> Evidence:
+    case = _locked(user, case_id)
+    found, content = fingerprint(name, chunks, max_bytes=settings.EVIDENCE_MAX_BYTES)
+    evidence = Evidence(case=case, kind=Evidence.Kind.FILE, name=name[:200], acquired_by=user, **_fields(found))
+    evidence.file.save(f"{found.sha256}{Path(name).suffix.lower()[:10]}", ContentFile(content), save=False)
+    evidence.save()
+    _audit_evidence(user, case, evidence)
+    return evidence
+
+
+@transaction.atomic
+def evidence_snapshot_acquire(*, user: AbstractBaseUser, case_id: int, name: str, snapshot: dict) -> Evidence:
+    case = _locked(user, case_id)
+    found, _ = fingerprint(f"{name}.json", [snapshot_bytes(snapshot)], max_bytes=settings.EVIDENCE_MAX_BYTES)
+    evidence = Evidence.objects.create(
+        case=case, kind=Evidence.Kind.SNAPSHOT, name=name[:200], snapshot=snapshot, acquired_by=user, **_fields(found)
+    )
+    _audit_evidence(user, case, evidence)
+    return evidence
+
+
+def evidence_intact(evidence: Evidence) -> bool:
+    """Whether the stored bytes still hash to what was taken at acquisition."""
+    if evidence.kind == Evidence.Kind.SNAPSHOT:
+        content = snapshot_bytes(evidence.snapshot)
+    else:
+        with evidence.file.open("rb") as handle:
+            content = handle.read()
+    return hashlib.sha256(content).hexdigest() == evidence.sha256
+
+
+def _fields(found: Fingerprint) -> dict:
+    return {"content_type": found.content_type, "size": found.size, "sha256": found.sha256}
+
+
+def _audit_evidence(user: AbstractBaseUser, case: Case, evidence: Evidence) -> None:
+    data = {"evidence": evidence.id, "kind": evidence.kind, "name": evidence.name, **_fields(evidence)}
+    _audit(user, "evidence.acquire", case, data)
