@@ -152,8 +152,19 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "investigations.api.errors.api_exception_handler",
 }
-SPECTACULAR_SETTINGS = {"TITLE": "ChainSleuth API", "VERSION": "0.1.0", "SERVE_INCLUDE_SCHEMA": False}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "ChainSleuth API",
+    "VERSION": "0.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStatusEnum": "investigations.models.Case.Status",
+        "ApprovalStatusEnum": "investigations.models.Approval.Status",
+        "SubjectKindEnum": "investigations.models.Subject.Kind",
+        "EvidenceKindEnum": "investigations.models.Evidence.Kind",
+    },
+}
 
 # --- Celery (read by app/celery.py through the CELERY_ prefix) ---
 # Redis redelivers an unacknowledged task after the visibility timeout; the hard

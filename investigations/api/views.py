@@ -1,0 +1,204 @@
+"""Case endpoints. Querysets come from `cases_visible`, so no view can return another team's rows."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from investigations import services
+from investigations.models import Approval, AuditEvent, Case, Evidence, Note, Subject
+
+
+class SubjectOut(serializers.ModelSerializer):
+    class Meta:
+        model = Subject
+        fields = ["id", "kind", "ref", "snapshot", "added_at"]
+
+
+class NoteOut(serializers.ModelSerializer):
+    author = serializers.CharField(source="author.username")
+    mentions = serializers.SlugRelatedField(many=True, read_only=True, slug_field="username")
+
+    class Meta:
+        model = Note
+        fields = ["id", "author", "body", "mentions", "created_at"]
+
+
+class EvidenceOut(serializers.ModelSerializer):
+    acquired_by = serializers.CharField(source="acquired_by.username")
+
+    class Meta:
+        model = Evidence
+        fields = ["id", "kind", "name", "content_type", "size", "sha256", "acquired_by", "acquired_at"]
+
+
+class ApprovalOut(serializers.ModelSerializer):
+    requested_by = serializers.CharField(source="requested_by.username")
+    decided_by = serializers.CharField(source="decided_by.username", allow_null=True)
+
+    class Meta:
+        model = Approval
+        fields = ["id", "action", "status", "requested_by", "decided_by", "requested_at", "decided_at"]
+
+
+class CaseOut(serializers.ModelSerializer):
+    assignee = serializers.CharField(source="assignee.username", allow_null=True)
+    created_by = serializers.CharField(source="created_by.username")
+    team = serializers.CharField(source="team.name")
+
+    class Meta:
+        model = Case
+        fields = [
+            "id", "title", "summary", "status", "outcome", "priority", "assignee", "due", "team",
+            "created_by", "created_at", "updated_at", "closed_at",
+        ]  # fmt: skip
+
+
+class CaseDetailOut(CaseOut):
+    subjects = SubjectOut(many=True)
+    notes = NoteOut(many=True)
+    evidence = EvidenceOut(many=True)
+    approvals = ApprovalOut(many=True)
+
+    class Meta(CaseOut.Meta):
+        fields = [*CaseOut.Meta.fields, "subjects", "notes", "evidence", "approvals"]
+
+
+class CaseListApi(APIView):
+    class CaseListFilters(serializers.Serializer):
+        status = serializers.ChoiceField(choices=Case.Status.choices, required=False)
+        priority = serializers.ChoiceField(choices=Case.Priority.choices, required=False)
+        limit = serializers.IntegerField(min_value=1, max_value=500, default=100)
+
+    class CaseListInput(serializers.Serializer):
+        """Only these: team, status, creator and the rest are the server's to set."""
+
+        title = serializers.CharField(max_length=200)
+        summary = serializers.CharField(required=False, allow_blank=True, default="")
+        priority = serializers.ChoiceField(choices=Case.Priority.choices, default=Case.Priority.MEDIUM)
+        due = serializers.DateField(required=False, allow_null=True, default=None)
+
+    @extend_schema(parameters=[CaseListFilters], responses=CaseOut(many=True))
+    def get(self, request):
+        filters = self.CaseListFilters(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        limit = filters.validated_data.pop("limit")
+        cases = services.cases_visible(request.user).filter(**filters.validated_data)
+        cases = cases.select_related("team", "assignee", "created_by")[:limit]
+        return Response(CaseOut(cases, many=True).data)
+
+    @extend_schema(request=CaseListInput, responses={201: CaseOut})
+    def post(self, request):
+        data = _valid(self.CaseListInput, request)
+        case = services.case_create(user=request.user, **data)
+        return Response(CaseOut(case).data, status=status.HTTP_201_CREATED)
+
+
+class CaseDetailApi(APIView):
+    @extend_schema(responses=CaseDetailOut)
+    def get(self, request, case_id: int):
+        return Response(CaseDetailOut(services.case_get(user=request.user, case_id=case_id)).data)
+
+
+class CaseTransitionApi(APIView):
+    class CaseTransitionInput(serializers.Serializer):
+        to = serializers.ChoiceField(choices=Case.Status.choices)
+
+    @extend_schema(request=CaseTransitionInput, responses=CaseOut)
+    def post(self, request, case_id: int):
+        case = services.case_transition(user=request.user, case_id=case_id, **_valid(self.CaseTransitionInput, request))
+        return Response(CaseOut(case).data)
+
+
+class SubjectAddApi(APIView):
+    class SubjectAddInput(serializers.Serializer):
+        kind = serializers.ChoiceField(choices=Subject.Kind.choices)
+        ref = serializers.CharField(max_length=100)
+
+    @extend_schema(request=SubjectAddInput, responses={201: SubjectOut})
+    def post(self, request, case_id: int):
+        subject = services.subject_add(user=request.user, case_id=case_id, **_valid(self.SubjectAddInput, request))
+        return Response(SubjectOut(subject).data, status=status.HTTP_201_CREATED)
+
+
+class NoteAddApi(APIView):
+    class NoteAddInput(serializers.Serializer):
+        body = serializers.CharField(max_length=20_000)
+
+    @extend_schema(request=NoteAddInput, responses={201: NoteOut})
+    def post(self, request, case_id: int):
+        note = services.note_add(user=request.user, case_id=case_id, **_valid(self.NoteAddInput, request))
+        return Response(NoteOut(note).data, status=status.HTTP_201_CREATED)
+
+
+class EvidenceFileApi(APIView):
+    parser_classes = [MultiPartParser, FormParser]
+
+    class EvidenceFileInput(serializers.Serializer):
+        file = serializers.FileField()
+
+    @extend_schema(request={"multipart/form-data": EvidenceFileInput}, responses={201: EvidenceOut})
+    def post(self, request, case_id: int):
+        upload = _valid(self.EvidenceFileInput, request)["file"]
+        evidence = services.evidence_file_acquire(
+            user=request.user, case_id=case_id, name=upload.name, chunks=upload.chunks()
+        )
+        return Response(EvidenceOut(evidence).data, status=status.HTTP_201_CREATED)
+
+
+class EvidenceSnapshotApi(APIView):
+    parser_classes = [JSONParser]
+
+    class EvidenceSnapshotInput(serializers.Serializer):
+        name = serializers.CharField(max_length=200)
+        snapshot = serializers.JSONField()
+
+    @extend_schema(request=EvidenceSnapshotInput, responses={201: EvidenceOut})
+    def post(self, request, case_id: int):
+        evidence = services.evidence_snapshot_acquire(
+            user=request.user, case_id=case_id, **_valid(self.EvidenceSnapshotInput, request)
+        )
+        return Response(EvidenceOut(evidence).data, status=status.HTTP_201_CREATED)
+
+
+class ApprovalRequestApi(APIView):
+    class ApprovalRequestInput(serializers.Serializer):
+        action = serializers.ChoiceField(choices=Approval.Action.choices)
+
+    @extend_schema(request=ApprovalRequestInput, responses={201: ApprovalOut})
+    def post(self, request, case_id: int):
+        approval = services.approval_request(
+            user=request.user, case_id=case_id, **_valid(self.ApprovalRequestInput, request)
+        )
+        return Response(ApprovalOut(approval).data, status=status.HTTP_201_CREATED)
+
+
+class ApprovalDecideApi(APIView):
+    class ApprovalDecideInput(serializers.Serializer):
+        approve = serializers.BooleanField()
+
+    @extend_schema(request=ApprovalDecideInput, responses=ApprovalOut)
+    def post(self, request, approval_id: int):
+        approval = services.approval_decide(
+            user=request.user, approval_id=approval_id, **_valid(self.ApprovalDecideInput, request)
+        )
+        return Response(ApprovalOut(approval).data)
+
+
+class CaseAuditApi(APIView):
+    class CaseAuditOut(serializers.ModelSerializer):
+        class Meta:
+            model = AuditEvent
+            fields = ["seq", "at", "actor", "action", "data", "leaf_hash"]
+
+    @extend_schema(responses=CaseAuditOut(many=True))
+    def get(self, request, case_id: int):
+        case = services.case_get(user=request.user, case_id=case_id)
+        return Response(self.CaseAuditOut(AuditEvent.objects.filter(target=f"case:{case.id}"), many=True).data)
+
+
+def _valid(serializer_class, request) -> dict:
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
