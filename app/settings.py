@@ -151,6 +151,7 @@ X_FRAME_OPTIONS = "DENY"
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],  # uploads name their own parsers
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "investigations.api.errors.api_exception_handler",
 }
@@ -158,6 +159,7 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "ChainSleuth API",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,  # request bodies get their own components, with minLength and the like
     "ENUM_NAME_OVERRIDES": {
         "CaseStatusEnum": "investigations.models.Case.Status",
         "ApprovalStatusEnum": "investigations.models.Approval.Status",

@@ -37,7 +37,15 @@ APPROVERS = {Membership.Role.SUPERVISOR, Membership.Role.ADMIN}
 
 
 class CaseError(ValueError):
-    """A request the case's state does not allow; the message says why and what to do instead."""
+    """A request that cannot be done; the message says why and what to do instead."""
+
+
+class CaseConflict(CaseError):
+    """The case's state does not allow it now (a wrong move in the workflow, a closed case)."""
+
+
+class UnknownSubject(CaseError):
+    """The graph has no such address, cluster or transaction."""
 
 
 def membership(user: AbstractBaseUser) -> Membership:
@@ -75,9 +83,9 @@ def case_transition(*, user: AbstractBaseUser, case_id: int, to: str) -> Case:
     case = _locked(user, case_id)
     if to not in TRANSITIONS[case.status]:
         allowed = ", ".join(sorted(TRANSITIONS[case.status])) or "none (it is closed)"
-        raise CaseError(f"case {case.id} is {case.status}: it can go to {allowed}, not {to}")
+        raise CaseConflict(f"case {case.id} is {case.status}: it can go to {allowed}, not {to}")
     if case.status == Status.CONFIRMED and to == Status.CLOSED:
-        raise CaseError(f"closing confirmed case {case.id} needs a supervisor's approval: request it first")
+        raise CaseConflict(f"closing confirmed case {case.id} needs a supervisor's approval: request it first")
     _move(case, to)
     _audit(user, "case.transition", case, {"to": to})
     if to in (Status.CONFIRMED, Status.DISMISSED):
@@ -91,10 +99,10 @@ def subject_add(*, user: AbstractBaseUser, case_id: int, kind: str, ref: str) ->
     if kind not in Subject.Kind.values:
         raise CaseError(f"unknown subject kind {kind!r}: one of {', '.join(Subject.Kind.values)}")
     if case.status == Status.CLOSED:
-        raise CaseError(f"case {case.id} is closed")
+        raise CaseConflict(f"case {case.id} is closed")
     found = explore.snapshot(get_graph(), kind, ref)
     if found is None:
-        raise CaseError(f"unknown {kind} {ref!r}: the graph has no such {kind}")
+        raise UnknownSubject(f"unknown {kind} {ref!r}: the graph has no such {kind}")
     subject, created = Subject.objects.get_or_create(
         case=case, kind=kind, ref=ref, defaults={"snapshot": found, "added_by": user}
     )
@@ -107,7 +115,7 @@ def subject_add(*, user: AbstractBaseUser, case_id: int, kind: str, ref: str) ->
 def approval_request(*, user: AbstractBaseUser, case_id: int, action: str) -> Approval:
     case = _locked(user, case_id)
     if action == Approval.Action.CLOSE and case.status != Status.CONFIRMED:
-        raise CaseError(f"case {case.id} is {case.status}: only a confirmed case needs approval to close")
+        raise CaseConflict(f"case {case.id} is {case.status}: only a confirmed case needs approval to close")
     approval, created = Approval.objects.get_or_create(
         case=case, action=action, status=Approval.Status.PENDING, defaults={"requested_by": user}
     )
@@ -122,7 +130,7 @@ def approval_decide(*, user: AbstractBaseUser, approval_id: int, approve: bool) 
     if approval is None:
         raise Approval.DoesNotExist(f"no approval {approval_id}")
     if approval.status != Approval.Status.PENDING:
-        raise CaseError(f"approval {approval.id} was already {approval.status}")
+        raise CaseConflict(f"approval {approval.id} was already {approval.status}")
     if membership(user).role not in APPROVERS:
         raise PermissionDenied("only a supervisor or an admin approves")
     if approval.requested_by_id == user.pk:

@@ -5,11 +5,22 @@ from rest_framework import exceptions
 from rest_framework.views import exception_handler
 
 from investigations.evidence import EvidenceError
-from investigations.services import CaseError
+from investigations.services import CaseConflict, CaseError, UnknownSubject
+
+
+class Conflict(exceptions.APIException):
+    status_code = 409
+    default_detail = "the object's state does not allow this now"
 
 
 def api_exception_handler(error, context):
-    if isinstance(error, CaseError | EvidenceError):
+    """400 for a request that cannot be done, 409 for one the case's state does not allow now, 404 for
+    what is not there (another team's objects included)."""
+    if isinstance(error, CaseConflict):
+        error = Conflict(str(error))
+    elif isinstance(error, UnknownSubject):
+        error = exceptions.NotFound(str(error))
+    elif isinstance(error, CaseError | EvidenceError):
         error = exceptions.ValidationError({"detail": str(error)})
     elif isinstance(error, ObjectDoesNotExist):
         error = exceptions.NotFound(str(error) or "not found")

@@ -1,6 +1,8 @@
 """Case endpoints. Querysets come from `cases_visible`, so no view can return another team's rows."""
 
-from drf_spectacular.utils import extend_schema
+from django.core.validators import RegexValidator
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
@@ -8,6 +10,20 @@ from rest_framework.views import APIView
 
 from investigations import services
 from investigations.models import Approval, AuditEvent, Case, Evidence, Note, Subject
+
+# Every operation may refuse: 400 with the reasons (`detail`, or per field), 403 when signed out or in no
+# team, 404 for what is not there or belongs to another team, 409 when the case's state forbids it now.
+# Some character Python does not count as white space (str.strip removes all of these).
+NOT_BLANK = RegexValidator(
+    "[^\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]",
+    "must hold more than white space",
+)
+ERRORS = {
+    400: OpenApiResponse(OpenApiTypes.OBJECT, description="refused; the body says why"),
+    409: OpenApiResponse(OpenApiTypes.OBJECT, description="the case's state does not allow it now"),
+    403: OpenApiResponse(OpenApiTypes.OBJECT, description="not signed in, in no team, or not allowed"),
+    404: OpenApiResponse(OpenApiTypes.OBJECT, description="no such object in the user's team"),
+}
 
 
 class SubjectOut(serializers.ModelSerializer):
@@ -74,12 +90,12 @@ class CaseListApi(APIView):
     class CaseListInput(serializers.Serializer):
         """Only these: team, status, creator and the rest are the server's to set."""
 
-        title = serializers.CharField(max_length=200)
+        title = serializers.CharField(max_length=200, validators=[NOT_BLANK])
         summary = serializers.CharField(required=False, allow_blank=True, default="")
         priority = serializers.ChoiceField(choices=Case.Priority.choices, default=Case.Priority.MEDIUM)
         due = serializers.DateField(required=False, allow_null=True, default=None)
 
-    @extend_schema(parameters=[CaseListFilters], responses=CaseOut(many=True))
+    @extend_schema(parameters=[CaseListFilters], responses={200: CaseOut(many=True), **ERRORS})
     def get(self, request):
         filters = self.CaseListFilters(data=request.query_params)
         filters.is_valid(raise_exception=True)
@@ -88,7 +104,7 @@ class CaseListApi(APIView):
         cases = cases.select_related("team", "assignee", "created_by")[:limit]
         return Response(CaseOut(cases, many=True).data)
 
-    @extend_schema(request=CaseListInput, responses={201: CaseOut})
+    @extend_schema(request=CaseListInput, responses={201: CaseOut, **ERRORS})
     def post(self, request):
         data = _valid(self.CaseListInput, request)
         case = services.case_create(user=request.user, **data)
@@ -96,7 +112,7 @@ class CaseListApi(APIView):
 
 
 class CaseDetailApi(APIView):
-    @extend_schema(responses=CaseDetailOut)
+    @extend_schema(responses={200: CaseDetailOut, **ERRORS})
     def get(self, request, case_id: int):
         return Response(CaseDetailOut(services.case_get(user=request.user, case_id=case_id)).data)
 
@@ -105,7 +121,7 @@ class CaseTransitionApi(APIView):
     class CaseTransitionInput(serializers.Serializer):
         to = serializers.ChoiceField(choices=Case.Status.choices)
 
-    @extend_schema(request=CaseTransitionInput, responses=CaseOut)
+    @extend_schema(request=CaseTransitionInput, responses={200: CaseOut, **ERRORS})
     def post(self, request, case_id: int):
         case = services.case_transition(user=request.user, case_id=case_id, **_valid(self.CaseTransitionInput, request))
         return Response(CaseOut(case).data)
@@ -116,7 +132,7 @@ class SubjectAddApi(APIView):
         kind = serializers.ChoiceField(choices=Subject.Kind.choices)
         ref = serializers.CharField(max_length=100)
 
-    @extend_schema(request=SubjectAddInput, responses={201: SubjectOut})
+    @extend_schema(request=SubjectAddInput, responses={201: SubjectOut, **ERRORS})
     def post(self, request, case_id: int):
         subject = services.subject_add(user=request.user, case_id=case_id, **_valid(self.SubjectAddInput, request))
         return Response(SubjectOut(subject).data, status=status.HTTP_201_CREATED)
@@ -124,9 +140,9 @@ class SubjectAddApi(APIView):
 
 class NoteAddApi(APIView):
     class NoteAddInput(serializers.Serializer):
-        body = serializers.CharField(max_length=20_000)
+        body = serializers.CharField(max_length=20_000, validators=[NOT_BLANK])
 
-    @extend_schema(request=NoteAddInput, responses={201: NoteOut})
+    @extend_schema(request=NoteAddInput, responses={201: NoteOut, **ERRORS})
     def post(self, request, case_id: int):
         note = services.note_add(user=request.user, case_id=case_id, **_valid(self.NoteAddInput, request))
         return Response(NoteOut(note).data, status=status.HTTP_201_CREATED)
@@ -138,7 +154,7 @@ class EvidenceFileApi(APIView):
     class EvidenceFileInput(serializers.Serializer):
         file = serializers.FileField()
 
-    @extend_schema(request={"multipart/form-data": EvidenceFileInput}, responses={201: EvidenceOut})
+    @extend_schema(request={"multipart/form-data": EvidenceFileInput}, responses={201: EvidenceOut, **ERRORS})
     def post(self, request, case_id: int):
         upload = _valid(self.EvidenceFileInput, request)["file"]
         evidence = services.evidence_file_acquire(
@@ -147,18 +163,25 @@ class EvidenceFileApi(APIView):
         return Response(EvidenceOut(evidence).data, status=status.HTTP_201_CREATED)
 
 
+class GraphSnapshot(serializers.Serializer):
+    """A graph view as the explorer saves it; keys besides these (layout, positions) are kept too."""
+
+    nodes = serializers.ListField(child=serializers.DictField())
+    edges = serializers.ListField(child=serializers.DictField(), required=False)
+
+
 class EvidenceSnapshotApi(APIView):
     parser_classes = [JSONParser]
 
     class EvidenceSnapshotInput(serializers.Serializer):
-        name = serializers.CharField(max_length=200)
-        snapshot = serializers.JSONField()
+        name = serializers.CharField(max_length=200, validators=[NOT_BLANK])
+        snapshot = GraphSnapshot()
 
-    @extend_schema(request=EvidenceSnapshotInput, responses={201: EvidenceOut})
+    @extend_schema(request=EvidenceSnapshotInput, responses={201: EvidenceOut, **ERRORS})
     def post(self, request, case_id: int):
-        evidence = services.evidence_snapshot_acquire(
-            user=request.user, case_id=case_id, **_valid(self.EvidenceSnapshotInput, request)
-        )
+        name = _valid(self.EvidenceSnapshotInput, request)["name"]
+        snapshot = request.data["snapshot"]  # as sent: validated above, extra keys kept
+        evidence = services.evidence_snapshot_acquire(user=request.user, case_id=case_id, name=name, snapshot=snapshot)
         return Response(EvidenceOut(evidence).data, status=status.HTTP_201_CREATED)
 
 
@@ -166,7 +189,7 @@ class ApprovalRequestApi(APIView):
     class ApprovalRequestInput(serializers.Serializer):
         action = serializers.ChoiceField(choices=Approval.Action.choices)
 
-    @extend_schema(request=ApprovalRequestInput, responses={201: ApprovalOut})
+    @extend_schema(request=ApprovalRequestInput, responses={201: ApprovalOut, **ERRORS})
     def post(self, request, case_id: int):
         approval = services.approval_request(
             user=request.user, case_id=case_id, **_valid(self.ApprovalRequestInput, request)
@@ -178,7 +201,7 @@ class ApprovalDecideApi(APIView):
     class ApprovalDecideInput(serializers.Serializer):
         approve = serializers.BooleanField()
 
-    @extend_schema(request=ApprovalDecideInput, responses=ApprovalOut)
+    @extend_schema(request=ApprovalDecideInput, responses={200: ApprovalOut, **ERRORS})
     def post(self, request, approval_id: int):
         approval = services.approval_decide(
             user=request.user, approval_id=approval_id, **_valid(self.ApprovalDecideInput, request)
@@ -192,7 +215,7 @@ class CaseAuditApi(APIView):
             model = AuditEvent
             fields = ["seq", "at", "actor", "action", "data", "leaf_hash"]
 
-    @extend_schema(responses=CaseAuditOut(many=True))
+    @extend_schema(responses={200: CaseAuditOut(many=True), **ERRORS})
     def get(self, request, case_id: int):
         case = services.case_get(user=request.user, case_id=case_id)
         return Response(self.CaseAuditOut(AuditEvent.objects.filter(target=f"case:{case.id}"), many=True).data)
