@@ -1,8 +1,33 @@
-"""Reads other parts of the system need from cases, without a user: jobs run on a case's behalf."""
+"""Reads of cases. Everything a user asks for starts from `cases_visible`, so no lookup or list can reach
+another team's rows; an object of another team is reported as not found, never as forbidden (its existence
+is not ours to tell). `case_addresses` has no user: jobs run on a case's behalf."""
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 
 from graph import get_graph
 from graph.ml import cluster_members
-from investigations.models import Case, Subject
+from investigations.models import Case, Membership, Subject
+
+
+def membership(user: AbstractBaseUser) -> Membership:
+    try:
+        return user.membership
+    except (ObjectDoesNotExist, AttributeError):
+        raise PermissionDenied("you are in no team: an admin must add you to one") from None
+
+
+def cases_visible(user: AbstractBaseUser):
+    """Every case query starts here, so no list or lookup can reach another team's rows."""
+    return Case.objects.filter(team=membership(user).team)
+
+
+def case_get(*, user: AbstractBaseUser, case_id: int) -> Case:
+    case = cases_visible(user).filter(id=case_id).first()
+    if case is None:
+        raise Case.DoesNotExist(f"no case {case_id}")
+    return case
+
 
 CLUSTER_LIMIT = 10_000  # a bigger cluster (an exchange's) would swamp a case's address set
 

@@ -1,7 +1,5 @@
 """Case services: every change to a case goes through here, checks the user's team and role, and leaves
-an audit event in the same transaction (docs/audit.md).
-
-An object of another team is reported as not found, never as forbidden: its existence is not ours to tell.
+an audit event in the same transaction (docs/audit.md). Reads are in selectors.py.
 """
 
 import hashlib
@@ -12,7 +10,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
@@ -22,7 +20,7 @@ from graphml.outcomes import confirmed_label_record
 from investigations.audit.log import audit_event_append
 from investigations.evidence import Fingerprint, fingerprint, snapshot_bytes
 from investigations.models import Approval, Case, Evidence, Membership, Note, Subject
-from investigations.selectors import case_addresses
+from investigations.selectors import case_addresses, cases_visible, membership
 
 Status = Case.Status
 # Open → In progress → Confirmed | Dismissed → Closed; a confirmed case closes only with a second pair of eyes.
@@ -46,25 +44,6 @@ class CaseConflict(CaseError):
 
 class UnknownSubject(CaseError):
     """The graph has no such address, cluster or transaction."""
-
-
-def membership(user: AbstractBaseUser) -> Membership:
-    try:
-        return user.membership
-    except (ObjectDoesNotExist, AttributeError):
-        raise PermissionDenied("you are in no team: an admin must add you to one") from None
-
-
-def cases_visible(user: AbstractBaseUser):
-    """Every case query starts here, so no list or lookup can reach another team's rows."""
-    return Case.objects.filter(team=membership(user).team)
-
-
-def case_get(*, user: AbstractBaseUser, case_id: int) -> Case:
-    case = cases_visible(user).filter(id=case_id).first()
-    if case is None:
-        raise Case.DoesNotExist(f"no case {case_id}")
-    return case
 
 
 @transaction.atomic

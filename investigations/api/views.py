@@ -8,7 +8,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from investigations import services
+from investigations import selectors, services
 from investigations.models import Approval, AuditEvent, Case, Evidence, Note, Subject
 
 # Every operation may refuse: 400 with the reasons (`detail`, or per field), 403 when signed out or in no
@@ -100,7 +100,7 @@ class CaseListApi(APIView):
         filters = self.CaseListFilters(data=request.query_params)
         filters.is_valid(raise_exception=True)
         limit = filters.validated_data.pop("limit")
-        cases = services.cases_visible(request.user).filter(**filters.validated_data)
+        cases = selectors.cases_visible(request.user).filter(**filters.validated_data)
         cases = cases.select_related("team", "assignee", "created_by")[:limit]
         return Response(CaseOut(cases, many=True).data)
 
@@ -114,7 +114,7 @@ class CaseListApi(APIView):
 class CaseDetailApi(APIView):
     @extend_schema(responses={200: CaseDetailOut, **ERRORS})
     def get(self, request, case_id: int):
-        return Response(CaseDetailOut(services.case_get(user=request.user, case_id=case_id)).data)
+        return Response(CaseDetailOut(selectors.case_get(user=request.user, case_id=case_id)).data)
 
 
 class CaseTransitionApi(APIView):
@@ -217,7 +217,7 @@ class CaseAuditApi(APIView):
 
     @extend_schema(responses={200: CaseAuditOut(many=True), **ERRORS})
     def get(self, request, case_id: int):
-        case = services.case_get(user=request.user, case_id=case_id)
+        case = selectors.case_get(user=request.user, case_id=case_id)
         return Response(self.CaseAuditOut(AuditEvent.objects.filter(target=f"case:{case.id}"), many=True).data)
 
 

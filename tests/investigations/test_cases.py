@@ -6,14 +6,13 @@ from django.core.exceptions import PermissionDenied
 from graphml.models import ConfirmedLabel
 from investigations.audit.verify import audit_log_verify
 from investigations.models import Approval, AuditEvent, Case, Subject
+from investigations.selectors import case_get, cases_visible
 from investigations.services import (
     CaseError,
     approval_decide,
     approval_request,
     case_create,
-    case_get,
     case_transition,
-    cases_visible,
     subject_add,
 )
 
