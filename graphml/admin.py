@@ -6,25 +6,18 @@ the one-active rule and the activation history stay right); verdicts can be corr
 
 from django.contrib import admin
 
+from app.admin import ReadOnlyAdmin
 from graphml.models import ConfirmedLabel, LabelingJob, ModelVersion
 
 
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(ModelVersion)
-class ModelVersionAdmin(ReadOnly):
+class ModelVersionAdmin(ReadOnlyAdmin):
     list_display = ("version", "kind", "active", "trained_until", "threshold", "created_at")
     list_filter = ("active", "kind")
 
 
 @admin.register(LabelingJob)
-class LabelingJobAdmin(ReadOnly):
+class LabelingJobAdmin(ReadOnlyAdmin):
     list_display = ("id", "model_version", "scope", "status", "addresses_scored", "flagged", "created_at")
     list_filter = ("status",)
 

@@ -2,20 +2,15 @@
 
 from django.contrib import admin
 
+from app.admin import ReadOnlyAdmin
 from investigations.models import AuditEvent, Case, Membership, Team
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
     list_display = ("seq", "at", "actor", "action", "target")
     list_filter = ("action",)
     search_fields = ("actor", "target")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -36,15 +31,9 @@ class MembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(Case)
-class CaseAdmin(admin.ModelAdmin):
+class CaseAdmin(ReadOnlyAdmin):
     """Read only: case changes go through the services, which audit them."""
 
     list_display = ("id", "title", "team", "status", "priority", "assignee", "created_at")
     list_filter = ("team", "status", "priority")
     search_fields = ("title",)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

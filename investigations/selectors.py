@@ -22,8 +22,10 @@ def cases_visible(user: AbstractBaseUser):
     return Case.objects.filter(team=membership(user).team)
 
 
-def case_get(*, user: AbstractBaseUser, case_id: int) -> Case:
-    case = cases_visible(user).filter(id=case_id).first()
+def case_get(*, user: AbstractBaseUser, case_id: int, for_update: bool = False) -> Case:
+    """`for_update`: lock the row until the transaction ends (services that change the case)."""
+    cases = cases_visible(user)
+    case = (cases.select_for_update() if for_update else cases).filter(id=case_id).first()
     if case is None:
         raise Case.DoesNotExist(f"no case {case_id}")
     return case

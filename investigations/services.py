@@ -20,7 +20,7 @@ from graphml.outcomes import confirmed_label_record
 from investigations.audit.log import audit_event_append
 from investigations.evidence import Fingerprint, fingerprint, snapshot_bytes
 from investigations.models import Approval, Case, Evidence, Membership, Note, Subject
-from investigations.selectors import case_addresses, cases_visible, membership
+from investigations.selectors import case_addresses, case_get, cases_visible, membership
 
 Status = Case.Status
 # Open → In progress → Confirmed | Dismissed → Closed; a confirmed case closes only with a second pair of eyes.
@@ -59,7 +59,7 @@ def case_create(*, user: AbstractBaseUser, title: str, summary: str = "", priori
 
 @transaction.atomic
 def case_transition(*, user: AbstractBaseUser, case_id: int, to: str) -> Case:
-    case = _locked(user, case_id)
+    case = case_get(user=user, case_id=case_id, for_update=True)
     if to not in TRANSITIONS[case.status]:
         allowed = ", ".join(sorted(TRANSITIONS[case.status])) or "none (it is closed)"
         raise CaseConflict(f"case {case.id} is {case.status}: it can go to {allowed}, not {to}")
@@ -74,7 +74,7 @@ def case_transition(*, user: AbstractBaseUser, case_id: int, to: str) -> Case:
 
 @transaction.atomic
 def subject_add(*, user: AbstractBaseUser, case_id: int, kind: str, ref: str) -> Subject:
-    case = _locked(user, case_id)
+    case = case_get(user=user, case_id=case_id, for_update=True)
     if kind not in Subject.Kind.values:
         raise CaseError(f"unknown subject kind {kind!r}: one of {', '.join(Subject.Kind.values)}")
     if case.status == Status.CLOSED:
@@ -92,7 +92,7 @@ def subject_add(*, user: AbstractBaseUser, case_id: int, kind: str, ref: str) ->
 
 @transaction.atomic
 def approval_request(*, user: AbstractBaseUser, case_id: int, action: str) -> Approval:
-    case = _locked(user, case_id)
+    case = case_get(user=user, case_id=case_id, for_update=True)
     if action == Approval.Action.CLOSE and case.status != Status.CONFIRMED:
         raise CaseConflict(f"case {case.id} is {case.status}: only a confirmed case needs approval to close")
     approval, created = Approval.objects.get_or_create(
@@ -117,19 +117,12 @@ def approval_decide(*, user: AbstractBaseUser, approval_id: int, approve: bool) 
     approval.status = Approval.Status.APPROVED if approve else Approval.Status.REJECTED
     approval.decided_by, approval.decided_at = user, timezone.now()
     approval.save(update_fields=["status", "decided_by", "decided_at"])
-    case = _locked(user, approval.case_id)
+    case = case_get(user=user, case_id=approval.case_id, for_update=True)
     _audit(user, f"approval.{approval.status}", case, {"action": approval.action, "approval": approval.id})
     if approve and approval.action == Approval.Action.CLOSE:
         _move(case, Status.CLOSED)
         _audit(user, "case.transition", case, {"to": Status.CLOSED, "approval": approval.id})
     return approval
-
-
-def _locked(user: AbstractBaseUser, case_id: int) -> Case:
-    case = cases_visible(user).select_for_update().filter(id=case_id).first()
-    if case is None:
-        raise Case.DoesNotExist(f"no case {case_id}")
-    return case
 
 
 def _move(case: Case, to: str) -> None:
@@ -156,7 +149,7 @@ MENTION = re.compile(r"(?<![\w@])@([\w.+-]+)")
 @transaction.atomic
 def note_add(*, user: AbstractBaseUser, case_id: int, body: str) -> Note:
     """@username mentions of teammates are recorded (the UI notifies them); others stay plain text."""
-    case = _locked(user, case_id)
+    case = case_get(user=user, case_id=case_id, for_update=True)
     if not body.strip():
         raise CaseError("a note needs some text")
     note = Note.objects.create(case=case, author=user, body=body)
@@ -173,7 +166,7 @@ def note_add(*, user: AbstractBaseUser, case_id: int, body: str) -> Note:
 
 @transaction.atomic
 def evidence_file_acquire(*, user: AbstractBaseUser, case_id: int, name: str, chunks: Iterable[bytes]) -> Evidence:
-    case = _locked(user, case_id)
+    case = case_get(user=user, case_id=case_id, for_update=True)
     found, content = fingerprint(name, chunks, max_bytes=settings.EVIDENCE_MAX_BYTES)
     evidence = Evidence(case=case, kind=Evidence.Kind.FILE, name=name[:200], acquired_by=user, **_fields(found))
     evidence.file.save(f"{found.sha256}{Path(name).suffix.lower()[:10]}", ContentFile(content), save=False)
@@ -184,7 +177,7 @@ def evidence_file_acquire(*, user: AbstractBaseUser, case_id: int, name: str, ch
 
 @transaction.atomic
 def evidence_snapshot_acquire(*, user: AbstractBaseUser, case_id: int, name: str, snapshot: dict) -> Evidence:
-    case = _locked(user, case_id)
+    case = case_get(user=user, case_id=case_id, for_update=True)
     found, _ = fingerprint(f"{name}.json", [snapshot_bytes(snapshot)], max_bytes=settings.EVIDENCE_MAX_BYTES)
     evidence = Evidence.objects.create(
         case=case, kind=Evidence.Kind.SNAPSHOT, name=name[:200], snapshot=snapshot, acquired_by=user, **_fields(found)
