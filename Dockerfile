@@ -18,6 +18,8 @@ COPY requirements.txt .
 RUN pip install ${TORCH_INDEX_URL:+--extra-index-url "$TORCH_INDEX_URL"} -r requirements.txt
 
 COPY . .
+# The GraphSense TagPack schema and taxonomy, from the pinned tagpack-tool wheel (docs/tags.md).
+RUN python -m tagpack.schema_install /usr/local/share/graphsense-schema
 # Static files are built into the image; the dummy URLs keep the build from touching any server.
 RUN SECRET_KEY=collectstatic-only GRAPH_URL=bolt://build REDIS_URL=redis://build \
     python manage.py collectstatic --noinput \

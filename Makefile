@@ -10,6 +10,7 @@ install: $(VENV)/.installed
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/python -m tagpack.schema_install $(VENV)/share/graphsense-schema
 	touch $@
 
 run: install  ## the whole stack on the embedded default: http://127.0.0.1:8000/

@@ -5,6 +5,7 @@ VAR_DIR; unset DATABASE_URL means SQLite in WAL mode under VAR_DIR. Production
 sets all three (docker-compose.yml) and HTTPS=true.
 """
 
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -131,6 +132,8 @@ STORAGES = {
 }
 MEDIA_ROOT = VAR_DIR / "media"
 # Evidence files: the largest accepted, in bytes (a bigger upload is refused before anything is stored).
+# The GraphSense TagPack schema and concept taxonomy (tagpack/schema_install.py puts them in the venv).
+TAGPACK_SCHEMA_DIR = Path(env_str("TAGPACK_SCHEMA_DIR", str(Path(sys.prefix) / "share" / "graphsense-schema")))
 EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 25 * 1024 * 1024, minimum=1024)
 
 # --- HTTPS (production): everything `check --deploy` asks for, behind one switch ---

@@ -4,6 +4,7 @@ P2PK outputs get the P2PKH address of their key, as bitcoinlib and block
 explorers show them; bare multisig, OP_RETURN and non-standard scripts get none.
 """
 
+import re
 from functools import cache
 
 from bitcoinlib.encoding import hash160, pubkeyhash_to_addr_base58, pubkeyhash_to_addr_bech32
@@ -38,3 +39,14 @@ def script_address(script: bytes, network: Network) -> tuple[str, str | None]:
     if script_type == "p2pk":
         return script_type, pubkeyhash_to_addr_base58(hash160(payload), prefix=p2pkh_prefix)
     return script_type, None
+
+
+_SHAPE = re.compile(r"[123mn][1-9A-HJ-NP-Za-km-z]{25,34}|(bc|tb|bcrt)1[02-9ac-hj-np-z]{6,87}")
+
+
+def address_normalise(text: str) -> str | None:
+    """`text` as the graph stores it (bech32 in lower case), or None when it has no Bitcoin address's
+    shape. A shape check, not a checksum: fast enough for half a million tags in an import."""
+    text = text.strip()
+    candidate = text.lower() if text[:3].lower() in ("bc1", "tb1", "bcr") else text
+    return candidate if _SHAPE.fullmatch(candidate) else None

@@ -14,6 +14,7 @@ UNIQUE_KEYS = (
     ("Transaction", "txid"),
     ("Block", "hash"),
     ("Cluster", "cluster_id"),
+    ("Tag", "key"),
 )
 
 # Properties that traversals filter or sort on (time windows, risk queues).
@@ -23,6 +24,9 @@ INDEXES = (
     ("Block", "height"),
     ("Address", "risk"),
     ("Cluster", "risk"),
+    ("Tag", "address"),
+    ("Tag", "pack"),
+    ("Tag", "label_lower"),
 )
 
 

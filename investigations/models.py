@@ -197,3 +197,24 @@ class Evidence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.sha256[:12]}…)"
+
+
+class TagPackImport(models.Model):
+    """One import of a TagPack: what came in, from which file (its hash) and who brought it. The tags
+    themselves live in the graph (graph/tags.py); the latest row per pack describes the ones there."""
+
+    pack = models.CharField(max_length=200, db_index=True)
+    title = models.CharField(max_length=500)
+    creator = models.CharField(max_length=500)
+    sha256 = models.CharField(max_length=64)
+    tags = models.PositiveIntegerField()
+    skipped = models.JSONField(default=dict)  # why → how many
+    generation = models.CharField(max_length=32)
+    imported_by = models.CharField(max_length=150)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.pack}: {self.tags} tags"

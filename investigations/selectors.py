@@ -7,7 +7,7 @@ from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 
 from graph import get_graph
 from graph.ml import cluster_members
-from investigations.models import Case, Membership, Subject
+from investigations.models import Case, Membership, Subject, TagPackImport
 
 
 def membership(user: AbstractBaseUser) -> Membership:
@@ -44,3 +44,11 @@ def case_addresses(case: Case) -> set[str]:
         elif (subject.snapshot.get("size") or 0) <= CLUSTER_LIMIT:
             addresses |= cluster_members(store, subject.ref)
     return addresses
+
+
+def tagpacks_latest() -> list[TagPackImport]:
+    """The latest import of each pack: it describes the tags in the graph now."""
+    latest: dict[str, TagPackImport] = {}
+    for record in TagPackImport.objects.order_by("pack", "-at", "-id"):
+        latest.setdefault(record.pack, record)
+    return list(latest.values())

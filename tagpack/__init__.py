@@ -1,5 +1,5 @@
 """GraphSense TagPacks: checking packs of known attributions before we import them."""
 
-from tagpack.validation import TagPackError, TagPackSchema, check, load_schema, validate, validate_file
+from tagpack.validation import TagPackError, TagPackSchema, check, load_schema, read_yaml, validate, validate_file
 
-__all__ = ["TagPackError", "TagPackSchema", "check", "load_schema", "validate", "validate_file"]
+__all__ = ["TagPackError", "TagPackSchema", "check", "load_schema", "read_yaml", "validate", "validate_file"]

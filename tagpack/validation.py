@@ -216,16 +216,26 @@ def _show(value: Any) -> str:
     return text if len(text) <= 60 else f"{text[:57]}..."
 
 
-def validate_file(path: Path, schema: TagPackSchema) -> list[str]:
-    """Like `validate`, each message prefixed with the file, so messages from many packs stay apart."""
+def read_yaml(path: Path) -> Any:
+    """A pack file's YAML; TagPackError naming the file and line when it cannot be read."""
     try:
         with Path(path).open(encoding="utf-8") as stream:
-            pack = yaml.load(stream, Loader=_SAFE_LOADER)  # noqa: S506 (a safe loader, see _SAFE_LOADER)
+            return yaml.load(stream, Loader=_SAFE_LOADER)  # noqa: S506 (a safe loader, see _SAFE_LOADER)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
         line = f":{mark.line + 1}" if mark is not None else ""
         problem = getattr(error, "problem", None) or str(error)
-        return [f"{path}{line}: invalid YAML: {problem}"]
+        raise TagPackError([f"{path}{line}: invalid YAML: {problem}"]) from error
+    except (OSError, UnicodeDecodeError) as error:
+        raise TagPackError([f"{path}: cannot read: {error}"]) from error
+
+
+def validate_file(path: Path, schema: TagPackSchema) -> list[str]:
+    """Like `validate`, each message prefixed with the file, so messages from many packs stay apart."""
+    try:
+        pack = read_yaml(path)
+    except TagPackError as error:
+        return list(error.problems)
     return [f"{path}: {problem}" for problem in validate(pack, schema)]
 
 

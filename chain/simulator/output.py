@@ -40,9 +40,8 @@ _KNOWN = {
     ("exchange", "cold_wallet"): _known(
         PUBLISHED, category="exchange", concepts=["cold_wallet"], confidence="service_data"
     ),
-    ("exchange", "deposit"): _known(
-        SOMETIMES, category="exchange", concepts=["deposit_wallet"], confidence="manual_transaction"
-    ),
+    # No `deposit_wallet` concept: the taxonomy that tagpack-tool 25.8.1 ships (our default) predates it.
+    ("exchange", "deposit"): _known(SOMETIMES, category="exchange", confidence="manual_transaction"),
     ("coinjoin", "coordinator_fee"): _known(PUBLISHED, category="coinjoin", confidence="heuristic"),
     ("ransomware", "ransom_address"): _known(SOMETIMES, abuse="ransomware", confidence="forensic_investigation"),
     ("darknet_market", "market_deposit"): _known(

@@ -1,0 +1,190 @@
+"""Tag services: TagPack import and export, and the tags investigators add by hand.
+
+Tags are shared knowledge, not a team's secret: every team sees every tag. Only admins import
+packs; any investigator tags an address, and the tag goes into their team's own pack
+(`team:<name>`), which only that team can change. Imports and hand-made tags are audit events.
+"""
+
+import hashlib
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+
+from chain.addresses import address_normalise
+from graph import get_graph
+from graph.tags import tag_delete, tags_delete_stale, tags_of_pack, tags_write
+from investigations.audit.log import audit_event_append
+from investigations.models import Membership, TagPackImport
+from investigations.selectors import membership
+from tagpack import TagPackError, load_schema
+from tagpack.reading import pack_yaml, read_pack, tag_row
+from tagpack.taxonomy import Taxonomy, load_taxonomy
+
+
+class TagError(ValueError):
+    """A tag that cannot be made as asked; the message says which field and why."""
+
+
+@dataclass
+class ImportOutcome:
+    """What a multi-file import did: one entry per pack imported, every problem of every refused one."""
+
+    imported: list[TagPackImport] = field(default_factory=list)
+    refused: dict[str, list[str]] = field(default_factory=dict)
+
+
+def taxonomy(schema_dir: Path | None = None) -> Taxonomy:
+    return load_taxonomy(Path(schema_dir or settings.TAGPACK_SCHEMA_DIR))
+
+
+def tagpack_import(
+    *, path: Path, pack: str, actor: str, schema_dir: Path | None = None, default_confidence: str | None = None
+) -> TagPackImport:
+    """Import one pack file, replacing the tags of an earlier import of the same pack. Refuses the whole
+    pack (TagPackError, every problem named) before anything is written."""
+    schema_dir = Path(schema_dir or settings.TAGPACK_SCHEMA_DIR)
+    schema, known = load_schema(schema_dir), load_taxonomy(schema_dir)
+    read = read_pack(path, pack, schema, known, default_confidence=default_confidence)
+    store, generation = get_graph(), uuid.uuid4().hex
+    tags_write(store, read.rows, generation=generation)
+    tags_delete_stale(store, pack=pack, generation=generation)
+    with transaction.atomic():
+        record = TagPackImport.objects.create(
+            pack=pack,
+            title=read.title,
+            creator=read.creator,
+            sha256=_file_sha256(path),
+            tags=len({row["key"] for row in read.rows}),
+            skipped=read.skipped,
+            generation=generation,
+            imported_by=actor,
+        )
+        audit_event_append(
+            actor=actor,
+            action="tagpack.import",
+            target=f"tagpack:{pack}",
+            data={"sha256": record.sha256, "tags": record.tags, "skipped": record.skipped, "title": record.title},
+        )
+    return record
+
+
+def tagpacks_import(
+    *,
+    paths: Iterable[Path],
+    actor: str,
+    schema_dir: Path | None = None,
+    default_confidence: str | None = None,
+    on_pack=None,
+) -> ImportOutcome:
+    """Files, or directories searched for *.yaml; a pack is named by its path under the directory given
+    (`defi_updated/defi-protocols_aave`) or its file name. A refused pack does not stop the others."""
+    outcome = ImportOutcome()
+    for path, pack in pack_files(paths):
+        try:
+            record = tagpack_import(
+                path=path, pack=pack, actor=actor, schema_dir=schema_dir, default_confidence=default_confidence
+            )
+            outcome.imported.append(record)
+        except TagPackError as error:
+            outcome.refused[pack] = list(error.problems)
+        if on_pack:
+            on_pack(pack)
+    return outcome
+
+
+def pack_files(paths: Iterable[Path]) -> Iterator[tuple[Path, str]]:
+    for path in map(Path, paths):
+        if path.is_dir():
+            for file in sorted(path.rglob("*.yaml")):
+                yield file, file.relative_to(path).with_suffix("").as_posix()
+        else:
+            yield path, path.stem
+
+
+def tagpack_export(*, pack: str) -> str:
+    """The pack's tags as they are in the graph now, as a GraphSense TagPack."""
+    latest = TagPackImport.objects.filter(pack=pack).first()
+    tags = list(tags_of_pack(get_graph(), pack))
+    if not tags:
+        raise TagPackImport.DoesNotExist(f"no tags in pack {pack!r}")
+    title, creator = (latest.title, latest.creator) if latest else (f"ChainSleuth tags: {pack}", "ChainSleuth")
+    return pack_yaml(title, creator, tags, description=f"Exported by ChainSleuth from pack {pack}")
+
+
+def team_pack(team_name: str) -> str:
+    return f"team:{team_name}"
+
+
+def tag_add(
+    *,
+    user: AbstractBaseUser,
+    address: str,
+    label: str,
+    category: str | None = None,
+    abuse: str | None = None,
+    confidence: str = "forensic_investigation",
+    source: str = "",
+    context: str | None = None,
+) -> dict:
+    """Tag an address in the user's team pack; the tag's fields are checked against the taxonomy."""
+    team = membership(user).team
+    known = taxonomy()
+    fields = _checked_fields(known, address, label, category, abuse, confidence)
+    pack = team_pack(team.name)
+    source = source.strip() or f"chainsleuth:{user.get_username()}"
+    row = tag_row({**fields, "source": source, "context": context}, pack, known)
+    with transaction.atomic():
+        tags_write(get_graph(), [row], generation="manual")
+        audit_event_append(
+            actor=user.get_username(), action="tag.add", target=f"address:{row['address']}", data=_audited(row)
+        )
+    return row
+
+
+def tag_remove(*, user: AbstractBaseUser, key: str) -> None:
+    """Only the team's own hand-made tags can go; imported packs change by re-import."""
+    member = membership(user)
+    pack = team_pack(member.team.name)
+    with transaction.atomic():
+        if not tag_delete(get_graph(), key=key, pack=pack):
+            raise TagPackImport.DoesNotExist(f"no tag {key} in {pack}")
+        audit_event_append(actor=user.get_username(), action="tag.remove", target=f"tag:{key}", data={"pack": pack})
+
+
+def tagpack_import_allowed(user: AbstractBaseUser) -> None:
+    if membership(user).role != Membership.Role.ADMIN:
+        raise PermissionDenied("only an admin imports TagPacks")
+
+
+def _checked_fields(known: Taxonomy, address, label, category, abuse, confidence) -> dict:
+    normal = address_normalise(address or "")
+    if normal is None:
+        raise TagError(f"address: {address!r} is not a Bitcoin address")
+    if not (label or "").strip():
+        raise TagError("label: must not be blank")
+    if not category and not abuse:
+        raise TagError("category or abuse: give at least one (a concept from the GraphSense taxonomy)")
+    for name, value in (("category", category), ("abuse", abuse)):
+        if value and value not in known.concepts:
+            raise TagError(f"{name}: {value!r} is not a concept of the GraphSense taxonomy")
+    if confidence not in known.confidence:
+        raise TagError(f"confidence: {confidence!r} is not one of {', '.join(known.confidence)}")
+    return {"address": normal, "label": label.strip(), "category": category, "abuse": abuse, "confidence": confidence}
+
+
+def _audited(row: dict) -> dict:
+    return {name: row[name] for name in ("key", "pack", "label", "category", "abuse", "confidence", "source")}
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as stream:
+        while chunk := stream.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()

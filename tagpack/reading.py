@@ -1,0 +1,122 @@
+"""A TagPack file as rows for the graph: header fields merged into each tag, Bitcoin address tags only.
+
+The whole pack is checked against the schema before any row is made, so a broken pack is
+refused as a whole with every problem named (tagpack/validation.py). Tags for other
+currencies and transaction tags are counted, not kept: ChainSleuth's graph is Bitcoin addresses.
+"""
+
+import datetime
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from chain.addresses import address_normalise
+from tagpack.taxonomy import Taxonomy
+from tagpack.validation import TagPackError, TagPackSchema, read_yaml, validate
+
+BITCOIN = frozenset({"btc", "bitcoin"})
+
+
+@dataclass
+class PackRows:
+    pack: str
+    title: str
+    creator: str
+    rows: list[dict[str, Any]]
+    skipped: dict[str, int] = field(default_factory=dict)  # why → how many
+
+
+def tag_key(pack: str, address: str, label: str, source: str) -> str:
+    """GraphSense tells tags apart by pack, address, label and source."""
+    return hashlib.sha256("\x1f".join((pack, address, label, source)).encode()).hexdigest()[:32]
+
+
+def read_pack(
+    path: Path, pack: str, schema: TagPackSchema, taxonomy: Taxonomy, *, default_confidence: str | None = None
+) -> PackRows:
+    """Raise TagPackError (every problem, prefixed with the file) unless the pack is valid.
+
+    Some public packs (OFAC's among them) give no confidence at all, which the schema makes mandatory;
+    `default_confidence` fills it in for the tags without one, as the GraphSense tool does with `unknown`.
+    """
+    raw = read_yaml(path)
+    if default_confidence and isinstance(raw, dict) and "confidence" not in raw:
+        raw["confidence"] = default_confidence
+    problems = validate(raw, schema)
+    if problems:
+        raise TagPackError([f"{path}: {problem}" for problem in problems])
+    header = {name: value for name, value in raw.items() if name in schema.tag_fields}
+    result = PackRows(pack=pack, title=raw["title"], creator=raw["creator"], rows=[])
+    for tag in raw["tags"]:
+        merged = {**header, **tag}
+        reason = _skip_reason(merged)
+        if reason:
+            result.skipped[reason] = result.skipped.get(reason, 0) + 1
+        else:
+            result.rows.append(tag_row(merged, pack, taxonomy))
+    return result
+
+
+def _skip_reason(tag: dict[str, Any]) -> str | None:
+    network = str(tag.get("network") or tag.get("currency") or "").lower()
+    if network not in BITCOIN:
+        return f"not Bitcoin ({network.upper()})"
+    if "address" not in tag:
+        return "a transaction tag"
+    if address_normalise(str(tag["address"])) is None:
+        return "not a Bitcoin address"
+    return None
+
+
+def tag_row(tag: dict[str, Any], pack: str, taxonomy: Taxonomy) -> dict[str, Any]:
+    """One tag's graph properties (graph/tags.py TAG_FIELDS) from its merged fields."""
+    address = address_normalise(str(tag["address"]))
+    lastmod = tag.get("lastmod")
+    return {
+        "key": tag_key(pack, address, tag["label"], tag["source"]),
+        "address": address,
+        "label": tag["label"],
+        "category": tag.get("category"),
+        "abuse": tag.get("abuse"),
+        "concepts": list(tag.get("concepts") or []),
+        "risk_class": taxonomy.risk_class(tag.get("category"), tag.get("abuse")),
+        "confidence": tag["confidence"],
+        "confidence_score": taxonomy.confidence_score(tag["confidence"]),
+        "source": tag["source"],
+        "actor": tag.get("actor"),
+        "context": tag.get("context"),
+        "lastmod": lastmod.isoformat() if isinstance(lastmod, datetime.date) else lastmod,
+        "is_cluster_definer": bool(tag.get("is_cluster_definer", False)),
+        "pack": pack,
+    }
+
+
+def pack_yaml(title: str, creator: str, tags: list[dict[str, Any]], *, description: str = "") -> str:
+    """A TagPack (GraphSense format) for `tags` as tags_of_pack returns them: the export."""
+    body = [
+        {
+            name: value
+            for name, value in (
+                ("address", tag["address"]),
+                ("label", tag["label"]),
+                ("category", tag["category"]),
+                ("abuse", tag["abuse"]),
+                ("concepts", tag["concepts"] or None),
+                ("confidence", tag["confidence"]),
+                ("source", tag["source"]),
+                ("actor", tag["actor"]),
+                ("context", tag["context"]),
+                ("lastmod", tag["lastmod"]),
+                ("is_cluster_definer", tag["is_cluster_definer"] or None),
+            )
+            if value is not None
+        }
+        for tag in tags
+    ]
+    header = {"title": title, "creator": creator, "currency": "BTC", "network": "BTC"}
+    if description:
+        header["description"] = description
+    return yaml.safe_dump({**header, "tags": body}, sort_keys=False, allow_unicode=True)
