@@ -74,6 +74,17 @@ def tagpack_import(
     return record
 
 
+DEMO_PACK = "demo-world"
+
+
+def demo_tags_load(*, directory: Path) -> TagPackImport | None:
+    """The demo world's TagPack, once; None when it is already in or there is none."""
+    path = Path(directory) / "tagpack.yaml"
+    if not path.is_file() or TagPackImport.objects.filter(pack=DEMO_PACK).exists():
+        return None
+    return tagpack_import(path=path, pack=DEMO_PACK, actor="demo")
+
+
 def tagpacks_import(
     *,
     paths: Iterable[Path],

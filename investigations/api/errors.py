@@ -6,6 +6,8 @@ from rest_framework.views import exception_handler
 
 from investigations.evidence import EvidenceError
 from investigations.services import CaseConflict, CaseError, UnknownSubject
+from investigations.tagging import TagError
+from tagpack import TagPackError
 
 
 class Conflict(exceptions.APIException):
@@ -20,8 +22,10 @@ def api_exception_handler(error, context):
         error = Conflict(str(error))
     elif isinstance(error, UnknownSubject):
         error = exceptions.NotFound(str(error))
-    elif isinstance(error, CaseError | EvidenceError):
+    elif isinstance(error, CaseError | EvidenceError | TagError):
         error = exceptions.ValidationError({"detail": str(error)})
+    elif isinstance(error, TagPackError):
+        error = exceptions.ValidationError({"detail": "the TagPack is refused", "problems": list(error.problems)})
     elif isinstance(error, ObjectDoesNotExist):
         error = exceptions.NotFound(str(error) or "not found")
     return exception_handler(error, context)

@@ -106,7 +106,7 @@ class CaseListApi(APIView):
 
     @extend_schema(request=CaseListInput, responses={201: CaseOut, **ERRORS})
     def post(self, request):
-        data = _valid(self.CaseListInput, request)
+        data = input_valid(self.CaseListInput, request)
         case = services.case_create(user=request.user, **data)
         return Response(CaseOut(case).data, status=status.HTTP_201_CREATED)
 
@@ -123,7 +123,8 @@ class CaseTransitionApi(APIView):
 
     @extend_schema(request=CaseTransitionInput, responses={200: CaseOut, **ERRORS})
     def post(self, request, case_id: int):
-        case = services.case_transition(user=request.user, case_id=case_id, **_valid(self.CaseTransitionInput, request))
+        to = input_valid(self.CaseTransitionInput, request)["to"]
+        case = services.case_transition(user=request.user, case_id=case_id, to=to)
         return Response(CaseOut(case).data)
 
 
@@ -134,7 +135,7 @@ class SubjectAddApi(APIView):
 
     @extend_schema(request=SubjectAddInput, responses={201: SubjectOut, **ERRORS})
     def post(self, request, case_id: int):
-        subject = services.subject_add(user=request.user, case_id=case_id, **_valid(self.SubjectAddInput, request))
+        subject = services.subject_add(user=request.user, case_id=case_id, **input_valid(self.SubjectAddInput, request))
         return Response(SubjectOut(subject).data, status=status.HTTP_201_CREATED)
 
 
@@ -144,7 +145,7 @@ class NoteAddApi(APIView):
 
     @extend_schema(request=NoteAddInput, responses={201: NoteOut, **ERRORS})
     def post(self, request, case_id: int):
-        note = services.note_add(user=request.user, case_id=case_id, **_valid(self.NoteAddInput, request))
+        note = services.note_add(user=request.user, case_id=case_id, **input_valid(self.NoteAddInput, request))
         return Response(NoteOut(note).data, status=status.HTTP_201_CREATED)
 
 
@@ -156,7 +157,7 @@ class EvidenceFileApi(APIView):
 
     @extend_schema(request={"multipart/form-data": EvidenceFileInput}, responses={201: EvidenceOut, **ERRORS})
     def post(self, request, case_id: int):
-        upload = _valid(self.EvidenceFileInput, request)["file"]
+        upload = input_valid(self.EvidenceFileInput, request)["file"]
         evidence = services.evidence_file_acquire(
             user=request.user, case_id=case_id, name=upload.name, chunks=upload.chunks()
         )
@@ -179,7 +180,7 @@ class EvidenceSnapshotApi(APIView):
 
     @extend_schema(request=EvidenceSnapshotInput, responses={201: EvidenceOut, **ERRORS})
     def post(self, request, case_id: int):
-        name = _valid(self.EvidenceSnapshotInput, request)["name"]
+        name = input_valid(self.EvidenceSnapshotInput, request)["name"]
         snapshot = request.data["snapshot"]  # as sent: validated above, extra keys kept
         evidence = services.evidence_snapshot_acquire(user=request.user, case_id=case_id, name=name, snapshot=snapshot)
         return Response(EvidenceOut(evidence).data, status=status.HTTP_201_CREATED)
@@ -192,7 +193,7 @@ class ApprovalRequestApi(APIView):
     @extend_schema(request=ApprovalRequestInput, responses={201: ApprovalOut, **ERRORS})
     def post(self, request, case_id: int):
         approval = services.approval_request(
-            user=request.user, case_id=case_id, **_valid(self.ApprovalRequestInput, request)
+            user=request.user, case_id=case_id, **input_valid(self.ApprovalRequestInput, request)
         )
         return Response(ApprovalOut(approval).data, status=status.HTTP_201_CREATED)
 
@@ -204,7 +205,7 @@ class ApprovalDecideApi(APIView):
     @extend_schema(request=ApprovalDecideInput, responses={200: ApprovalOut, **ERRORS})
     def post(self, request, approval_id: int):
         approval = services.approval_decide(
-            user=request.user, approval_id=approval_id, **_valid(self.ApprovalDecideInput, request)
+            user=request.user, approval_id=approval_id, **input_valid(self.ApprovalDecideInput, request)
         )
         return Response(ApprovalOut(approval).data)
 
@@ -221,7 +222,7 @@ class CaseAuditApi(APIView):
         return Response(self.CaseAuditOut(AuditEvent.objects.filter(target=f"case:{case.id}"), many=True).data)
 
 
-def _valid(serializer_class, request) -> dict:
+def input_valid(serializer_class, request) -> dict:
     serializer = serializer_class(data=request.data)
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)

@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from graph.tags import tags_for, tags_search
 from investigations.audit.verify import audit_log_verify
 from investigations.models import AuditEvent, TagPackImport
-from investigations.tagging import TagError, tag_add, tag_remove, tagpack_export, tagpacks_import
+from investigations.tagging import TagError, demo_tags_load, tag_add, tag_remove, tagpack_export, tagpacks_import
 from tagpack import load_schema, validate
 
 pytestmark = pytest.mark.django_db
@@ -183,3 +183,13 @@ def test_all_the_public_graphsense_packs_import(chain_graph):
     assert found["label"] == "Asset listed under US Treasury OFAC Sanctions List"
     assert found["confidence"] == "unknown"
     assert ofac.tags > 0
+
+
+def test_the_demo_worlds_pack_loads_once(world, tmp_path):
+    store, _, _ = world
+    first = demo_tags_load(directory=tmp_path / "world")
+    assert first.pack == "demo-world"
+    assert first.tags > 0
+    assert demo_tags_load(directory=tmp_path / "world") is None
+    assert store.read("MATCH (t:Tag) RETURN count(t) AS n")[0]["n"] == first.tags
+    assert demo_tags_load(directory=tmp_path / "nowhere") is None

@@ -17,6 +17,7 @@ from app.supervisor import Supervisor
 from chain.services import demo_world_load
 from graph import get_graph
 from graph.schema import ensure_schema
+from investigations.tagging import demo_tags_load
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +78,9 @@ class Command(BaseCommand):
                 f"  demo world loaded: {run.txs:,} transactions in {run.blocks_done:,} blocks "
                 f"(ground truth: {settings.DEMO_WORLD_DIR / 'truth.csv'})."
             )
+        tags = demo_tags_load(directory=settings.DEMO_WORLD_DIR)
+        if tags is not None:
+            self.stdout.write(f"  the demo world's TagPack: {tags.tags:,} tags of what an investigator could know.")
 
     def _queue_first_model(self) -> None:
         """With the workers up: a first model trained on the demo world labels it in the background.

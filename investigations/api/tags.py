@@ -1,0 +1,175 @@
+"""Tag endpoints: tags on addresses, label search, hand-made tags, TagPack import/export, the taxonomy.
+
+Tags are shared by every team (investigations/tagging.py), but reading them still needs a team:
+the API is for investigators, not for anyone with an account.
+"""
+
+import tempfile
+from pathlib import Path
+
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from graph import get_graph
+from graph.tags import tags_for, tags_search
+from investigations import selectors, tagging
+from investigations.api.views import ERRORS, NOT_BLANK, input_valid
+from investigations.models import TagPackImport
+from tagpack import TagPackError
+
+ADDRESSES_MAX = 100
+
+
+class TagOut(serializers.Serializer):
+    key = serializers.CharField()
+    address = serializers.CharField()
+    label = serializers.CharField()
+    category = serializers.CharField(allow_null=True)
+    abuse = serializers.CharField(allow_null=True)
+    concepts = serializers.ListField(child=serializers.CharField())
+    risk_class = serializers.CharField()
+    confidence = serializers.CharField()
+    confidence_score = serializers.IntegerField()
+    source = serializers.CharField()
+    actor = serializers.CharField(allow_null=True)
+    context = serializers.CharField(allow_null=True)
+    lastmod = serializers.CharField(allow_null=True)
+    pack = serializers.CharField()
+
+
+class TagPackOut(serializers.ModelSerializer):
+    class Meta:
+        model = TagPackImport
+        fields = ["pack", "title", "creator", "sha256", "tags", "skipped", "imported_by", "at"]
+
+
+class TagListApi(APIView):
+    class TagFilters(serializers.Serializer):
+        address = serializers.ListField(
+            child=serializers.CharField(max_length=100), required=False, max_length=ADDRESSES_MAX
+        )
+        q = serializers.CharField(required=False, min_length=2, max_length=200, help_text="label prefix")
+        limit = serializers.IntegerField(min_value=1, max_value=500, default=50)
+
+        def validate(self, attrs):
+            if not attrs.get("address") and not attrs.get("q"):
+                raise serializers.ValidationError({"detail": "give address (up to 100) or q (a label prefix)"})
+            return attrs
+
+    class TagInput(serializers.Serializer):
+        address = serializers.CharField(max_length=100)
+        label = serializers.CharField(max_length=200, validators=[NOT_BLANK])
+        category = serializers.CharField(max_length=100, required=False, allow_null=True, default=None)
+        abuse = serializers.CharField(max_length=100, required=False, allow_null=True, default=None)
+        confidence = serializers.CharField(max_length=100, default="forensic_investigation")
+        source = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+        context = serializers.CharField(max_length=2000, required=False, allow_null=True, default=None)
+
+    @extend_schema(parameters=[TagFilters], responses={200: TagOut(many=True), **ERRORS})
+    def get(self, request):
+        selectors.membership(request.user)
+        filters = self.TagFilters(
+            data={**request.query_params.dict(), "address": request.query_params.getlist("address")}
+        )
+        filters.is_valid(raise_exception=True)
+        found = filters.validated_data
+        store = get_graph()
+        if found.get("address"):
+            tags = [tag for tags in tags_for(store, found["address"]).values() for tag in tags]
+        else:
+            tags = tags_search(store, found["q"], limit=found["limit"])
+        return Response(TagOut(tags[: found["limit"]], many=True).data)
+
+    @extend_schema(request=TagInput, responses={201: TagOut, **ERRORS})
+    def post(self, request):
+        row = tagging.tag_add(user=request.user, **input_valid(self.TagInput, request))
+        return Response(TagOut(row).data, status=status.HTTP_201_CREATED)
+
+
+class TagDetailApi(APIView):
+    @extend_schema(responses={204: None, **ERRORS})
+    def delete(self, request, key: str):
+        tagging.tag_remove(user=request.user, key=key)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class TagPackListApi(APIView):
+    parser_classes = [MultiPartParser, FormParser]
+
+    class TagPackInput(serializers.Serializer):
+        file = serializers.FileField()
+        pack = serializers.RegexField(r"^[\w.:-][\w.:/-]{0,199}$", required=False, help_text="default: the file name")
+        default_confidence = serializers.CharField(max_length=100, required=False)
+
+    @extend_schema(responses={200: TagPackOut(many=True), **ERRORS})
+    def get(self, request):
+        selectors.membership(request.user)
+        return Response(TagPackOut(selectors.tagpacks_latest(), many=True).data)
+
+    @extend_schema(request={"multipart/form-data": TagPackInput}, responses={201: TagPackOut, **ERRORS})
+    def post(self, request):
+        """Admins only. The pack is checked whole first: a broken one is refused with every problem."""
+        tagging.tagpack_import_allowed(request.user)
+        data = input_valid(self.TagPackInput, request)
+        upload = data["file"]
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "pack.yaml"
+            with path.open("wb") as out:
+                for chunk in upload.chunks():
+                    out.write(chunk)
+            try:
+                record = tagging.tagpack_import(
+                    path=path,
+                    pack=data.get("pack") or Path(upload.name).stem,
+                    actor=request.user.get_username(),
+                    default_confidence=data.get("default_confidence"),
+                )
+            except TagPackError as error:  # name the file as the user knows it, not our temporary copy
+                raise TagPackError([p.replace(str(path), upload.name, 1) for p in error.problems]) from None
+        return Response(TagPackOut(record).data, status=status.HTTP_201_CREATED)
+
+
+class TagPackExportApi(APIView):
+    @extend_schema(responses={(200, "application/yaml"): OpenApiTypes.STR, **ERRORS})
+    def get(self, request, pack: str):
+        selectors.membership(request.user)
+        text = tagging.tagpack_export(pack=pack)
+        response = HttpResponse(text, content_type="application/yaml; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{pack.replace("/", "_")}.yaml"'
+        return response
+
+
+class TaxonomyApi(APIView):
+    class ConceptOut(serializers.Serializer):
+        id = serializers.CharField()
+        label = serializers.CharField()
+        description = serializers.CharField()
+        broader = serializers.ListField(child=serializers.CharField())
+        risk_class = serializers.CharField()
+
+    class TaxonomyOut(serializers.Serializer):
+        concepts = serializers.ListField(child=serializers.DictField())
+        confidence = serializers.DictField(child=serializers.IntegerField())
+
+    @extend_schema(
+        responses={200: OpenApiResponse(TaxonomyOut, description="concepts and confidence levels"), **ERRORS}
+    )
+    def get(self, request):
+        selectors.membership(request.user)
+        known = tagging.taxonomy()
+        concepts = [
+            {
+                "id": concept_id,
+                "label": concept.label,
+                "description": concept.description,
+                "broader": list(concept.broader),
+                "risk_class": known.risk_class(concept_id),
+            }
+            for concept_id, concept in known.concepts.items()
+        ]
+        return Response({"concepts": self.ConceptOut(concepts, many=True).data, "confidence": known.confidence})
