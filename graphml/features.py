@@ -15,10 +15,13 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from chain.clustering import DEFAULT_CHANGE_MIN_CONFIDENCE
+from tagpack.taxonomy import EXCHANGE, HIGH_RISK, ILLICIT
 
 SATS = 1e8
 ROUND_UNIT = 100_000  # 0.001 BTC
 SCRIPT_TYPES = ("p2pkh", "p2sh", "p2wpkh", "p2wsh", "p2tr", "p2pk")
+# Tag risk classes (tagpack/taxonomy.py) whose exposure is a feature, most severe first; code 0 is untagged.
+TAG_CLASSES = (ILLICIT, HIGH_RISK, EXCHANGE)
 
 ADDRESS_FEATURES = (
     "log_n_tx",
@@ -37,6 +40,7 @@ ADDRESS_FEATURES = (
     "coinjoin_share",
     "log_cluster_size",
     "log_cluster_received_btc",
+    *(f"{name}_tag_{way}_share" for name in TAG_CLASSES for way in ("received", "sent")),
     *(f"script_{name}" for name in SCRIPT_TYPES),
 )
 TX_FEATURES = (
@@ -64,6 +68,7 @@ class ChainArrays:
     outputs: np.ndarray  # (2, E_out): tx index → paid address index
     output_value: np.ndarray  # (E_out,) satoshis
     links: np.ndarray  # (3, L): address, address, tx index: the two were clustered together by that tx
+    tag_class: np.ndarray | None = None  # (A,) int8: 1 + index in TAG_CLASSES of the most severe tag; 0 none
 
     @property
     def index(self) -> dict[str, int]:
@@ -91,6 +96,7 @@ def build(
     transaction_pages: Iterable[list[dict]],
     *,
     change_min_confidence: float = DEFAULT_CHANGE_MIN_CONFIDENCE,
+    tags: Iterable[tuple[str, str]] = (),
 ) -> ChainArrays:
     """Addresses first (they fix the index), then transactions in one pass. Cluster links follow the rules
     ingestion applied (docs/clustering.md): a multi-input transaction joins its inputs, a change guess at or
@@ -130,7 +136,19 @@ def build(
         outputs=np.array(pay, dtype=np.int64).reshape(-1, 2).T.copy(),
         output_value=np.array(pay_value, dtype=np.float64),
         links=np.array(links, dtype=np.int64).reshape(-1, 3).T.copy(),
+        tag_class=_tag_classes(tags, index),
     )
+
+
+def _tag_classes(tags: Iterable[tuple[str, str]], index: dict[str, int]) -> np.ndarray:
+    """(address, risk class) pairs → each address's most severe class code; tags off the graph are dropped."""
+    codes = np.zeros(len(index), dtype=np.int8)
+    for address, risk_class in tags:
+        a = index.get(address)
+        if a is not None and risk_class in TAG_CLASSES:
+            code = TAG_CLASSES.index(risk_class) + 1
+            codes[a] = code if codes[a] == 0 else min(codes[a], code)
+    return codes
 
 
 def _cluster_links(tx: dict, spenders: list[int], index: dict[str, int], change_min_confidence: float):
@@ -203,6 +221,7 @@ def address_features(arrays: ChainArrays, until: int | None = None) -> np.ndarra
         per_address(spender, tx[spend_tx, feerate_col].astype(np.float64)) / np.maximum(n_in, 1),
         per_address(who, coinjoin.astype(np.float64)) / np.maximum(n_in + n_out, 1),
         *_cluster_columns(arrays, until, received),
+        *_tag_exposure_columns(arrays, spend_ok, pay_ok, received, sent),
     ]
     seen = (n_in + n_out) > 0
     script = arrays.script * seen[:, None]
@@ -222,6 +241,53 @@ def _cluster_columns(arrays: ChainArrays, until: int | None, received: np.ndarra
     _, cluster = connected_components(adjacency, directed=False)
     members = np.bincount(cluster)
     return [np.log(members[cluster]), np.log1p(np.bincount(cluster, weights=received)[cluster] / SATS)]
+
+
+def _tag_exposure_columns(
+    arrays: ChainArrays, spend_ok: np.ndarray, pay_ok: np.ndarray, received: np.ndarray, sent: np.ndarray
+) -> list[np.ndarray]:
+    """For each tag class: the share of an address's BTC received from tagged payers, and of its BTC sent
+    to tagged payees. A payment's value is attributed in proportion: an address paid by a transaction
+    whose inputs are 30% tagged received 30% of that output from tagged payers. The address's own tag
+    never counts (its own inputs and outputs are left out of each transaction's shares), so a tag
+    speaks of the neighbourhood, not of the address the model is scoring."""
+    size, n_tx = len(arrays.addresses), len(arrays.tx_height)
+    codes = arrays.tag_class if arrays.tag_class is not None else np.zeros(size, np.int8)
+    spender, spend_tx, value_in = arrays.inputs[0][spend_ok], arrays.inputs[1][spend_ok], arrays.input_value[spend_ok]
+    payee, pay_tx, value_out = arrays.outputs[1][pay_ok], arrays.outputs[0][pay_ok], arrays.output_value[pay_ok]
+    in_total = np.bincount(spend_tx, weights=value_in, minlength=n_tx)
+    out_total = np.bincount(pay_tx, weights=value_out, minlength=n_tx)
+    own_in = _pair_sums(pay_tx, payee, spend_tx, spender, value_in, size)  # what each payee put into its payer
+    own_out = _pair_sums(spend_tx, spender, pay_tx, payee, value_out, size)  # what each spender got back
+    columns = []
+    for code in range(1, len(TAG_CLASSES) + 1):
+        in_tagged = np.bincount(spend_tx, weights=value_in * (codes[spender] == code), minlength=n_tx)
+        out_tagged = np.bincount(pay_tx, weights=value_out * (codes[payee] == code), minlength=n_tx)
+        own_tagged = codes[payee] == code
+        from_tagged = _share(in_tagged[pay_tx] - own_in * own_tagged, in_total[pay_tx] - own_in)
+        own_tagged = codes[spender] == code
+        to_tagged = _share(out_tagged[spend_tx] - own_out * own_tagged, out_total[spend_tx] - own_out)
+        columns.append(np.bincount(payee, weights=value_out * from_tagged, minlength=size) / np.maximum(received, 1))
+        columns.append(np.bincount(spender, weights=value_in * to_tagged, minlength=size) / np.maximum(sent, 1))
+    return columns
+
+
+def _pair_sums(txs, who, other_txs, other_who, values, size: int) -> np.ndarray:
+    """For each (tx, address) pair in (txs, who): the sum of `values` on the (other_txs, other_who) edges of
+    the same pair, 0 when there is none."""
+    if len(txs) == 0:
+        return np.zeros(0)
+    keys = other_txs.astype(np.int64) * size + other_who
+    unique, inverse = np.unique(keys, return_inverse=True)
+    sums = np.bincount(inverse, weights=values, minlength=len(unique))
+    wanted = txs.astype(np.int64) * size + who
+    at = np.clip(np.searchsorted(unique, wanted), 0, max(len(unique) - 1, 0))
+    found = (unique[at] == wanted) if len(unique) else np.zeros(len(wanted), bool)
+    return np.where(found, sums[at] if len(unique) else 0.0, 0.0)
+
+
+def _share(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
+    return np.where(whole > 0, np.clip(part, 0, None) / np.maximum(whole, 1e-9), 0.0)
 
 
 def _confirmed(heights: np.ndarray, until: int | None) -> np.ndarray:

@@ -10,6 +10,7 @@ import numpy as np
 from chain.clustering import DEFAULT_CHANGE_MIN_CONFIDENCE
 from graph.ml import address_pages, transaction_pages
 from graph.store import GraphStore
+from graph.tags import tag_classes
 from graphml.dataset import UNLABELLED, graph_until, labels_for
 from graphml.evaluation import metrics
 from graphml.features import ChainArrays, build
@@ -37,7 +38,12 @@ def collector_paused():
 def chain_arrays(store: GraphStore, *, change_min_confidence: float = DEFAULT_CHANGE_MIN_CONFIDENCE) -> ChainArrays:
     """The whole confirmed graph as arrays, read page by page."""
     with collector_paused():
-        return build(address_pages(store), transaction_pages(store), change_min_confidence=change_min_confidence)
+        return build(
+            address_pages(store),
+            transaction_pages(store),
+            change_min_confidence=change_min_confidence,
+            tags=tag_classes(store),
+        )
 
 
 def train_run(

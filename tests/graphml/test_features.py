@@ -185,3 +185,28 @@ def test_the_clustering_default_is_the_settings_default(settings):
     if "CLUSTER_CHANGE_MIN_CONFIDENCE" in os.environ:
         pytest.skip("CLUSTER_CHANGE_MIN_CONFIDENCE is set in this environment")
     assert settings.CLUSTER_CHANGE_MIN_CONFIDENCE == DEFAULT_CHANGE_MIN_CONFIDENCE
+
+
+def test_tag_exposure_counts_tagged_neighbours_in_proportion_and_never_the_address_itself():
+    """X (tagged illicit) and B spend 100 BTC each into t2, which pays C 150 and B 40 back; at 3 C pays
+    X 50 and D 90. E (an exchange) pays D at 4. Fees are left out to keep the arithmetic plain."""
+    addresses = [{"address": name, "script_type": "p2wpkh"} for name in ("X", "B", "C", "D", "E")]
+    txs = [
+        tx("t1", 1, [("X", 100 * COIN), ("B", 100 * COIN), ("E", 10 * COIN)]),
+        tx("t2", 2, [("C", 150 * COIN), ("B", 40 * COIN)], [("X", 100 * COIN), ("B", 100 * COIN)]),
+        tx("t3", 3, [("X", 50 * COIN), ("D", 90 * COIN)], [("C", 150 * COIN)]),
+        tx("t4", 4, [("D", 10 * COIN)], [("E", 10 * COIN)]),
+    ]
+    arrays = build([addresses], [txs], tags=[("X", "illicit"), ("E", "exchange"), ("nowhere", "illicit")])
+    x = address_features(arrays)
+    X, B, C, D = range(4)
+    assert feature(x, C, "illicit_tag_received_share") == pytest.approx(0.5)  # half of t2's inputs were X's
+    assert feature(x, B, "illicit_tag_received_share") == pytest.approx(40 / 140)  # t2's 40 back: all from X
+    assert feature(x, C, "illicit_tag_sent_share") == pytest.approx(50 / 140)
+    assert feature(x, B, "illicit_tag_sent_share") == 0.0  # t2 paid C, untagged (B's own change left out)
+    assert feature(x, X, "illicit_tag_received_share") == 0.0  # paid by C: X's own tag does not count
+    assert feature(x, X, "illicit_tag_sent_share") == 0.0
+    assert feature(x, D, "exchange_tag_received_share") == pytest.approx(10 / 100)
+    assert feature(x, D, "illicit_tag_received_share") == 0.0
+    before = address_features(arrays, until=2)
+    assert feature(before, C, "illicit_tag_sent_share") == 0.0, "t3 is after the period"

@@ -9,6 +9,8 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 
 from graph.tags import tags_for, tags_search
+from graphml.features import ADDRESS_FEATURES, TAG_CLASSES, address_features
+from graphml.runs import chain_arrays
 from investigations.audit.verify import audit_log_verify
 from investigations.models import AuditEvent, TagPackImport
 from investigations.tagging import TagError, demo_tags_load, tag_add, tag_remove, tagpack_export, tagpacks_import
@@ -56,6 +58,11 @@ def test_a_simulated_worlds_pack_imports_and_its_tags_reach_the_graph(world, tmp
     assert found["confidence_score"] == 70
     exchange = next(t for t in written if t.get("category") == "exchange")
     assert tags_for(store, [exchange["address"]])[exchange["address"]][0]["risk_class"] == "exchange"
+    arrays = chain_arrays(store)  # the labeling model's reads see the tags
+    tagged = arrays.tag_class[[arrays.index[ransom["address"]], arrays.index[exchange["address"]]]]
+    assert list(tagged) == [1 + TAG_CLASSES.index("illicit"), 1 + TAG_CLASSES.index("exchange")]
+    exposure = address_features(arrays)[:, ADDRESS_FEATURES.index("illicit_tag_received_share")]
+    assert (exposure > 0).sum() > 0
     event = AuditEvent.objects.get(action="tagpack.import")
     assert event.target == "tagpack:tagpack"
     assert event.data["sha256"] == record.sha256
