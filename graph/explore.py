@@ -1,8 +1,18 @@
-"""Cypher for investigators: what the graph says about one address, cluster or transaction right now."""
+"""Cypher for investigators: details, neighbours, paths and expansions, each bounded.
 
+Every traversal takes limits, because exchanges and pools have hundreds of thousands of edges:
+a neighbour query looks at no more than `scan` edges per direction, and every answer says
+whether it was cut (`Page.cut`) and by how much, so the explorer can tell the user to narrow it
+with a time or amount filter. Amounts are satoshis; times are block times (Unix seconds).
+"""
+
+from dataclasses import dataclass, field
 from typing import Any
 
 from graph.store import GraphStore
+
+SCAN = 2_000  # matching edges one neighbour query collects per direction
+MAX_HOPS = 6  # address hops (address → transaction → address is one)
 
 _SNAPSHOTS = {
     "address": """
@@ -28,3 +38,284 @@ def snapshot(store: GraphStore, kind: str, ref: str) -> dict[str, Any] | None:
     node. `kind`: address, cluster or transaction."""
     rows = store.read(_SNAPSHOTS[kind], ref=ref)
     return rows[0] if rows else None
+
+
+@dataclass
+class Page:
+    """Some of the answers: `matched` passed the filters among the `scanned` edges looked at; `complete`
+    when every edge was looked at. `total`: how many there are in all, when the graph keeps that count."""
+
+    items: list[dict[str, Any]]
+    matched: int
+    scanned: int
+    complete: bool = True
+    total: int | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def cut(self) -> bool:
+        return not self.complete or self.matched > len(self.items)
+
+    @property
+    def omitted(self) -> int:
+        """How many matching answers were left out: exact when complete, a lower bound otherwise."""
+        return self.matched - len(self.items)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "items": self.items,
+            "cut": self.cut,
+            "complete": self.complete,
+            "returned": len(self.items),
+            "matched": self.matched,
+            "omitted": self.omitted,
+            "scanned": self.scanned,
+            "total": self.total,
+            "notes": self.notes,
+        }
+
+
+# --- details ---------------------------------------------------------------------------------
+
+_ADDRESS = """
+MATCH (a:Address {address: $address})
+OPTIONAL MATCH (a)-[:IN_CLUSTER]->(c:Cluster)
+RETURN a.address AS address, a.script_type AS script_type, a.first_seen AS first_seen, a.last_seen AS last_seen,
+       a.first_height AS first_height, a.last_height AS last_height, a.received AS received, a.sent AS sent,
+       a.n_tx AS n_tx, a.risk AS risk, a.risk_label AS risk_label, a.risk_model AS risk_model,
+       a.risk_reasons AS reasons, a.risk_reason_weights AS reason_weights, a.risk_neighbours AS influential,
+       c.cluster_id AS cluster, c.size AS cluster_size, c.risk AS cluster_risk, c.flagged AS cluster_flagged
+"""
+
+_CLUSTER = """
+MATCH (c:Cluster {cluster_id: $cluster})
+RETURN c.cluster_id AS cluster, c.size AS size, c.received AS received, c.sent AS sent, c.first_seen AS first_seen,
+       c.last_seen AS last_seen, c.risk AS risk, c.flagged AS flagged, c.flagged_addresses AS flagged_addresses,
+       c.risk_model AS risk_model, c.merged_into AS merged_into
+"""
+
+_CLUSTER_MEMBERS = """
+MATCH (c:Cluster {cluster_id: $cluster})<-[:IN_CLUSTER]-(a:Address)
+WITH a LIMIT $scan
+RETURN a.address AS address, a.risk AS risk, a.risk_label AS risk_label, a.received AS received, a.n_tx AS n_tx
+ORDER BY coalesce(a.risk, 0) DESC, address LIMIT $limit
+"""
+
+_TRANSACTION = """
+MATCH (t:Transaction {txid: $txid})
+RETURN t.txid AS txid, t.height AS height, t.time AS time, t.block_hash AS block_hash, t.coinbase AS coinbase,
+       t.n_in AS n_in, t.n_out AS n_out, t.value AS value, t.in_value AS in_value, t.fee AS fee, t.size AS size,
+       t.coinjoin AS coinjoin, t.unconfirmed AS unconfirmed, t.out_address AS out_address, t.out_value AS out_value
+"""
+
+_TRANSACTION_INPUTS = """
+MATCH (:Transaction {txid: $txid})<-[i:INPUT]-(a:Address)
+WITH a, i LIMIT $limit
+RETURN a.address AS address, i.value AS value, i.outpoint AS outpoint
+"""
+
+
+def address_detail(store: GraphStore, address: str) -> dict[str, Any] | None:
+    rows = store.read(_ADDRESS, address=address)
+    return rows[0] if rows else None
+
+
+def cluster_detail(store: GraphStore, cluster_id: str, *, limit: int = 100) -> dict[str, Any] | None:
+    """The cluster and its riskiest members among the first SCAN; the members page says if it was cut."""
+    rows = store.read(_CLUSTER, cluster=cluster_id)
+    if not rows:
+        return None
+    members = store.read(_CLUSTER_MEMBERS, cluster=cluster_id, scan=SCAN, limit=limit)
+    size = rows[0]["size"] or 0
+    looked = min(size, SCAN)
+    page = Page(items=members, matched=looked, scanned=looked, complete=size <= SCAN, total=size)
+    return {**rows[0], "members": page.as_dict()}
+
+
+def transaction_detail(store: GraphStore, txid: str, *, limit: int = 500) -> dict[str, Any] | None:
+    rows = store.read(_TRANSACTION, txid=txid)
+    if not rows:
+        return None
+    tx = rows[0]
+    inputs = store.read(_TRANSACTION_INPUTS, txid=txid, limit=limit)
+    outputs = [
+        {"n": n, "address": address or None, "value": value}
+        for n, (address, value) in enumerate(zip(tx.pop("out_address") or [], tx.pop("out_value") or [], strict=True))
+    ]
+    n_in = tx["n_in"] or len(inputs)
+    return {
+        **tx,
+        "inputs": Page(items=inputs, matched=n_in, scanned=len(inputs), total=n_in).as_dict(),  # n_in: exact
+        "outputs": Page(items=outputs[:limit], matched=len(outputs), scanned=len(outputs)).as_dict(),
+    }
+
+
+# --- neighbours ------------------------------------------------------------------------------
+
+_FILTERS = """($since IS NULL OR t.time >= $since) AND ($until IS NULL OR t.time < $until)
+              AND ($min_value IS NULL OR e.value >= $min_value) AND ($max_value IS NULL OR e.value <= $max_value)"""
+
+# Spending: the address is an input of t. Receiving: t pays the address. The filters come before the scan
+# limit, so a time or amount filter reaches every edge; the newest of the scanned edges come back.
+_NEIGHBOURS = {
+    way: f"""
+MATCH {pattern}
+WHERE ($since IS NULL OR t.time >= $since) AND ($until IS NULL OR t.time < $until)
+  AND ($min_value IS NULL OR e.value >= $min_value) AND ($max_value IS NULL OR e.value <= $max_value)
+WITH e, t LIMIT $scan
+WITH e, t ORDER BY t.height DESC, t.txid
+WITH collect({{txid: t.txid, time: t.time, height: t.height, value: e.value, n_in: t.n_in, n_out: t.n_out}}) AS rows
+RETURN size(rows) AS matched, rows[0..$limit] AS rows
+"""
+    for way, pattern in (
+        ("out", "(a:Address {address: $address})-[e:INPUT]->(t:Transaction)"),
+        ("in", "(a:Address {address: $address})<-[e:OUTPUT]-(t:Transaction)"),
+    )
+}
+
+_N_TX = "MATCH (a:Address {address: $address}) RETURN a.n_tx AS n_tx"
+
+
+def neighbours(
+    store: GraphStore,
+    address: str,
+    *,
+    direction: str = "both",
+    since: int | None = None,
+    until: int | None = None,
+    min_value: int | None = None,
+    max_value: int | None = None,
+    limit: int = 100,
+    scan: int = SCAN,
+) -> Page | None:
+    """The address's transactions, newest first: `out` those it spends into, `in` those paying it. None
+    for an address the graph does not hold."""
+    found = store.read(_N_TX, address=address)
+    if not found:
+        return None
+    items, matched, complete = [], 0, True
+    for way in ("out", "in") if direction == "both" else (direction,):
+        row = store.read(
+            _NEIGHBOURS[way],
+            address=address,
+            scan=scan,
+            limit=limit,
+            since=since,
+            until=until,
+            min_value=min_value,
+            max_value=max_value,
+        )[0]
+        items += [{**edge, "direction": way} for edge in row["rows"]]
+        matched += row["matched"]
+        complete = complete and row["matched"] < scan
+    items.sort(key=lambda edge: (-(edge["height"] or 0), edge["txid"], edge["direction"]))
+    page = Page(items=items[:limit], matched=matched, scanned=matched, complete=complete, total=found[0]["n_tx"])
+    if not complete:
+        page.notes.append(f"more than {scan:,} edges match in a direction: narrow by time or amount to see them all")
+    return page
+
+
+# --- paths -----------------------------------------------------------------------------------
+
+# Variable-length bounds cannot be parameters: one constant query per hop count (an address hop is two edges).
+_ADDRESS_PATHS = {
+    hops: """
+MATCH (a:Address {address: $source}), (b:Address {address: $target})
+WITH a, b
+MATCH p = allShortestPaths((a)-[:INPUT|OUTPUT*..EDGES]->(b))
+WITH p LIMIT $limit
+RETURN [n IN nodes(p) | coalesce(n.address, n.txid)] AS nodes, [r IN relationships(p) | r.value] AS values
+""".replace("EDGES", str(2 * hops))
+    for hops in range(1, MAX_HOPS + 1)
+}
+
+_CLUSTER_PATHS = {
+    hops: """
+MATCH (a:Cluster {cluster_id: $source}), (b:Cluster {cluster_id: $target})
+WITH a, b
+MATCH p = allShortestPaths((a)-[:IN_CLUSTER|INPUT|OUTPUT*..EDGES]-(b))
+WITH p LIMIT $limit
+RETURN [n IN nodes(p) | coalesce(n.address, n.txid, n.cluster_id)] AS nodes,
+       [r IN relationships(p) | r.value] AS values
+""".replace("EDGES", str(2 * hops + 2))
+    for hops in range(1, MAX_HOPS + 1)
+}
+
+
+def paths(store: GraphStore, source: str, target: str, *, kind: str = "address", hops: int = 4, limit: int = 5):
+    """The shortest paths from `source` to `target` of at most `hops` address hops, up to `limit` of them.
+    Between addresses they follow the money (spend, then pay); between clusters they go either way, and
+    stepping through a cluster's members is free (they are one owner). Each path: the node ids in order
+    (addresses, txids, cluster ids) and the edge values (None for cluster membership)."""
+    if not 1 <= hops <= MAX_HOPS:
+        raise ValueError(f"hops: {hops} is not between 1 and {MAX_HOPS}")
+    queries = _ADDRESS_PATHS if kind == "address" else _CLUSTER_PATHS
+    return store.read(queries[hops], source=source, target=target, limit=limit)
+
+
+# --- hops for expansions and follow-the-money --------------------------------------------------
+
+_SPENDS = """
+UNWIND $addresses AS x
+MATCH (a:Address {address: x})
+CALL {
+  WITH a
+  MATCH (a)-[i:INPUT]->(t:Transaction)
+  WHERE t.height IS NOT NULL
+  RETURN t, i.value AS spent
+  LIMIT $fanout
+}
+RETURN x AS address, a.received AS received, t.txid AS txid, t.height AS height, t.time AS time, spent,
+       t.in_value AS in_value, t.out_address AS out_address, t.out_value AS out_value
+"""
+
+_PAYMENTS = """
+UNWIND $addresses AS x
+MATCH (a:Address {address: x})
+CALL {
+  WITH a
+  MATCH (t:Transaction)-[o:OUTPUT]->(a)
+  WHERE t.height IS NOT NULL
+  RETURN t, o.value AS paid
+  LIMIT $fanout
+}
+RETURN x AS address, a.received AS received, t.txid AS txid, t.height AS height, t.time AS time, paid,
+       t.in_value AS in_value, t.coinbase AS coinbase
+"""
+
+_INPUTS = """
+UNWIND $txids AS txid
+MATCH (t:Transaction {txid: txid})
+CALL {
+  WITH t
+  MATCH (s:Address)-[i:INPUT]->(t)
+  RETURN s.address AS source, i.value AS value
+  LIMIT $fanout
+}
+RETURN txid, source, value
+"""
+
+
+def spends(store: GraphStore, addresses: list[str], *, fanout: int) -> list[dict[str, Any]]:
+    """Up to `fanout` confirmed transactions each address spends into, with the whole transaction's outputs
+    (from its outpoint lists) and its total input value."""
+    return store.read(_SPENDS, addresses=addresses, fanout=fanout) if addresses else []
+
+
+def payments(store: GraphStore, addresses: list[str], *, fanout: int) -> list[dict[str, Any]]:
+    """Up to `fanout` confirmed transactions paying each address, with the value paid to it."""
+    return store.read(_PAYMENTS, addresses=addresses, fanout=fanout) if addresses else []
+
+
+def inputs_of(store: GraphStore, txids: list[str], *, fanout: int) -> list[dict[str, Any]]:
+    """Up to `fanout` inputs of each transaction: the spending address and the value."""
+    return store.read(_INPUTS, txids=txids, fanout=fanout) if txids else []
+
+
+_RECEIVED = "UNWIND $addresses AS x MATCH (a:Address {address: x}) RETURN x AS address, a.received AS received"
+
+
+def received_of(store: GraphStore, addresses: list[str]) -> dict[str, int]:
+    """What each address received in all (satoshis); absent for addresses the graph does not hold."""
+    rows = store.read(_RECEIVED, addresses=addresses) if addresses else []
+    return {row["address"]: row["received"] or 0 for row in rows}

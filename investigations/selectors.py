@@ -52,3 +52,12 @@ def tagpacks_latest() -> list[TagPackImport]:
     for record in TagPackImport.objects.order_by("pack", "-at", "-id"):
         latest.setdefault(record.pack, record)
     return list(latest.values())
+
+
+def cases_search(*, user: AbstractBaseUser, text: str, limit: int = 20):
+    """The user's team's cases whose title holds `text`, or whose id it is."""
+    cases = cases_visible(user)
+    matches = cases.filter(title__icontains=text)
+    if text.isdigit():
+        matches = matches | cases.filter(id=int(text))
+    return matches.select_related("team", "assignee", "created_by").order_by("-updated_at")[:limit]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from investigations.api import tags, views
+from investigations.api import explore, tags, views
 
 urlpatterns = [
     path("cases/", views.CaseListApi.as_view(), name="case-list"),
@@ -17,5 +17,12 @@ urlpatterns = [
     path("tags/<str:key>/", tags.TagDetailApi.as_view(), name="tag-detail"),
     path("tagpacks/", tags.TagPackListApi.as_view(), name="tagpack-list"),
     path("tagpacks/<path:pack>/export/", tags.TagPackExportApi.as_view(), name="tagpack-export"),
+    path("addresses/<str:address>/", explore.AddressApi.as_view(), name="address-detail"),
+    path("addresses/<str:address>/neighbours/", explore.NeighboursApi.as_view(), name="address-neighbours"),
+    path("addresses/<str:address>/flows/", explore.FlowsApi.as_view(), name="address-flows"),
+    path("clusters/<str:cluster_id>/", explore.ClusterApi.as_view(), name="cluster-detail"),
+    path("transactions/<str:txid>/", explore.TransactionApi.as_view(), name="transaction-detail"),
+    path("paths/", explore.PathsApi.as_view(), name="paths"),
+    path("search/", explore.SearchApi.as_view(), name="search"),
     path("taxonomy/", tags.TaxonomyApi.as_view(), name="taxonomy"),
 ]

@@ -1,0 +1,132 @@
+"""Graph exploration endpoints: details, neighbours, paths, follow-the-money and search.
+
+The chain is public and shared by every team; the endpoints still need a team (investigators only).
+Every answer that could be long is a page that says whether it was cut (graph/explore.py).
+"""
+
+from django.core.exceptions import ObjectDoesNotExist
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from graph import explore, get_graph
+from graph.tags import tags_for, tags_in_cluster, tags_search
+from investigations import selectors, tracing
+from investigations.api.views import ERRORS, CaseOut
+
+OBJECT = OpenApiResponse(OpenApiTypes.OBJECT, description="see docs/exploration.md for the fields")
+
+
+class NotInGraph(ObjectDoesNotExist):
+    pass
+
+
+def _found(value, what: str):
+    if value is None:
+        raise NotInGraph(f"the graph holds no {what}")
+    return value
+
+
+def _filters(serializer_class, request) -> dict:
+    filters = serializer_class(data=request.query_params)
+    filters.is_valid(raise_exception=True)
+    return dict(filters.validated_data)
+
+
+class AddressApi(APIView):
+    @extend_schema(responses={200: OBJECT, **ERRORS})
+    def get(self, request, address: str):
+        selectors.membership(request.user)
+        store = get_graph()
+        detail = _found(explore.address_detail(store, address), f"address {address}")
+        tags = tags_for(store, [address]).get(address, [])
+        cluster_tags = tags_in_cluster(store, detail["cluster"], limit=20) if detail["cluster"] else []
+        return Response({**detail, "tags": tags, "cluster_tags": cluster_tags})
+
+
+class NeighboursApi(APIView):
+    class NeighbourFilters(serializers.Serializer):
+        direction = serializers.ChoiceField(choices=["both", "in", "out"], default="both")
+        since = serializers.IntegerField(required=False, min_value=0, help_text="block time, Unix seconds")
+        until = serializers.IntegerField(required=False, min_value=0, help_text="block time, Unix seconds")
+        min_value = serializers.IntegerField(required=False, min_value=0, help_text="satoshis")
+        max_value = serializers.IntegerField(required=False, min_value=0, help_text="satoshis")
+        limit = serializers.IntegerField(min_value=1, max_value=1000, default=100)
+
+    @extend_schema(parameters=[NeighbourFilters], responses={200: OBJECT, **ERRORS})
+    def get(self, request, address: str):
+        selectors.membership(request.user)
+        page = explore.neighbours(get_graph(), address, **_filters(self.NeighbourFilters, request))
+        return Response(_found(page, f"address {address}").as_dict())
+
+
+class FlowsApi(APIView):
+    class FlowFilters(serializers.Serializer):
+        direction = serializers.ChoiceField(choices=["forward", "backward"], default="forward")
+        hops = serializers.IntegerField(min_value=1, max_value=tracing.MAX_HOPS, default=3)
+        fanout = serializers.IntegerField(min_value=1, max_value=200, default=25)
+        max_nodes = serializers.IntegerField(min_value=1, max_value=2000, default=200)
+
+    @extend_schema(parameters=[FlowFilters], responses={200: OBJECT, **ERRORS})
+    def get(self, request, address: str):
+        """Follow the money N hops with haircut and poison taint (investigations/tracing.py)."""
+        selectors.membership(request.user)
+        trace = tracing.follow_money(address=address, **_filters(self.FlowFilters, request))
+        return Response(_found(trace, f"address {address}").as_dict())
+
+
+class ClusterApi(APIView):
+    @extend_schema(responses={200: OBJECT, **ERRORS})
+    def get(self, request, cluster_id: str):
+        selectors.membership(request.user)
+        store = get_graph()
+        detail = _found(explore.cluster_detail(store, cluster_id), f"cluster {cluster_id}")
+        return Response({**detail, "tags": tags_in_cluster(store, cluster_id, limit=50)})
+
+
+class TransactionApi(APIView):
+    @extend_schema(responses={200: OBJECT, **ERRORS})
+    def get(self, request, txid: str):
+        selectors.membership(request.user)
+        return Response(_found(explore.transaction_detail(get_graph(), txid), f"transaction {txid}"))
+
+
+class PathsApi(APIView):
+    class PathFilters(serializers.Serializer):
+        source = serializers.CharField(max_length=100)
+        target = serializers.CharField(max_length=100)
+        kind = serializers.ChoiceField(choices=["address", "cluster"], default="address")
+        hops = serializers.IntegerField(min_value=1, max_value=explore.MAX_HOPS, default=4)
+        limit = serializers.IntegerField(min_value=1, max_value=50, default=5)
+
+    @extend_schema(parameters=[PathFilters], responses={200: OBJECT, **ERRORS})
+    def get(self, request):
+        selectors.membership(request.user)
+        found = explore.paths(get_graph(), **_filters(self.PathFilters, request))
+        return Response({"paths": found})
+
+
+class SearchApi(APIView):
+    class SearchFilters(serializers.Serializer):
+        q = serializers.CharField(min_length=2, max_length=200)
+        limit = serializers.IntegerField(min_value=1, max_value=100, default=20)
+
+    @extend_schema(parameters=[SearchFilters], responses={200: OBJECT, **ERRORS})
+    def get(self, request):
+        """An address or txid (exact), tags by label prefix, the user's team's cases by title or id."""
+        filters = _filters(self.SearchFilters, request)
+        query, limit = filters["q"].strip(), filters["limit"]
+        cases = selectors.cases_search(user=request.user, text=query, limit=limit)
+        store = get_graph()
+        address = explore.address_detail(store, query)
+        transaction = explore.transaction_detail(store, query, limit=0) if len(query) == 64 else None
+        return Response(
+            {
+                "addresses": [address] if address else [],
+                "transactions": [transaction] if transaction else [],
+                "tags": tags_search(store, query, limit=limit),
+                "cases": CaseOut(cases, many=True).data,
+            }
+        )

@@ -1,0 +1,155 @@
+"""Follow the money: where an address's funds went (forward) or came from (backward), hop by hop,
+with two taint measures side by side (docs/exploration.md):
+
+- **Haircut**: value is traced in proportion. A transaction whose inputs are 30 % traced passes 30 %
+  of each output on; an address passes on the share of what it received that was traced.
+- **Poison**: any contact taints in full. Every output of a transaction with a traced input is
+  traced, whatever its size: the widest net, and the one courts and sanctions lists often use.
+
+Each hop looks at no more than `fanout` transactions per address and keeps the `max_nodes` most
+traced addresses; the answer says where it was cut. Amounts are satoshis.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from graph import get_graph
+from graph.explore import address_detail, inputs_of, payments, received_of, spends
+
+MAX_HOPS = 6
+
+
+@dataclass
+class Trace:
+    direction: str
+    source: str
+    addresses: dict[str, dict[str, Any]] = field(default_factory=dict)  # address → hop, haircut, poison
+    transactions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    edges: list[dict[str, Any]] = field(default_factory=list)
+    cut: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "direction": self.direction,
+            "source": self.source,
+            "addresses": [{"address": a, **v} for a, v in self.addresses.items()],
+            "transactions": [{"txid": t, **v} for t, v in self.transactions.items()],
+            "edges": self.edges,
+            "cut": bool(self.cut),
+            "notes": self.cut,
+        }
+
+
+def follow_money(
+    *, address: str, direction: str = "forward", hops: int = 3, fanout: int = 25, max_nodes: int = 200
+) -> Trace | None:
+    """None when the graph does not hold `address`."""
+    if not 1 <= hops <= MAX_HOPS:
+        raise ValueError(f"hops: {hops} is not between 1 and {MAX_HOPS}")
+    if direction not in ("forward", "backward"):
+        raise ValueError(f"direction: {direction!r} is neither forward nor backward")
+    store = get_graph()
+    start = address_detail(store, address)
+    if start is None:
+        return None
+    trace = Trace(direction=direction, source=address)
+    whole = start["received"] or 0
+    trace.addresses[address] = {"hop": 0, "haircut": whole, "poison": whole, "received": whole}
+    frontier = [address]
+    step = _forward_hop if direction == "forward" else _backward_hop
+    for hop in range(1, hops + 1):
+        reached = step(store, trace, frontier, hop, fanout)
+        frontier = sorted(reached, key=lambda a: -trace.addresses[a]["haircut"])
+        if len(frontier) > max_nodes:
+            trace.cut.append(f"hop {hop}: followed the {max_nodes} most traced of {len(frontier):,} addresses")
+            frontier = frontier[:max_nodes]
+        if not frontier:
+            break
+    return trace
+
+
+def _share(address: str, trace: Trace) -> tuple[float, bool]:
+    """The haircut share of an address's funds that is traced, and whether poison reached it."""
+    node = trace.addresses[address]
+    received = node["received"] or 0
+    return (min(1.0, node["haircut"] / received) if received else 0.0), node["poison"] > 0
+
+
+def _forward_hop(store, trace: Trace, frontier: list[str], hop: int, fanout: int) -> list[str]:
+    rows = spends(store, frontier, fanout=fanout)
+    _note_fanout(trace, rows, fanout, hop, "spends")
+    by_tx: dict[str, list[dict]] = defaultdict(list)
+    for row in rows:
+        by_tx[row["txid"]].append(row)
+    reached = []
+    for txid, spenders in by_tx.items():
+        tx = spenders[0]
+        traced_in = sum(row["spent"] * _share(row["address"], trace)[0] for row in spenders)
+        share = traced_in / tx["in_value"] if tx["in_value"] else 0.0
+        trace.transactions[txid] = {"hop": hop, "height": tx["height"], "time": tx["time"], "share": share}
+        for row in spenders:
+            trace.edges.append({"from": row["address"], "to": txid, "value": row["spent"]})
+        for payee, value in zip(tx["out_address"] or [], tx["out_value"] or [], strict=True):
+            if not payee:
+                continue
+            trace.edges.append({"from": txid, "to": payee, "value": value, "haircut": value * share})
+            if _credit(trace, payee, hop, haircut=value * share, poison=value):
+                reached.append(payee)
+    _fill_received(store, trace, reached)
+    return reached
+
+
+def _backward_hop(store, trace: Trace, frontier: list[str], hop: int, fanout: int) -> list[str]:
+    rows = payments(store, frontier, fanout=fanout)
+    _note_fanout(trace, rows, fanout, hop, "payments")
+    paid_by_tx: dict[str, list[dict]] = defaultdict(list)
+    for row in rows:
+        paid_by_tx[row["txid"]].append(row)
+    sources = defaultdict(list)
+    for row in inputs_of(store, list(paid_by_tx), fanout=fanout):
+        sources[row["txid"]].append(row)
+    reached = []
+    for txid, paid in paid_by_tx.items():
+        tx = paid[0]
+        traced_out = sum(row["paid"] * _share(row["address"], trace)[0] for row in paid)
+        share = traced_out / tx["in_value"] if tx["in_value"] else 0.0
+        trace.transactions[txid] = {"hop": hop, "height": tx["height"], "time": tx["time"], "share": share}
+        for row in paid:
+            trace.edges.append({"from": txid, "to": row["address"], "value": row["paid"]})
+        if len(sources[txid]) >= fanout:
+            trace.cut.append(f"hop {hop}: looked at {fanout} inputs of {txid} only")
+        for source in sources[txid]:
+            value = source["value"] or 0
+            trace.edges.append({"from": source["source"], "to": txid, "value": value, "haircut": value * share})
+            if _credit(trace, source["source"], hop, haircut=value * share, poison=value):
+                reached.append(source["source"])
+    _fill_received(store, trace, reached)
+    return reached
+
+
+def _credit(trace: Trace, address: str, hop: int, *, haircut: float, poison: int) -> bool:
+    """Add traced value to an address; True when it is newly reached (it joins the next frontier)."""
+    node = trace.addresses.get(address)
+    if node is None:
+        trace.addresses[address] = {"hop": hop, "haircut": haircut, "poison": poison, "received": None}
+        return True
+    node["haircut"] += haircut
+    node["poison"] += poison
+    return False
+
+
+def _fill_received(store, trace: Trace, addresses: list[str]) -> None:
+    """What each newly reached address received in all: the denominator of its haircut share."""
+    received = received_of(store, addresses)
+    for address in addresses:
+        trace.addresses[address]["received"] = received.get(address, 0)
+
+
+def _note_fanout(trace: Trace, rows: list[dict], fanout: int, hop: int, what: str) -> None:
+    counts: dict[str, int] = defaultdict(int)
+    for row in rows:
+        counts[row["address"]] += 1
+    full = [address for address, n in counts.items() if n >= fanout]
+    if full:
+        trace.cut.append(f"hop {hop}: looked at {fanout} {what} only of {len(full)} addresses")
