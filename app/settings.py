@@ -217,6 +217,7 @@ if 0 < DEMO_WORLD_TXS < 1_000:
 DEMO_WORLD_DIR = VAR_DIR / "demo-world"
 # The nightly run retrains once this many investigators' verdicts (confirmed or dismissed cases' addresses)
 # have been recorded since the last model was trained; 0 never retrains.
+ALERTS_PER_LABELING_JOB = env_int("ALERTS_PER_LABELING_JOB", 500, minimum=0)  # the riskiest flagged clusters
 RETRAIN_MIN_LABELS = env_int("RETRAIN_MIN_LABELS", 50, minimum=0)
 
 # --- Logging ---

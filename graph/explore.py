@@ -319,3 +319,31 @@ def received_of(store: GraphStore, addresses: list[str]) -> dict[str, int]:
     """What each address received in all (satoshis); absent for addresses the graph does not hold."""
     rows = store.read(_RECEIVED, addresses=addresses) if addresses else []
     return {row["address"]: row["received"] or 0 for row in rows}
+
+
+# --- the flagged-cluster queue and watched activity --------------------------------------------
+
+_FLAGGED_CLUSTERS = """
+MATCH (c:Cluster) WHERE c.risk >= $min_risk AND c.flagged = true
+RETURN c.cluster_id AS cluster, c.risk AS risk, c.size AS size, c.flagged_addresses AS flagged_addresses,
+       c.received AS received, c.last_seen AS last_seen, c.risk_model AS risk_model
+ORDER BY risk DESC, cluster LIMIT $limit
+"""
+
+_ACTIVITY = {
+    "address": "UNWIND $refs AS r MATCH (n:Address {address: r}) RETURN r AS ref, n.last_seen AS last_seen, "
+    "coalesce(n.received, 0) + coalesce(n.sent, 0) AS volume",
+    "cluster": "UNWIND $refs AS r MATCH (n:Cluster {cluster_id: r}) RETURN r AS ref, n.last_seen AS last_seen, "
+    "coalesce(n.received, 0) + coalesce(n.sent, 0) AS volume",
+}
+
+
+def flagged_clusters(store: GraphStore, *, min_risk: float = 0.0, limit: int = 100) -> list[dict[str, Any]]:
+    """The riskiest flagged clusters first (the queue investigators start from)."""
+    return store.read(_FLAGGED_CLUSTERS, min_risk=min_risk, limit=limit)
+
+
+def activity(store: GraphStore, kind: str, refs: list[str]) -> dict[str, dict[str, Any]]:
+    """Each ref's latest block time and volume (satoshis received plus sent): either grows with new activity."""
+    rows = store.read(_ACTIVITY[kind], refs=refs) if refs else []
+    return {row["ref"]: row for row in rows}

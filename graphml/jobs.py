@@ -33,6 +33,7 @@ from graphml.registry import (
     model_version_register,
 )
 from graphml.runs import chain_arrays, collector_paused, train_run
+from graphml.signals import labeling_job_succeeded
 from graphml.training import TrainSpec
 
 log = logging.getLogger(__name__)
@@ -132,7 +133,9 @@ def labeling_job_execute(*, job_id: int, on_progress: Callable[[LabelingJob], No
         log.exception("labeling job %s failed", job.id)
         _finish(job, LabelingJob.Status.FAILED, error=f"{type(error).__name__}: {error}")
         raise
-    return _finish(job, LabelingJob.Status.SUCCEEDED)
+    job = _finish(job, LabelingJob.Status.SUCCEEDED)
+    labeling_job_succeeded.send(sender=LabelingJob, job=job)
+    return job
 
 
 def _run(job: LabelingJob, on_progress: Callable[[LabelingJob], None]) -> None:

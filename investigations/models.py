@@ -218,3 +218,77 @@ class TagPackImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pack}: {self.tags} tags"
+
+
+class Watchlist(models.Model):
+    """Addresses and clusters a team keeps an eye on: new activity on any of them raises an alert."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="watchlists")
+    name = models.CharField(max_length=200)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["team", "name"], name="one_watchlist_name_per_team")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.team})"
+
+
+class WatchEntry(models.Model):
+    class Kind(models.TextChoices):
+        ADDRESS = "address"
+        CLUSTER = "cluster"
+
+    watchlist = models.ForeignKey(Watchlist, on_delete=models.CASCADE, related_name="entries")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    ref = models.CharField(max_length=100)
+    note = models.TextField(blank=True, default="")
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    added_at = models.DateTimeField(auto_now_add=True)
+    # What the entry had seen when last checked: activity after this raises an alert.
+    seen_last = models.BigIntegerField(null=True)  # block time of its latest activity
+    seen_volume = models.BigIntegerField(null=True)  # satoshis received plus sent
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["watchlist", "kind", "ref"], name="one_entry_per_ref")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.ref} on {self.watchlist}"
+
+
+class Alert(models.Model):
+    class Source(models.TextChoices):
+        LABELING = "labeling"  # a labeling job flagged a cluster
+        WATCHLIST = "watchlist"  # a watched address or cluster moved
+        ANOMALY = "anomaly"  # activity out of line with its own history (screening)
+
+    class Status(models.TextChoices):
+        NEW = "new"
+        ACKNOWLEDGED = "acknowledged"
+        ESCALATED = "escalated"  # became (or joined) a case
+        DISMISSED = "dismissed"
+        RESOLVED = "resolved"
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="alerts")
+    source = models.CharField(max_length=16, choices=Source.choices)
+    kind = models.CharField(max_length=16, choices=Subject.Kind.choices)
+    ref = models.CharField(max_length=100)
+    title = models.CharField(max_length=300)
+    detail = models.JSONField(default=dict)
+    risk = models.FloatField(null=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.NEW)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="alerts"
+    )
+    case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.SET_NULL, related_name="alerts")
+    watch_entry = models.ForeignKey(WatchEntry, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["team", "status", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.source} alert on {self.kind} {self.ref} ({self.status})"

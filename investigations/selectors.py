@@ -7,7 +7,7 @@ from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 
 from graph import get_graph
 from graph.ml import cluster_members
-from investigations.models import Case, Membership, Subject, TagPackImport
+from investigations.models import Alert, Case, Membership, Subject, TagPackImport, Watchlist
 
 
 def membership(user: AbstractBaseUser) -> Membership:
@@ -61,3 +61,22 @@ def cases_search(*, user: AbstractBaseUser, text: str, limit: int = 20):
     if text.isdigit():
         matches = matches | cases.filter(id=int(text))
     return matches.select_related("team", "assignee", "created_by").order_by("-updated_at")[:limit]
+
+
+def alerts_visible(user: AbstractBaseUser, *, status=(), source=None, assignee=None, limit: int = 100):
+    """The team's alerts, newest first; `assignee` "none" means unassigned."""
+    found = Alert.objects.filter(team=membership(user).team)
+    if status:
+        found = found.filter(status__in=status)
+    if source:
+        found = found.filter(source=source)
+    if assignee == "none":
+        found = found.filter(assignee=None)
+    elif assignee:
+        found = found.filter(assignee__username=assignee)
+    return found.select_related("assignee")[:limit]
+
+
+def watchlists_visible(user: AbstractBaseUser):
+    team = membership(user).team
+    return Watchlist.objects.filter(team=team).prefetch_related("entries__added_by").select_related("created_by")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from investigations.api import explore, tags, views
+from investigations.api import alerts, explore, tags, views
 
 urlpatterns = [
     path("cases/", views.CaseListApi.as_view(), name="case-list"),
@@ -13,6 +13,17 @@ urlpatterns = [
     path("cases/<int:case_id>/approvals/", views.ApprovalRequestApi.as_view(), name="case-approvals"),
     path("cases/<int:case_id>/audit/", views.CaseAuditApi.as_view(), name="case-audit"),
     path("approvals/<int:approval_id>/decide/", views.ApprovalDecideApi.as_view(), name="approval-decide"),
+    path("alerts/", alerts.AlertListApi.as_view(), name="alert-list"),
+    path("alerts/bulk/", alerts.AlertBulkApi.as_view(), name="alert-bulk"),
+    path("alerts/<int:alert_id>/escalate/", alerts.AlertEscalateApi.as_view(), name="alert-escalate"),
+    path("queue/clusters/", alerts.FlaggedClustersApi.as_view(), name="flagged-clusters"),
+    path("watchlists/", alerts.WatchlistListApi.as_view(), name="watchlist-list"),
+    path("watchlists/<int:watchlist_id>/entries/", alerts.WatchEntryListApi.as_view(), name="watch-entries"),
+    path(
+        "watchlists/<int:watchlist_id>/entries/<int:entry_id>/",
+        alerts.WatchEntryDetailApi.as_view(),
+        name="watch-entry-detail",
+    ),
     path("tags/", tags.TagListApi.as_view(), name="tag-list"),
     path("tags/<str:key>/", tags.TagDetailApi.as_view(), name="tag-detail"),
     path("tagpacks/", tags.TagPackListApi.as_view(), name="tagpack-list"),

@@ -10,6 +10,7 @@ from graphml.models import LabelingJob, ModelVersion
 from graphml.registry import RegistryError, model_version_promote, model_version_register, model_version_rollback
 from graphml.runs import train_run
 from graphml.tasks import label
+from investigations.models import Alert, Team
 from tests.graphml.conftest import FAST
 
 pytestmark = pytest.mark.django_db
@@ -77,11 +78,20 @@ def test_the_riskiest_flagged_addresses_get_their_reasons(trained):
 
 
 def test_running_a_job_again_changes_nothing(trained):
+    """Scores, reasons, and the alerts each team's queue gets for flagged clusters (investigations)."""
     store, _, _ = trained
-    labeling_job_execute(job_id=labeling_job_create(explain_top=5).id)
+    blue, red = Team.objects.create(name="Blue"), Team.objects.create(name="Red")
+    job = labeling_job_execute(job_id=labeling_job_create(explain_top=5).id)
     first = scores(store), reasons(store)
+    alerts = Alert.objects.filter(source="labeling")
+    assert alerts.filter(team=blue).count() == alerts.filter(team=red).count() == job.clusters_flagged > 0
+    riskiest = alerts.filter(team=blue).order_by("-risk").first()
+    assert (riskiest.kind, riskiest.detail["model"]) == ("cluster", "v1")
+    riskiest.status = Alert.Status.DISMISSED
+    riskiest.save()
     labeling_job_execute(job_id=labeling_job_create(explain_top=5).id)
     assert (scores(store), reasons(store)) == first
+    assert alerts.count() == 2 * job.clusters_flagged, "no alert again, dismissed ones included"
 
 
 def test_a_cluster_scope_scores_only_that_cluster(trained):

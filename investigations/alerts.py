@@ -1,0 +1,205 @@
+"""Alerts and watchlists: what raises an alert, how a team triages them, and how one becomes a case.
+
+Alerts come from three places: a labeling job that flags a cluster (every team's queue gets it),
+a watched address or cluster that moves (the watching team's), and anomalies (screening, issue 7,
+through `alert_raise`). An open alert (new or acknowledged) is never raised twice for the same
+source and subject; once dismissed or resolved it stays closed, so a re-run labeling job or a
+re-checked watchlist adds nothing. Every triage step is an audit event.
+"""
+
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+
+from graph import explore, get_graph
+from investigations.audit.log import audit_event_append
+from investigations.models import Alert, Case, Subject, Team, WatchEntry, Watchlist
+from investigations.selectors import membership
+from investigations.services import CaseError, case_create, subject_add
+
+Status = Alert.Status
+OPEN = (Status.NEW, Status.ACKNOWLEDGED)
+# Where triage may move an alert; escalation goes through `alert_escalate` (it makes the case).
+TRIAGE = {
+    Status.NEW: {Status.ACKNOWLEDGED, Status.DISMISSED, Status.RESOLVED},
+    Status.ACKNOWLEDGED: {Status.NEW, Status.DISMISSED, Status.RESOLVED},
+    Status.ESCALATED: {Status.RESOLVED},
+    Status.DISMISSED: {Status.NEW},
+    Status.RESOLVED: set(),
+}
+
+
+def alert_raise(
+    *, team: Team, source: str, kind: str, ref: str, title: str, detail: dict, risk: float | None = None, entry=None
+) -> Alert | None:
+    """None when this source already alerted the team about `ref`, whatever became of that alert."""
+    if Alert.objects.filter(team=team, source=source, kind=kind, ref=ref).exists():
+        return None
+    return Alert.objects.create(
+        team=team, source=source, kind=kind, ref=ref, title=title, detail=detail, risk=risk, watch_entry=entry
+    )
+
+
+def alerts_from_labeling(*, model: str, limit: int | None = None) -> int:
+    """Every team gets an alert for each cluster the model flagged that it has not been alerted about."""
+    limit = limit or settings.ALERTS_PER_LABELING_JOB
+    clusters = explore.flagged_clusters(get_graph(), min_risk=0.0, limit=limit)
+    raised = 0
+    for team in Team.objects.all():
+        for cluster in clusters:
+            flagged = cluster["flagged_addresses"] or 0
+            raised += bool(
+                alert_raise(
+                    team=team,
+                    source=Alert.Source.LABELING,
+                    kind=Subject.Kind.CLUSTER,
+                    ref=cluster["cluster"],
+                    title=f"Cluster {cluster['cluster'][:16]} flagged: {flagged} of {cluster['size']} addresses",
+                    detail={**cluster, "model": model},
+                    risk=cluster["risk"],
+                )
+            )
+    return raised
+
+
+def watchlists_check() -> int:
+    """Compare each watched ref with what was seen last time; new activity raises the team's alert.
+    Entries are checked in bulk per kind (one graph query each)."""
+    store, raised = get_graph(), 0
+    for kind in WatchEntry.Kind.values:
+        entries = list(WatchEntry.objects.filter(kind=kind).select_related("watchlist__team"))
+        now = explore.activity(store, kind, sorted({entry.ref for entry in entries}))
+        for entry in entries:
+            seen = now.get(entry.ref)
+            if seen is None:
+                continue
+            if entry.seen_volume is not None and seen["volume"] > entry.seen_volume:
+                raised += _watch_alert(entry, seen)
+            entry.seen_last, entry.seen_volume = seen["last_seen"], seen["volume"]
+            entry.save(update_fields=["seen_last", "seen_volume"])
+    return raised
+
+
+def _watch_alert(entry: WatchEntry, seen: dict) -> bool:
+    """A new alert, or more movement added to the entry's alert that is still open; True when new."""
+    moved = seen["volume"] - entry.seen_volume
+    open_alert = Alert.objects.filter(watch_entry=entry, status__in=OPEN).first()
+    if open_alert is not None:
+        open_alert.detail = {
+            **open_alert.detail,
+            "moved": open_alert.detail["moved"] + moved,
+            "last_seen": seen["last_seen"],
+        }
+        open_alert.save(update_fields=["detail", "updated_at"])
+        return False
+    Alert.objects.create(
+        team=entry.watchlist.team,
+        source=Alert.Source.WATCHLIST,
+        kind=entry.kind,
+        ref=entry.ref,
+        title=f"Watched {entry.kind} {entry.ref[:20]} moved ({entry.watchlist.name})",
+        detail={"watchlist": entry.watchlist.name, "moved": moved, "last_seen": seen["last_seen"], "note": entry.note},
+        watch_entry=entry,
+    )
+    return True
+
+
+@transaction.atomic
+def alerts_triage(
+    *, user: AbstractBaseUser, alert_ids: Iterable[int], status: str | None = None, assignee: str | None = None
+) -> list[Alert]:
+    """Bulk: move the alerts to `status` and/or assign them to a teammate (username; "" unassigns).
+    All or nothing: one alert that cannot move refuses the whole request."""
+    team = membership(user).team
+    ids = list(dict.fromkeys(alert_ids))
+    alerts = list(Alert.objects.select_for_update().filter(team=team, id__in=ids))
+    if len(alerts) != len(ids):
+        missing = sorted(set(ids) - {alert.id for alert in alerts})
+        raise Alert.DoesNotExist(f"no alerts {missing} in your team")
+    person = _teammate(team, assignee) if assignee else None
+    for alert in alerts:
+        if status is not None and status != alert.status:
+            if status not in TRIAGE[alert.status]:
+                raise CaseError(f"alert {alert.id} is {alert.status}: it cannot become {status}")
+            alert.status = status
+        if assignee is not None:
+            alert.assignee = person
+        alert.save()
+        data = {"status": alert.status, "assignee": assignee}
+        audit_event_append(actor=user.get_username(), action="alert.triage", target=f"alert:{alert.id}", data=data)
+    return alerts
+
+
+def _teammate(team: Team, username: str):
+    person = get_user_model().objects.filter(username=username, membership__team=team).first()
+    if person is None:
+        raise CaseError(f"assignee: {username!r} is not in your team")
+    return person
+
+
+@transaction.atomic
+def alert_escalate(*, user: AbstractBaseUser, alert_id: int, case_id: int | None = None) -> Case:
+    """Open a case about the alert's subject (or add it to an existing case of the team)."""
+    team = membership(user).team
+    alert = Alert.objects.select_for_update().filter(team=team, id=alert_id).first()
+    if alert is None:
+        raise Alert.DoesNotExist(f"no alert {alert_id} in your team")
+    if alert.status not in OPEN:
+        raise CaseError(f"alert {alert.id} is {alert.status}: only new or acknowledged alerts escalate")
+    case = Case.objects.get(id=case_id, team=team) if case_id else case_create(user=user, title=alert.title[:200])
+    if not case.subjects.filter(kind=alert.kind, ref=alert.ref).exists():
+        subject_add(user=user, case_id=case.id, kind=alert.kind, ref=alert.ref)
+    alert.status, alert.case = Status.ESCALATED, case
+    alert.save()
+    audit_event_append(
+        actor=user.get_username(), action="alert.escalate", target=f"alert:{alert.id}", data={"case": case.id}
+    )
+    return case
+
+
+@transaction.atomic
+def watchlist_create(*, user: AbstractBaseUser, name: str) -> Watchlist:
+    team = membership(user).team
+    if Watchlist.objects.filter(team=team, name=name).exists():
+        raise CaseError(f"name: your team already has a watchlist {name!r}")
+    watchlist = Watchlist.objects.create(team=team, name=name, created_by=user)
+    audit_event_append(
+        actor=user.get_username(), action="watchlist.create", target=f"watchlist:{watchlist.id}", data={"name": name}
+    )
+    return watchlist
+
+
+@transaction.atomic
+def watch_entry_add(*, user: AbstractBaseUser, watchlist_id: int, kind: str, ref: str, note: str = "") -> WatchEntry:
+    """The entry starts from what the graph shows now: only later activity raises alerts."""
+    watchlist = Watchlist.objects.get(id=watchlist_id, team=membership(user).team)
+    seen = explore.activity(get_graph(), kind, [ref]).get(ref)
+    if seen is None:
+        raise CaseError(f"ref: the graph holds no {kind} {ref}")
+    entry, made = WatchEntry.objects.get_or_create(
+        watchlist=watchlist,
+        kind=kind,
+        ref=ref,
+        defaults={"note": note, "added_by": user, "seen_last": seen["last_seen"], "seen_volume": seen["volume"]},
+    )
+    if made:
+        audit_event_append(
+            actor=user.get_username(),
+            action="watchlist.add",
+            target=f"watchlist:{watchlist.id}",
+            data={"kind": kind, "ref": ref},
+        )
+    return entry
+
+
+@transaction.atomic
+def watch_entry_remove(*, user: AbstractBaseUser, watchlist_id: int, entry_id: int) -> None:
+    entry = WatchEntry.objects.get(id=entry_id, watchlist_id=watchlist_id, watchlist__team=membership(user).team)
+    data = {"kind": entry.kind, "ref": entry.ref}
+    entry.delete()
+    audit_event_append(
+        actor=user.get_username(), action="watchlist.remove", target=f"watchlist:{watchlist_id}", data=data
+    )
