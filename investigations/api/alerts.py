@@ -8,7 +8,7 @@ from rest_framework.views import APIView
 from graph import explore, get_graph
 from investigations import alerts, selectors
 from investigations.api.explore import OBJECT
-from investigations.api.views import ERRORS, NOT_BLANK, CaseOut, input_valid
+from investigations.api.views import BIGINT, ERRORS, NOT_BLANK, CaseOut, input_valid
 from investigations.models import Alert, Subject, WatchEntry, Watchlist
 
 
@@ -59,7 +59,9 @@ class AlertListApi(APIView):
 
 class AlertBulkApi(APIView):
     class AlertBulkInput(serializers.Serializer):
-        ids = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1, max_length=500)
+        ids = serializers.ListField(
+            child=serializers.IntegerField(min_value=1, max_value=BIGINT), min_length=1, max_length=500
+        )
         status = serializers.ChoiceField(choices=Alert.Status.choices, required=False)
         assignee = serializers.CharField(max_length=150, required=False, allow_blank=True, help_text="'' unassigns")
 
@@ -75,7 +77,9 @@ class AlertBulkApi(APIView):
 
 class AlertEscalateApi(APIView):
     class AlertEscalateInput(serializers.Serializer):
-        case = serializers.IntegerField(min_value=1, required=False, help_text="an existing case; default: a new one")
+        case = serializers.IntegerField(
+            min_value=1, max_value=BIGINT, required=False, help_text="an existing case; default: a new one"
+        )
 
     @extend_schema(request=AlertEscalateInput, responses={201: CaseOut, **ERRORS})
     def post(self, request, alert_id: int):

@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 from graph import explore, get_graph
 from graph.tags import tags_for, tags_in_cluster, tags_search
 from investigations import selectors, tracing
-from investigations.api.views import ERRORS, CaseOut
+from investigations.api.views import BIGINT, ERRORS, CaseOut
 
 OBJECT = OpenApiResponse(OpenApiTypes.OBJECT, description="see docs/exploration.md for the fields")
 
@@ -49,10 +49,14 @@ class AddressApi(APIView):
 class NeighboursApi(APIView):
     class NeighbourFilters(serializers.Serializer):
         direction = serializers.ChoiceField(choices=["both", "in", "out"], default="both")
-        since = serializers.IntegerField(required=False, min_value=0, help_text="block time, Unix seconds")
-        until = serializers.IntegerField(required=False, min_value=0, help_text="block time, Unix seconds")
-        min_value = serializers.IntegerField(required=False, min_value=0, help_text="satoshis")
-        max_value = serializers.IntegerField(required=False, min_value=0, help_text="satoshis")
+        since = serializers.IntegerField(
+            required=False, min_value=0, max_value=BIGINT, help_text="block time, Unix seconds"
+        )
+        until = serializers.IntegerField(
+            required=False, min_value=0, max_value=BIGINT, help_text="block time, Unix seconds"
+        )
+        min_value = serializers.IntegerField(required=False, min_value=0, max_value=BIGINT, help_text="satoshis")
+        max_value = serializers.IntegerField(required=False, min_value=0, max_value=BIGINT, help_text="satoshis")
         limit = serializers.IntegerField(min_value=1, max_value=1000, default=100)
 
     @extend_schema(parameters=[NeighbourFilters], responses={200: OBJECT, **ERRORS})

@@ -18,6 +18,7 @@ NOT_BLANK = RegexValidator(
     "[^\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]",
     "must hold more than white space",
 )
+BIGINT = 2**63 - 1  # ids and amounts the databases can hold
 ERRORS = {
     400: OpenApiResponse(OpenApiTypes.OBJECT, description="refused; the body says why"),
     409: OpenApiResponse(OpenApiTypes.OBJECT, description="the case's state does not allow it now"),
