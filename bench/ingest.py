@@ -168,7 +168,7 @@ def main() -> None:
     server = from_settings()
     if server.running_pid() is None:
         # Scratch data only: replaying the last run's append-only file (GBs after --million) costs minutes.
-        shutil.rmtree(server.data_dir, ignore_errors=True)
+        shutil.rmtree(server.data_dir / "appendonlydir", ignore_errors=True)  # keep the password settings read
     started_server = server.ensure_running()
     try:
         blocks = fixture_blocks()
