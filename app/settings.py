@@ -228,4 +228,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    # fontTools logs every glyph it subsets while a PDF report embeds its font.
+    "loggers": {"fontTools": {"level": "WARNING"}},
 }

@@ -292,3 +292,23 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} alert on {self.kind} {self.ref} ({self.status})"
+
+
+class Report(models.Model):
+    """A case report exported with a supervisor's approval: the PDF and the subjects' CSV as they were
+    made, with their hashes (also in the audit log)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="reports")
+    approval = models.OneToOneField(Approval, on_delete=models.PROTECT, related_name="report")
+    pdf = models.FileField(upload_to="reports/%Y/%m/")
+    pdf_sha256 = models.CharField(max_length=64)
+    csv = models.FileField(upload_to="reports/%Y/%m/")
+    csv_sha256 = models.CharField(max_length=64)
+    generated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    generated_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-generated_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"report of case {self.case_id} ({self.generated_at:%Y-%m-%d})"

@@ -19,7 +19,7 @@ from graph import explore, get_graph
 from graphml.outcomes import confirmed_label_record
 from investigations.audit.log import audit_event_append
 from investigations.evidence import Fingerprint, fingerprint, snapshot_bytes
-from investigations.models import Approval, Case, Evidence, Membership, Note, Subject
+from investigations.models import Approval, Case, Evidence, Membership, Note, Report, Subject
 from investigations.selectors import case_addresses, case_get, cases_visible, membership
 
 Status = Case.Status
@@ -122,7 +122,46 @@ def approval_decide(*, user: AbstractBaseUser, approval_id: int, approve: bool) 
     if approve and approval.action == Approval.Action.CLOSE:
         _move(case, Status.CLOSED)
         _audit(user, "case.transition", case, {"to": Status.CLOSED, "approval": approval.id})
+    if approve and approval.action == Approval.Action.EXPORT:
+        _report_export(case, approval, user)
     return approval
+
+
+def _report_export(case: Case, approval: Approval, user: AbstractBaseUser) -> Report:
+    """The approved export: the report is made now, as the case stands, and its hashes are audited."""
+    from investigations.reports import report_csv, report_pdf  # matplotlib and fpdf: loaded when a report is made
+
+    pdf = report_pdf(case, exported_by=f"{approval.requested_by.get_username()}, approved by {user.get_username()}")
+    table = report_csv(case)
+    stem = f"case-{case.id}-report-{approval.id}"
+    report = Report(case=case, approval=approval, generated_by=user)
+    report.pdf_sha256, report.csv_sha256 = hashlib.sha256(pdf).hexdigest(), hashlib.sha256(table).hexdigest()
+    report.pdf.save(f"{stem}.pdf", ContentFile(pdf), save=False)
+    report.csv.save(f"{stem}.csv", ContentFile(table), save=False)
+    report.save()
+    _audit(
+        user,
+        "report.export",
+        case,
+        {"report": report.id, "pdf_sha256": report.pdf_sha256, "csv_sha256": report.csv_sha256},
+    )
+    return report
+
+
+def report_file(*, user: AbstractBaseUser, case_id: int, report_id: int, fmt: str) -> tuple[bytes, str]:
+    """A report's PDF or CSV, checked against the hash taken when it was made; the download is audited."""
+    case = case_get(user=user, case_id=case_id)
+    report = Report.objects.filter(case=case, id=report_id).first()
+    if report is None:
+        raise Report.DoesNotExist(f"no report {report_id} in case {case_id}")
+    field, expected = (report.pdf, report.pdf_sha256) if fmt == "pdf" else (report.csv, report.csv_sha256)
+    with field.open("rb") as stream:
+        content = stream.read()
+    if hashlib.sha256(content).hexdigest() != expected:
+        raise CaseConflict(f"report {report.id}'s {fmt} no longer matches the hash taken when it was made")
+    with transaction.atomic():
+        _audit(user, "report.download", case, {"report": report.id, "format": fmt})
+    return content, f"case-{case.id}-report-{report.id}.{fmt}"
 
 
 def _move(case: Case, to: str) -> None:

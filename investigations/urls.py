@@ -1,6 +1,6 @@
-from django.urls import path
+from django.urls import path, re_path
 
-from investigations.api import alerts, explore, tags, views
+from investigations.api import alerts, explore, reports, tags, views
 
 urlpatterns = [
     path("cases/", views.CaseListApi.as_view(), name="case-list"),
@@ -12,6 +12,12 @@ urlpatterns = [
     path("cases/<int:case_id>/evidence/snapshots/", views.EvidenceSnapshotApi.as_view(), name="case-evidence-snapshot"),
     path("cases/<int:case_id>/approvals/", views.ApprovalRequestApi.as_view(), name="case-approvals"),
     path("cases/<int:case_id>/audit/", views.CaseAuditApi.as_view(), name="case-audit"),
+    path("cases/<int:case_id>/reports/", reports.ReportListApi.as_view(), name="case-reports"),
+    re_path(
+        r"^cases/(?P<case_id>[0-9]+)/reports/(?P<report_id>[0-9]+)/(?P<fmt>pdf|csv)/$",
+        reports.ReportFileApi.as_view(),
+        name="case-report-file",
+    ),
     path("approvals/<int:approval_id>/decide/", views.ApprovalDecideApi.as_view(), name="approval-decide"),
     path("alerts/", alerts.AlertListApi.as_view(), name="alert-list"),
     path("alerts/bulk/", alerts.AlertBulkApi.as_view(), name="alert-bulk"),

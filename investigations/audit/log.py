@@ -82,16 +82,25 @@ def leaf_hashes(limit: int | None = None) -> list[bytes]:
 
 def inclusion_proof(seq: int) -> dict:
     """Proof that event `seq` is in the tree of the latest signed head."""
+    return inclusion_proofs([seq])[0]
+
+
+def inclusion_proofs(seqs: list[int]) -> list[dict]:
+    """Proofs for many events against the same (latest) signed head, reading the leaves once."""
     head = TreeHead.objects.order_by("-size").first()
-    if head is None or not 0 <= seq < head.size:
-        raise ValueError(f"no audit event #{seq}")
-    leaves = leaf_hashes(head.size)
-    return {
-        "seq": seq,
-        "leaf_hash": leaves[seq].hex(),
-        "head": head_dict(head),
-        "proof": [h.hex() for h in merkle.inclusion_proof(seq, leaves)],
-    }
+    for seq in seqs:
+        if head is None or not 0 <= seq < head.size:
+            raise ValueError(f"no audit event #{seq}")
+    leaves = leaf_hashes(head.size) if seqs else []
+    return [
+        {
+            "seq": seq,
+            "leaf_hash": leaves[seq].hex(),
+            "head": head_dict(head),
+            "proof": [h.hex() for h in merkle.inclusion_proof(seq, leaves)],
+        }
+        for seq in seqs
+    ]
 
 
 def _ms(at: datetime) -> int:
