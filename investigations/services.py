@@ -57,6 +57,51 @@ def case_create(*, user: AbstractBaseUser, title: str, summary: str = "", priori
     return case
 
 
+EDITABLE = ("title", "summary", "priority", "due", "assignee")
+
+
+@transaction.atomic
+def case_update(*, user: AbstractBaseUser, case_id: int, **changes) -> Case:
+    """Edit what an investigator may edit (EDITABLE); `assignee` is a teammate's username or None. A closed
+    case is not edited. The audit event holds each field's old and new value."""
+    unknown = set(changes) - set(EDITABLE)
+    if unknown:
+        raise CaseError(f"cannot edit {', '.join(sorted(unknown))}: only {', '.join(EDITABLE)}")
+    case = case_get(user=user, case_id=case_id, for_update=True)
+    if case.status == Status.CLOSED:
+        raise CaseConflict(f"case {case.id} is closed")
+    if "title" in changes and not (changes["title"] or "").strip():
+        raise CaseError("a case needs a title")
+    if "assignee" in changes:
+        changes["assignee"] = _assignee(case, changes["assignee"])
+    changed = {}
+    for name, value in changes.items():
+        old = getattr(case, name)
+        if old != value:
+            changed[name] = [_plain(old), _plain(value)]
+            setattr(case, name, value)
+    if changed:
+        case.save()
+        _audit(user, "case.update", case, changed)
+    return case
+
+
+def _assignee(case: Case, username: str | None):
+    if not username:
+        return None
+    person = get_user_model().objects.filter(username=username, membership__team=case.team).first()
+    if person is None:
+        raise CaseError(f"assignee: {username!r} is not in the case's team")
+    return person
+
+
+def _plain(value):
+    """A value as the audit log keeps it: a user by name, a date as ISO text."""
+    if hasattr(value, "get_username"):
+        return value.get_username()
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
 @transaction.atomic
 def case_transition(*, user: AbstractBaseUser, case_id: int, to: str) -> Case:
     case = case_get(user=user, case_id=case_id, for_update=True)

@@ -113,9 +113,25 @@ class CaseListApi(APIView):
 
 
 class CaseDetailApi(APIView):
+    class CaseUpdateInput(serializers.Serializer):
+        """Only these: status moves through transitions, team and creator never change."""
+
+        title = serializers.CharField(max_length=200, validators=[NOT_BLANK], required=False)
+        summary = serializers.CharField(required=False, allow_blank=True)
+        priority = serializers.ChoiceField(choices=Case.Priority.choices, required=False)
+        due = serializers.DateField(required=False, allow_null=True)
+        assignee = serializers.CharField(max_length=150, required=False, allow_null=True, allow_blank=True)
+
     @extend_schema(responses={200: CaseDetailOut, **ERRORS})
     def get(self, request, case_id: int):
         return Response(CaseDetailOut(selectors.case_get(user=request.user, case_id=case_id)).data)
+
+    @extend_schema(request=CaseUpdateInput, responses={200: CaseOut, **ERRORS})
+    def patch(self, request, case_id: int):
+        serializer = self.CaseUpdateInput(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        case = services.case_update(user=request.user, case_id=case_id, **serializer.validated_data)
+        return Response(CaseOut(case).data)
 
 
 class CaseTransitionApi(APIView):

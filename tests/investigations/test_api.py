@@ -4,7 +4,7 @@ session writes; fields the server owns stay the server's; the whole workflow thr
 import pytest
 from rest_framework.test import APIClient
 
-from investigations.models import Case
+from investigations.models import AuditEvent, Case
 from investigations.services import approval_request, case_create, case_transition
 
 pytestmark = pytest.mark.django_db
@@ -31,6 +31,8 @@ def endpoints(case_id: int, approval_id: int) -> list[tuple[str, str, dict]]:
     return [
         ("get", f"{API}/cases/{case_id}/", {}),
         ("get", f"{API}/cases/{case_id}/audit/", {}),
+        ("patch", f"{API}/cases/{case_id}/", {"title": "Mine now", "assignee": "olga"}),
+        ("get", f"{API}/cases/{case_id}/reports/", {}),
         ("post", f"{API}/cases/{case_id}/transition/", {"to": "closed"}),
         ("post", f"{API}/cases/{case_id}/subjects/", {"kind": "address", "ref": "bc1qanything"}),
         ("post", f"{API}/cases/{case_id}/notes/", {"body": "hello"}),
@@ -49,6 +51,7 @@ def test_no_endpoint_reads_or_changes_another_teams_case(people, confirmed_case,
         assert response.status_code == expected, (method, url, response.content)
     case.refresh_from_db()
     assert (case.status, case.notes.count(), case.evidence.count(), case.subjects.count()) == ("confirmed", 0, 0, 0)
+    assert (case.title, case.assignee) == ("Blue's", None)
     if who in ("olga", "otto"):
         assert client.get(f"{API}/cases/").json() == [], "a list shows only the user's own team"
 
@@ -73,6 +76,32 @@ def test_fields_the_server_owns_cannot_be_set(people):
     case = Case.objects.get()
     assert (case.team.name, case.status, case.outcome, case.created_by.username) == ("Blue", "open", "", "ana")
     assert case.id != 999
+
+
+def test_editing_a_case_changes_only_what_may_be_edited_and_audits_old_and_new(people):
+    case = Case.objects.get(
+        id=client_for(people["ana"]).post(f"{API}/cases/", {"title": "Draft"}, format="json").json()["id"]
+    )
+    ana = client_for(people["ana"])
+    protected = {"title": "Peel chain", "status": "closed", "team": "Red", "created_by": "olga", "outcome": "confirmed"}
+    response = ana.patch(
+        f"{API}/cases/{case.id}/", {**protected, "assignee": "sam", "due": "2027-01-31"}, format="json"
+    )
+    assert response.status_code == 200
+    case.refresh_from_db()
+    assert (case.title, case.status, case.team.name, case.created_by.username, case.outcome) == (
+        "Peel chain",
+        "open",
+        "Blue",
+        "ana",
+        "",
+    )
+    assert (case.assignee.username, str(case.due)) == ("sam", "2027-01-31")
+    event = AuditEvent.objects.filter(action="case.update").get()
+    assert event.data == {"title": ["Draft", "Peel chain"], "assignee": [None, "sam"], "due": [None, "2027-01-31"]}
+    assert ana.patch(f"{API}/cases/{case.id}/", {"assignee": "olga"}, format="json").status_code == 400
+    assert ana.patch(f"{API}/cases/{case.id}/", {"title": " "}, format="json").status_code == 400
+    assert ana.patch(f"{API}/cases/{case.id}/", {"assignee": None}, format="json").json()["assignee"] is None
 
 
 def test_the_whole_workflow_through_http(people, chain_graph, settings, tmp_path):
