@@ -245,41 +245,48 @@ RETURN [n IN nodes(p) | coalesce(n.address, n.txid, n.cluster_id)] AS nodes,
 def paths(store: GraphStore, source: str, target: str, *, kind: str = "address", hops: int = 4, limit: int = 5):
     """The shortest paths from `source` to `target` of at most `hops` address hops, up to `limit` of them.
     Between addresses they follow the money (spend, then pay); between clusters they go either way, and
-    stepping through a cluster's members is free (they are one owner). Each path: the node ids in order
-    (addresses, txids, cluster ids) and the edge values (None for cluster membership)."""
+    a cluster on the way is one more hop (member to cluster to member: the same owner). Each path: the node ids in order
+    (addresses, txids, cluster ids) and the edge values (None for cluster membership). A path from a node
+    to itself is refused: Neo4j's allShortestPaths fails on it where FalkorDB answers."""
     if not 1 <= hops <= MAX_HOPS:
         raise ValueError(f"hops: {hops} is not between 1 and {MAX_HOPS}")
+    if source == target:
+        raise ValueError("target: the same as source; a path needs two ends")
     queries = _ADDRESS_PATHS if kind == "address" else _CLUSTER_PATHS
     return store.read(queries[hops], source=source, target=target, limit=limit)
 
 
 # --- hops for expansions and follow-the-money --------------------------------------------------
 
+# Time order: forward, only spends at or after the block the funds arrived in (`r.height`), earliest
+# first; backward, only payments at or before it, latest first.
 _SPENDS = """
-UNWIND $addresses AS x
-MATCH (a:Address {address: x})
+UNWIND $rows AS r
+MATCH (a:Address {address: r.address})
 CALL {
-  WITH a
+  WITH a, r
   MATCH (a)-[i:INPUT]->(t:Transaction)
-  WHERE t.height IS NOT NULL
+  WHERE t.height IS NOT NULL AND t.height >= r.height
   RETURN t, i.value AS spent
+  ORDER BY t.height, t.txid
   LIMIT $fanout
 }
-RETURN x AS address, a.received AS received, t.txid AS txid, t.height AS height, t.time AS time, spent,
+RETURN r.address AS address, a.received AS received, t.txid AS txid, t.height AS height, t.time AS time, spent,
        t.in_value AS in_value, t.out_address AS out_address, t.out_value AS out_value
 """
 
 _PAYMENTS = """
-UNWIND $addresses AS x
-MATCH (a:Address {address: x})
+UNWIND $rows AS r
+MATCH (a:Address {address: r.address})
 CALL {
-  WITH a
+  WITH a, r
   MATCH (t:Transaction)-[o:OUTPUT]->(a)
-  WHERE t.height IS NOT NULL
+  WHERE t.height IS NOT NULL AND t.height <= r.height
   RETURN t, o.value AS paid
+  ORDER BY t.height DESC, t.txid
   LIMIT $fanout
 }
-RETURN x AS address, a.received AS received, t.txid AS txid, t.height AS height, t.time AS time, paid,
+RETURN r.address AS address, a.received AS received, t.txid AS txid, t.height AS height, t.time AS time, paid,
        t.in_value AS in_value, t.coinbase AS coinbase
 """
 
@@ -290,25 +297,27 @@ CALL {
   WITH t
   MATCH (s:Address)-[i:INPUT]->(t)
   RETURN s.address AS source, i.value AS value
+  ORDER BY value DESC, source
   LIMIT $fanout
 }
 RETURN txid, source, value
 """
 
 
-def spends(store: GraphStore, addresses: list[str], *, fanout: int) -> list[dict[str, Any]]:
-    """Up to `fanout` confirmed transactions each address spends into, with the whole transaction's outputs
-    (from its outpoint lists) and its total input value."""
-    return store.read(_SPENDS, addresses=addresses, fanout=fanout) if addresses else []
+def spends(store: GraphStore, rows: list[dict[str, Any]], *, fanout: int) -> list[dict[str, Any]]:
+    """rows: address, height. The first `fanout` confirmed transactions each address spends into from that
+    block on, with the whole transaction's outputs (its outpoint lists) and its total input value."""
+    return store.read(_SPENDS, rows=rows, fanout=fanout) if rows else []
 
 
-def payments(store: GraphStore, addresses: list[str], *, fanout: int) -> list[dict[str, Any]]:
-    """Up to `fanout` confirmed transactions paying each address, with the value paid to it."""
-    return store.read(_PAYMENTS, addresses=addresses, fanout=fanout) if addresses else []
+def payments(store: GraphStore, rows: list[dict[str, Any]], *, fanout: int) -> list[dict[str, Any]]:
+    """rows: address, height. The last `fanout` confirmed transactions paying each address up to that block,
+    with the value paid to it."""
+    return store.read(_PAYMENTS, rows=rows, fanout=fanout) if rows else []
 
 
 def inputs_of(store: GraphStore, txids: list[str], *, fanout: int) -> list[dict[str, Any]]:
-    """Up to `fanout` inputs of each transaction: the spending address and the value."""
+    """The `fanout` largest inputs of each transaction: the spending address and the value."""
     return store.read(_INPUTS, txids=txids, fanout=fanout) if txids else []
 
 

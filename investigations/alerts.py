@@ -18,7 +18,7 @@ from graph import explore, get_graph
 from investigations.audit.log import audit_event_append
 from investigations.models import Alert, Case, Subject, Team, WatchEntry, Watchlist
 from investigations.selectors import membership
-from investigations.services import CaseError, case_create, subject_add
+from investigations.services import CaseConflict, CaseError, case_create, subject_add
 
 Status = Alert.Status
 OPEN = (Status.NEW, Status.ACKNOWLEDGED)
@@ -44,24 +44,33 @@ def alert_raise(
 
 
 def alerts_from_labeling(*, model: str, limit: int | None = None) -> int:
-    """Every team gets an alert for each cluster the model flagged that it has not been alerted about."""
+    """Every team gets an alert for each cluster the model flagged that it has not been alerted about.
+    One insert per team; the unique constraint drops what is already there, even under a racing job."""
     limit = limit or settings.ALERTS_PER_LABELING_JOB
     clusters = explore.flagged_clusters(get_graph(), min_risk=0.0, limit=limit)
     raised = 0
     for team in Team.objects.all():
-        for cluster in clusters:
-            flagged = cluster["flagged_addresses"] or 0
-            raised += bool(
-                alert_raise(
-                    team=team,
-                    source=Alert.Source.LABELING,
-                    kind=Subject.Kind.CLUSTER,
-                    ref=cluster["cluster"],
-                    title=f"Cluster {cluster['cluster'][:16]} flagged: {flagged} of {cluster['size']} addresses",
-                    detail={**cluster, "model": model},
-                    risk=cluster["risk"],
-                )
+        known = set(
+            Alert.objects.filter(
+                team=team, source=Alert.Source.LABELING, ref__in=[cluster["cluster"] for cluster in clusters]
+            ).values_list("ref", flat=True)
+        )
+        new = [
+            Alert(
+                team=team,
+                source=Alert.Source.LABELING,
+                kind=Subject.Kind.CLUSTER,
+                ref=cluster["cluster"],
+                title=f"Cluster {cluster['cluster'][:16]} flagged: "
+                f"{cluster['flagged_addresses'] or 0} of {cluster['size']} addresses",
+                detail={**cluster, "model": model},
+                risk=cluster["risk"],
             )
+            for cluster in clusters
+            if cluster["cluster"] not in known
+        ]
+        Alert.objects.bulk_create(new, ignore_conflicts=True)
+        raised += len(new)
     return raised
 
 
@@ -148,7 +157,7 @@ def alert_escalate(*, user: AbstractBaseUser, alert_id: int, case_id: int | None
     if alert is None:
         raise Alert.DoesNotExist(f"no alert {alert_id} in your team")
     if alert.status not in OPEN:
-        raise CaseError(f"alert {alert.id} is {alert.status}: only new or acknowledged alerts escalate")
+        raise CaseConflict(f"alert {alert.id} is {alert.status}: only new or acknowledged alerts escalate")
     case = Case.objects.get(id=case_id, team=team) if case_id else case_create(user=user, title=alert.title[:200])
     if not case.subjects.filter(kind=alert.kind, ref=alert.ref).exists():
         subject_add(user=user, case_id=case.id, kind=alert.kind, ref=alert.ref)

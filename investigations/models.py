@@ -289,6 +289,13 @@ class Alert(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["team", "status", "-created_at"])]
+        constraints = [  # labeling and anomalies alert a team once per subject; watchlists once per movement
+            models.UniqueConstraint(
+                fields=["team", "source", "kind", "ref"],
+                condition=~models.Q(source="watchlist"),
+                name="one_alert_per_subject",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.source} alert on {self.kind} {self.ref} ({self.status})"

@@ -39,17 +39,29 @@ def report_csv(case: Case) -> bytes:
         snap = subject.snapshot or {}
         writer.writerow(
             {
-                "kind": subject.kind,
-                "ref": subject.ref,
-                "risk": snap.get("risk"),
-                "label": snap.get("label"),
-                "model": snap.get("model"),
-                "reasons": "; ".join(snap.get("reasons") or []),
-                "tags": "; ".join(f"{t['label']} ({t['category'] or t['abuse']})" for t in tags.get(subject.ref, [])),
-                "added_at": subject.added_at.isoformat(),
+                name: _cell(value)
+                for name, value in {
+                    "kind": subject.kind,
+                    "ref": subject.ref,
+                    "risk": snap.get("risk"),
+                    "label": snap.get("label"),
+                    "model": snap.get("model"),
+                    "reasons": "; ".join(snap.get("reasons") or []),
+                    "tags": "; ".join(
+                        f"{t['label']} ({t['category'] or t['abuse']})" for t in tags.get(subject.ref, [])
+                    ),
+                    "added_at": subject.added_at.isoformat(),
+                }.items()
             }
         )
     return out.getvalue().encode()
+
+
+def _cell(value):
+    """Text a spreadsheet would run as a formula (OWASP's CSV injection) is kept as text."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
 
 
 def graph_png(case: Case) -> bytes:
@@ -177,7 +189,7 @@ def _subjects(document: _Document, case: Case) -> None:
 
 def _notes(document: _Document, case: Case) -> None:
     document.heading("Notes")
-    for note in case.notes.order_by("created_at", "id"):
+    for note in case.notes.select_related("author").order_by("created_at", "id"):
         document.set_font("body", "B", 8)
         document.cell(
             0, 5, f"{note.author.username}, {note.created_at:%Y-%m-%d %H:%M} UTC", new_x="LMARGIN", new_y="NEXT"

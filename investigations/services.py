@@ -148,8 +148,17 @@ def approval_request(*, user: AbstractBaseUser, case_id: int, action: str) -> Ap
     return approval
 
 
-@transaction.atomic
 def approval_decide(*, user: AbstractBaseUser, approval_id: int, approve: bool) -> Approval:
+    """An approved export makes its report after the decision commits: building a PDF must not hold the
+    database's write lock (on SQLite, every other audited change would wait for it)."""
+    approval = _decide(user, approval_id, approve)
+    if approval.status == Approval.Status.APPROVED and approval.action == Approval.Action.EXPORT:
+        _report_export(case_get(user=user, case_id=approval.case_id), approval, user)
+    return approval
+
+
+@transaction.atomic
+def _decide(user: AbstractBaseUser, approval_id: int, approve: bool) -> Approval:
     approval = Approval.objects.select_for_update().filter(id=approval_id, case__in=cases_visible(user)).first()
     if approval is None:
         raise Approval.DoesNotExist(f"no approval {approval_id}")
@@ -167,13 +176,12 @@ def approval_decide(*, user: AbstractBaseUser, approval_id: int, approve: bool) 
     if approve and approval.action == Approval.Action.CLOSE:
         _move(case, Status.CLOSED)
         _audit(user, "case.transition", case, {"to": Status.CLOSED, "approval": approval.id})
-    if approve and approval.action == Approval.Action.EXPORT:
-        _report_export(case, approval, user)
     return approval
 
 
 def _report_export(case: Case, approval: Approval, user: AbstractBaseUser) -> Report:
-    """The approved export: the report is made now, as the case stands, and its hashes are audited."""
+    """The approved export: the report is made now, as the case stands, outside any transaction (it only
+    reads); then it is stored and its hashes audited in one short one."""
     from investigations.reports import report_csv, report_pdf  # matplotlib and fpdf: loaded when a report is made
 
     pdf = report_pdf(case, exported_by=f"{approval.requested_by.get_username()}, approved by {user.get_username()}")
@@ -183,13 +191,10 @@ def _report_export(case: Case, approval: Approval, user: AbstractBaseUser) -> Re
     report.pdf_sha256, report.csv_sha256 = hashlib.sha256(pdf).hexdigest(), hashlib.sha256(table).hexdigest()
     report.pdf.save(f"{stem}.pdf", ContentFile(pdf), save=False)
     report.csv.save(f"{stem}.csv", ContentFile(table), save=False)
-    report.save()
-    _audit(
-        user,
-        "report.export",
-        case,
-        {"report": report.id, "pdf_sha256": report.pdf_sha256, "csv_sha256": report.csv_sha256},
-    )
+    with transaction.atomic():
+        report.save()
+        hashes = {"report": report.id, "pdf_sha256": report.pdf_sha256, "csv_sha256": report.csv_sha256}
+        _audit(user, "report.export", case, hashes)
     return report
 
 
@@ -200,8 +205,11 @@ def report_file(*, user: AbstractBaseUser, case_id: int, report_id: int, fmt: st
     if report is None:
         raise Report.DoesNotExist(f"no report {report_id} in case {case_id}")
     field, expected = (report.pdf, report.pdf_sha256) if fmt == "pdf" else (report.csv, report.csv_sha256)
-    with field.open("rb") as stream:
-        content = stream.read()
+    try:
+        with field.open("rb") as stream:
+            content = stream.read()
+    except FileNotFoundError:
+        raise CaseConflict(f"report {report.id}'s {fmt} is missing from storage") from None
     if hashlib.sha256(content).hexdigest() != expected:
         raise CaseConflict(f"report {report.id}'s {fmt} no longer matches the hash taken when it was made")
     with transaction.atomic():

@@ -6,6 +6,7 @@ packs; any investigator tags an address, and the tag goes into their team's own 
 """
 
 import hashlib
+import re
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -25,6 +26,9 @@ from investigations.selectors import membership
 from tagpack import TagPackError, load_schema
 from tagpack.reading import pack_yaml, read_pack, tag_row
 from tagpack.taxonomy import Taxonomy, load_taxonomy
+
+TEAM_PACK_PREFIX = "team:"  # hand-made tags: a team's own pack, never replaced by an import
+PACK_NAME = re.compile(r"[\w.-][\w.:/-]{0,199}")
 
 
 class TagError(ValueError):
@@ -48,6 +52,8 @@ def tagpack_import(
 ) -> TagPackImport:
     """Import one pack file, replacing the tags of an earlier import of the same pack. Refuses the whole
     pack (TagPackError, every problem named) before anything is written."""
+    if not PACK_NAME.fullmatch(pack) or pack.startswith(TEAM_PACK_PREFIX):
+        raise TagPackError([f"{pack!r}: not a pack name we import into (letters, digits, . _ - / :; not team:…)"])
     schema_dir = Path(schema_dir or settings.TAGPACK_SCHEMA_DIR)
     schema, known = load_schema(schema_dir), load_taxonomy(schema_dir)
     read = read_pack(path, pack, schema, known, default_confidence=default_confidence)
@@ -129,7 +135,7 @@ def tagpack_export(*, pack: str) -> str:
 
 
 def team_pack(team_name: str) -> str:
-    return f"team:{team_name}"
+    return f"{TEAM_PACK_PREFIX}{team_name}"
 
 
 def tag_add(
@@ -150,11 +156,11 @@ def tag_add(
     pack = team_pack(team.name)
     source = source.strip() or f"chainsleuth:{user.get_username()}"
     row = tag_row({**fields, "source": source, "context": context}, pack, known)
-    with transaction.atomic():
-        tags_write(get_graph(), [row], generation="manual")
+    with transaction.atomic():  # the audit event first: the graph write cannot be rolled back, the event can
         audit_event_append(
             actor=user.get_username(), action="tag.add", target=f"address:{row['address']}", data=_audited(row)
         )
+        tags_write(get_graph(), [row], generation="manual")
     return row
 
 
@@ -163,9 +169,9 @@ def tag_remove(*, user: AbstractBaseUser, key: str) -> None:
     member = membership(user)
     pack = team_pack(member.team.name)
     with transaction.atomic():
+        audit_event_append(actor=user.get_username(), action="tag.remove", target=f"tag:{key}", data={"pack": pack})
         if not tag_delete(get_graph(), key=key, pack=pack):
             raise TagPackImport.DoesNotExist(f"no tag {key} in {pack}")
-        audit_event_append(actor=user.get_username(), action="tag.remove", target=f"tag:{key}", data={"pack": pack})
 
 
 def tagpack_import_allowed(user: AbstractBaseUser) -> None:

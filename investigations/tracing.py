@@ -6,8 +6,12 @@ with two taint measures side by side (docs/exploration.md):
 - **Poison**: any contact taints in full. Every output of a transaction with a traced input is
   traced, whatever its size: the widest net, and the one courts and sanctions lists often use.
 
-Each hop looks at no more than `fanout` transactions per address and keeps the `max_nodes` most
-traced addresses; the answer says where it was cut. Amounts are satoshis.
+Time runs one way: forward, an address's spends are followed only from the block the traced funds
+reached it in; backward, its payments only up to the block it passed them on in. Each transaction
+is counted once, at the hop it is first met. Each hop looks at no more than `fanout` transactions
+per address (the earliest forward, the latest backward) and `OUTPUTS` outputs per transaction, and
+follows the `max_nodes` most traced addresses on; the answer says where it was cut. Amounts are
+satoshis.
 """
 
 from collections import defaultdict
@@ -18,6 +22,8 @@ from graph import get_graph
 from graph.explore import address_detail, inputs_of, payments, received_of, spends
 
 MAX_HOPS = 6
+OUTPUTS = 50  # a transaction's outputs (or inputs, backward) followed
+NEVER = 2**62  # backward from an address: every payment it ever got counts
 
 
 @dataclass
@@ -55,7 +61,8 @@ def follow_money(
         return None
     trace = Trace(direction=direction, source=address)
     whole = start["received"] or 0
-    trace.addresses[address] = {"hop": 0, "haircut": whole, "poison": whole, "received": whole}
+    since = 0 if direction == "forward" else NEVER
+    trace.addresses[address] = {"hop": 0, "haircut": whole, "poison": whole, "received": whole, "height": since}
     frontier = [address]
     step = _forward_hop if direction == "forward" else _backward_hop
     for hop in range(1, hops + 1):
@@ -76,12 +83,17 @@ def _share(address: str, trace: Trace) -> tuple[float, bool]:
     return (min(1.0, node["haircut"] / received) if received else 0.0), node["poison"] > 0
 
 
+def _frontier_rows(trace: Trace, frontier: list[str]) -> list[dict]:
+    return [{"address": address, "height": trace.addresses[address]["height"]} for address in frontier]
+
+
 def _forward_hop(store, trace: Trace, frontier: list[str], hop: int, fanout: int) -> list[str]:
-    rows = spends(store, frontier, fanout=fanout)
+    rows = spends(store, _frontier_rows(trace, frontier), fanout=fanout)
     _note_fanout(trace, rows, fanout, hop, "spends")
     by_tx: dict[str, list[dict]] = defaultdict(list)
     for row in rows:
-        by_tx[row["txid"]].append(row)
+        if row["txid"] not in trace.transactions:  # met at an earlier hop: counted there
+            by_tx[row["txid"]].append(row)
     reached = []
     for txid, spenders in by_tx.items():
         tx = spenders[0]
@@ -90,24 +102,28 @@ def _forward_hop(store, trace: Trace, frontier: list[str], hop: int, fanout: int
         trace.transactions[txid] = {"hop": hop, "height": tx["height"], "time": tx["time"], "share": share}
         for row in spenders:
             trace.edges.append({"from": row["address"], "to": txid, "value": row["spent"]})
-        for payee, value in zip(tx["out_address"] or [], tx["out_value"] or [], strict=True):
+        outputs = [(payee, value) for payee, value in zip(tx["out_address"] or [], tx["out_value"] or [], strict=True)]
+        if len(outputs) > OUTPUTS:
+            trace.cut.append(f"hop {hop}: followed the first {OUTPUTS} of {len(outputs)} outputs of {txid}")
+        for payee, value in outputs[:OUTPUTS]:
             if not payee:
                 continue
             trace.edges.append({"from": txid, "to": payee, "value": value, "haircut": value * share})
-            if _credit(trace, payee, hop, haircut=value * share, poison=value):
+            if _credit(trace, payee, hop, haircut=value * share, poison=value, height=tx["height"]):
                 reached.append(payee)
     _fill_received(store, trace, reached)
     return reached
 
 
 def _backward_hop(store, trace: Trace, frontier: list[str], hop: int, fanout: int) -> list[str]:
-    rows = payments(store, frontier, fanout=fanout)
+    rows = payments(store, _frontier_rows(trace, frontier), fanout=fanout)
     _note_fanout(trace, rows, fanout, hop, "payments")
     paid_by_tx: dict[str, list[dict]] = defaultdict(list)
     for row in rows:
-        paid_by_tx[row["txid"]].append(row)
+        if row["txid"] not in trace.transactions:
+            paid_by_tx[row["txid"]].append(row)
     sources = defaultdict(list)
-    for row in inputs_of(store, list(paid_by_tx), fanout=fanout):
+    for row in inputs_of(store, list(paid_by_tx), fanout=OUTPUTS):
         sources[row["txid"]].append(row)
     reached = []
     for txid, paid in paid_by_tx.items():
@@ -117,22 +133,29 @@ def _backward_hop(store, trace: Trace, frontier: list[str], hop: int, fanout: in
         trace.transactions[txid] = {"hop": hop, "height": tx["height"], "time": tx["time"], "share": share}
         for row in paid:
             trace.edges.append({"from": txid, "to": row["address"], "value": row["paid"]})
-        if len(sources[txid]) >= fanout:
-            trace.cut.append(f"hop {hop}: looked at {fanout} inputs of {txid} only")
+        if len(sources[txid]) >= OUTPUTS:
+            trace.cut.append(f"hop {hop}: followed the {OUTPUTS} largest inputs of {txid} only")
         for source in sources[txid]:
             value = source["value"] or 0
             trace.edges.append({"from": source["source"], "to": txid, "value": value, "haircut": value * share})
-            if _credit(trace, source["source"], hop, haircut=value * share, poison=value):
+            if _credit(trace, source["source"], hop, haircut=value * share, poison=value, height=tx["height"]):
                 reached.append(source["source"])
     _fill_received(store, trace, reached)
     return reached
 
 
-def _credit(trace: Trace, address: str, hop: int, *, haircut: float, poison: int) -> bool:
-    """Add traced value to an address; True when it is newly reached (it joins the next frontier)."""
+def _credit(trace: Trace, address: str, hop: int, *, haircut: float, poison: int, height: int) -> bool:
+    """Add traced value to an address; True when it is newly reached (it joins the next frontier, from the
+    block `height` the traced funds reached it in)."""
     node = trace.addresses.get(address)
     if node is None:
-        trace.addresses[address] = {"hop": hop, "haircut": haircut, "poison": poison, "received": None}
+        trace.addresses[address] = {
+            "hop": hop,
+            "haircut": haircut,
+            "poison": poison,
+            "received": None,
+            "height": height,
+        }
         return True
     node["haircut"] += haircut
     node["poison"] += poison

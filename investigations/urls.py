@@ -1,32 +1,47 @@
-from django.urls import path, re_path
+from django.urls import path, re_path, register_converter
 
 from investigations.api import alerts, explore, reports, tags, views
 
+
+class IdConverter:
+    """A row id: at most 18 digits, so it fits the databases' 64-bit integers (a longer one is a 404)."""
+
+    regex = "[0-9]{1,18}"
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value: int) -> str:
+        return str(value)
+
+
+register_converter(IdConverter, "id")
+
 urlpatterns = [
     path("cases/", views.CaseListApi.as_view(), name="case-list"),
-    path("cases/<int:case_id>/", views.CaseDetailApi.as_view(), name="case-detail"),
-    path("cases/<int:case_id>/transition/", views.CaseTransitionApi.as_view(), name="case-transition"),
-    path("cases/<int:case_id>/subjects/", views.SubjectAddApi.as_view(), name="case-subjects"),
-    path("cases/<int:case_id>/notes/", views.NoteAddApi.as_view(), name="case-notes"),
-    path("cases/<int:case_id>/evidence/files/", views.EvidenceFileApi.as_view(), name="case-evidence-file"),
-    path("cases/<int:case_id>/evidence/snapshots/", views.EvidenceSnapshotApi.as_view(), name="case-evidence-snapshot"),
-    path("cases/<int:case_id>/approvals/", views.ApprovalRequestApi.as_view(), name="case-approvals"),
-    path("cases/<int:case_id>/audit/", views.CaseAuditApi.as_view(), name="case-audit"),
-    path("cases/<int:case_id>/reports/", reports.ReportListApi.as_view(), name="case-reports"),
+    path("cases/<id:case_id>/", views.CaseDetailApi.as_view(), name="case-detail"),
+    path("cases/<id:case_id>/transition/", views.CaseTransitionApi.as_view(), name="case-transition"),
+    path("cases/<id:case_id>/subjects/", views.SubjectAddApi.as_view(), name="case-subjects"),
+    path("cases/<id:case_id>/notes/", views.NoteAddApi.as_view(), name="case-notes"),
+    path("cases/<id:case_id>/evidence/files/", views.EvidenceFileApi.as_view(), name="case-evidence-file"),
+    path("cases/<id:case_id>/evidence/snapshots/", views.EvidenceSnapshotApi.as_view(), name="case-evidence-snapshot"),
+    path("cases/<id:case_id>/approvals/", views.ApprovalRequestApi.as_view(), name="case-approvals"),
+    path("cases/<id:case_id>/audit/", views.CaseAuditApi.as_view(), name="case-audit"),
+    path("cases/<id:case_id>/reports/", reports.ReportListApi.as_view(), name="case-reports"),
     re_path(
-        r"^cases/(?P<case_id>[0-9]+)/reports/(?P<report_id>[0-9]+)/(?P<fmt>pdf|csv)/$",
+        r"^cases/(?P<case_id>[0-9]{1,18})/reports/(?P<report_id>[0-9]{1,18})/(?P<fmt>pdf|csv)/$",
         reports.ReportFileApi.as_view(),
         name="case-report-file",
     ),
-    path("approvals/<int:approval_id>/decide/", views.ApprovalDecideApi.as_view(), name="approval-decide"),
+    path("approvals/<id:approval_id>/decide/", views.ApprovalDecideApi.as_view(), name="approval-decide"),
     path("alerts/", alerts.AlertListApi.as_view(), name="alert-list"),
     path("alerts/bulk/", alerts.AlertBulkApi.as_view(), name="alert-bulk"),
-    path("alerts/<int:alert_id>/escalate/", alerts.AlertEscalateApi.as_view(), name="alert-escalate"),
+    path("alerts/<id:alert_id>/escalate/", alerts.AlertEscalateApi.as_view(), name="alert-escalate"),
     path("queue/clusters/", alerts.FlaggedClustersApi.as_view(), name="flagged-clusters"),
     path("watchlists/", alerts.WatchlistListApi.as_view(), name="watchlist-list"),
-    path("watchlists/<int:watchlist_id>/entries/", alerts.WatchEntryListApi.as_view(), name="watch-entries"),
+    path("watchlists/<id:watchlist_id>/entries/", alerts.WatchEntryListApi.as_view(), name="watch-entries"),
     path(
-        "watchlists/<int:watchlist_id>/entries/<int:entry_id>/",
+        "watchlists/<id:watchlist_id>/entries/<id:entry_id>/",
         alerts.WatchEntryDetailApi.as_view(),
         name="watch-entry-detail",
     ),

@@ -1,13 +1,23 @@
 """Our errors as HTTP answers: a refused request is 400 with the reason, another team's object is 404."""
 
+import logging
+
 from django.core.exceptions import ObjectDoesNotExist
 from rest_framework import exceptions
 from rest_framework.views import exception_handler
 
+from graph import GraphError
 from investigations.evidence import EvidenceError
 from investigations.services import CaseConflict, CaseError, UnknownSubject
 from investigations.tagging import TagError
 from tagpack import TagPackError
+
+log = logging.getLogger(__name__)
+
+
+class GraphBusy(exceptions.APIException):
+    status_code = 503
+    default_detail = "the graph database did not answer in time; try again, or narrow the request"
 
 
 class Conflict(exceptions.APIException):
@@ -18,7 +28,10 @@ class Conflict(exceptions.APIException):
 def api_exception_handler(error, context):
     """400 for a request that cannot be done, 409 for one the case's state does not allow now, 404 for
     what is not there (another team's objects included)."""
-    if isinstance(error, CaseConflict):
+    if isinstance(error, GraphError):
+        log.warning("graph error answering %s: %s", context["request"].path, error)
+        error = GraphBusy()
+    elif isinstance(error, CaseConflict):
         error = Conflict(str(error))
     elif isinstance(error, UnknownSubject):
         error = exceptions.NotFound(str(error))

@@ -11,6 +11,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from chain.addresses import address_normalise
 from graph import explore, get_graph
 from graph.tags import tags_for, tags_in_cluster, tags_search
 from investigations import selectors, tracing
@@ -29,6 +30,11 @@ def _found(value, what: str):
     return value
 
 
+def _address(text: str) -> str:
+    """As the graph stores it (bech32 in lower case), when it has an address's shape."""
+    return address_normalise(text) or text
+
+
 def _filters(serializer_class, request) -> dict:
     filters = serializer_class(data=request.query_params)
     filters.is_valid(raise_exception=True)
@@ -39,6 +45,7 @@ class AddressApi(APIView):
     @extend_schema(responses={200: OBJECT, **ERRORS})
     def get(self, request, address: str):
         selectors.membership(request.user)
+        address = _address(address)
         store = get_graph()
         detail = _found(explore.address_detail(store, address), f"address {address}")
         tags = tags_for(store, [address]).get(address, [])
@@ -62,6 +69,7 @@ class NeighboursApi(APIView):
     @extend_schema(parameters=[NeighbourFilters], responses={200: OBJECT, **ERRORS})
     def get(self, request, address: str):
         selectors.membership(request.user)
+        address = _address(address)
         page = explore.neighbours(get_graph(), address, **_filters(self.NeighbourFilters, request))
         return Response(_found(page, f"address {address}").as_dict())
 
@@ -77,6 +85,7 @@ class FlowsApi(APIView):
     def get(self, request, address: str):
         """Follow the money N hops with haircut and poison taint (investigations/tracing.py)."""
         selectors.membership(request.user)
+        address = _address(address)
         trace = tracing.follow_money(address=address, **_filters(self.FlowFilters, request))
         return Response(_found(trace, f"address {address}").as_dict())
 
@@ -108,8 +117,14 @@ class PathsApi(APIView):
     @extend_schema(parameters=[PathFilters], responses={200: OBJECT, **ERRORS})
     def get(self, request):
         selectors.membership(request.user)
-        found = explore.paths(get_graph(), **_filters(self.PathFilters, request))
-        return Response({"paths": found})
+        filters = _filters(self.PathFilters, request)
+        store, kind = get_graph(), filters["kind"]
+        if filters["source"] == filters["target"]:
+            raise serializers.ValidationError({"target": "the same as source; a path needs two ends"})
+        detail = explore.address_detail if kind == "address" else explore.cluster_detail
+        for end in ("source", "target"):
+            _found(detail(store, filters[end]), f"{kind} {filters[end]} ({end})")
+        return Response({"paths": explore.paths(store, **filters)})
 
 
 class SearchApi(APIView):
@@ -122,9 +137,10 @@ class SearchApi(APIView):
         """An address or txid (exact), tags by label prefix, the user's team's cases by title or id."""
         filters = _filters(self.SearchFilters, request)
         query, limit = filters["q"].strip(), filters["limit"]
+        address_like = _address(query)
         cases = selectors.cases_search(user=request.user, text=query, limit=limit)
         store = get_graph()
-        address = explore.address_detail(store, query)
+        address = explore.address_detail(store, address_like)
         transaction = explore.transaction_detail(store, query, limit=0) if len(query) == 64 else None
         return Response(
             {

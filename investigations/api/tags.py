@@ -15,6 +15,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from chain.addresses import address_normalise
 from graph import get_graph
 from graph.tags import tags_for, tags_search
 from investigations import selectors, tagging
@@ -80,7 +81,8 @@ class TagListApi(APIView):
         found = filters.validated_data
         store = get_graph()
         if found.get("address"):
-            tags = [tag for tags in tags_for(store, found["address"]).values() for tag in tags]
+            addresses = [address_normalise(a) or a for a in found["address"]]
+            tags = [tag for tags in tags_for(store, addresses).values() for tag in tags]
         else:
             tags = tags_search(store, found["q"], limit=found["limit"])
         return Response(TagOut(tags[: found["limit"]], many=True).data)
@@ -103,7 +105,7 @@ class TagPackListApi(APIView):
 
     class TagPackInput(serializers.Serializer):
         file = serializers.FileField()
-        pack = serializers.RegexField(r"^[\w.:-][\w.:/-]{0,199}$", required=False, help_text="default: the file name")
+        pack = serializers.CharField(max_length=200, required=False, help_text="default: the file name")
         default_confidence = serializers.CharField(max_length=100, required=False)
 
     @extend_schema(responses={200: TagPackOut(many=True), **ERRORS})

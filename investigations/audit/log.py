@@ -91,15 +91,13 @@ def inclusion_proofs(seqs: list[int]) -> list[dict]:
     for seq in seqs:
         if head is None or not 0 <= seq < head.size:
             raise ValueError(f"no audit event #{seq}")
-    leaves = leaf_hashes(head.size) if seqs else []
+    if not seqs:
+        return []
+    leaves = leaf_hashes(head.size)
+    head_data = head_dict(head)
     return [
-        {
-            "seq": seq,
-            "leaf_hash": leaves[seq].hex(),
-            "head": head_dict(head),
-            "proof": [h.hex() for h in merkle.inclusion_proof(seq, leaves)],
-        }
-        for seq in seqs
+        {"seq": seq, "leaf_hash": leaves[seq].hex(), "head": head_data, "proof": [h.hex() for h in proof]}
+        for seq, proof in zip(seqs, merkle.inclusion_proofs(seqs, leaves), strict=True)
     ]
 
 

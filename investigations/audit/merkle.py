@@ -43,6 +43,33 @@ def inclusion_proof(index: int, leaves: list[bytes]) -> list[bytes]:
     return [*inclusion_proof(index - k, leaves[k:]), root(leaves[:k])]
 
 
+def inclusion_proofs(indexes: list[int], leaves: list[bytes]) -> list[list[bytes]]:
+    """inclusion_proof for many leaves of one tree, each subtree hashed once: O(n + k log n) for k proofs
+    where calling inclusion_proof k times costs O(k n)."""
+    memo: dict[tuple[int, int], bytes] = {}
+
+    def subtree(start: int, end: int) -> bytes:
+        if end - start == 1:
+            return leaves[start]
+        if (start, end) not in memo:
+            k = _split(end - start)
+            memo[start, end] = node_hash(subtree(start, start + k), subtree(start + k, end))
+        return memo[start, end]
+
+    def path(index: int, start: int, end: int) -> list[bytes]:
+        if end - start == 1:
+            return []
+        k = _split(end - start)
+        if index < start + k:
+            return [*path(index, start, start + k), subtree(start + k, end)]
+        return [*path(index, start + k, end), subtree(start, start + k)]
+
+    for index in indexes:
+        if not 0 <= index < len(leaves):
+            raise ValueError(f"leaf {index} is not in a tree of {len(leaves)}")
+    return [path(index, 0, len(leaves)) for index in indexes]
+
+
 def consistency_proof(old_size: int, leaves: list[bytes]) -> list[bytes]:
     """PROOF(m, D[n]) of RFC 9162 section 2.1.4.1."""
     if not 0 < old_size <= len(leaves):

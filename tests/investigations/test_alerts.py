@@ -11,7 +11,7 @@ from investigations.alerts import (
     watchlists_check,
 )
 from investigations.models import Alert, AuditEvent
-from investigations.services import CaseError
+from investigations.services import CaseConflict, CaseError
 from tests.chain.blockmaker import ChainMaker, to
 from tests.investigations.test_api import API, client_for
 from tests.investigations.test_exploration import BTC, addr
@@ -104,7 +104,7 @@ def test_escalating_an_alert_opens_a_case_about_its_subject(people, queue):
     second = alert_escalate(user=people["ana"], alert_id=queue[1].id, case_id=case.id)
     assert second.id == case.id
     assert case.subjects.count() == 2
-    with pytest.raises(CaseError, match="only new or acknowledged"):
+    with pytest.raises(CaseConflict, match="only new or acknowledged"):
         alert_escalate(user=people["ana"], alert_id=queue[0].id)
 
 
@@ -117,7 +117,7 @@ def test_the_alert_api_keeps_to_the_team(people, queue):
     done = ana.post(f"{API}/alerts/bulk/", {"ids": blue, "status": "dismissed"}, format="json")
     assert [a["status"] for a in done.json()] == ["dismissed"] * 3
     assert olga.post(f"{API}/alerts/{blue[0]}/escalate/", {}, format="json").status_code == 404
-    assert ana.post(f"{API}/alerts/{blue[0]}/escalate/", {}, format="json").status_code == 400
+    assert ana.post(f"{API}/alerts/{blue[0]}/escalate/", {}, format="json").status_code == 409
     assert client_for(people["nobody"]).get(f"{API}/alerts/").status_code == 403
     made = ana.post(f"{API}/watchlists/", {"name": "Mine"}, format="json").json()
     assert olga.get(f"{API}/watchlists/").json() == []

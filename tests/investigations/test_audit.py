@@ -38,6 +38,7 @@ def test_roots_and_proofs_match_the_certificate_transparency_vectors():
     assert [merkle.root(CT_LEAF_HASHES[:n]).hex() for n in range(9)] == CT_ROOTS
     for (index, size), proof in CT_INCLUSION.items():
         assert [h.hex() for h in merkle.inclusion_proof(index, CT_LEAF_HASHES[:size])] == proof
+        assert [h.hex() for h in merkle.inclusion_proofs([index], CT_LEAF_HASHES[:size])[0]] == proof
     assert merkle.consistency_proof(6, CT_LEAF_HASHES)[0].hex().startswith("0ebc5d3437fbe2db")
 
 
@@ -46,6 +47,9 @@ def test_every_proof_verifies_and_no_altered_proof_does(size):
     leaves = [merkle.leaf_hash(bytes([i % 256, i // 256])) for i in range(size)]
     root = merkle.root(leaves)
     assert merkle.frontier_root(_frontier(leaves)) == root
+    assert merkle.inclusion_proofs(list(range(size)), leaves) == [
+        merkle.inclusion_proof(i, leaves) for i in range(size)
+    ]
     for index in range(size):
         proof = merkle.inclusion_proof(index, leaves)
         assert merkle.verify_inclusion(index, size, leaves[index], proof, root)

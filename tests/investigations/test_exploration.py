@@ -150,3 +150,24 @@ def test_search_finds_addresses_transactions_tags_and_only_the_teams_cases(flows
     assert ana.get(f"{API}/search/", {"q": tx2}).json()["transactions"][0]["txid"] == tx2
     assert ana.get(f"{API}/search/", {"q": addr("E")}).json()["addresses"][0]["address"] == addr("E")
     assert ana.get(f"{API}/search/", {"q": "x"}).status_code == 400
+
+
+def test_following_the_money_respects_time(ingest, chain_graph, tmp_path):
+    """Y paid Z at block 2, long before A's funds reached Y (block 4): forward from A, Y's money goes on
+    to W (block 5) only; backward from W, A is found and Z is not a source."""
+    chain = ChainMaker()
+    y_coin = chain.block(miner="Y")
+    early = chain.spend((y_coin, 0), outputs=[(10 * BTC, to("Z")), (39 * BTC, to("Y"))])
+    chain.block(early, fees=BTC)
+    a_coin = chain.block(miner="A")
+    traced = chain.spend((a_coin, 0), outputs=[(20 * BTC, to("Y")), (29 * BTC, to("A"))])
+    chain.block(traced, fees=BTC)
+    chain.block(chain.spend((txid_of(traced), 0), outputs=[(19 * BTC, to("W"))]), fees=BTC)
+    assert ingest("blk", chain.write_blk(tmp_path / "time.dat"), network="regtest").status == "succeeded"
+    forward = {a["address"] for a in follow_money(address=addr("A"), hops=3).as_dict()["addresses"]}
+    assert addr("W") in forward
+    assert addr("Z") not in forward
+    backward = {
+        a["address"] for a in follow_money(address=addr("W"), direction="backward", hops=3).as_dict()["addresses"]
+    }
+    assert addr("A") in backward
