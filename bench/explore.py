@@ -103,7 +103,7 @@ class World:
         by_tx = self.outputs[1].reshape(-1, 2)
         src = np.repeat(self.inputs[0], 2)
         dst = by_tx[self.inputs[1]].ravel()
-        return csr_matrix((np.ones(len(src), np.int8), (src, dst)), shape=(self.addresses, self.addresses))
+        return csr_matrix((np.ones(len(src), np.float32), (src, dst)), shape=(self.addresses, self.addresses))
 
 
 def write(store, world: World) -> float:
@@ -178,7 +178,7 @@ def _investigator() -> Client:
     user, _ = get_user_model().objects.get_or_create(username="bench-investigator")
     team, _ = Team.objects.get_or_create(name="Bench")
     Membership.objects.get_or_create(user=user, defaults={"team": team})
-    client = Client()
+    client = Client(HTTP_HOST="localhost")
     client.force_login(user)
     return client
 

@@ -156,7 +156,9 @@ _FILTERS = """($since IS NULL OR t.time >= $since) AND ($until IS NULL OR t.time
               AND ($min_value IS NULL OR e.value >= $min_value) AND ($max_value IS NULL OR e.value <= $max_value)"""
 
 # Spending: the address is an input of t. Receiving: t pays the address. The filters come before the scan
-# limit, so a time or amount filter reaches every edge; the newest of the scanned edges come back.
+# limit, so a time or amount filter reaches every edge; the newest of the scanned edges come back. The
+# address is matched in a clause of its own: with the filters beside it, FalkorDB 4.16 planned a scan of
+# every transaction (100x slower on 100,000 addresses).
 _NEIGHBOURS = {
     way: f"""
 MATCH {pattern}
@@ -168,8 +170,8 @@ WITH collect({{txid: t.txid, time: t.time, height: t.height, value: e.value, n_i
 RETURN size(rows) AS matched, rows[0..$limit] AS rows
 """
     for way, pattern in (
-        ("out", "(a:Address {address: $address})-[e:INPUT]->(t:Transaction)"),
-        ("in", "(a:Address {address: $address})<-[e:OUTPUT]-(t:Transaction)"),
+        ("out", "(a:Address {address: $address}) WITH a MATCH (a)-[e:INPUT]->(t:Transaction)"),
+        ("in", "(a:Address {address: $address}) WITH a MATCH (a)<-[e:OUTPUT]-(t:Transaction)"),
     )
 }
 
