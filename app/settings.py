@@ -168,6 +168,8 @@ SPECTACULAR_SETTINGS = {
         "ApprovalStatusEnum": "investigations.models.Approval.Status",
         "SubjectKindEnum": "investigations.models.Subject.Kind",
         "EvidenceKindEnum": "investigations.models.Evidence.Kind",
+        "AlertStatusEnum": "investigations.models.Alert.Status",
+        "AlertSourceEnum": "investigations.models.Alert.Source",
     },
 }
 
