@@ -90,16 +90,10 @@ def _frontier_rows(trace: Trace, frontier: list[str]) -> list[dict]:
 def _forward_hop(store, trace: Trace, frontier: list[str], hop: int, fanout: int) -> list[str]:
     rows = spends(store, _frontier_rows(trace, frontier), fanout=fanout)
     _note_fanout(trace, rows, fanout, hop, "spends")
-    by_tx: dict[str, list[dict]] = defaultdict(list)
-    for row in rows:
-        if row["txid"] not in trace.transactions:  # met at an earlier hop: counted there
-            by_tx[row["txid"]].append(row)
     reached = []
-    for txid, spenders in by_tx.items():
+    for txid, spenders in _new_transactions(trace, rows).items():
         tx = spenders[0]
-        traced_in = sum(row["spent"] * _share(row["address"], trace)[0] for row in spenders)
-        share = traced_in / tx["in_value"] if tx["in_value"] else 0.0
-        trace.transactions[txid] = {"hop": hop, "height": tx["height"], "time": tx["time"], "share": share}
+        share = _record(trace, txid, tx, hop, sum(row["spent"] * _share(row["address"], trace)[0] for row in spenders))
         for row in spenders:
             trace.edges.append({"from": row["address"], "to": txid, "value": row["spent"]})
         outputs = [(payee, value) for payee, value in zip(tx["out_address"] or [], tx["out_value"] or [], strict=True)]
@@ -118,19 +112,14 @@ def _forward_hop(store, trace: Trace, frontier: list[str], hop: int, fanout: int
 def _backward_hop(store, trace: Trace, frontier: list[str], hop: int, fanout: int) -> list[str]:
     rows = payments(store, _frontier_rows(trace, frontier), fanout=fanout)
     _note_fanout(trace, rows, fanout, hop, "payments")
-    paid_by_tx: dict[str, list[dict]] = defaultdict(list)
-    for row in rows:
-        if row["txid"] not in trace.transactions:
-            paid_by_tx[row["txid"]].append(row)
+    paid_by_tx = _new_transactions(trace, rows)
     sources = defaultdict(list)
     for row in inputs_of(store, list(paid_by_tx), fanout=OUTPUTS):
         sources[row["txid"]].append(row)
     reached = []
     for txid, paid in paid_by_tx.items():
         tx = paid[0]
-        traced_out = sum(row["paid"] * _share(row["address"], trace)[0] for row in paid)
-        share = traced_out / tx["in_value"] if tx["in_value"] else 0.0
-        trace.transactions[txid] = {"hop": hop, "height": tx["height"], "time": tx["time"], "share": share}
+        share = _record(trace, txid, tx, hop, sum(row["paid"] * _share(row["address"], trace)[0] for row in paid))
         for row in paid:
             trace.edges.append({"from": txid, "to": row["address"], "value": row["paid"]})
         if len(sources[txid]) >= OUTPUTS:
@@ -142,6 +131,22 @@ def _backward_hop(store, trace: Trace, frontier: list[str], hop: int, fanout: in
                 reached.append(source["source"])
     _fill_received(store, trace, reached)
     return reached
+
+
+def _new_transactions(trace: Trace, rows: list[dict]) -> dict[str, list[dict]]:
+    """The rows grouped by transaction, leaving out transactions met at an earlier hop (counted there)."""
+    by_tx: dict[str, list[dict]] = defaultdict(list)
+    for row in rows:
+        if row["txid"] not in trace.transactions:
+            by_tx[row["txid"]].append(row)
+    return by_tx
+
+
+def _record(trace: Trace, txid: str, tx: dict, hop: int, traced: float) -> float:
+    """Note the transaction and return the share of its value that is traced (traced / its inputs)."""
+    share = traced / tx["in_value"] if tx["in_value"] else 0.0
+    trace.transactions[txid] = {"hop": hop, "height": tx["height"], "time": tx["time"], "share": share}
+    return share
 
 
 def _credit(trace: Trace, address: str, hop: int, *, haircut: float, poison: int, height: int) -> bool:
