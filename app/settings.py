@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "chain",
     "graphml",
     "investigations",
+    "screening",
 ]
 
 MIDDLEWARE = [
@@ -132,6 +133,15 @@ STORAGES = {
 }
 MEDIA_ROOT = VAR_DIR / "media"
 # Evidence files: the largest accepted, in bytes (a bigger upload is refused before anything is stored).
+# Screening verdicts are cached here, shared by every web process (screening/services.py).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "cs",
+    }
+}
+
 # The GraphSense TagPack schema and concept taxonomy (tagpack/schema_install.py puts them in the venv).
 TAGPACK_SCHEMA_DIR = Path(env_str("TAGPACK_SCHEMA_DIR", str(Path(sys.prefix) / "share" / "graphsense-schema")))
 EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 25 * 1024 * 1024, minimum=1024)

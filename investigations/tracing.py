@@ -15,6 +15,7 @@ satoshis.
 """
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,9 +49,16 @@ class Trace:
 
 
 def follow_money(
-    *, address: str, direction: str = "forward", hops: int = 3, fanout: int = 25, max_nodes: int = 200
+    *,
+    address: str,
+    direction: str = "forward",
+    hops: int = 3,
+    fanout: int = 25,
+    max_nodes: int = 200,
+    stop: Callable[[list[str]], set[str]] | None = None,
 ) -> Trace | None:
-    """None when the graph does not hold `address`."""
+    """None when the graph does not hold `address`. `stop` picks, among the addresses a hop reached, those
+    the money is not followed past (screening stops at tagged services: funds that reach one have arrived)."""
     if not 1 <= hops <= MAX_HOPS:
         raise ValueError(f"hops: {hops} is not between 1 and {MAX_HOPS}")
     if direction not in ("forward", "backward"):
@@ -67,6 +75,9 @@ def follow_money(
     step = _forward_hop if direction == "forward" else _backward_hop
     for hop in range(1, hops + 1):
         reached = step(store, trace, frontier, hop, fanout)
+        if stop is not None:
+            stopped = stop(reached)
+            reached = [a for a in reached if a not in stopped]
         frontier = sorted(reached, key=lambda a: -trace.addresses[a]["haircut"])
         if len(frontier) > max_nodes:
             trace.cut.append(f"hop {hop}: followed the {max_nodes} most traced of {len(frontier):,} addresses")

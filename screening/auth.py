@@ -1,0 +1,95 @@
+"""API keys on requests: authentication, scopes, the per-key rate limit and the request log."""
+
+import time
+
+from django.utils import timezone
+from rest_framework import exceptions
+from rest_framework.authentication import BaseAuthentication
+from rest_framework.permissions import BasePermission
+from rest_framework.throttling import BaseThrottle
+from rest_framework.views import APIView
+
+from screening.keys import InvalidKey, key_check
+from screening.models import ApiKey, RequestLog
+from screening.ratelimit import rate_check
+
+
+class KeyHolder:
+    """The caller behind a key: an organisation, not a person."""
+
+    is_authenticated = True
+    is_anonymous = False
+
+    def __init__(self, key: ApiKey):
+        self.key, self.organisation = key, key.organisation
+
+    def get_username(self) -> str:
+        return f"key:{self.key.prefix}"
+
+
+class ApiKeyAuthentication(BaseAuthentication):
+    """`Authorization: Bearer cs_<prefix>_<secret>`."""
+
+    def authenticate(self, request):
+        header = request.headers.get("Authorization", "")
+        if not header.startswith("Bearer "):
+            return None
+        try:
+            key = key_check(header.removeprefix("Bearer ").strip())
+        except InvalidKey as error:
+            raise exceptions.AuthenticationFailed(str(error)) from None
+        return KeyHolder(key), key
+
+    def authenticate_header(self, request) -> str:
+        return 'Bearer realm="chainsleuth-screening"'
+
+
+class KeyScoped(BasePermission):
+    """The view's `scope` must be among the key's scopes."""
+
+    message = "this API key is not allowed to call this endpoint"
+
+    def has_permission(self, request, view) -> bool:
+        return isinstance(request.auth, ApiKey) and view.scope in request.auth.scopes
+
+
+class KeyRate(BaseThrottle):
+    """429 with Retry-After once a key passes its rate (screening/ratelimit.py)."""
+
+    def allow_request(self, request, view) -> bool:
+        if not isinstance(request.auth, ApiKey):
+            return True
+        verdict = rate_check(request.auth.prefix, request.auth.rate_per_minute)
+        self._wait = verdict.retry_after_s
+        return verdict.allowed
+
+    def wait(self) -> float:
+        return max(self._wait, 1)
+
+
+class KeyApiView(APIView):
+    """Base of every screening endpoint: key auth, scope, rate limit, and a log row per request."""
+
+    authentication_classes = [ApiKeyAuthentication]
+    permission_classes = [KeyScoped]
+    throttle_classes = [KeyRate]
+    scope = ""
+
+    def initial(self, request, *args, **kwargs):
+        self._started = time.perf_counter()
+        super().initial(request, *args, **kwargs)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        key = request.auth if isinstance(getattr(request, "_auth", None), ApiKey) else None
+        started = getattr(self, "_started", None)
+        RequestLog.objects.create(
+            key=key,
+            endpoint=request.path,
+            method=request.method,
+            status=response.status_code,
+            latency_ms=(time.perf_counter() - started) * 1000 if started else 0.0,
+        )
+        if key is not None:
+            ApiKey.objects.filter(id=key.id).update(last_used_at=timezone.now())
+        return response

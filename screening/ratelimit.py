@@ -1,0 +1,50 @@
+"""Per-key rate limits, enforced atomically in Redis by GCRA (the generic cell rate algorithm).
+
+One Lua script reads and moves the key's theoretical arrival time, so concurrent requests on many
+web processes can never together pass the limit: in any window of W seconds a key is admitted at
+most `rate` + `rate` * W / 60 requests (a full minute's burst, then the steady rate), and a refused
+request is told how long to wait. The clock is Redis's own (TIME), so web hosts' clocks do not matter.
+"""
+
+import functools
+import math
+from dataclasses import dataclass
+
+import redis
+from django.conf import settings
+
+PERIOD_MS = 60_000
+
+_GCRA = """
+local period = tonumber(ARGV[1])
+local limit = tonumber(ARGV[2])
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+local interval = period / limit
+local tat = tonumber(redis.call('GET', KEYS[1]) or now)
+if tat < now then tat = now end
+local new_tat = tat + interval
+local allow_at = new_tat - period
+if now < allow_at then
+  return {0, math.ceil(allow_at - now)}
+end
+redis.call('SET', KEYS[1], tostring(new_tat), 'PX', math.ceil(new_tat - now) + 1)
+return {1, 0}
+"""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    allowed: bool
+    retry_after_s: int  # whole seconds, as the Retry-After header wants them
+
+
+@functools.cache
+def _script():
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    return client.register_script(_GCRA)
+
+
+def rate_check(key_prefix: str, rate_per_minute: int) -> Verdict:
+    allowed, wait_ms = _script()(keys=[f"cs:rate:{key_prefix}"], args=[PERIOD_MS, max(rate_per_minute, 1)])
+    return Verdict(bool(allowed), math.ceil(int(wait_ms) / 1000))

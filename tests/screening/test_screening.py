@@ -1,0 +1,131 @@
+"""Address screening: keys scoped and revocable, rates enforced atomically, batches answered entry by entry,
+and exposure arithmetic on a hand-built graph."""
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from rest_framework.test import APIClient
+
+from investigations.tagging import tag_add
+from screening.keys import key_issue, key_revoke
+from screening.models import Organisation, RequestLog
+from screening.ratelimit import rate_check
+from screening.services import EPOCH_SECONDS
+from tests.investigations.test_exploration import addr
+
+pytestmark = pytest.mark.django_db
+URL = "/api/v1/screen/addresses"
+
+
+@pytest.fixture
+def exchange():
+    return Organisation.objects.create(name="Bitstamp-like")
+
+
+def client(key: str | None = None) -> APIClient:
+    api = APIClient()
+    if key:
+        api.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+    return api
+
+
+def screen(key: str, *addresses: str, hops: int = 2):
+    return client(key).post(URL, {"addresses": list(addresses), "hops": hops}, format="json")
+
+
+def test_keys_are_scoped_revocable_and_every_request_is_logged(exchange, flows):
+    screening = key_issue(organisation=exchange, name="screening", scopes=["screen"])
+    transfers_only = key_issue(organisation=exchange, name="transfers", scopes=["transfers"])
+    assert screen(screening, addr("B")).status_code == 200
+    assert screen(transfers_only, addr("B")).status_code == 403
+    assert client().post(URL, {"addresses": [addr("B")]}, format="json").status_code == 401
+    assert screen("cs_deadbeef_" + "x" * 43, addr("B")).status_code == 401
+    assert screen(screening[:-1] + ("A" if screening[-1] != "A" else "B"), addr("B")).status_code == 401
+    key_revoke(prefix=screening.split("_")[1])
+    revoked = screen(screening, addr("B"))
+    assert revoked.status_code == 401
+    assert "revoked" in revoked.json()["detail"]
+    statuses = list(RequestLog.objects.order_by("id").values_list("status", flat=True))
+    assert statuses == [200, 403, 401, 401, 401, 401]
+    assert RequestLog.objects.filter(key__name="screening").first().latency_ms > 0
+
+
+def test_a_burst_past_the_rate_gets_429_with_retry_after(exchange, flows):
+    key = key_issue(organisation=exchange, name="small", scopes=["screen"], rate_per_minute=5)
+    answers = [screen(key, addr("B")) for _ in range(8)]
+    assert [a.status_code for a in answers] == [200] * 5 + [429] * 3
+    assert 1 <= int(answers[-1]["Retry-After"]) <= 12  # one request's share of a minute
+
+
+def test_concurrent_requests_never_pass_the_limit_together():
+    """The GCRA script is atomic in Redis: 60 racing checks against a rate of 10 admit exactly 10."""
+    prefix = f"race{time.monotonic_ns()}"
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        verdicts = list(pool.map(lambda _: rate_check(prefix, 10), range(60)))
+    assert sum(v.allowed for v in verdicts) == 10
+    assert all(v.retry_after_s >= 1 for v in verdicts if not v.allowed)
+
+
+def test_a_batch_answers_each_address_on_its_own(exchange, flows):
+    key = key_issue(organisation=exchange, name="batch", scopes=["screen"])
+    unknown = "1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2"
+    answer = screen(key, "not an address", "", "1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN3", unknown, addr("B"))
+    assert answer.status_code == 200
+    results = answer.json()["results"]
+    assert [r["status"] for r in results] == [400, 400, 400, 404, 200]
+    assert "not a valid Bitcoin address" in results[2]["error"]
+    assert results[4]["risk_level"] == "low"
+    assert screen(key).status_code == 400, "an empty batch is a malformed request"
+    too_many = client(key).post(URL, {"addresses": [addr("B")] * 1001}, format="json")
+    assert too_many.status_code == 400
+
+
+def test_exposure_arithmetic_on_a_hand_built_graph(exchange, flows, people):
+    """X (ransomware) and B pay D 60 of tx2's 80 BTC inputs; A, which funded B, is an exchange. D also got 4 BTC
+    from M's payouts, so it received 64 in all."""
+    key = key_issue(organisation=exchange, name="exposure", scopes=["screen"])
+    tag_add(user=people["ana"], address=addr("X"), label="Ransom wallet", abuse="ransomware")
+    tag_add(user=people["ana"], address=addr("A"), label="Some exchange", category="exchange")
+    (d,) = screen(key, addr("D")).json()["results"]
+    received = d["exposure"]["received"]
+    assert received["ransomware"]["share"] == pytest.approx(50 / 80 * 60 / 64)
+    assert received["ransomware"]["hops"] == 1
+    assert received["exchange"]["share"] == pytest.approx(30 / 80 * 60 / 64)
+    assert received["exchange"]["hops"] == 2
+    assert sum(entry["share"] for entry in received.values()) <= 1
+    assert d["risk_score"] == round(100 * 50 / 80 * 60 / 64)
+    assert d["risk_level"] == "medium"
+    (b,) = screen(key, addr("B")).json()["results"]
+    assert b["exposure"]["sent"] == {}
+    assert b["exposure"]["received"]["exchange"]["share"] == pytest.approx(1.0)
+    (x,) = screen(key, addr("X")).json()["results"]
+    assert (x["risk_score"], x["risk_level"]) == (100, "severe")
+    assert x["exposure"]["direct"][0]["category"] == "ransomware"
+
+
+def test_a_cached_verdict_gives_way_when_the_tags_change(exchange, flows, people):
+    key = key_issue(organisation=exchange, name="cache", scopes=["screen"])
+    (before,) = screen(key, addr("E")).json()["results"]
+    assert before["risk_level"] == "low"
+    tag_add(user=people["ana"], address=addr("E"), label="Mixer out", category="mixing_service")
+    time.sleep(EPOCH_SECONDS + 0.1)
+    (after,) = screen(key, addr("E")).json()["results"]
+    assert after["exposure"]["direct"][0]["risk_class"] == "high_risk"
+    assert after["risk_level"] == "high"
+
+
+def test_the_command_issues_lists_and_revokes_keys(capsys):
+    from django.core.management import call_command
+
+    call_command("screening", "org", "Kraken-like")
+    assert capsys.readouterr().out == "Kraken-like: created\n"
+    call_command("screening", "issue", "Kraken-like", "deposits", "--scopes", "screen", "transfers", "--rate", "120")
+    issued = capsys.readouterr().out.strip()
+    assert issued.startswith("cs_")
+    prefix = issued.split("_")[1]
+    call_command("screening", "keys")
+    assert f"{prefix}\tKraken-like\tdeposits\tscreen,transfers\t120/min\tlive" in capsys.readouterr().out
+    call_command("screening", "revoke", prefix)
+    call_command("screening", "keys")
+    assert "revoked" in capsys.readouterr().out
