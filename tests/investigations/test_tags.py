@@ -169,29 +169,6 @@ def test_people_in_no_team_cannot_tag(chain_graph, people):
         tag_add(user=people["nobody"], address=ADDRESSES[0], label="x", abuse="scam")
 
 
-@needs_reference
-@pytest.mark.slow
-def test_all_the_public_graphsense_packs_import(chain_graph):
-    """The reference packs were written against the schema beside them, a newer taxonomy than our default.
-    Three give no confidence at all: refused until the importer picks one for them."""
-    packs, schema = REFERENCE / "packs", REFERENCE / "schema"
-    strict = tagpacks_import(paths=[packs / "ofac.yaml", packs / "demo.yaml"], actor="operator", schema_dir=schema)
-    assert list(strict.refused) == ["ofac"]
-    assert "confidence: missing" in strict.refused["ofac"][0]
-    outcome = tagpacks_import(paths=[packs], actor="operator", schema_dir=schema, default_confidence="unknown")
-    assert outcome.refused == {}
-    assert len(outcome.imported) == len(list((REFERENCE / "packs").rglob("*.yaml")))
-    total = sum(record.tags for record in outcome.imported)
-    assert total > 480_000
-    assert chain_graph.read("MATCH (t:Tag) RETURN count(t) AS n")[0]["n"] == total
-    ofac = next(r for r in outcome.imported if r.pack == "ofac")
-    some = next(iter(yaml.safe_load((packs / "ofac.yaml").read_text())["tags"]))["address"]
-    (found,) = (t for t in tags_for(chain_graph, [some])[some] if t["pack"] == "ofac")
-    assert found["label"] == "Asset listed under US Treasury OFAC Sanctions List"
-    assert found["confidence"] == "unknown"
-    assert ofac.tags > 0
-
-
 def test_the_demo_worlds_pack_loads_once(world, tmp_path):
     store, _, _ = world
     first = demo_tags_load(directory=tmp_path / "world")
