@@ -358,3 +358,15 @@ def activity(store: GraphStore, kind: str, refs: list[str]) -> dict[str, dict[st
     """Each ref's latest block time and volume (satoshis received plus sent): either grows with new activity."""
     rows = store.read(_ACTIVITY[kind], refs=refs) if refs else []
     return {row["ref"]: row for row in rows}
+
+
+_CONFIRMED = """
+UNWIND $txids AS x MATCH (t:Transaction {txid: x}) WHERE t.height IS NOT NULL
+RETURN x AS txid, t.height AS height, t.out_address AS out_address, t.out_value AS out_value
+"""
+
+
+def transactions_confirmed(store: GraphStore, txids: list[str]) -> dict[str, dict[str, Any]]:
+    """The ones of `txids` that are in a block, with their outputs."""
+    rows = store.read(_CONFIRMED, txids=txids) if txids else []
+    return {row["txid"]: row for row in rows}

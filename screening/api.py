@@ -3,11 +3,13 @@
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from screening.auth import KeyApiView
-from screening.models import ApiKey
+from screening.models import ApiKey, Transfer
 from screening.services import BATCH_MAX, screen_addresses
+from screening.transfers import TransferError, transfer_register
 
 ANSWER = OpenApiResponse(OpenApiTypes.OBJECT, description="one result per address, each with its own status")
 ERRORS = {
@@ -35,3 +37,47 @@ class ScreenAddressesApi(KeyApiView):
         data.is_valid(raise_exception=True)
         results = screen_addresses(data.validated_data["addresses"], hops=data.validated_data["hops"])
         return Response({"results": results})
+
+
+class TransferOut(serializers.ModelSerializer):
+    class Meta:
+        model = Transfer
+        fields = [
+            "id", "direction", "address", "txid", "output_index", "amount", "user_ref", "status", "risk_score",
+            "risk_level", "hold", "alerts", "verdict", "created_at", "screened_at", "seen_at",
+        ]  # fmt: skip
+
+
+class TransferListApi(KeyApiView):
+    scope = ApiKey.Scope.TRANSFERS
+
+    class TransferInput(serializers.Serializer):
+        direction = serializers.ChoiceField(choices=Transfer.Direction.choices)
+        address = serializers.CharField(max_length=100)
+        txid = serializers.RegexField(r"^[0-9a-f]{64}$", required=False, default="")
+        output_index = serializers.IntegerField(min_value=0, max_value=100_000, required=False, allow_null=True)
+        amount = serializers.IntegerField(min_value=0, max_value=21_000_000 * 100_000_000, help_text="satoshis")
+        user_ref = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+    @extend_schema(request=TransferInput, responses={202: TransferOut, **ERRORS})
+    def post(self, request):
+        """Register a deposit or withdrawal: it is screened at once, in the background, and again when its
+        transaction is seen on chain. Poll GET, or receive the alerts by webhook."""
+        data = self.TransferInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            transfer = transfer_register(organisation=request.auth.organisation, **data.validated_data)
+        except TransferError as error:
+            raise serializers.ValidationError({"detail": str(error)}) from None
+        return Response(TransferOut(transfer).data, status=202)
+
+
+class TransferDetailApi(KeyApiView):
+    scope = ApiKey.Scope.TRANSFERS
+
+    @extend_schema(responses={200: TransferOut, 404: OpenApiResponse(OpenApiTypes.OBJECT), **ERRORS})
+    def get(self, request, transfer_id: int):
+        transfer = Transfer.objects.filter(id=transfer_id, organisation=request.auth.organisation).first()
+        if transfer is None:
+            raise NotFound(f"no transfer {transfer_id} for this organisation")
+        return Response(TransferOut(transfer).data)

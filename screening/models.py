@@ -50,3 +50,74 @@ class RequestLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.method} {self.endpoint} {self.status} ({self.latency_ms:.0f} ms)"
+
+
+class Transfer(models.Model):
+    """A deposit or withdrawal an exchange registered: screened at once, and again when seen on chain."""
+
+    class Direction(models.TextChoices):
+        DEPOSIT = "deposit"
+        WITHDRAWAL = "withdrawal"
+
+    class Status(models.TextChoices):
+        PENDING = "pending"  # registered, not screened yet
+        SCREENED = "screened"  # screened; its transaction not yet seen on chain (or none given)
+        CONFIRMED = "confirmed"  # its transaction is in the graph and was screened again
+        UNKNOWN = "unknown"  # the address has never been seen on chain: nothing to screen yet
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="transfers")
+    direction = models.CharField(max_length=16, choices=Direction.choices)
+    address = models.CharField(max_length=100)
+    txid = models.CharField(max_length=64, blank=True, default="")
+    output_index = models.PositiveIntegerField(null=True, blank=True)
+    amount = models.BigIntegerField()  # satoshis
+    user_ref = models.CharField(max_length=200, blank=True, default="")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    risk_score = models.PositiveSmallIntegerField(null=True)
+    risk_level = models.CharField(max_length=16, blank=True, default="")
+    verdict = models.JSONField(default=dict)  # the screening result, exposure included
+    hold = models.BooleanField(default=False)  # our recommendation: hold until reviewed
+    alerts = models.JSONField(default=list)  # what was raised about it, newest last
+    created_at = models.DateTimeField(auto_now_add=True)
+    screened_at = models.DateTimeField(null=True, blank=True)
+    seen_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.direction} {self.amount} sat {self.address} ({self.status})"
+
+
+class Webhook(models.Model):
+    """Where an organisation's alerts are POSTed, signed with HMAC-SHA256 under `secret`."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="webhooks")
+    url = models.URLField(max_length=500)
+    secret = models.CharField(max_length=100)
+    active = models.BooleanField(default=True)
+
+    def __str__(self) -> str:
+        return f"{self.organisation} → {self.url}"
+
+
+class WebhookDelivery(models.Model):
+    """One event to one webhook, with every attempt's outcome: the delivery log."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        DELIVERED = "delivered"
+        FAILED = "failed"  # gave up after the last retry
+
+    webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
+    event = models.CharField(max_length=100)
+    payload = models.JSONField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_status_code = models.PositiveSmallIntegerField(null=True)
+    last_error = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.event} to {self.webhook.url}: {self.status} after {self.attempts}"

@@ -1,7 +1,10 @@
 from django.urls import path
 
+import investigations.urls  # noqa: F401 - registers the `id` path converter
 from screening import api
 
 urlpatterns = [
     path("screen/addresses", api.ScreenAddressesApi.as_view(), name="screen-addresses"),
+    path("transfers", api.TransferListApi.as_view(), name="transfers"),
+    path("transfers/<id:transfer_id>", api.TransferDetailApi.as_view(), name="transfer-detail"),
 ]

@@ -1,0 +1,30 @@
+"""Celery entry points for screening: ids in, a service call out."""
+
+from celery import shared_task
+
+from screening.transfers import transfer_screen, transfers_seen_check
+from screening.webhooks import MAX_ATTEMPTS, DeliveryFailed, delivery_attempt
+
+
+@shared_task(
+    name="screening.deliver",
+    autoretry_for=(DeliveryFailed,),
+    retry_backoff=2,
+    retry_backoff_max=60,
+    retry_jitter=False,
+    max_retries=MAX_ATTEMPTS - 1,
+    acks_late=True,
+)
+def deliver(delivery_id: int) -> str:
+    return delivery_attempt(delivery_id).status
+
+
+@shared_task(name="screening.transfer_screen", acks_late=True)
+def screen_transfer(transfer_id: int) -> str:
+    return transfer_screen(transfer_id=transfer_id).status
+
+
+@shared_task(name="screening.transfers_seen")
+def transfers_seen() -> int:
+    """Beat runs this every minute: transfers whose transaction reached the graph are screened again."""
+    return transfers_seen_check()
