@@ -132,7 +132,7 @@ def alerts_triage(
     for alert in alerts:
         if status is not None and status != alert.status:
             if status not in TRIAGE[alert.status]:
-                raise CaseError(f"alert {alert.id} is {alert.status}: it cannot become {status}")
+                raise CaseConflict(f"alert {alert.id} is {alert.status}: it cannot become {status}")
             alert.status = status
         if assignee is not None:
             alert.assignee = person

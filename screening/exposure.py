@@ -9,7 +9,7 @@
   direction therefore add up to at most 1.
 
 In the spirit of the exposure figures of Chainalysis KYT and TRM; the arithmetic is ours and tested
-on a hand-built graph (tests/screening/test_exposure.py).
+on a hand-built graph (tests/screening/test_screening.py).
 """
 
 from collections import defaultdict

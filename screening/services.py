@@ -23,7 +23,7 @@ from screening.exposure import Exposure, exposure
 BATCH_MAX = 1_000
 LEVELS = ((80, "severe"), (60, "high"), (30, "medium"), (0, "low"))
 TAG_EVENTS = ("tagpack.import", "tag.add", "tag.remove")
-# What a tag on the address, on its cluster, or funds from a category within one hop say about risk.
+# What a tag on the address itself, or on its cluster, says about risk (docs/screening.md).
 DIRECT_SCORE = {("address", "illicit"): 100, ("cluster", "illicit"): 90, ("address", "high_risk"): 70,
                 ("cluster", "high_risk"): 60}  # fmt: skip
 INDIRECT_WEIGHT = {"illicit": 100, "high_risk": 60}  # times the share, halved for each hop past the first
