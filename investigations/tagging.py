@@ -5,6 +5,7 @@ packs; any investigator tags an address, and the tag goes into their team's own 
 (`team:<name>`), which only that team can change. Imports and hand-made tags are audit events.
 """
 
+import contextlib
 import hashlib
 import re
 import uuid
@@ -12,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import redis
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
@@ -27,6 +29,7 @@ from tagpack import TagPackError, load_schema
 from tagpack.reading import pack_yaml, read_pack, tag_row
 from tagpack.taxonomy import Taxonomy, load_taxonomy
 
+LOCK_SECONDS = 3600  # an import taking longer than this loses its lock
 TEAM_PACK_PREFIX = "team:"  # hand-made tags: a team's own pack, never replaced by an import
 PACK_NAME = re.compile(r"[\w.-][\w.:/-]{0,199}")
 
@@ -58,8 +61,9 @@ def tagpack_import(
     schema, known = load_schema(schema_dir), load_taxonomy(schema_dir)
     read = read_pack(path, pack, schema, known, default_confidence=default_confidence)
     store, generation = get_graph(), uuid.uuid4().hex
-    tags_write(store, read.rows, generation=generation)
-    tags_delete_stale(store, pack=pack, generation=generation)
+    with pack_lock(pack):
+        tags_write(store, read.rows, generation=generation)
+        tags_delete_stale(store, pack=pack, generation=generation)
     with transaction.atomic():
         record = TagPackImport.objects.create(
             pack=pack,
@@ -78,6 +82,20 @@ def tagpack_import(
             data={"sha256": record.sha256, "tags": record.tags, "skipped": record.skipped, "title": record.title},
         )
     return record
+
+
+@contextlib.contextmanager
+def pack_lock(pack: str):
+    """One import of a pack at a time, across processes (a Redis lock): a second one racing the first could
+    have its tags deleted by the first one's clean-up. The second is refused, not queued."""
+    lock = redis.Redis.from_url(settings.REDIS_URL).lock(f"cs:tagpack:{pack}", timeout=LOCK_SECONDS)
+    if not lock.acquire(blocking=False):
+        raise TagPackError([f"{pack}: another import of this pack is running; try again when it is done"])
+    try:
+        yield
+    finally:
+        with contextlib.suppress(redis.exceptions.LockError):  # expired meanwhile: nothing left to release
+            lock.release()
 
 
 DEMO_PACK = "demo-world"

@@ -13,7 +13,15 @@ from graphml.features import ADDRESS_FEATURES, TAG_CLASSES, address_features
 from graphml.runs import chain_arrays
 from investigations.audit.verify import audit_log_verify
 from investigations.models import AuditEvent, TagPackImport
-from investigations.tagging import TagError, demo_tags_load, tag_add, tag_remove, tagpack_export, tagpacks_import
+from investigations.tagging import (
+    TagError,
+    demo_tags_load,
+    pack_lock,
+    tag_add,
+    tag_remove,
+    tagpack_export,
+    tagpacks_import,
+)
 from tagpack import load_schema, validate
 
 pytestmark = pytest.mark.django_db
@@ -177,3 +185,12 @@ def test_the_demo_worlds_pack_loads_once(world, tmp_path):
     assert demo_tags_load(directory=tmp_path / "world") is None
     assert store.read("MATCH (t:Tag) RETURN count(t) AS n")[0]["n"] == first.tags
     assert demo_tags_load(directory=tmp_path / "nowhere") is None
+
+
+def test_a_second_import_of_a_pack_while_one_runs_is_refused(chain_graph, tmp_path):
+    pack = write_pack(tmp_path / "busy.yaml", [tag(ADDRESSES[0], abuse="scam")])
+    with pack_lock("busy"):
+        outcome = tagpacks_import(paths=[pack], actor="operator")
+    assert "another import of this pack is running" in outcome.refused["busy"][0]
+    assert tags_for(chain_graph, ADDRESSES) == {}
+    assert tagpacks_import(paths=[pack], actor="operator").imported[0].tags == 1
