@@ -53,3 +53,11 @@ def healthz(_request: HttpRequest) -> JsonResponse:
     checks = {name: _probe(name, check) for name, check in CHECKS.items()}
     healthy = all(result["status"] == "up" for result in checks.values())
     return JsonResponse({"status": "up" if healthy else "down", "checks": checks}, status=200 if healthy else 503)
+
+
+@never_cache
+@require_GET
+def livez(_request: HttpRequest) -> JsonResponse:
+    """Liveness: the web process answers. No database, graph or broker is asked (that is /healthz), so a
+    load balancer restarting on this never restarts a healthy process because Redis blinked."""
+    return JsonResponse({"status": "alive"})

@@ -18,9 +18,11 @@ def test_it_is_green_when_everything_is_up(client):
     assert "no-cache" in response["Cache-Control"]
 
 
-def test_an_unreachable_graph_is_reported_down_with_503(client):
+def test_an_unreachable_graph_is_reported_down_with_503_while_livez_stays_up(client):
     with override_settings(GRAPH_URL=f"falkordb://127.0.0.1:{free_port()}"):
         response = client.get("/healthz")
+        alive = client.get("/livez")
+    assert (alive.status_code, alive.json()) == (200, {"status": "alive"})
     assert response.status_code == 503
     body = response.json()
     assert body["status"] == "down"
