@@ -115,8 +115,9 @@ def tags_search(store: GraphStore, text: str, *, limit: int = 50) -> list[dict[s
     return store.read(_SEARCH, prefix=text.lower(), limit=limit)
 
 
-def tags_in_cluster(store: GraphStore, cluster_id: str, *, limit: int = 100, scan: int = 100_000) -> list[dict]:
-    """The tags on a cluster's members; `scan` bounds how many members are looked at."""
+def tags_in_cluster(store: GraphStore, cluster_id: str, *, limit: int = 100, scan: int = 5_000) -> list[dict]:
+    """The tags on a cluster's members, among the first `scan` members: an exchange's cluster has millions,
+    and every address view asks this. A big cluster's tags usually sit on many members, so a sample finds them."""
     return store.read(_IN_CLUSTER, cluster=cluster_id, limit=limit, scan=scan)
 
 
