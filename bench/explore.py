@@ -12,21 +12,11 @@ the ratios survive a change of machine; the figures go to docs/benchmarks.md.
 """
 
 import argparse
-import os
-import shutil
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "app.settings")
-os.environ.setdefault("VAR_DIR", str(ROOT / "var" / "bench"))
-os.environ.setdefault("EMBEDDED_PORT", "6395")
-sys.path.insert(0, str(ROOT))
+from bench.runtime import server_start  # first: it sets Django up
 
-import django
-
-django.setup()
+# isort: split
 
 import numpy as np
 from django.conf import settings
@@ -36,7 +26,6 @@ from django.test import Client
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
-from app.embedded import from_settings
 from bench.ingest import _fresh_graph, machine
 from bench.report import write_section
 from investigations.models import Membership, Team
@@ -153,10 +142,7 @@ def main() -> None:
     parser.add_argument("--hub", type=int, default=100_000, help="payments to the hub address")
     parser.add_argument("--requests", type=int, default=200, help="per measure")
     args = parser.parse_args()
-    server = from_settings()
-    if server.running_pid() is None:
-        shutil.rmtree(server.data_dir / "appendonlydir", ignore_errors=True)  # keep the password settings read
-    started_server = server.ensure_running()
+    server, started_server = server_start()
     call_command("migrate", verbosity=0)
     store = _fresh_graph()
     settings.GRAPH_NAME = store.graph_name

@@ -13,21 +13,13 @@ import os
 import platform
 import random
 import resource
-import shutil
-import sys
 import time
 import uuid
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "app.settings")
-os.environ.setdefault("VAR_DIR", str(ROOT / "var" / "bench"))
-os.environ.setdefault("EMBEDDED_PORT", "6395")
-sys.path.insert(0, str(ROOT))
+from bench.runtime import ROOT, server_start  # first: it sets Django up
 
-import django
-
-django.setup()
+# isort: split
 
 from bitcoinlib.blocks import Block as LibBlock
 from django.conf import settings
@@ -165,11 +157,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--million", action="store_true", help="also run the 1,000,000-transaction memory benchmark")
     args = parser.parse_args()
-    server = from_settings()
-    if server.running_pid() is None:
-        # Scratch data only: replaying the last run's append-only file (GBs after --million) costs minutes.
-        shutil.rmtree(server.data_dir / "appendonlydir", ignore_errors=True)  # keep the password settings read
-    started_server = server.ensure_running()
+    server, started_server = server_start()
     try:
         blocks = fixture_blocks()
         entries = [raw_entry(raw, where=f"fixture block {i}") for i, raw in enumerate(blocks)]

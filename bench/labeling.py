@@ -18,20 +18,13 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "app.settings")
-os.environ.setdefault("VAR_DIR", str(ROOT / "var" / "bench"))
-os.environ.setdefault("EMBEDDED_PORT", "6395")
-sys.path.insert(0, str(ROOT))
+from bench.runtime import ROOT, server_start  # first: it sets Django up
 
-import django
-
-django.setup()
+# isort: split
 
 from django.conf import settings
 from django.core.management import call_command
 
-from app.embedded import from_settings
 from bench.ingest import _fresh_graph, machine
 from bench.report import write_section
 from chain.ingest import IngestOptions, Tally, ingest_entries
@@ -53,10 +46,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--txs", type=int, default=60_000)
     args = parser.parse_args()
-    server = from_settings()
-    if server.running_pid() is None:
-        shutil.rmtree(server.data_dir / "appendonlydir", ignore_errors=True)  # keep the password settings read
-    started_server = server.ensure_running()
+    server, started_server = server_start()
     call_command("migrate", verbosity=0)
     work = Path(tempfile.mkdtemp(prefix="bench-labeling-"))
     store = _fresh_graph()

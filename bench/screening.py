@@ -14,28 +14,19 @@ import argparse
 import http.client
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "app.settings")
-os.environ.setdefault("VAR_DIR", str(ROOT / "var" / "bench"))
-os.environ.setdefault("EMBEDDED_PORT", "6395")
-sys.path.insert(0, str(ROOT))
+from bench.runtime import ROOT, server_start  # first: it sets Django up
 
-import django
-
-django.setup()
+# isort: split
 
 import numpy as np
 from django.core.management import call_command
 
-from app.embedded import from_settings
 from bench.explore import World, write
 from bench.ingest import _fresh_graph, machine
 from bench.report import write_section
@@ -116,10 +107,7 @@ def main() -> None:
     parser.add_argument("--addresses", type=int, default=1_000_000)
     parser.add_argument("--seconds", type=float, default=15.0)
     args = parser.parse_args()
-    server = from_settings()
-    if server.running_pid() is None:
-        shutil.rmtree(server.data_dir / "appendonlydir", ignore_errors=True)  # keep the password settings read
-    started_server = server.ensure_running()
+    server, started_server = server_start()
     call_command("migrate", verbosity=0)
     store = _fresh_graph()
     rng = np.random.default_rng(5)
