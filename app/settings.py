@@ -216,6 +216,12 @@ CELERY_TASK_TRACK_STARTED = True
 CELERY_WORKER_SEND_TASK_EVENTS = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = TIME_ZONE
+# Work promised within a second (anomaly scans, webhook deliveries) has a queue and a worker of its own,
+# so an ingest run or a labeling job holding the other worker's processes never delays it.
+CELERY_REALTIME_QUEUE = env_str("CELERY_REALTIME_QUEUE", "realtime")
+CELERY_TASK_ROUTES = {
+    name: {"queue": CELERY_REALTIME_QUEUE} for name in ("screening.anomalies_scan", "screening.deliver")
+}
 
 # --- Chain ingestion ---
 # A change guess links its output to the spender's cluster only from this combined confidence on.
@@ -231,6 +237,15 @@ DEMO_WORLD_DIR = VAR_DIR / "demo-world"
 # have been recorded since the last model was trained; 0 never retrains.
 ALERTS_PER_LABELING_JOB = env_int("ALERTS_PER_LABELING_JOB", 500, minimum=0)  # the riskiest flagged clusters
 RETRAIN_MIN_LABELS = env_int("RETRAIN_MIN_LABELS", 50, minimum=0)
+
+# --- Real-time anomaly detection (screening/anomalies.py, docs/screening.md) ---
+ANOMALY_DETECTION = env_bool("ANOMALY_DETECTION", True)
+# Blocks older than this (by block time) are not counted, and an entity idle this long forgets its history.
+ANOMALY_HISTORY_DAYS = env_int("ANOMALY_HISTORY_DAYS", 30, minimum=1, maximum=365)
+# Anomalies in blocks older than this still move the statistics but raise no alert (a catch-up is not news).
+ANOMALY_ALERT_HOURS = env_int("ANOMALY_ALERT_HOURS", 6, minimum=1, maximum=24 * 365)
+# A registered transfer this recent is held when an anomaly touches its address or transaction.
+ANOMALY_TRANSFER_DAYS = env_int("ANOMALY_TRANSFER_DAYS", 30, minimum=1, maximum=365)
 
 # --- Logging ---
 LOG_LEVEL = env_choice("LOG_LEVEL", "info", ("debug", "info", "warning", "error")).upper()

@@ -51,6 +51,7 @@ class Tally:
 
 
 Progress = Callable[[Tally], None]
+Written = Callable[[list[Block]], None]
 
 
 @dataclass
@@ -62,6 +63,7 @@ class IngestOptions:
     batch_txs: int = 2_000  # small blocks are written together up to this many transactions...
     batch_blocks: int = 100  # ...or this many blocks
     on_block: Progress = lambda tally: None
+    on_written: Written = lambda blocks: None  # after each write, with the blocks now in the graph whole
 
 
 def ingest_entries(
@@ -174,6 +176,7 @@ class _Batch:
         tally.edges += load.edges
         for _, height in blocks:
             tally.saw_height(height)
+        self.options.on_written([block for block, _ in blocks])
         return True
 
 

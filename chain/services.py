@@ -12,7 +12,7 @@ import redis
 from django.conf import settings
 from django.utils import timezone
 
-from chain.blocks import parse_tx
+from chain.blocks import Block, parse_tx
 from chain.errors import ChainDataError
 from chain.follow import NodeSource, ingest_from_node
 from chain.ingest import IngestOptions, Tally, ingest_entries
@@ -20,6 +20,7 @@ from chain.loading import lone_tx_row
 from chain.models import IngestRun
 from chain.networks import network_named
 from chain.rpc import CoreRPC
+from chain.signals import chain_written
 from chain.sources import (
     Entry,
     Scan,
@@ -126,6 +127,7 @@ def _execute(run: IngestRun, tally: Tally, saver, workers: int, rpc_url: str | N
             workers=workers,
             min_change_confidence=settings.CLUSTER_CHANGE_MIN_CONFIDENCE,
             on_block=saver,
+            on_written=_announce_blocks,
         )
         network = network_named(run.network)
         if run.kind == IngestRun.Kind.RPC:
@@ -214,6 +216,22 @@ def _ingest_lone_tx(run: IngestRun, store, network, tally: Tally) -> None:
     row = lone_tx_row(tx, resolve=lambda outpoints: chain_graph.resolve_outpoints(store, outpoints))
     if chain_graph.write_unconfirmed(store, row):
         tally.txs, tally.inputs, tally.unresolved_inputs = 1, len(tx.inputs), row["unresolved"]
+        _announce(blocks=[], txids=[tx.txid], newest_time=None)
+
+
+def _announce_blocks(blocks: list[Block]) -> None:
+    _announce(blocks=[block.hash for block in blocks], txids=[], newest_time=max(block.time for block in blocks))
+
+
+def _announce(*, blocks: list[str], txids: list[str], newest_time: int | None) -> None:
+    """Tell listeners what was written. A listener that fails is logged: the write stands, and ingesting
+    never stops for what others do with it."""
+    results = chain_written.send_robust(
+        sender=None, blocks=blocks, txids=txids, newest_time=newest_time, written_at=time.time()
+    )
+    for receiver, outcome in results:
+        if isinstance(outcome, Exception):
+            log.error("after a write, %s failed: %r", getattr(receiver, "__qualname__", receiver), outcome)
 
 
 def _settle_scan_errors(run: IngestRun, scan: Scan, tally: Tally) -> None:

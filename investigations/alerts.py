@@ -1,10 +1,11 @@
 """Alerts and watchlists: what raises an alert, how a team triages them, and how one becomes a case.
 
 Alerts come from three places: a labeling job that flags a cluster (every team's queue gets it),
-a watched address or cluster that moves (the watching team's), and anomalies (screening, issue 7,
-through `alert_raise`). An open alert (new or acknowledged) is never raised twice for the same
-source and subject; once dismissed or resolved it stays closed, so a re-run labeling job or a
-re-checked watchlist adds nothing. Every triage step is an audit event.
+a watched address or cluster that moves (the watching team's), and anomalies (screening, through
+`alert_recurring`). A labeling alert is raised once per team and subject; once dismissed or resolved it
+stays closed, so a re-run labeling job adds nothing. An anomaly is an event, not a verdict: a new burst
+joins the subject's open anomaly alert, and after that alert is closed a new burst opens a new one.
+Every triage step is an audit event.
 """
 
 from collections.abc import Iterable
@@ -12,7 +13,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from graph import explore, get_graph
 from investigations.audit.log import audit_event_append
@@ -32,15 +33,36 @@ TRIAGE = {
 }
 
 
-def alert_raise(
-    *, team: Team, source: str, kind: str, ref: str, title: str, detail: dict, risk: float | None = None, entry=None
-) -> Alert | None:
-    """None when this source already alerted the team about `ref`, whatever became of that alert."""
-    if Alert.objects.filter(team=team, source=source, kind=kind, ref=ref).exists():
-        return None
-    return Alert.objects.create(
-        team=team, source=source, kind=kind, ref=ref, title=title, detail=detail, risk=risk, watch_entry=entry
-    )
+def alert_recurring(
+    *, team: Team, source: str, kind: str, ref: str, title: str, detail: dict, risk: float | None = None
+) -> tuple[Alert, bool]:
+    """(the alert, whether it is new): a subject's open alert from `source` takes the occurrence into
+    `detail["occurrences"]` (the latest 20) and keeps the highest risk; without one, a new alert opens.
+    A database constraint keeps one open alert per team, source and subject, even under racing workers."""
+    occurrence = {**detail, "title": title}
+    for _ in range(2):  # a racing worker may open the alert between our look and our insert: then join it
+        with transaction.atomic():
+            open_alert = (
+                Alert.objects.select_for_update()
+                .filter(team=team, source=source, kind=kind, ref=ref, status__in=OPEN)
+                .first()
+            )
+            if open_alert is not None:
+                occurrences = [*open_alert.detail.get("occurrences", []), occurrence][-20:]
+                open_alert.detail = {**open_alert.detail, "occurrences": occurrences}
+                open_alert.risk = max(open_alert.risk or 0.0, risk or 0.0)
+                open_alert.save(update_fields=["detail", "risk", "updated_at"])
+                return open_alert, False
+            try:
+                with transaction.atomic():
+                    created = Alert.objects.create(
+                        team=team, source=source, kind=kind, ref=ref, title=title, risk=risk,
+                        detail={**detail, "occurrences": [occurrence]},
+                    )  # fmt: skip
+                return created, True
+            except IntegrityError:
+                continue
+    raise IntegrityError(f"could not open or join the {source} alert on {kind} {ref}")
 
 
 def alerts_from_labeling(*, model: str, limit: int | None = None) -> int:

@@ -289,12 +289,17 @@ class Alert(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["team", "status", "-created_at"])]
-        constraints = [  # labeling and anomalies alert a team once per subject; watchlists once per movement
+        constraints = [  # labeling alerts a team once per subject; anomalies once per subject while open
             models.UniqueConstraint(
                 fields=["team", "source", "kind", "ref"],
-                condition=~models.Q(source="watchlist"),
+                condition=models.Q(source="labeling"),
                 name="one_alert_per_subject",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["team", "source", "kind", "ref"],
+                condition=models.Q(source="anomaly", status__in=["new", "acknowledged"]),
+                name="one_open_anomaly_per_subject",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from screening.anomalies import anomalies_scan
 from screening.transfers import transfer_screen, transfers_seen_check
 from screening.webhooks import MAX_ATTEMPTS, DeliveryFailed, delivery_attempt
 
@@ -28,3 +29,9 @@ def screen_transfer(transfer_id: int) -> str:
 def transfers_seen() -> int:
     """Beat runs this every minute: transfers whose transaction reached the graph are screened again."""
     return transfers_seen_check()
+
+
+@shared_task(name="screening.anomalies_scan", acks_late=True)
+def scan_anomalies(blocks: list[str], txids: list[str], written_at: float) -> dict:
+    """On the realtime queue: started by each ingest write, so an anomaly is an alert within a second."""
+    return anomalies_scan(blocks=blocks, txids=txids, written_at=written_at)

@@ -1,3 +1,4 @@
+import contextlib
 import os
 import signal
 import socket
@@ -52,6 +53,14 @@ def graph():
 def worker(django_db_setup):
     """A real Celery worker (prefork, one child) on the embedded Redis, sharing the test database file."""
     from django.conf import settings
+
+    with celery_worker(graph_name=settings.GRAPH_NAME, queues=["celery", settings.CELERY_REALTIME_QUEUE]) as process:
+        yield process
+
+
+@contextlib.contextmanager
+def celery_worker(*, graph_name: str, queues: list[str], env: dict[str, str] | None = None):
+    """Start a worker on `queues` that reads graph `graph_name` and the test database; stop it after."""
     from django.db import connection
 
     from app.celery import app as celery_app
@@ -63,31 +72,16 @@ def worker(django_db_setup):
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.settings",
         "DATABASE_URL": f"sqlite:///{connection.settings_dict['NAME']}",
-        "GRAPH_NAME": settings.GRAPH_NAME,
+        "GRAPH_NAME": graph_name,
+        **(env or {}),
     }
-    argv = [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "app",
-        "worker",
-        "--pool",
-        "prefork",
-        "--concurrency",
-        "1",
-        "--include",
-        "tests.app.probe_tasks",
-        "--hostname",
-        f"test-{os.getpid()}@%h",
-        "--loglevel",
-        "info",
-        "--without-mingle",
-        "--without-gossip",
-    ]
+    hostname = f"test-{os.getpid()}-{time.monotonic_ns()}@{socket.gethostname()}"
+    argv = [sys.executable, "-m", "celery", "-A", "app", "worker", "--pool", "prefork", "--concurrency", "1"]
+    argv += ["--queues", ",".join(queues), "--include", "tests.app.probe_tasks", "--hostname", hostname]
+    argv += ["--loglevel", "info", "--without-mingle", "--without-gossip"]
     process = subprocess.Popen(argv, cwd=REPO_ROOT, env=env, start_new_session=True)
     try:
-        _wait_for_worker(celery_app, process)
+        _wait_for_worker(celery_app, process, hostname)
         yield process
     finally:
         os.killpg(process.pid, signal.SIGTERM)
@@ -98,10 +92,10 @@ def worker(django_db_setup):
             process.wait()
 
 
-def _wait_for_worker(celery_app, process: subprocess.Popen, timeout: float = 60.0) -> None:
+def _wait_for_worker(celery_app, process: subprocess.Popen, hostname: str, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         assert process.poll() is None, "the worker exited during start-up"
-        if celery_app.control.ping(timeout=0.5):
+        if celery_app.control.ping(destination=[hostname], timeout=0.5):
             return
     raise AssertionError("the worker did not answer a ping")

@@ -37,7 +37,7 @@ def compose() -> dict:
     return yaml.safe_load(interpolate((REPO_ROOT / "docker-compose.yml").read_text(), env_example()))
 
 
-APP_SERVICES = ("migrate", "web", "worker", "beat")
+APP_SERVICES = ("migrate", "web", "worker", "worker-realtime", "beat")
 
 
 def test_it_has_the_production_services(compose):
@@ -74,9 +74,23 @@ def test_web_worker_and_beat_are_one_image_with_different_commands(compose):
     assert len({(s["build"], s["image"]) for s in services}) == 1
     assert len({tuple(s["command"]) for s in services}) == len(services)
     assert compose["services"]["web"]["healthcheck"]["test"]
-    for name in ("web", "worker", "beat"):
+    for name in ("web", "worker", "worker-realtime", "beat"):
         assert compose["services"][name]["depends_on"] == {"migrate": {"condition": "service_completed_successfully"}}
     assert set(compose["services"]["migrate"]["depends_on"]) == {"postgres", "redis", "neo4j"}
+
+
+def test_every_routed_queue_has_a_worker_in_compose_and_in_serve(compose):
+    from django.conf import settings
+
+    from app.management.commands.serve import _children
+
+    queues = {"celery"} | {route["queue"] for route in settings.CELERY_TASK_ROUTES.values()}
+    for commands in (
+        [compose["services"][name]["command"] for name in ("worker", "worker-realtime")],
+        [argv for name, argv in _children("127.0.0.1", 8000, 1, 1).items() if name in ("worker", "realtime")],
+    ):
+        consumed = {queue for argv in commands for queue in argv[argv.index("--queues") + 1].split(",")}
+        assert consumed == queues
 
 
 def test_the_app_is_wired_to_postgres_neo4j_and_redis(compose):

@@ -4,7 +4,7 @@ import pytest
 
 from investigations.alerts import (
     alert_escalate,
-    alert_raise,
+    alert_recurring,
     alerts_triage,
     watch_entry_add,
     watchlist_create,
@@ -69,14 +69,14 @@ def queue(people, chain):
     for team in ("Blue", "Red"):
         for n, label in enumerate(("A", "D", "miner")):
             made.append(
-                alert_raise(
+                alert_recurring(
                     team=people["ana" if team == "Blue" else "olga"].membership.team,
                     source="anomaly",
                     kind="address",
                     ref=addr(label),
                     title=f"burst {n}",
                     detail={},
-                )
+                )[0]
             )
     return made
 

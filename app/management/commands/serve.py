@@ -111,9 +111,16 @@ class Command(BaseCommand):
 def _children(host: str, port: int, web_workers: int, concurrency: int) -> dict[str, list[str]]:
     python = [sys.executable, "-m"]
     web = f"gunicorn app.wsgi --bind {host}:{port} --workers {web_workers} --graceful-timeout 10 --access-logfile -"
-    worker = f"celery -A app worker --loglevel info --concurrency {concurrency} --hostname worker@%h"
+    worker = f"celery -A app worker --loglevel info --queues celery --concurrency {concurrency} --hostname worker@%h"
+    # Anomaly scans and webhooks promise a second: a worker of their own, never behind a long job.
+    realtime = "celery -A app worker --loglevel info --queues realtime --concurrency 1 --hostname realtime@%h"
     beat = "celery -A app beat --loglevel info"
-    return {"web": python + web.split(), "worker": python + worker.split(), "beat": python + beat.split()}
+    return {
+        "web": python + web.split(),
+        "worker": python + worker.split(),
+        "realtime": python + realtime.split(),
+        "beat": python + beat.split(),
+    }
 
 
 def _supervise(supervisor: Supervisor, server: embedded.EmbeddedServer | None) -> None:

@@ -1,0 +1,9 @@
+"""What ingestion tells the rest of the application, without knowing who listens (screening scans new
+activity for anomalies)."""
+
+from django.dispatch import Signal
+
+# Sent after each write with `blocks` (hashes of the blocks written whole), `txids` (loose, unconfirmed
+# transactions written), `newest_time` (the newest block time, unix seconds; None for loose transactions)
+# and `written_at` (time.time() when the write returned).
+chain_written = Signal()

@@ -1,0 +1,17 @@
+"""Screening listening to the rest of the application."""
+
+import time
+
+from django.conf import settings
+
+
+def scan_after_write(sender, *, blocks, txids, newest_time, written_at, **kwargs) -> None:
+    """Each write is scanned for anomalies in a realtime worker. Blocks older than the history the
+    statistics keep (a catch-up of old history) are not sent at all."""
+    if not settings.ANOMALY_DETECTION:
+        return
+    if newest_time is not None and newest_time < time.time() - settings.ANOMALY_HISTORY_DAYS * 86400:
+        return
+    from screening.tasks import scan_anomalies  # tasks import the services, which import the graph
+
+    scan_anomalies.delay(blocks, txids, written_at)
