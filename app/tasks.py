@@ -10,3 +10,10 @@ from graph.schema import INDEXES, UNIQUE_KEYS, ensure_schema
 def ensure_graph_schema() -> dict[str, int]:
     ensure_schema(get_graph())
     return {"unique_keys": len(UNIQUE_KEYS), "indexes": len(INDEXES)}
+
+
+@shared_task(name="app.ping")
+def ping() -> str:
+    """Does nothing: the round trip through broker, worker and result backend, for health checks and as the
+    baseline of bench/anomaly.py."""
+    return "pong"

@@ -51,7 +51,9 @@ class Tally:
 
 
 Progress = Callable[[Tally], None]
-Written = Callable[[list[Block]], None]
+# After each write: the blocks now in the graph whole, and per block and address its figures (address,
+# received, sent, n_tx, time), as written.
+Written = Callable[[list[Block], list[dict]], None]
 
 
 @dataclass
@@ -63,7 +65,7 @@ class IngestOptions:
     batch_txs: int = 2_000  # small blocks are written together up to this many transactions...
     batch_blocks: int = 100  # ...or this many blocks
     on_block: Progress = lambda tally: None
-    on_written: Written = lambda blocks: None  # after each write, with the blocks now in the graph whole
+    on_written: Written = lambda blocks, activity: None
 
 
 def ingest_entries(
@@ -176,7 +178,9 @@ class _Batch:
         tally.edges += load.edges
         for _, height in blocks:
             tally.saw_height(height)
-        self.options.on_written([block for block, _ in blocks])
+        self.options.on_written(
+            [block for block, _ in blocks], [a for b in load.payload["blocks"] for a in b["addresses"]]
+        )
         return True
 
 

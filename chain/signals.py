@@ -4,6 +4,7 @@ activity for anomalies)."""
 from django.dispatch import Signal
 
 # Sent after each write with `blocks` (hashes of the blocks written whole), `txids` (loose, unconfirmed
-# transactions written), `newest_time` (the newest block time, unix seconds; None for loose transactions)
-# and `written_at` (time.time() when the write returned).
+# transactions written), `activity` (for blocks: columns address, received, sent, n_tx and time, one entry
+# per block and address; None for loose transactions), `newest_time` (the newest block time, unix seconds;
+# None for loose transactions) and `written_at` (time.time() when the write returned).
 chain_written = Signal()

@@ -1,47 +1,42 @@
 """Cypher for what just arrived: who paid and who was paid in freshly written blocks or mempool transactions.
 
-Real-time anomaly detection (screening/anomalies.py) asks this right after each write, so each query starts
-from indexed keys (block hash, txid) and walks only the new transactions' own edges. One row per address and
-transaction side; the caller sums them (a transaction that pays its own spender counts once as activity).
+Real-time anomaly detection (screening/anomalies.py) gets the figures of ingested blocks from the ingest
+itself; it reads them here for loose (mempool) transactions and for a block scanned again by hand. Each
+query starts from indexed keys (block hash, txid) and walks only those transactions' own edges.
 """
 
 from typing import Any
 
 from graph.store import GraphStore
 
-# The block is matched in a clause of its own: FalkorDB then seeks it by its index and expands from it.
-_BLOCK_SENT = """
+# One row per address: the transactions it took part in (each once, though it may both pay and be paid in
+# one), what it sent and what it received. The block is matched in a clause of its own: FalkorDB then seeks
+# it by its index and expands from it.
+_PER_ADDRESS = """
+MATCH (a:Address)-[e:INPUT|OUTPUT]-(t)
+RETURN a.address AS address, count(DISTINCT t) AS n_tx, max(time) AS time,
+       sum(CASE WHEN type(e) = 'INPUT' THEN e.value ELSE 0 END) AS sent,
+       sum(CASE WHEN type(e) = 'OUTPUT' THEN e.value ELSE 0 END) AS received
+"""
+
+_OF_BLOCKS = """
 UNWIND $hashes AS h
 MATCH (b:Block {hash: h})
 WITH b
 MATCH (t:Transaction)-[:IN_BLOCK]->(b)
-MATCH (a:Address)-[e:INPUT]->(t)
-RETURN a.address AS address, t.txid AS txid, b.time AS time, e.value AS value
+WITH t, b.time AS time
 """
 
-_BLOCK_RECEIVED = """
-UNWIND $hashes AS h
-MATCH (b:Block {hash: h})
-WITH b
-MATCH (t:Transaction)-[:IN_BLOCK]->(b)
-MATCH (t)-[e:OUTPUT]->(a:Address)
-RETURN a.address AS address, t.txid AS txid, b.time AS time, e.value AS value
-"""
-
-_TX_SENT = """
+_OF_TXS = """
 UNWIND $txids AS x
 MATCH (t:Transaction {txid: x})
-WITH t
-MATCH (a:Address)-[e:INPUT]->(t)
-RETURN a.address AS address, t.txid AS txid, t.time AS time, e.value AS value
+WITH t, null AS time
 """
 
-_TX_RECEIVED = """
-UNWIND $txids AS x
-MATCH (t:Transaction {txid: x})
-WITH t
-MATCH (t)-[e:OUTPUT]->(a:Address)
-RETURN a.address AS address, t.txid AS txid, t.time AS time, e.value AS value
+_TOUCHING = """
+MATCH (a:Address)-[:INPUT|OUTPUT]-(t)
+WHERE a.address IN $addresses
+RETURN DISTINCT a.address AS address, t.txid AS txid
 """
 
 _CLUSTERS = """
@@ -53,19 +48,19 @@ RETURN x AS address, c.cluster_id AS cluster
 """
 
 
-def block_activity(store: GraphStore, hashes: list[str]) -> list[dict[str, Any]]:
-    """Rows of (address, txid, time, value, side) for every input and output of the blocks `hashes`;
-    `time` is the block's, `side` is "sent" or "received"."""
-    if not hashes:
-        return []
-    return _sided(store.read(_BLOCK_SENT, hashes=hashes), store.read(_BLOCK_RECEIVED, hashes=hashes))
+def activity_of(store: GraphStore, *, blocks: list[str], txids: list[str]) -> list[dict[str, Any]]:
+    """Per address of the blocks `blocks` and the loose transactions `txids`: n_tx, sent, received and time
+    (the block's; None for a loose transaction)."""
+    rows = store.read(_OF_BLOCKS + _PER_ADDRESS, hashes=blocks) if blocks else []
+    return rows + (store.read(_OF_TXS + _PER_ADDRESS, txids=txids) if txids else [])
 
 
-def tx_activity(store: GraphStore, txids: list[str]) -> list[dict[str, Any]]:
-    """The same rows for loose (mempool) transactions; `time` is None, as they are in no block yet."""
-    if not txids:
+def txids_touching(store: GraphStore, addresses: list[str], *, blocks: list[str], txids: list[str]) -> list[dict]:
+    """(address, txid) for the transactions of `blocks` and `txids` in which `addresses` took part."""
+    if not addresses:
         return []
-    return _sided(store.read(_TX_SENT, txids=txids), store.read(_TX_RECEIVED, txids=txids))
+    rows = store.read(_OF_BLOCKS + _TOUCHING, hashes=blocks, addresses=addresses) if blocks else []
+    return rows + (store.read(_OF_TXS + _TOUCHING, txids=txids, addresses=addresses) if txids else [])
 
 
 def clusters_of(store: GraphStore, addresses: list[str]) -> dict[str, str]:
@@ -73,7 +68,3 @@ def clusters_of(store: GraphStore, addresses: list[str]) -> dict[str, str]:
     if not addresses:
         return {}
     return {row["address"]: row["cluster"] for row in store.read(_CLUSTERS, addresses=addresses)}
-
-
-def _sided(sent: list[dict[str, Any]], received: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [{**row, "side": "sent"} for row in sent] + [{**row, "side": "received"} for row in received]

@@ -21,7 +21,7 @@ import redis
 from django.conf import settings
 
 from graph import get_graph
-from graph.activity import block_activity, clusters_of, tx_activity
+from graph.activity import activity_of, clusters_of, txids_touching
 from investigations.alerts import alert_recurring
 from investigations.models import Alert, Team
 from screening.rolling import Peers, Scored, Thresholds, empty_state, observe
@@ -30,22 +30,28 @@ from screening.transfers import transfers_hold_on_anomaly
 log = logging.getLogger(__name__)
 THRESHOLDS = Thresholds()
 KINDS = ("address", "cluster")
-MEMPOOL_MEMORY_S = 3 * 86400  # a mempool transaction counted, then confirmed within this, is not counted twice
 
 
 @dataclass
 class Activity:
-    """One entity's part in the scanned write: the transactions it took part in, the value it moved (per
-    transaction the larger of what it sent and what it received, so change to itself is not counted twice)
-    and when (block time)."""
+    """One entity's part in the scanned write. The value it moved is the larger of what it sent and what it
+    received, so change paid back to itself is not counted twice. A cluster's transactions are its
+    addresses' summed (a transaction two of its addresses took part in counts twice)."""
 
-    txids: set[str] = field(default_factory=set)
-    moved: dict[str, int] = field(default_factory=dict)  # txid → value moved
+    n_tx: int = 0
+    sent: int = 0
+    received: int = 0
     time: float = 0.0
 
     @property
     def volume(self) -> int:
-        return sum(self.moved.values())
+        return max(self.sent, self.received)
+
+    def add(self, row: dict[str, Any], now: float) -> None:
+        self.n_tx += row["n_tx"]
+        self.sent += row["sent"] or 0
+        self.received += row["received"] or 0
+        self.time = max(self.time, float(row["time"] or now))
 
 
 @dataclass
@@ -54,33 +60,41 @@ class Anomaly:
     ref: str
     score: float
     reasons: list[str]
-    txids: list[str]
     members: list[str]  # the cluster's addresses active in the write (the address itself for an address)
     figures: dict[str, float]
+    txids: list[str] = field(default_factory=list)
 
 
-def anomalies_scan(*, blocks: list[str], txids: list[str], written_at: float) -> dict[str, Any]:
-    """Scan one write; returns what was counted and raised (the task's result, for the operator)."""
+def anomalies_scan(
+    *, blocks: list[str], txids: list[str], written_at: float, activity: dict[str, list] | None = None
+) -> dict[str, Any]:
+    """Scan one write; returns what was counted and raised (the task's result, for the operator).
+
+    `activity` is what the ingest hands over for blocks (columns address, received, sent, n_tx, time);
+    without it the figures are read from the graph. Loose (mempool) transactions are judged against the
+    statistics but not counted into them: their block will count them."""
     store, now = get_graph(), time.time()
-    rows = block_activity(store, blocks) + tx_activity(store, txids)
-    rows = _without_counted_mempool(rows, now)
-    by_address = _activity(rows, key=lambda row: row["address"], now=now)
-    membership = clusters_of(store, sorted(by_address))
-    by_cluster = _activity(rows, key=lambda row: membership.get(row["address"]), now=now)
-    by_cluster.pop(None, None)
+    if activity is not None:
+        rows = [dict(zip(activity, values, strict=True)) for values in zip(*activity.values(), strict=True)]
+    else:
+        rows = activity_of(store, blocks=blocks, txids=[])
+    loose = activity_of(store, blocks=[], txids=txids)
+    membership = clusters_of(store, sorted({row["address"] for row in rows + loose}))
     oldest_counted = now - settings.ANOMALY_HISTORY_DAYS * 86400
     found: list[Anomaly] = []
     with _lock():
-        for kind, activity in (("address", by_address), ("cluster", by_cluster)):
-            activity = {ref: one for ref, one in activity.items() if one.time >= oldest_counted}
-            found += _score(kind, activity, membership)
+        for part, keep in ((rows, True), (loose, False)):
+            for kind in KINDS:
+                entities = _entities(part, kind, membership, now)
+                entities = {ref: one for ref, one in entities.items() if one.time >= oldest_counted}
+                found += _score(kind, entities, membership, keep=keep)
     alert_after = now - settings.ANOMALY_ALERT_HOURS * 3600
     fresh = [one for one in found if one.figures["time"] >= alert_after]
+    _txids_attach(store, fresh, blocks=blocks, txids=txids)
     alerts = _alerts_raise(fresh, written_at)
     held = _transfers_hold(fresh)
     return {
-        "addresses": len(by_address),
-        "clusters": len(by_cluster),
+        "addresses": len({row["address"] for row in rows + loose}),
         "anomalies": len(found),
         "alerts": alerts,
         "transfers_held": held,
@@ -88,24 +102,31 @@ def anomalies_scan(*, blocks: list[str], txids: list[str], written_at: float) ->
     }
 
 
-def _activity(rows: list[dict[str, Any]], *, key, now: float) -> dict[Any, Activity]:
-    sides: dict[Any, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
-    times: dict[Any, float] = defaultdict(float)
+def _entities(rows: list[dict[str, Any]], kind: str, membership: dict[str, str], now: float) -> dict[str, Activity]:
+    entities: dict[str, Activity] = defaultdict(Activity)
     for row in rows:
-        ref = key(row)
-        sides[ref][row["txid"]][row["side"] == "received"] += row["value"] or 0
-        times[ref] = max(times[ref], float(row["time"] or now))
-    return {
-        ref: Activity(set(per_tx), {txid: max(pair) for txid, pair in per_tx.items()}, times[ref])
-        for ref, per_tx in sides.items()
-    }
+        ref = row["address"] if kind == "address" else membership.get(row["address"])
+        if ref is not None:
+            entities[ref].add(row, now)
+    return entities
 
 
-def _score(kind: str, activity: dict[str, Activity], membership: dict[str, str]) -> list[Anomaly]:
+def _txids_attach(store, found: list[Anomaly], *, blocks: list[str], txids: list[str]) -> None:
+    """The transactions behind each anomaly: for the alert, and to hold the transfers paid by them."""
+    addresses = sorted({address for anomaly in found for address in anomaly.members})
+    touching = defaultdict(set)
+    for row in txids_touching(store, addresses, blocks=blocks, txids=txids):
+        touching[row["address"]].add(row["txid"])
+    for anomaly in found:
+        anomaly.txids = sorted(set().union(*(touching[address] for address in anomaly.members)))
+
+
+def _score(kind: str, activity: dict[str, Activity], membership: dict[str, str], *, keep: bool) -> list[Anomaly]:
+    """Score the entities; `keep` counts the activity into their statistics (blocks, not loose transactions)."""
+    members = defaultdict(list)
+    for address, cluster in membership.items():
+        members[cluster].append(address)
     if kind == "cluster":  # a cluster with one active member says nothing its address did not
-        members = defaultdict(list)
-        for address, cluster in membership.items():
-            members[cluster].append(address)
         activity = {ref: one for ref, one in activity.items() if len(members[ref]) > 1}
     if not activity:
         return []
@@ -114,12 +135,13 @@ def _score(kind: str, activity: dict[str, Activity], membership: dict[str, str])
     scored = observe(
         state,
         np.array([activity[ref].time for ref in refs], dtype=float),
-        np.array([len(activity[ref].txids) for ref in refs], dtype=float),
+        np.array([activity[ref].n_tx for ref in refs], dtype=float),
         np.array([activity[ref].volume for ref in refs], dtype=float),
         peers,
         THRESHOLDS,
     )
-    _state_write(kind, refs, scored)
+    if keep:
+        _state_write(kind, refs, scored)
     return [
         _anomaly(kind, ref, i, scored, activity[ref], members[ref] if kind == "cluster" else [ref])
         for i, ref in enumerate(refs)
@@ -149,7 +171,7 @@ def _anomaly(kind: str, ref: str, i: int, scored: Scored, activity: Activity, me
         "volume_ratio": float(scored.volume_ratio[i]),
         "peer_z": float(scored.peer_z[i]),
     }
-    return Anomaly(kind, ref, float(scored.score[i]), reasons, sorted(activity.txids), sorted(members), figures)
+    return Anomaly(kind, ref, float(scored.score[i]), reasons, sorted(members), figures)
 
 
 def _alerts_raise(found: list[Anomaly], written_at: float) -> int:
@@ -210,34 +232,31 @@ def _state_read(kind: str, refs: list[str]) -> tuple[np.ndarray, Peers]:
     return state, peers
 
 
+_SET_ALL = """
+for i, key in ipairs(KEYS) do
+  redis.call('SET', key, ARGV[i + 1], 'EX', ARGV[1])
+end
+return #KEYS
+"""
+
+
 def _state_write(kind: str, refs: list[str], scored: Scored) -> None:
+    """One script call sets every entity's state with its expiry: one round trip and one reply, where a
+    pipeline of SETs costs a reply each."""
     ttl = settings.ANOMALY_HISTORY_DAYS * 86400
-    pipe = _redis().pipeline(transaction=False)
-    for ref, row in zip(refs, scored.state, strict=True):
-        pipe.set(_key(kind, ref), ",".join(f"{number:.17g}" for number in row), ex=ttl)
-    pipe.set(_key("peers", kind), ",".join(f"{number:.17g}" for number in scored.peers.as_dict().values()))
-    pipe.execute()
+    keys = [_key(kind, ref) for ref in refs] + [_key("peers", kind)]
+    values = [_packed(row) for row in scored.state] + [_packed(scored.peers.as_dict().values())]
+    _set_all()(keys=keys, args=[ttl, *values])
+
+
+@functools.cache
+def _set_all():
+    return _redis().register_script(_SET_ALL)
+
+
+def _packed(numbers) -> str:
+    return ",".join(f"{number:.17g}" for number in numbers)
 
 
 def _lock():
     return _redis().lock(f"cs:anomaly:{settings.GRAPH_NAME}:lock", timeout=60, blocking_timeout=60)
-
-
-def _without_counted_mempool(rows: list[dict[str, Any]], now: float) -> list[dict[str, Any]]:
-    """Mempool rows are remembered; block rows of a transaction already counted from the mempool are dropped
-    (its block confirms what was counted then)."""
-    memory, client = f"cs:anomaly:{settings.GRAPH_NAME}:mempool", _redis()
-    loose = sorted({row["txid"] for row in rows if row["time"] is None})
-    confirmed = sorted({row["txid"] for row in rows if row["time"] is not None})
-    counted = set()
-    if confirmed:
-        scores = client.zmscore(memory, confirmed)
-        counted = {txid for txid, score in zip(confirmed, scores, strict=True) if score is not None}
-    pipe = client.pipeline(transaction=False)
-    if loose:
-        pipe.zadd(memory, dict.fromkeys(loose, now))
-    if counted:
-        pipe.zrem(memory, *counted)
-    pipe.zremrangebyscore(memory, 0, now - MEMPOOL_MEMORY_S)
-    pipe.execute()
-    return [row for row in rows if row["time"] is None or row["txid"] not in counted]

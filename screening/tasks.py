@@ -32,6 +32,6 @@ def transfers_seen() -> int:
 
 
 @shared_task(name="screening.anomalies_scan", acks_late=True)
-def scan_anomalies(blocks: list[str], txids: list[str], written_at: float) -> dict:
+def scan_anomalies(blocks: list[str], txids: list[str], written_at: float, activity: dict | None = None) -> dict:
     """On the realtime queue: started by each ingest write, so an anomaly is an alert within a second."""
-    return anomalies_scan(blocks=blocks, txids=txids, written_at=written_at)
+    return anomalies_scan(blocks=blocks, txids=txids, written_at=written_at, activity=activity)
