@@ -28,30 +28,27 @@ from screening.rolling import Peers, Scored, Thresholds, empty_state, observe
 from screening.transfers import transfers_hold_on_anomaly
 
 log = logging.getLogger(__name__)
-THRESHOLDS = Thresholds()
+# A new address is judged by its peers at once; a new cluster is not (it is new because addresses just
+# joined; whatever they do shows on the addresses themselves) until its own pace is known. A cluster's
+# pace also climbs as it absorbs addresses, so its burst must be ten times the expected, not five.
+THRESHOLDS = {"address": Thresholds(), "cluster": Thresholds(peers_judge_new=False, min_ratio=10.0)}
 KINDS = ("address", "cluster")
 
 
 @dataclass
 class Activity:
-    """One entity's part in the scanned write. The value it moved is the larger of what it sent and what it
-    received, so change paid back to itself is not counted twice. A cluster's transactions are its
-    addresses' summed (a transaction two of its addresses took part in counts twice)."""
+    """The entities of one kind in the scanned write, one row each (arrays). The value an entity moved is the
+    larger of what it sent and what it received, so change paid back to itself is not counted twice. A
+    cluster's transactions are its addresses' summed (one that two of its addresses took part in counts
+    twice, in its history as much as now)."""
 
-    n_tx: int = 0
-    sent: int = 0
-    received: int = 0
-    time: float = 0.0
+    refs: np.ndarray
+    n_tx: np.ndarray
+    volume: np.ndarray
+    time: np.ndarray
 
-    @property
-    def volume(self) -> int:
-        return max(self.sent, self.received)
-
-    def add(self, row: dict[str, Any], now: float) -> None:
-        self.n_tx += row["n_tx"]
-        self.sent += row["sent"] or 0
-        self.received += row["received"] or 0
-        self.time = max(self.time, float(row["time"] or now))
+    def where(self, keep: np.ndarray) -> "Activity":
+        return Activity(self.refs[keep], self.n_tx[keep], self.volume[keep], self.time[keep])
 
 
 @dataclass
@@ -74,27 +71,22 @@ def anomalies_scan(
     without it the figures are read from the graph. Loose (mempool) transactions are judged against the
     statistics but not counted into them: their block will count them."""
     store, now = get_graph(), time.time()
-    if activity is not None:
-        rows = [dict(zip(activity, values, strict=True)) for values in zip(*activity.values(), strict=True)]
-    else:
-        rows = activity_of(store, blocks=blocks, txids=[])
-    loose = activity_of(store, blocks=[], txids=txids)
-    membership = clusters_of(store, sorted({row["address"] for row in rows + loose}))
-    oldest_counted = now - settings.ANOMALY_HISTORY_DAYS * 86400
+    counted = _columns(activity if activity is not None else activity_of(store, blocks=blocks, txids=[]), now)
+    loose = _columns(activity_of(store, blocks=[], txids=txids), now)
+    addresses = sorted(set(counted["address"]) | set(loose["address"]))
+    membership = clusters_of(store, addresses)
     found: list[Anomaly] = []
     with _lock():
-        for part, keep in ((rows, True), (loose, False)):
+        for part, keep in ((counted, True), (loose, False)):
             for kind in KINDS:
-                entities = _entities(part, kind, membership, now)
-                entities = {ref: one for ref, one in entities.items() if one.time >= oldest_counted}
-                found += _score(kind, entities, membership, keep=keep)
+                found += _score(kind, _entities(part, kind, membership, now), membership, keep=keep)
     alert_after = now - settings.ANOMALY_ALERT_HOURS * 3600
     fresh = [one for one in found if one.figures["time"] >= alert_after]
     _txids_attach(store, fresh, blocks=blocks, txids=txids)
     alerts = _alerts_raise(fresh, written_at)
     held = _transfers_hold(fresh)
     return {
-        "addresses": len({row["address"] for row in rows + loose}),
+        "addresses": len(addresses),
         "anomalies": len(found),
         "alerts": alerts,
         "transfers_held": held,
@@ -102,13 +94,24 @@ def anomalies_scan(
     }
 
 
-def _entities(rows: list[dict[str, Any]], kind: str, membership: dict[str, str], now: float) -> dict[str, Activity]:
-    entities: dict[str, Activity] = defaultdict(Activity)
-    for row in rows:
-        ref = row["address"] if kind == "address" else membership.get(row["address"])
-        if ref is not None:
-            entities[ref].add(row, now)
-    return entities
+def _columns(source: dict[str, list] | list[dict[str, Any]], now: float) -> dict[str, np.ndarray]:
+    """Rows or columns of (address, received, sent, n_tx, time) as arrays; no time (loose) means now."""
+    names = ("address", "received", "sent", "n_tx", "time")
+    columns = source if isinstance(source, dict) else {name: [row[name] for row in source] for name in names}
+    arrays = {name: np.array([v or 0 for v in columns[name]], dtype=float) for name in names[1:]}
+    arrays["time"][arrays["time"] == 0] = now
+    return {"address": np.array(columns["address"], dtype=object), **arrays}
+
+
+def _entities(part: dict[str, np.ndarray], kind: str, membership: dict[str, str], now: float) -> Activity:
+    """Sum the rows per address, or per cluster; rows older than the statistics keep are left out."""
+    keys = part["address"] if kind == "address" else np.array([membership.get(a) for a in part["address"]], object)
+    keep = (keys != None) & (part["time"] >= now - settings.ANOMALY_HISTORY_DAYS * 86400)  # noqa: E711 - per element
+    refs, row_of = np.unique(keys[keep].astype(str), return_inverse=True)
+    total = lambda name: np.bincount(row_of, weights=part[name][keep], minlength=len(refs))  # noqa: E731
+    latest = np.zeros(len(refs))
+    np.maximum.at(latest, row_of, part["time"][keep])
+    return Activity(refs, total("n_tx"), np.maximum(total("sent"), total("received")), latest)
 
 
 def _txids_attach(store, found: list[Anomaly], *, blocks: list[str], txids: list[str]) -> None:
@@ -121,35 +124,29 @@ def _txids_attach(store, found: list[Anomaly], *, blocks: list[str], txids: list
         anomaly.txids = sorted(set().union(*(touching[address] for address in anomaly.members)))
 
 
-def _score(kind: str, activity: dict[str, Activity], membership: dict[str, str], *, keep: bool) -> list[Anomaly]:
+def _score(kind: str, activity: Activity, membership: dict[str, str], *, keep: bool) -> list[Anomaly]:
     """Score the entities; `keep` counts the activity into their statistics (blocks, not loose transactions)."""
     members = defaultdict(list)
     for address, cluster in membership.items():
         members[cluster].append(address)
     if kind == "cluster":  # a cluster with one active member says nothing its address did not
-        activity = {ref: one for ref, one in activity.items() if len(members[ref]) > 1}
-    if not activity:
+        activity = activity.where(np.array([len(members[ref]) > 1 for ref in activity.refs], dtype=bool))
+    if not len(activity.refs):
         return []
-    refs = sorted(activity)
+    refs = activity.refs.tolist()
     state, peers = _state_read(kind, refs)
-    scored = observe(
-        state,
-        np.array([activity[ref].time for ref in refs], dtype=float),
-        np.array([activity[ref].n_tx for ref in refs], dtype=float),
-        np.array([activity[ref].volume for ref in refs], dtype=float),
-        peers,
-        THRESHOLDS,
-    )
+    scored = observe(state, activity.time, activity.n_tx, activity.volume, peers, THRESHOLDS[kind])
     if keep:
         _state_write(kind, refs, scored)
     return [
-        _anomaly(kind, ref, i, scored, activity[ref], members[ref] if kind == "cluster" else [ref])
-        for i, ref in enumerate(refs)
-        if scored.anomalous[i]
+        _anomaly(
+            kind, refs[i], i, scored, float(activity.time[i]), members[refs[i]] if kind == "cluster" else [refs[i]]
+        )
+        for i in np.flatnonzero(scored.anomalous)
     ]
 
 
-def _anomaly(kind: str, ref: str, i: int, scored: Scored, activity: Activity, members: list[str]) -> Anomaly:
+def _anomaly(kind: str, ref: str, i: int, scored: Scored, at: float, members: list[str]) -> Anomaly:
     reasons = []
     if scored.velocity[i]:
         reasons.append(
@@ -163,7 +160,7 @@ def _anomaly(kind: str, ref: str, i: int, scored: Scored, activity: Activity, me
             f"its usual and {scored.peer_z[i]:.1f} standard deviations above its peers (log scale)"
         )
     figures = {
-        "time": activity.time,
+        "time": at,
         "fast_count": float(scored.fast_count[i]),
         "expected_count": float(scored.expected_count[i]),
         "surprise": float(scored.surprise[i]),

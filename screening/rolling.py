@@ -34,10 +34,12 @@ class Thresholds:
     fast_half_life_s: float = 3600.0
     slow_half_life_s: float = 7 * 86400.0
     min_txs: float = 5.0  # fewer transactions in the fast window are never a burst
-    min_surprise: float = 8.0  # velocity: P(N >= observed) below 1e-8
+    min_surprise: float = 8.0  # velocity: P(N >= observed) below 1e-8...
+    min_ratio: float = 5.0  # ...and this many times the expected: real counts spread wider than Poisson's
     volume_ratio: float = 20.0  # volume: this many times the usual...
     volume_peer_z: float = 3.0  # ...and this far above the peers' log volume
     min_history_s: float = 86400.0  # the usual volume needs a day of history
+    peers_judge_new: bool = True  # without an hour of its own past, the peers alone judge; else no verdict
 
 
 @dataclass
@@ -101,7 +103,9 @@ def observe(
     own_count = _fast_equivalent(np.maximum(c_slow_before - c_fast_before, 0.0), before, th)
     expected = np.maximum(own_count, max(peers.fast_count, 1.0))
     surprise = _poisson_surprise(c_fast, expected)
-    velocity = (n > 0) & (c_fast >= th.min_txs) & (surprise >= th.min_surprise)
+    judged = np.full(len(n), True) if th.peers_judge_new else before >= th.fast_half_life_s
+    velocity = judged & (n > 0) & (c_fast >= th.min_txs) & (surprise >= th.min_surprise)
+    velocity &= c_fast >= th.min_ratio * expected
 
     usual_volume = _fast_equivalent(np.maximum(v_slow_before - v_fast_before, 0.0), before, th)
     seasoned = history >= th.min_history_s
@@ -132,7 +136,7 @@ def _fast_equivalent(slow_tally: np.ndarray, history: np.ndarray, th: Thresholds
     """What the fast tally holds at the steady rate the slow tally implies. A young entity's slow tally
     covers only its short `history`, so the rate divides by the weight that history carries."""
     weight = th.slow_half_life_s / LN2 * (1.0 - 2.0 ** (-history / th.slow_half_life_s))
-    known = history >= th.fast_half_life_s  # less than an hour of past says nothing of a pace: peers judge
+    known = history >= th.fast_half_life_s  # less than an hour of past says nothing of a pace
     rate = np.divide(slow_tally, weight, out=np.zeros_like(slow_tally), where=known & (weight > 0))
     return rate * th.fast_half_life_s / LN2
 

@@ -15,7 +15,7 @@ from investigations.alerts import alerts_triage
 from investigations.models import Alert, Team
 from screening.anomalies import anomalies_scan
 from screening.models import Organisation, Transfer, Webhook
-from screening.rolling import Peers, empty_state, observe
+from screening.rolling import Peers, Thresholds, empty_state, observe
 from screening.webhooks import signature_verify
 from tests.chain.blockmaker import ChainMaker, to
 from tests.conftest import celery_worker
@@ -23,14 +23,15 @@ from tests.investigations.test_exploration import BTC, addr
 from tests.screening.test_transfers import SECRET, Receiver
 
 BLOCK_S = 600.0
+ADDRESS = Thresholds()
 PEERS = Peers(fast_count=1.5, log_volume_mean=math.log1p(1e6), log_volume_var=4.0, batches=10)
 
 
-def lived(blocks: list[tuple[float, float]], *, peers: Peers = PEERS):
+def lived(blocks: list[tuple[float, float]], *, peers: Peers = PEERS, thresholds: Thresholds = ADDRESS):
     """One entity through consecutive blocks of (transactions, satoshis); the score of each block."""
     state, scores = empty_state(1), []
     for i, (n, v) in enumerate(blocks):
-        scored = observe(state, np.array([i * BLOCK_S]), np.array([n]), np.array([v]), peers)
+        scored = observe(state, np.array([i * BLOCK_S]), np.array([n]), np.array([v]), peers, thresholds)
         state = scored.state
         scores.append(scored)
     return scores
@@ -54,6 +55,11 @@ def test_an_exchange_at_its_usual_pace_is_no_burst_nor_a_fresh_address_paid_thre
     assert not lived([(3.0, 1e6)])[0].anomalous[0]
     fresh_burst = lived([(40.0, 4e7)])[0]
     assert fresh_burst.velocity[0], "with no history of its own it is judged by its peers"
+    cluster = Thresholds(peers_judge_new=False, min_ratio=10.0)  # a new cluster waits for a pace of its own
+    assert not lived([(40.0, 4e7)], thresholds=cluster)[0].anomalous[0]
+    growing = [(1.0 + i / 6, 1e6) for i in range(24)]  # absorbing addresses, it pays more each block
+    assert not lived([*growing, (20.0, 2e7)], thresholds=cluster)[-1].anomalous[0], "three times: growth"
+    assert lived([*growing, (300.0, 3e8)], thresholds=cluster)[-1].velocity[0]
 
 
 def test_value_far_above_its_own_and_its_peers_is_an_anomaly_only_with_a_history():
