@@ -131,7 +131,8 @@ def ingest(path: Path, kind: str) -> int:
 def start_worker(queue: str) -> subprocess.Popen:
     env = {**os.environ, "GRAPH_NAME": settings.GRAPH_NAME, "CELERY_REALTIME_QUEUE": queue}
     argv = [sys.executable, "-m", "celery", "-A", "app", "worker", "--queues", queue, "--concurrency", "1"]
-    argv += ["--loglevel", os.environ.get("BENCH_WORKER_LOG", "warning"), "--without-mingle", "--without-gossip", "--hostname", f"{queue}@bench"]
+    log_level = os.environ.get("BENCH_WORKER_LOG", "warning")  # info shows each scan's own run time
+    argv += ["--loglevel", log_level, "--without-mingle", "--without-gossip", "--hostname", f"{queue}@bench"]
     process = subprocess.Popen(argv, cwd=ROOT, env=env)
     ping.delay().get(timeout=120)
     return process

@@ -11,8 +11,9 @@ from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from screening.keys import InvalidKey, key_check
-from screening.models import ApiKey, RequestLog
+from screening.models import ApiKey
 from screening.ratelimit import rate_check
+from screening.requestlog import request_logged
 
 LAST_USED_EVERY = timedelta(minutes=1)
 
@@ -86,8 +87,8 @@ class KeyApiView(APIView):
         response = super().finalize_response(request, response, *args, **kwargs)
         key = request.auth if isinstance(getattr(request, "_auth", None), ApiKey) else None
         started = getattr(self, "_started", None)
-        RequestLog.objects.create(
-            key=key,
+        request_logged(
+            key_id=key.id if key is not None else None,
             endpoint=request.path,
             method=request.method,
             status=response.status_code,

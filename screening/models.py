@@ -1,6 +1,7 @@
 """Exchanges as API clients: organisations, their keys, and the log of every request they make."""
 
 from django.db import models
+from django.utils import timezone
 
 
 class Organisation(models.Model):
@@ -43,7 +44,7 @@ class RequestLog(models.Model):
     method = models.CharField(max_length=8)
     status = models.PositiveSmallIntegerField()
     latency_ms = models.FloatField()
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True)  # when the request was answered
 
     class Meta:
         ordering = ["-at", "-id"]

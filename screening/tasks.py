@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from screening.anomalies import anomalies_scan
+from screening.requestlog import request_log_flush
 from screening.transfers import transfer_screen, transfers_seen_check
 from screening.webhooks import MAX_ATTEMPTS, DeliveryFailed, delivery_attempt
 
@@ -35,3 +36,9 @@ def transfers_seen() -> int:
 def scan_anomalies(blocks: list[str], txids: list[str], written_at: float, activity: dict | None = None) -> dict:
     """On the realtime queue: started by each ingest write, so an anomaly is an alert within a second."""
     return anomalies_scan(blocks=blocks, txids=txids, written_at=written_at, activity=activity)
+
+
+@shared_task(name="screening.request_log_flush")
+def flush_request_log() -> int:
+    """Beat runs this every minute: buffered request-log rows reach the table."""
+    return request_log_flush()
