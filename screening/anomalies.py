@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import redis
 from django.conf import settings
 
 from graph import get_graph
@@ -25,6 +24,7 @@ from graph.activity import activity_of, clusters_of, txids_touching
 from investigations.alerts import alert_recurring
 from investigations.models import Alert, Team
 from screening.rolling import Peers, Scored, Thresholds, empty_state, observe
+from screening.shared_redis import redis_client
 from screening.transfers import transfers_hold_on_anomaly
 
 log = logging.getLogger(__name__)
@@ -75,11 +75,14 @@ def anomalies_scan(
     loose = _columns(activity_of(store, blocks=[], txids=txids), now)
     addresses = sorted(set(counted["address"]) | set(loose["address"]))
     membership = clusters_of(store, addresses)
+    members = defaultdict(list)  # cluster → its addresses active in the write
+    for address, cluster in membership.items():
+        members[cluster].append(address)
     found: list[Anomaly] = []
     with _lock():
         for part, keep in ((counted, True), (loose, False)):
             for kind in KINDS:
-                found += _score(kind, _entities(part, kind, membership, now), membership, keep=keep)
+                found += _score(kind, _entities(part, kind, membership, now), members, keep=keep)
     alert_after = now - settings.ANOMALY_ALERT_HOURS * 3600
     fresh = [one for one in found if one.figures["time"] >= alert_after]
     _txids_attach(store, fresh, blocks=blocks, txids=txids)
@@ -124,11 +127,8 @@ def _txids_attach(store, found: list[Anomaly], *, blocks: list[str], txids: list
         anomaly.txids = sorted(set().union(*(touching[address] for address in anomaly.members)))
 
 
-def _score(kind: str, activity: Activity, membership: dict[str, str], *, keep: bool) -> list[Anomaly]:
+def _score(kind: str, activity: Activity, members: dict[str, list[str]], *, keep: bool) -> list[Anomaly]:
     """Score the entities; `keep` counts the activity into their statistics (blocks, not loose transactions)."""
-    members = defaultdict(list)
-    for address, cluster in membership.items():
-        members[cluster].append(address)
     if kind == "cluster":  # a cluster with one active member says nothing its address did not
         activity = activity.where(np.array([len(members[ref]) > 1 for ref in activity.refs], dtype=bool))
     if not len(activity.refs):
@@ -209,17 +209,12 @@ def _transfers_hold(found: list[Anomaly]) -> int:
 # --- state in Redis ---
 
 
-@functools.cache
-def _redis() -> redis.Redis:
-    return redis.Redis.from_url(settings.REDIS_URL)
-
-
 def _key(kind: str, ref: str) -> str:
     return f"cs:anomaly:{settings.GRAPH_NAME}:{kind}:{ref}"
 
 
 def _state_read(kind: str, refs: list[str]) -> tuple[np.ndarray, Peers]:
-    stored = _redis().mget([_key(kind, ref) for ref in refs] + [_key("peers", kind)])
+    stored = redis_client().mget([_key(kind, ref) for ref in refs] + [_key("peers", kind)])
     state = empty_state(len(refs))
     for i, value in enumerate(stored[:-1]):
         if value:
@@ -248,7 +243,7 @@ def _state_write(kind: str, refs: list[str], scored: Scored) -> None:
 
 @functools.cache
 def _set_all():
-    return _redis().register_script(_SET_ALL)
+    return redis_client().register_script(_SET_ALL)
 
 
 def _packed(numbers) -> str:
@@ -256,4 +251,4 @@ def _packed(numbers) -> str:
 
 
 def _lock():
-    return _redis().lock(f"cs:anomaly:{settings.GRAPH_NAME}:lock", timeout=60, blocking_timeout=60)
+    return redis_client().lock(f"cs:anomaly:{settings.GRAPH_NAME}:lock", timeout=60, blocking_timeout=60)

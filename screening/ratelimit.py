@@ -10,8 +10,7 @@ import functools
 import math
 from dataclasses import dataclass
 
-import redis
-from django.conf import settings
+from screening.shared_redis import redis_client
 
 PERIOD_MS = 60_000
 
@@ -41,8 +40,7 @@ class Verdict:
 
 @functools.cache
 def _script():
-    client = redis.Redis.from_url(settings.REDIS_URL)
-    return client.register_script(_GCRA)
+    return redis_client().register_script(_GCRA)
 
 
 def rate_check(key_prefix: str, rate_per_minute: int) -> Verdict:

@@ -3,27 +3,19 @@ write on the request's path), and the rows reach the RequestLog table in bulk, f
 a batch and from beat every minute. A row waits at most a minute; Redis's append-only file keeps it."""
 
 import datetime
-import functools
 import json
 import time
 
-import redis
-from django.conf import settings
-
 from screening.models import ApiKey, RequestLog
+from screening.shared_redis import redis_client
 
 BATCH = 200
 _LIST = "cs:requestlog"
 
 
-@functools.cache
-def _redis() -> redis.Redis:
-    return redis.Redis.from_url(settings.REDIS_URL)
-
-
 def request_logged(*, key_id: int | None, endpoint: str, method: str, status: int, latency_ms: float) -> None:
     row = json.dumps([key_id, endpoint[:200], method, status, round(latency_ms, 3), time.time()])
-    if _redis().rpush(_LIST, row) >= BATCH:
+    if redis_client().rpush(_LIST, row) >= BATCH:
         request_log_flush()
 
 
@@ -31,7 +23,7 @@ def request_log_flush() -> int:
     """Move the buffered rows into the table; returns how many. A row whose key was deleted meanwhile keeps
     its request, without the key."""
     moved = 0
-    while rows := _redis().lpop(_LIST, BATCH):
+    while rows := redis_client().lpop(_LIST, BATCH):
         parsed = [json.loads(row) for row in rows]
         keys = set(ApiKey.objects.filter(id__in={row[0] for row in parsed}).values_list("id", flat=True))
         RequestLog.objects.bulk_create(
