@@ -52,8 +52,9 @@ class Tally:
 
 Progress = Callable[[Tally], None]
 # After each write: the blocks now in the graph whole, and per block and address its figures (address,
-# received, sent, n_tx, time), as written.
-Written = Callable[[list[Block], list[dict]], None]
+# received, sent, n_tx, time), as written, and what clusters absorbed: (kind, ref, cluster) for each
+# cluster merged into another and each address that joined one.
+Written = Callable[[list[Block], list[dict], list[tuple[str, str, str]]], None]
 
 
 @dataclass
@@ -65,7 +66,7 @@ class IngestOptions:
     batch_txs: int = 2_000  # small blocks are written together up to this many transactions...
     batch_blocks: int = 100  # ...or this many blocks
     on_block: Progress = lambda tally: None
-    on_written: Written = lambda blocks, activity: None
+    on_written: Written = lambda blocks, activity, absorbed: None
 
 
 def ingest_entries(
@@ -178,9 +179,11 @@ class _Batch:
         tally.edges += load.edges
         for _, height in blocks:
             tally.saw_height(height)
-        self.options.on_written(
-            [block for block, _ in blocks], [a for b in load.payload["blocks"] for a in b["addresses"]]
-        )
+        payload = load.payload
+        absorbed = [("cluster", merge["from"], merge["to"]) for merge in payload["merges"]]
+        absorbed += [("address", join["address"], join["cluster"]) for join in payload["joins"]]
+        activity = [row for block in payload["blocks"] for row in block["addresses"]]
+        self.options.on_written([block for block, _ in blocks], activity, absorbed)
         return True
 
 

@@ -216,21 +216,31 @@ def _ingest_lone_tx(run: IngestRun, store, network, tally: Tally) -> None:
     row = lone_tx_row(tx, resolve=lambda outpoints: chain_graph.resolve_outpoints(store, outpoints))
     if chain_graph.write_unconfirmed(store, row):
         tally.txs, tally.inputs, tally.unresolved_inputs = 1, len(tx.inputs), row["unresolved"]
-        _announce(blocks=[], txids=[tx.txid], activity=None, newest_time=None)
+        _announce(blocks=[], txids=[tx.txid], activity=None, absorbed=[], newest_time=None)
 
 
-def _announce_blocks(blocks: list[Block], activity: list[dict]) -> None:
+def _announce_blocks(blocks: list[Block], activity: list[dict], absorbed: list[tuple[str, str, str]]) -> None:
     """Blocks carry their per-address figures along, so a listener need not read back what was just written."""
     columns = {name: [row[name] for row in activity] for name in ("address", "received", "sent", "n_tx", "time")}
     newest = max(block.time for block in blocks)
-    _announce(blocks=[block.hash for block in blocks], txids=[], activity=columns, newest_time=newest)
+    _announce(
+        blocks=[block.hash for block in blocks], txids=[], activity=columns, absorbed=absorbed, newest_time=newest
+    )
 
 
-def _announce(*, blocks: list[str], txids: list[str], activity: dict | None, newest_time: int | None) -> None:
+def _announce(
+    *, blocks: list[str], txids: list[str], activity: dict | None, absorbed: list, newest_time: int | None
+) -> None:
     """Tell listeners what was written. A listener that fails is logged: the write stands, and ingesting
     never stops for what others do with it."""
     results = chain_written.send_robust(
-        sender=None, blocks=blocks, txids=txids, activity=activity, newest_time=newest_time, written_at=time.time()
+        sender=None,
+        blocks=blocks,
+        txids=txids,
+        activity=activity,
+        absorbed=absorbed,
+        newest_time=newest_time,
+        written_at=time.time(),
     )
     for receiver, outcome in results:
         if isinstance(outcome, Exception):

@@ -5,6 +5,8 @@ from django.dispatch import Signal
 
 # Sent after each write with `blocks` (hashes of the blocks written whole), `txids` (loose, unconfirmed
 # transactions written), `activity` (for blocks: columns address, received, sent, n_tx and time, one entry
-# per block and address; None for loose transactions), `newest_time` (the newest block time, unix seconds;
+# per block and address; None for loose transactions), `absorbed` ((kind, ref, cluster) for each cluster
+# merged into another and each address that joined a cluster: their histories now count as the cluster's),
+# `newest_time` (the newest block time, unix seconds;
 # None for loose transactions) and `written_at` (time.time() when the write returned).
 chain_written = Signal()

@@ -23,7 +23,7 @@ from graph import get_graph
 from graph.activity import activity_of, clusters_of, txids_touching
 from investigations.alerts import alert_recurring
 from investigations.models import Alert, Team
-from screening.rolling import Peers, Scored, Thresholds, empty_state, observe
+from screening.rolling import Peers, Scored, Thresholds, empty_state, folded, observe
 from screening.shared_redis import redis_client
 from screening.transfers import transfers_hold_on_anomaly
 
@@ -63,13 +63,19 @@ class Anomaly:
 
 
 def anomalies_scan(
-    *, blocks: list[str], txids: list[str], written_at: float, activity: dict[str, list] | None = None
+    *,
+    blocks: list[str],
+    txids: list[str],
+    written_at: float,
+    activity: dict[str, list] | None = None,
+    absorbed: list[tuple[str, str, str]] | None = None,
 ) -> dict[str, Any]:
     """Scan one write; returns what was counted and raised (the task's result, for the operator).
 
     `activity` is what the ingest hands over for blocks (columns address, received, sent, n_tx, time);
-    without it the figures are read from the graph. Loose (mempool) transactions are judged against the
-    statistics but not counted into them: their block will count them."""
+    without it the figures are read from the graph. `absorbed` lists what clusters took in: that history
+    becomes the cluster's before the write is scored (rolling.folded). Loose (mempool) transactions are
+    judged against the statistics but not counted into them: their block will count them."""
     store, now = get_graph(), time.time()
     counted = _columns(activity if activity is not None else activity_of(store, blocks=blocks, txids=[]), now)
     loose = _columns(activity_of(store, blocks=[], txids=txids), now)
@@ -80,6 +86,7 @@ def anomalies_scan(
         members[cluster].append(address)
     found: list[Anomaly] = []
     with _lock():
+        _histories_fold(absorbed or [])
         for part, keep in ((counted, True), (loose, False)):
             for kind in KINDS:
                 found += _score(kind, _entities(part, kind, membership, now), members, keep=keep)
@@ -213,12 +220,35 @@ def _key(kind: str, ref: str) -> str:
     return f"cs:anomaly:{settings.GRAPH_NAME}:{kind}:{ref}"
 
 
-def _state_read(kind: str, refs: list[str]) -> tuple[np.ndarray, Peers]:
-    stored = redis_client().mget([_key(kind, ref) for ref in refs] + [_key("peers", kind)])
-    state = empty_state(len(refs))
-    for i, value in enumerate(stored[:-1]):
+def _histories_fold(absorbed: list[tuple[str, str, str]]) -> None:
+    """Each cluster takes on the statistics of the clusters merged into it and of the addresses that joined
+    it; a merged cluster's own state goes (an address keeps its own)."""
+    if not absorbed:
+        return
+    targets = sorted({cluster for _, _, cluster in absorbed})
+    row_of = {cluster: i for i, cluster in enumerate(targets)}
+    keys = [_key("cluster", cluster) for cluster in targets] + [_key(kind, ref) for kind, ref, _ in absorbed]
+    states = _unpacked(redis_client().mget(keys))
+    into = np.array([row_of[cluster] for _, _, cluster in absorbed])
+    merged = folded(states[: len(targets)], states[len(targets) :], into)
+    known = ~np.isnan(merged[:, 0])
+    _states_set(keys[: len(targets)], merged, known)
+    gone = [_key("cluster", ref) for kind, ref, _ in absorbed if kind == "cluster"]
+    if gone:
+        redis_client().delete(*gone)
+
+
+def _unpacked(stored: list[bytes | None]) -> np.ndarray:
+    state = empty_state(len(stored))
+    for i, value in enumerate(stored):
         if value:
             state[i] = [float(number) for number in value.split(b",")]
+    return state
+
+
+def _state_read(kind: str, refs: list[str]) -> tuple[np.ndarray, Peers]:
+    stored = redis_client().mget([_key(kind, ref) for ref in refs] + [_key("peers", kind)])
+    state = _unpacked(stored[:-1])
     peers = Peers(*(float(number) for number in stored[-1].split(b","))) if stored[-1] else Peers()
     peers.batches = int(peers.batches)
     return state, peers
@@ -233,12 +263,18 @@ return #KEYS
 
 
 def _state_write(kind: str, refs: list[str], scored: Scored) -> None:
-    """One script call sets every entity's state with its expiry: one round trip and one reply, where a
-    pipeline of SETs costs a reply each."""
-    ttl = settings.ANOMALY_HISTORY_DAYS * 86400
     keys = [_key(kind, ref) for ref in refs] + [_key("peers", kind)]
     values = [_packed(row) for row in scored.state] + [_packed(scored.peers.as_dict().values())]
-    _set_all()(keys=keys, args=[ttl, *values])
+    _set_all()(keys=keys, args=[settings.ANOMALY_HISTORY_DAYS * 86400, *values])
+
+
+def _states_set(keys: list[str], states: np.ndarray, which: np.ndarray) -> None:
+    """One script call sets every chosen state with its expiry: one round trip and one reply, where a
+    pipeline of SETs costs a reply each."""
+    chosen = np.flatnonzero(which)
+    if len(chosen):
+        args = [_packed(states[i]) for i in chosen]
+        _set_all()(keys=[keys[i] for i in chosen], args=[settings.ANOMALY_HISTORY_DAYS * 86400, *args])
 
 
 @functools.cache

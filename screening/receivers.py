@@ -5,7 +5,7 @@ import time
 from django.conf import settings
 
 
-def scan_after_write(sender, *, blocks, txids, activity, newest_time, written_at, **kwargs) -> None:
+def scan_after_write(sender, *, blocks, txids, activity, absorbed, newest_time, written_at, **kwargs) -> None:
     """Each write is scanned for anomalies in a realtime worker. Blocks older than the history the
     statistics keep (a catch-up of old history) are not sent at all."""
     if not settings.ANOMALY_DETECTION:
@@ -14,4 +14,4 @@ def scan_after_write(sender, *, blocks, txids, activity, newest_time, written_at
         return
     from screening.tasks import scan_anomalies  # tasks import the services, which import the graph
 
-    scan_anomalies.delay(blocks, txids, written_at, activity)
+    scan_anomalies.delay(blocks, txids, written_at, activity, absorbed)

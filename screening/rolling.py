@@ -160,3 +160,28 @@ def _peers_moved(peers: Peers, fast_count: np.ndarray, fast_volume: np.ndarray) 
     old = (peers.fast_count, peers.log_volume_mean, peers.log_volume_var)
     blended = [(1 - weight) * before + weight * now for before, now in zip(old, batch, strict=True)]
     return Peers(blended[0], blended[1], max(blended[2], 1e-6), peers.batches + 1)
+
+
+def folded(targets: np.ndarray, parts: np.ndarray, into: np.ndarray, th: Thresholds = Thresholds()) -> np.ndarray:
+    """The targets' states with the parts' added, part i into target `into[i]` (rows of NaN: no state).
+
+    Tallies are sums of decayed events, so the state of a merged cluster is its parts' tallies, each decayed
+    to the latest update among them, added up; it was first seen when its earliest part was. This is how a
+    cluster keeps the history of the clusters and addresses it absorbs, rather than seeing their usual
+    activity as its own sudden burst."""
+    rows = np.vstack([targets, parts])
+    owner = np.concatenate([np.arange(len(targets)), into])
+    present = ~np.isnan(rows[:, 0])
+    rows, owner = rows[present], owner[present]
+    latest = np.full(len(targets), -np.inf)
+    np.maximum.at(latest, owner, rows[:, 0])
+    first = np.full(len(targets), np.inf)
+    np.minimum.at(first, owner, rows[:, 1])
+    age = latest[owner] - rows[:, 0]
+    fast, slow = 2.0 ** (-age / th.fast_half_life_s), 2.0 ** (-age / th.slow_half_life_s)
+    out = empty_state(len(targets))
+    for column, decay in ((2, fast), (3, fast), (4, slow), (5, slow)):
+        out[:, column] = np.bincount(owner, weights=rows[:, column] * decay, minlength=len(targets))
+    out[:, 0], out[:, 1] = latest, first
+    out[np.isinf(latest)] = np.nan  # neither the target nor any of its parts had a state
+    return out

@@ -33,9 +33,11 @@ def transfers_seen() -> int:
 
 
 @shared_task(name="screening.anomalies_scan", acks_late=True)
-def scan_anomalies(blocks: list[str], txids: list[str], written_at: float, activity: dict | None = None) -> dict:
+def scan_anomalies(
+    blocks: list[str], txids: list[str], written_at: float, activity: dict | None = None, absorbed: list | None = None
+) -> dict:
     """On the realtime queue: started by each ingest write, so an anomaly is an alert within a second."""
-    return anomalies_scan(blocks=blocks, txids=txids, written_at=written_at, activity=activity)
+    return anomalies_scan(blocks=blocks, txids=txids, written_at=written_at, activity=activity, absorbed=absorbed)
 
 
 @shared_task(name="screening.request_log_flush")

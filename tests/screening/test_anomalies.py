@@ -15,7 +15,7 @@ from investigations.alerts import alerts_triage
 from investigations.models import Alert, Team
 from screening.anomalies import anomalies_scan
 from screening.models import Organisation, Transfer, Webhook
-from screening.rolling import Peers, Thresholds, empty_state, observe
+from screening.rolling import Peers, Thresholds, empty_state, folded, observe
 from screening.webhooks import signature_verify
 from tests.chain.blockmaker import ChainMaker, to
 from tests.conftest import celery_worker
@@ -80,6 +80,62 @@ def test_a_burst_does_not_raise_the_bar_it_is_judged_by():
     scored = observe(empty_state(k), np.zeros(k), n, np.full(k, 1e6), Peers())
     assert scored.peers.fast_count == pytest.approx(1.0)
     assert scored.anomalous.tolist() == [True] + [False] * (k - 1)
+
+
+def test_a_cluster_keeps_the_history_of_what_it_absorbs_so_a_merge_is_no_burst():
+    cluster = Thresholds(peers_judge_new=False, min_ratio=10.0)
+    days = 3 * 144
+    quiet = lived([(1.0 if i % 6 == 0 else 0.0, 1e6) for i in range(days)], thresholds=cluster)[-1].state
+    busy = lived([(8.0, 8e6)] * days, thresholds=cluster)[-1].state  # a service: 48 payments an hour
+    merged = folded(quiet, busy, np.array([0]))
+    assert merged[0, 2] == pytest.approx(quiet[0, 2] + busy[0, 2])
+    assert merged[0, 4] == pytest.approx(quiet[0, 4] + busy[0, 4])
+
+    def after_merge(state: np.ndarray) -> bool:
+        """Six blocks of both paces together: is any of them a burst?"""
+        flagged = False
+        for i in range(days, days + 6):
+            scored = observe(state, np.array([i * BLOCK_S]), np.array([9.0]), np.array([9e6]), PEERS, cluster)
+            state, flagged = scored.state, flagged or bool(scored.anomalous[0])
+        return flagged
+
+    assert after_merge(quiet), "without the absorbed history, the service's usual pace reads as a burst"
+    assert not after_merge(merged)
+
+
+def test_folding_decays_each_part_to_the_latest_and_keeps_the_earliest_first_seen():
+    hour, week = 3600.0, 7 * 86400.0
+    target = np.array([[10 * hour, 0.0, 4.0, 400.0, 8.0, 800.0]])
+    parts = np.array([[9 * hour, -hour, 2.0, 200.0, 2.0, 200.0], [np.nan] * 6])
+    (merged,) = folded(target, parts, np.array([0, 0]))
+    assert merged[:2].tolist() == [10 * hour, -hour]
+    assert merged[2] == pytest.approx(4.0 + 1.0)  # an hour's half-life: the part's 2 are 1 an hour on
+    assert merged[4] == pytest.approx(8.0 + 2.0 * 2 ** (-hour / week))
+    assert np.isnan(folded(empty_state(1), empty_state(1), np.array([0]))).all(), "nothing to fold: no state"
+
+
+def test_ingest_tells_which_clusters_and_addresses_a_cluster_absorbed(settings, ingest, chain_graph, tmp_path):
+    from chain.signals import chain_written
+
+    settings.ANOMALY_DETECTION = False
+    chain, heard = ChainMaker(time=int(time.time()) - 3600), []
+    coins = {miner: [chain.block(miner=miner), chain.block(miner=miner)] for miner in ("A", "B", "C", "D", "F")}
+    pay = [(BTC, to("shop"))]
+    chain.block(chain.spend((coins["A"][0], 0), (coins["B"][0], 0), outputs=pay))  # cluster {A, B}
+    chain.block(chain.spend((coins["C"][0], 0), (coins["D"][0], 0), outputs=pay))  # cluster {C, D}
+    assert ingest("blk", chain.write_blk(tmp_path / "two.dat"), network="regtest").status == "succeeded"
+    cluster_of = {row["a"]: row["c"] for row in chain_graph.read(
+        "MATCH (a:Address)-[:IN_CLUSTER]->(c:Cluster) RETURN a.address AS a, c.cluster_id AS c")}  # fmt: skip
+    chain.block(chain.spend((coins["A"][1], 0), (coins["C"][1], 0), (coins["F"][0], 0), outputs=pay))
+    chain_written.connect(lambda sender, **sent: heard.append(sent["absorbed"]), weak=False, dispatch_uid="heard")
+    try:
+        assert ingest("blk", chain.write_blk(tmp_path / "merge.dat"), network="regtest").status == "succeeded"
+    finally:
+        chain_written.disconnect(dispatch_uid="heard")
+    ((merge, join),) = heard
+    assert {merge[1], merge[2]} == {cluster_of[addr("A")], cluster_of[addr("C")]}, "one cluster into the other"
+    assert merge[0] == "cluster"
+    assert join == ("address", addr("F"), merge[2]), "F joins the merged cluster, bringing its own history"
 
 
 @pytest.fixture
