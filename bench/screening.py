@@ -61,8 +61,8 @@ def free_port() -> int:
 def serve(graph_name: str) -> tuple[subprocess.Popen, int]:
     port = free_port()
     env = {**os.environ, "GRAPH_NAME": graph_name}
-    argv = [sys.executable, "-m", "gunicorn", "app.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2",
-            "--threads", "8", "--worker-class", "gthread", "--log-level", "warning"]  # fmt: skip
+    argv = [sys.executable, "-m", "gunicorn", "app.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", os.environ.get("BENCH_WEB_WORKERS", "2"),
+            "--threads", os.environ.get("BENCH_WEB_THREADS", "8"), "--worker-class", "gthread", "--log-level", "warning"]  # fmt: skip
     process = subprocess.Popen(argv, cwd=ROOT, env=env)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

@@ -4,6 +4,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
+from rest_framework.fields import empty
 from rest_framework.response import Response
 
 from screening.auth import KeyApiView
@@ -20,23 +21,46 @@ ERRORS = {
 }
 
 
+SCREEN_FIELDS = {  # validated by fields_validated; ScreenInput shows them in the schema
+    "addresses": serializers.ListField(
+        child=serializers.CharField(max_length=200, allow_blank=True), min_length=1, max_length=BATCH_MAX
+    ),
+    "hops": serializers.IntegerField(min_value=1, max_value=3, default=2, help_text="indirect exposure depth"),
+}
+
+
+class ScreenInput(serializers.Serializer):
+    """Addresses to screen (1 to 1,000), and how many hops of indirect exposure to follow."""
+
+    addresses = SCREEN_FIELDS["addresses"]
+    hops = SCREEN_FIELDS["hops"]
+
+
+def fields_validated(data, fields: dict[str, serializers.Field]) -> dict:
+    """What a Serializer of `fields` would validate, with the same errors, without building one: a serializer
+    deep-copies its fields at each request, which cost screening's hot path a fifth of its time."""
+    if not isinstance(data, dict):
+        raise serializers.ValidationError({"non_field_errors": ["Invalid data. Expected a dictionary."]})
+    validated, errors = {}, {}
+    for name, field in fields.items():
+        try:
+            validated[name] = field.run_validation(data.get(name, empty))
+        except serializers.ValidationError as error:
+            errors[name] = error.detail
+    if errors:
+        raise serializers.ValidationError(errors)
+    return validated
+
+
 class ScreenAddressesApi(KeyApiView):
     scope = ApiKey.Scope.SCREEN
-
-    class ScreenInput(serializers.Serializer):
-        addresses = serializers.ListField(
-            child=serializers.CharField(max_length=200, allow_blank=True), min_length=1, max_length=BATCH_MAX
-        )
-        hops = serializers.IntegerField(min_value=1, max_value=3, default=2, help_text="indirect exposure depth")
 
     @extend_schema(request=ScreenInput, responses={200: ANSWER, **ERRORS})
     def post(self, request):
         """Screen 1 to 1,000 addresses. A malformed address gets its own 400 entry and an unknown one its own
         404 entry in `results`; the request as a whole still answers 200."""
-        data = self.ScreenInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        results = screen_addresses(data.validated_data["addresses"], hops=data.validated_data["hops"])
-        return Response({"results": results})
+        data = fields_validated(request.data, SCREEN_FIELDS)
+        return Response({"results": screen_addresses(data["addresses"], hops=data["hops"])})
 
 
 class TransferOut(serializers.ModelSerializer):

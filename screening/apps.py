@@ -6,8 +6,13 @@ class ScreeningConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
         from chain.signals import chain_written
         from screening import schema  # noqa: F401 - registers the API key's OpenAPI security scheme
-        from screening.receivers import scan_after_write
+        from screening.models import ApiKey
+        from screening.receivers import key_saved_or_deleted, scan_after_write
 
         chain_written.connect(scan_after_write, dispatch_uid="screening.scan_after_write")
+        post_save.connect(key_saved_or_deleted, sender=ApiKey, dispatch_uid="screening.key_saved")
+        post_delete.connect(key_saved_or_deleted, sender=ApiKey, dispatch_uid="screening.key_deleted")

@@ -6,13 +6,14 @@ from datetime import timedelta
 from django.utils import timezone
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.permissions import BasePermission
+from rest_framework.renderers import JSONRenderer
 from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
-from screening.keys import InvalidKey, key_check
+from screening.keys import InvalidKey, key_admit
 from screening.models import ApiKey
-from screening.ratelimit import rate_check
 from screening.requestlog import request_logged
 
 LAST_USED_EVERY = timedelta(minutes=1)
@@ -39,7 +40,7 @@ class ApiKeyAuthentication(BaseAuthentication):
         if not header.startswith("Bearer "):
             return None
         try:
-            key = key_check(header.removeprefix("Bearer ").strip())
+            key, request.rate_verdict = key_admit(header.removeprefix("Bearer ").strip())
         except InvalidKey as error:
             raise exceptions.AuthenticationFailed(str(error)) from None
         return KeyHolder(key), key
@@ -58,17 +59,25 @@ class KeyScoped(BasePermission):
 
 
 class KeyRate(BaseThrottle):
-    """429 with Retry-After once a key passes its rate (screening/ratelimit.py)."""
+    """429 with Retry-After once a key passes its rate (screening/ratelimit.py), as checked with the key."""
 
     def allow_request(self, request, view) -> bool:
-        if not isinstance(request.auth, ApiKey):
+        verdict = getattr(request, "rate_verdict", None)
+        if verdict is None:
             return True
-        verdict = rate_check(request.auth.prefix, request.auth.rate_per_minute)
         self._wait = verdict.retry_after_s
         return verdict.allowed
 
     def wait(self) -> float:
         return max(self._wait, 1)
+
+
+class JsonOnly(DefaultContentNegotiation):
+    """The answer is JSON whatever the client accepts, without parsing its Accept header (DRF's documented
+    way to skip negotiation); a body that is not JSON still gets 415."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
 
 
 class KeyApiView(APIView):
@@ -77,6 +86,8 @@ class KeyApiView(APIView):
     authentication_classes = [ApiKeyAuthentication]
     permission_classes = [KeyScoped]
     throttle_classes = [KeyRate]
+    renderer_classes = [JSONRenderer]  # machines call it: no browsable pages, no negotiation to pay for
+    content_negotiation_class = JsonOnly
     scope = ""
 
     def initial(self, request, *args, **kwargs):
@@ -96,5 +107,6 @@ class KeyApiView(APIView):
         )
         now = timezone.now()
         if key is not None and (key.last_used_at is None or now - key.last_used_at > LAST_USED_EVERY):
+            key.last_used_at = now  # the row this process keeps (screening/keys.py) remembers it too
             ApiKey.objects.filter(id=key.id).update(last_used_at=now)  # a minute's precision: no write per request
         return response

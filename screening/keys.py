@@ -2,17 +2,28 @@
 
 A key reads `cs_<prefix>_<secret>`: the prefix (public, 8 hex characters) finds the row, the secret
 (43 URL-safe characters, 256 bits) is compared by hash in constant time.
+
+Each web process keeps the rows it has read, so a request costs no database query. Every committed save
+or delete of a key (revocation included) gives it a new version in Redis, which comes back with each
+request's rate check (the same round trip): a process holding an older version reads the row again, so a
+revocation takes effect at the next request everywhere.
 """
 
 import hashlib
 import hmac
 import secrets
+import uuid
 
 from django.utils import timezone
 
 from screening.models import ApiKey, Organisation
+from screening.ratelimit import Verdict, rate_check
+from screening.shared_redis import redis_client
 
 PREFIX = "cs_"
+MEMO_MAX = 10_000  # keys a process keeps; past that it starts afresh
+
+_memo: dict[str, tuple[ApiKey, bytes | None]] = {}  # prefix → (row, its version when read)
 
 
 class InvalidKey(Exception):
@@ -44,17 +55,47 @@ def key_revoke(*, prefix: str) -> ApiKey:
     return key
 
 
-def key_check(presented: str) -> ApiKey:
-    """The live key `presented` is, or InvalidKey."""
+def key_admit(presented: str) -> tuple[ApiKey, Verdict]:
+    """The live key `presented` is and its rate verdict (screening/ratelimit.py), or InvalidKey. Every request
+    a known key makes counts toward its rate, refused ones included."""
     if not presented.startswith(PREFIX) or presented.count("_") < 2:
         raise InvalidKey("not a ChainSleuth API key")
     prefix, _, secret = presented[len(PREFIX) :].partition("_")
-    key = ApiKey.objects.select_related("organisation").filter(prefix=prefix).first()
+    held = _memo.get(prefix) or _key_load(prefix)
+    if held is None:
+        raise InvalidKey("unknown API key")
+    key, version = held
+    verdict = rate_check(prefix, key.rate_per_minute, watch=_version_key(prefix))
+    if verdict.watched != version:  # changed since this process read it
+        key = (_key_load(prefix) or (None, None))[0]
     if key is None or not hmac.compare_digest(key.secret_sha256, _digest(secret)):
         raise InvalidKey("unknown API key")
     if key.revoked_at is not None:
         raise InvalidKey("this API key has been revoked")
-    return key
+    return key, verdict
+
+
+def key_changed(prefix: str) -> None:
+    """Every process reads the key's row again at its next request (a post_save receiver calls this)."""
+    redis_client().set(_version_key(prefix), uuid.uuid4().hex.encode())
+
+
+def _key_load(prefix: str) -> tuple[ApiKey, bytes | None] | None:
+    """The row and its version, read in that order: a change committed in between leaves a newer version
+    than the row kept, so the next request reads the row again, never the reverse."""
+    version = redis_client().get(_version_key(prefix))
+    key = ApiKey.objects.select_related("organisation").filter(prefix=prefix).first()
+    if key is None:  # an unknown prefix is not kept: guessing prefixes must not fill the memory
+        _memo.pop(prefix, None)
+        return None
+    if len(_memo) >= MEMO_MAX:
+        _memo.clear()
+    _memo[prefix] = (key, version)
+    return key, version
+
+
+def _version_key(prefix: str) -> str:
+    return f"cs:apikey:{prefix}"
 
 
 def _digest(secret: str) -> str:

@@ -4,6 +4,9 @@ One Lua script reads and moves the key's theoretical arrival time, so concurrent
 web processes can never together pass the limit: in any window of W seconds a key is admitted at
 most `rate` + `rate` * W / 60 requests (a full minute's burst, then the steady rate), and a refused
 request is told how long to wait. The clock is Redis's own (TIME), so web hosts' clocks do not matter.
+
+The same call reads one more key the caller names (`watch`: the API key's version, screening/keys.py),
+so a request costs one round trip to Redis, not two.
 """
 
 import functools
@@ -15,6 +18,7 @@ from screening.shared_redis import redis_client
 PERIOD_MS = 60_000
 
 _GCRA = """
+local watched = redis.call('GET', KEYS[2])
 local period = tonumber(ARGV[1])
 local limit = tonumber(ARGV[2])
 local clock = redis.call('TIME')
@@ -25,10 +29,10 @@ if tat < now then tat = now end
 local new_tat = tat + interval
 local allow_at = new_tat - period
 if now < allow_at then
-  return {0, math.ceil(allow_at - now)}
+  return {0, math.ceil(allow_at - now), watched}
 end
 redis.call('SET', KEYS[1], tostring(new_tat), 'PX', math.ceil(new_tat - now) + 1)
-return {1, 0}
+return {1, 0, watched}
 """
 
 
@@ -36,6 +40,7 @@ return {1, 0}
 class Verdict:
     allowed: bool
     retry_after_s: int  # whole seconds, as the Retry-After header wants them
+    watched: bytes | None = None  # the value of `watch` when the rate was checked
 
 
 @functools.cache
@@ -43,6 +48,7 @@ def _script():
     return redis_client().register_script(_GCRA)
 
 
-def rate_check(key_prefix: str, rate_per_minute: int) -> Verdict:
-    allowed, wait_ms = _script()(keys=[f"cs:rate:{key_prefix}"], args=[PERIOD_MS, max(rate_per_minute, 1)])
-    return Verdict(bool(allowed), math.ceil(int(wait_ms) / 1000))
+def rate_check(key_prefix: str, rate_per_minute: int, *, watch: str = "cs:rate:nothing") -> Verdict:
+    reply = _script()(keys=[f"cs:rate:{key_prefix}", watch], args=[PERIOD_MS, max(rate_per_minute, 1)])
+    allowed, wait_ms, watched = reply if len(reply) == 3 else (*reply, None)  # Lua's nil ends the list
+    return Verdict(bool(allowed), math.ceil(int(wait_ms) / 1000), watched)

@@ -3,6 +3,9 @@
 import time
 
 from django.conf import settings
+from django.db import transaction
+
+from screening.keys import key_changed
 
 
 def scan_after_write(sender, *, blocks, txids, activity, absorbed, newest_time, written_at, **kwargs) -> None:
@@ -15,3 +18,9 @@ def scan_after_write(sender, *, blocks, txids, activity, absorbed, newest_time, 
     from screening.tasks import scan_anomalies  # tasks import the services, which import the graph
 
     scan_anomalies.delay(blocks, txids, written_at, activity, absorbed)
+
+
+def key_saved_or_deleted(sender, *, instance, **kwargs) -> None:
+    """Web processes keep the keys they have read (screening/keys.py); a change reaches them once it is
+    committed, so none can read the row before the change and keep it as current."""
+    transaction.on_commit(lambda: key_changed(instance.prefix))

@@ -3,6 +3,7 @@ a batch. Scores are cached per address until the graph's tip, the active model o
 How the score is made: docs/screening.md.
 """
 
+import functools
 import time
 from typing import Any
 
@@ -27,14 +28,22 @@ TAG_EVENTS = ("tagpack.import", "tag.add", "tag.remove")
 DIRECT_SCORE = {("address", "illicit"): 100, ("cluster", "illicit"): 90, ("address", "high_risk"): 70,
                 ("cluster", "high_risk"): 60}  # fmt: skip
 INDIRECT_WEIGHT = {"illicit": 100, "high_risk": 60}  # times the share, halved for each hop past the first
+PROCESS_MEMO = 10_000  # verdicts a web process keeps (a few KiB each)
 EPOCH_SECONDS = 1.0  # how stale a cached verdict may be after the graph, model or tags change
 
 _epoch_memo: dict[str, tuple[float, str]] = {}  # graph name → (when read, epoch)
 
 
 def screen_addresses(addresses: list[str], *, hops: int = 2) -> list[dict[str, Any]]:
-    epoch = screening_epoch()
-    return [_screen_cached(text, hops, epoch) for text in addresses]
+    epoch, graph_name = screening_epoch(), settings.GRAPH_NAME
+    return [_screen_memo(text, hops, epoch, graph_name) for text in addresses]
+
+
+@functools.lru_cache(maxsize=PROCESS_MEMO)
+def _screen_memo(text: str, hops: int, epoch: str, graph_name: str) -> dict[str, Any]:
+    """Each web process keeps its latest verdicts: a repeated address costs no round trip at all. The epoch
+    is in the key, so a change of graph, model or tags makes every kept verdict unreachable."""
+    return _screen_cached(text, hops, epoch)
 
 
 def _screen_cached(text: str, hops: int, epoch: str) -> dict[str, Any]:

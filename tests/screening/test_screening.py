@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 
 from investigations.tagging import tag_add
 from screening.keys import key_issue, key_revoke
-from screening.models import Organisation, RequestLog
+from screening.models import ApiKey, Organisation, RequestLog
 from screening.ratelimit import rate_check
 from screening.requestlog import request_log_flush
 from screening.services import EPOCH_SECONDS
@@ -35,7 +35,7 @@ def screen(key: str, *addresses: str, hops: int = 2):
     return client(key).post(URL, {"addresses": list(addresses), "hops": hops}, format="json")
 
 
-def test_keys_are_scoped_revocable_and_every_request_is_logged(exchange, flows):
+def test_keys_are_scoped_revocable_and_every_request_is_logged(exchange, flows, django_capture_on_commit_callbacks):
     request_log_flush()  # rows other tests left in the buffer land now (and roll back with this test)
     RequestLog.objects.all().delete()
     screening = key_issue(organisation=exchange, name="screening", scopes=["screen"])
@@ -45,14 +45,20 @@ def test_keys_are_scoped_revocable_and_every_request_is_logged(exchange, flows):
     assert client().post(URL, {"addresses": [addr("B")]}, format="json").status_code == 401
     assert screen("cs_deadbeef_" + "x" * 43, addr("B")).status_code == 401
     assert screen(screening[:-1] + ("A" if screening[-1] != "A" else "B"), addr("B")).status_code == 401
-    key_revoke(prefix=screening.split("_")[1])
+    with django_capture_on_commit_callbacks(execute=True):  # committed, as an admin's change would be
+        widened = ApiKey.objects.get(name="transfers")
+        widened.scopes = ["screen", "transfers"]
+        widened.save()
+    assert screen(transfers_only, addr("B")).status_code == 200, "the web process rereads a changed key"
+    with django_capture_on_commit_callbacks(execute=True):
+        key_revoke(prefix=screening.split("_")[1])
     revoked = screen(screening, addr("B"))
-    assert revoked.status_code == 401
+    assert revoked.status_code == 401, "the row this process kept was for an unrevoked key"
     assert "revoked" in revoked.json()["detail"]
     assert not RequestLog.objects.exists(), "buffered: no database write on the request's path"
-    assert request_log_flush() == 6
+    assert request_log_flush() == 7
     statuses = list(RequestLog.objects.order_by("at", "id").values_list("status", flat=True))
-    assert statuses == [200, 403, 401, 401, 401, 401]
+    assert statuses == [200, 403, 401, 401, 401, 200, 401]
     assert RequestLog.objects.filter(key__name="screening").first().latency_ms > 0
 
 
@@ -84,6 +90,13 @@ def test_a_batch_answers_each_address_on_its_own(exchange, flows):
     assert screen(key).status_code == 400, "an empty batch is a malformed request"
     too_many = client(key).post(URL, {"addresses": [addr("B")] * 1001}, format="json")
     assert too_many.status_code == 400
+    assert "no more than 1000" in str(too_many.json()["addresses"])
+    deep = screen(key, addr("B"), hops=9)
+    assert deep.status_code == 400
+    assert "hops" in deep.json()
+    not_an_object = client(key).post(URL, [addr("B")], format="json")
+    assert not_an_object.status_code == 400
+    assert "Expected a dictionary" in str(not_an_object.json())
 
 
 def test_exposure_arithmetic_on_a_hand_built_graph(exchange, flows, people):
