@@ -1,6 +1,7 @@
 """Ingest from a Bitcoin Core node: a height range, or follow the tip as blocks arrive.
 
-Following survives node restarts (it waits and asks again) and reorganisations:
+Following can take the node's mempool too (chain/mempool.py): new transactions are written as loose ones
+at each poll. Following survives node restarts (it waits and asks again) and reorganisations:
 when the node's block at our tip height is not ours, it walks back to the fork,
 rolls our orphaned blocks back (graph/chain.py), and ingests the node's chain.
 """
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 
 from chain.errors import ChainDataError
 from chain.ingest import IngestOptions, Tally, ingest_entries
+from chain.mempool import MempoolWatch, mempool_poll
 from chain.networks import Network
 from chain.rpc import CoreRPC, NodeUnreachable
 from chain.sources import rpc_entries
@@ -28,6 +30,7 @@ class NodeSource:
     first: int | None = None  # default: the block after our tip (or genesis)
     last: int | None = None  # default: the node's tip
     follow: bool = False
+    mempool: bool = False  # while following, write the mempool's transactions as they arrive
     poll_seconds: float = 5.0
     batch: int = 100  # blocks asked for at a time, so progress shows early on a long range
 
@@ -44,9 +47,12 @@ def ingest_from_node(
     rpc = CoreRPC(source.url, cookie_file=source.cookie_file)
     _check_network(rpc, network)
     next_height = source.first if source.first is not None else _after_tip(store)
+    watch = MempoolWatch()
     while True:
         try:
             next_height = _catch_up(rpc, source, next_height, store, network, tally, options)
+            if source.follow and source.mempool:
+                mempool_poll(rpc, watch, store=store, network=network, tally=tally, on_loose=options.on_loose)
         except NodeUnreachable as error:
             if not source.follow:
                 raise

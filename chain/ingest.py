@@ -67,6 +67,7 @@ class IngestOptions:
     batch_blocks: int = 100  # ...or this many blocks
     on_block: Progress = lambda tally: None
     on_written: Written = lambda blocks, activity, absorbed: None
+    on_loose: Callable[[list[str]], None] = lambda txids: None  # loose (mempool) transactions written
 
 
 def ingest_entries(

@@ -12,6 +12,7 @@ from chain.errors import ChainDataError
 # getblockchaininfo's "chain" → our network names
 CORE_CHAINS = {"main": "bitcoin", "test": "testnet", "testnet4": "testnet4", "signet": "signet", "regtest": "regtest"}
 RPC_INVALID_PARAMETER = -8
+RPC_INVALID_ADDRESS_OR_KEY = -5  # Core's "No such mempool or blockchain transaction"
 
 
 class NodeUnreachable(ChainDataError):
@@ -87,6 +88,18 @@ class CoreRPC:
             if error.code != RPC_INVALID_PARAMETER:
                 raise
         return self.call("getblock", block_hash, 0, where=where)
+
+    def mempool_txids(self) -> list[str]:
+        return self.call("getrawmempool", False, where=f"{self.where} mempool")
+
+    def raw_transaction(self, txid: str) -> bytes | None:
+        """The transaction's bytes; None when it has left the mempool (mined or evicted) since it was listed."""
+        try:
+            return bytes.fromhex(self.call("getrawtransaction", txid, False, where=f"{self.where} mempool {txid}"))
+        except NodeError as error:
+            if error.code != RPC_INVALID_ADDRESS_OR_KEY:
+                raise
+        return None
 
 
 def _error_body(exc: urllib.error.HTTPError, where: str) -> dict:

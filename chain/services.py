@@ -128,6 +128,7 @@ def _execute(run: IngestRun, tally: Tally, saver, workers: int, rpc_url: str | N
             min_change_confidence=settings.CLUSTER_CHANGE_MIN_CONFIDENCE,
             on_block=saver,
             on_written=_announce_blocks,
+            on_loose=_announce_loose,
         )
         network = network_named(run.network)
         if run.kind == IngestRun.Kind.RPC:
@@ -188,6 +189,7 @@ def _node_source(run: IngestRun, rpc_url: str | None) -> NodeSource:
         first=options.get("from"),
         last=options.get("to"),
         follow=bool(options.get("follow")),
+        mempool=bool(options.get("mempool")),
         poll_seconds=float(options.get("poll_seconds", 5.0)),
     )
 
@@ -216,7 +218,11 @@ def _ingest_lone_tx(run: IngestRun, store, network, tally: Tally) -> None:
     row = lone_tx_row(tx, resolve=lambda outpoints: chain_graph.resolve_outpoints(store, outpoints))
     if chain_graph.write_unconfirmed(store, row):
         tally.txs, tally.inputs, tally.unresolved_inputs = 1, len(tx.inputs), row["unresolved"]
-        _announce(blocks=[], txids=[tx.txid], activity=None, absorbed=[], newest_time=None)
+        _announce_loose([tx.txid])
+
+
+def _announce_loose(txids: list[str]) -> None:
+    _announce(blocks=[], txids=txids, activity=None, absorbed=[], newest_time=None)
 
 
 def _announce_blocks(blocks: list[Block], activity: list[dict], absorbed: list[tuple[str, str, str]]) -> None:

@@ -18,7 +18,9 @@ A transaction's `out_*` lists are the outpoint index: output n's address
 look-up. SPENT_BY links every spend, also before the spent transaction is
 known (it is then a stub with no height); a spend whose value was unknown is
 `pending` and is completed when that transaction's block arrives (one the
-node's prevouts resolved, or an unconfirmed one, is not).
+node's prevouts resolved, or an unconfirmed one, is not). An unconfirmed transaction's
+block replaces what it had written, but keeps the spends of it by other unconfirmed
+transactions (a chain of spends in the mempool).
 """
 
 from dataclasses import dataclass
@@ -68,7 +70,16 @@ CALL {
   UNWIND blk.txs AS tx
   MATCH (u:Transaction {txid: tx.txid})
   WHERE u.unconfirmed = true
-  DETACH DELETE u
+  OPTIONAL MATCH (u)-[own:OUTPUT]->(:Address)
+  DELETE own
+  WITH DISTINCT u
+  OPTIONAL MATCH (:Address)-[paid:INPUT]->(u)
+  DELETE paid
+  WITH DISTINCT u
+  OPTIONAL MATCH (:Transaction)-[spend:SPENT_BY]->(u)
+  DELETE spend
+  WITH DISTINCT u
+  REMOVE u.unconfirmed
   RETURN count(*) AS confirmed
 }
 FOREACH (a IN blk.addresses |

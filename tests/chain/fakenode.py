@@ -1,7 +1,7 @@
 """A stand-in for Bitcoin Core's JSON-RPC interface, serving blocks made by ChainMaker over real HTTP.
 
 It answers the calls ingestion makes (getblockchaininfo, getblockcount, getblockhash,
-getblockheader, getblock with verbosity 0 and 3), checks basic auth, can switch to
+getblockheader, getblock with verbosity 0 and 3, getrawmempool, getrawtransaction), checks basic auth, can switch to
 another chain (a reorganisation) and can go down and come back (a restart).
 """
 
@@ -23,6 +23,7 @@ class FakeNode:
         self.auth = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
         self.verbosity3 = verbosity3
         self.calls: list[str] = []
+        self.mempool: dict[str, bytes] = {}  # txid → raw transaction
         self._server: ThreadingHTTPServer | None = None
         self.port = 0
 
@@ -75,6 +76,12 @@ class FakeNode:
         hashes = [REGTEST.genesis_hash] + [block_hash_of(raw) for raw in self.blocks]
         if method == "getblockchaininfo":
             return 200, {"chain": "regtest", "blocks": len(self.blocks)}
+        if method == "getrawmempool":
+            return 200, list(self.mempool)
+        if method == "getrawtransaction":
+            raw = self.mempool.get(params[0])
+            no_such = {"code": -5, "message": "No such mempool or blockchain transaction"}
+            return (200, raw.hex()) if raw is not None else (500, no_such)
         if method == "getblockcount":
             return 200, len(self.blocks)
         if method == "getblockhash":

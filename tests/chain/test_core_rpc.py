@@ -141,3 +141,49 @@ def test_a_p2pk_prevout_from_the_node_names_the_same_address_as_its_output(chain
         assert spent == [{"kind": "p2pk", "v": 49 * COIN}]
     finally:
         node.stop()
+
+
+def test_following_the_mempool_writes_each_arrival_once_and_its_block_confirms_it(node, chain_graph, settings):
+    from chain.serialization import txid_of
+    from chain.signals import chain_written
+
+    settings.ANOMALY_DETECTION = False  # what is announced is asserted here, not scanned
+    chain = paying_chain()
+    last_coinbase = txid_of(chain.coinbase_of(5))
+    first = chain.spend((last_coinbase, 0), outputs=[(10 * COIN, to("buyer")), (39 * COIN, to("c-mem"))])
+    second = chain.spend((txid_of(first), 0), outputs=[(9 * COIN, to("buyer2"))])
+    looks, loose = [], []
+
+    def keep_going() -> bool:
+        looks.append(1)
+        if len(looks) == 1:
+            node.mempool = {txid_of(first): first, "ff" * 32: b"\x00not a transaction"}
+        elif len(looks) == 2:
+            node.mempool[txid_of(second)] = second
+        elif len(looks) == 3:
+            chain.block(first, miner="m7")
+            node.blocks = chain.blocks
+            del node.mempool[txid_of(first)]
+        return len(looks) < 4
+
+    def heard(sender, *, blocks, txids, **_) -> None:
+        if not blocks:
+            loose.append(txids)
+
+    chain_written.connect(heard, weak=False, dispatch_uid="mempool-test")
+    try:
+        run = rpc_run(node.url, follow=True, mempool=True, poll_seconds=0.05, keep_going=keep_going)
+    finally:
+        chain_written.disconnect(dispatch_uid="mempool-test")
+    assert run.status == IngestRun.Status.SUCCEEDED, run.error
+    assert loose == [[txid_of(first)], [txid_of(second)]], "each arrival once; the unreadable entry skipped"
+    rows = chain_graph.read(
+        "MATCH (t:Transaction) WHERE t.txid IN $txids RETURN t.txid AS txid, t.unconfirmed AS loose, t.height AS h",
+        txids=[txid_of(first), txid_of(second)],
+    )
+    state = {row["txid"]: (bool(row["loose"]), row["h"]) for row in rows}
+    assert state == {txid_of(first): (False, 7), txid_of(second): (True, None)}
+    spent = chain_graph.read(
+        "MATCH (:Transaction {txid: $txid})-[:SPENT_BY]->(t:Transaction) RETURN t.txid AS txid", txid=txid_of(first)
+    )
+    assert [row["txid"] for row in spent] == [txid_of(second)], "the loose spend links to its parent"

@@ -31,6 +31,9 @@ class Command(BaseCommand):
         rpc.add_argument("--to", dest="last", type=int, help="last height (default: the node's tip)")
         rpc.add_argument("--follow", action="store_true", help="keep ingesting new blocks as they arrive")
         rpc.add_argument("--poll", type=float, default=5.0, help="seconds between looks at the node's tip")
+        rpc.add_argument(
+            "--mempool", action="store_true", help="with --follow: write mempool transactions as they arrive"
+        )
         for sub in (blk, raw, json_files, rpc):
             sub.add_argument("--network", default="bitcoin", choices=sorted(NETWORKS))
             sub.add_argument("--skip-bad", action="store_true", help="go on past bad blocks and list them")
@@ -59,6 +62,8 @@ class Command(BaseCommand):
     def _source(kind: str, options: dict) -> tuple[str, dict, str | None]:
         """The run's stored source and options, and the node URL with its credentials (never stored)."""
         if kind == "rpc":
+            if options["mempool"] and not options["follow"]:
+                raise CommandError("--mempool follows the node's mempool: give --follow too")
             try:
                 bare = CoreRPC(options["url"]).where
             except ChainDataError as error:
@@ -67,6 +72,7 @@ class Command(BaseCommand):
                 "from": options["first"],
                 "to": options["last"],
                 "follow": options["follow"],
+                "mempool": options["mempool"] or None,
                 "cookie_file": options["cookie"],
                 "poll_seconds": options["poll"],
             }
