@@ -5,8 +5,9 @@ JSON endpoint on the same server, and uncached p99 on a graph of a million addre
     .venv/bin/python -m bench.screening --addresses 100000   # a quicker look
 
 The graph is bench/explore.py's synthetic world with 1 % of its addresses tagged (half illicit, half
-exchanges). gunicorn serves the app (2 workers of 8 threads: this machine has 2 cores); the clients are
-threads in this process, each with a keep-alive connection. The baseline is `GET /livez` (a
+exchanges). gunicorn serves the app (2 workers of 8 threads: this machine has 2 cores; BENCH_WEB_WORKERS
+and BENCH_WEB_THREADS change them); the clients are threads in this process, each with a keep-alive
+connection. The baseline is `GET /livez` (a
 JsonResponse, nothing else), measured the same way in the same run. Figures go to docs/benchmarks.md.
 """
 
@@ -61,8 +62,9 @@ def free_port() -> int:
 def serve(graph_name: str) -> tuple[subprocess.Popen, int]:
     port = free_port()
     env = {**os.environ, "GRAPH_NAME": graph_name}
-    argv = [sys.executable, "-m", "gunicorn", "app.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", os.environ.get("BENCH_WEB_WORKERS", "2"),
-            "--threads", os.environ.get("BENCH_WEB_THREADS", "8"), "--worker-class", "gthread", "--log-level", "warning"]  # fmt: skip
+    workers, threads = os.environ.get("BENCH_WEB_WORKERS", "2"), os.environ.get("BENCH_WEB_THREADS", "8")
+    argv = [sys.executable, "-m", "gunicorn", "app.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", workers,
+            "--threads", threads, "--worker-class", "gthread", "--log-level", "warning"]  # fmt: skip
     process = subprocess.Popen(argv, cwd=ROOT, env=env)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
