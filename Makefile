@@ -2,8 +2,9 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install run test lint format check-deploy embedded-stop clean
+.PHONY: install frontend browser run test lint format check-deploy embedded-stop clean
 
 install: $(VENV)/.installed
 
@@ -13,10 +14,19 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(BIN)/python -m tagpack.schema_install $(VENV)/share/graphsense-schema
 	touch $@
 
-run: install  ## the whole stack on the embedded default: http://127.0.0.1:8000/
+frontend: frontend/dist/index.html  ## the web app (frontend/), built into frontend/dist for Django to serve
+
+frontend/dist/index.html: frontend/package-lock.json frontend/index.html frontend/vite.config.ts $(shell find frontend/src -type f 2>/dev/null)
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error && npm run build
+
+browser:  ## Debian's Chromium, for the browser tests
+	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
+
+run: install frontend  ## the whole stack on the embedded default: http://127.0.0.1:8000/
 	$(BIN)/python manage.py serve
 
-test: lint  ## lint, then the whole test suite (slow tests included)
+test: lint frontend browser  ## lint, the web app's unit tests, then the whole test suite (slow and browser tests included)
+	cd frontend && npm test --silent
 	$(BIN)/python -m pytest
 
 lint: install
@@ -31,4 +41,4 @@ embedded-stop: install  ## stop an embedded server left running (e.g. after kill
 	$(BIN)/python manage.py embedded stop
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) var .pytest_cache .ruff_cache .hypothesis frontend/node_modules frontend/dist

@@ -16,6 +16,9 @@ class AdminLogin:
     password: str | None  # None when the password was changed since it was generated
 
 
+FIRST_TEAM = "Investigations"
+
+
 def admin_ensure(*, var_dir: Path) -> AdminLogin:
     """Create the first admin with a generated password, or report the one made earlier.
 
@@ -30,4 +33,15 @@ def admin_ensure(*, var_dir: Path) -> AdminLogin:
     if created:
         admin.set_password(password)
         admin.save(update_fields=["password"])
+    _first_team_ensure(admin)
     return AdminLogin(ADMIN_USERNAME, password if admin.check_password(password) else None)
+
+
+def _first_team_ensure(admin) -> None:
+    """The first admin leads a first team, so the web app (which shows a team's work) is usable from the
+    first start; an admin an operator moved to another team stays there."""
+    from investigations.models import Membership, Team
+
+    if not Membership.objects.filter(user=admin).exists():
+        team, _ = Team.objects.get_or_create(name=FIRST_TEAM)
+        Membership.objects.create(user=admin, team=team, role=Membership.Role.SUPERVISOR)

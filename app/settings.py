@@ -126,6 +126,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+FRONTEND_DIST = BASE_DIR / "frontend" / "dist"  # `make frontend` builds it
+STATICFILES_DIRS = [("app", FRONTEND_DIST)] if FRONTEND_DIST.exists() else []
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "static")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -1,6 +1,6 @@
 from django.urls import path, re_path, register_converter
 
-from investigations.api import alerts, explore, reports, tags, views
+from investigations.api import alerts, explore, reports, session, tags, views
 
 
 class IdConverter:
@@ -18,6 +18,7 @@ class IdConverter:
 register_converter(IdConverter, "id")
 
 urlpatterns = [
+    path("session/", session.SessionApi.as_view(), name="session"),
     path("cases/", views.CaseListApi.as_view(), name="case-list"),
     path("cases/<id:case_id>/", views.CaseDetailApi.as_view(), name="case-detail"),
     path("cases/<id:case_id>/transition/", views.CaseTransitionApi.as_view(), name="case-transition"),

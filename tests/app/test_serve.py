@@ -86,6 +86,7 @@ def test_the_run_command_serves_a_healthy_stack_and_stops_cleanly(serve):
             "broker": "up",
         }
     assert _admin_login(url, login.group(1), login.group(2)) == "/admin/"
+    assert _app_sign_in(url, login.group(1), login.group(2))["team"] == "Investigations", "the web app works at once"
 
     _labelled_in_the_background(output, var_dir)
     redis_pid = _survives_a_killed_embedded_server(url, var_dir, demo_txs=int(demo.group(1).replace(",", "")))
@@ -145,6 +146,18 @@ def _admin_login(url: str, username: str, password: str) -> str:
     ).encode()
     response = opener.open(urllib.request.Request(url + "/admin/login/", data=form, headers={"Referer": url}))
     return urllib.parse.urlsplit(response.geturl()).path
+
+
+def _app_sign_in(url: str, username: str, password: str) -> dict:
+    """Sign in to the web app's API as the app does: the CSRF cookie first, then the token in a header."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    opener.open(url + "/api/v1/session/").read()
+    token = next(cookie.value for cookie in jar if cookie.name == "csrftoken")
+    body = json.dumps({"username": username, "password": password}).encode()
+    headers = {"Content-Type": "application/json", "X-CSRFToken": token}
+    with opener.open(urllib.request.Request(url + "/api/v1/session/", data=body, headers=headers)) as response:
+        return json.load(response)
 
 
 def _is_running(pid: int) -> bool:

@@ -1,0 +1,58 @@
+import { NavLink, Navigate, Route, Routes, useLocation } from "react-router-dom";
+
+import { Failure, Loading } from "./components/Status";
+import { AddressPage } from "./pages/AddressPage";
+import { Dashboard } from "./pages/Dashboard";
+import { Explorer } from "./pages/Explorer";
+import { SignIn } from "./pages/SignIn";
+import { SessionProvider, useSession } from "./session";
+
+export function App() {
+  return (
+    <SessionProvider>
+      <Shell />
+    </SessionProvider>
+  );
+}
+
+function Shell() {
+  const { user, checked, error, signOut } = useSession();
+  const location = useLocation();
+  if (!checked) return <Loading what="your session" />;
+  if (error) return <Failure error={error} retry={() => window.location.reload()} />;
+  if (!user) {
+    return (
+      <Routes>
+        <Route path="/sign-in" element={<SignIn />} />
+        <Route path="*" element={<Navigate to="/sign-in" replace state={{ from: location.pathname }} />} />
+      </Routes>
+    );
+  }
+  return (
+    <>
+      <header className="top">
+        <strong className="brand">ChainSleuth</strong>
+        <nav aria-label="main">
+          <NavLink to="/">Queue</NavLink>
+          <NavLink to="/explore">Explorer</NavLink>
+        </nav>
+        <span className="who">
+          {user.username}
+          {user.team ? ` · ${user.team}` : ""}
+        </span>
+        <button type="button" onClick={() => void signOut()}>
+          Sign out
+        </button>
+      </header>
+      <main>
+        <Routes>
+          <Route path="/" element={<Dashboard />} />
+          <Route path="/explore" element={<Explorer />} />
+          <Route path="/addresses/:address" element={<AddressPage />} />
+          <Route path="/sign-in" element={<Navigate to="/" replace />} />
+          <Route path="*" element={<Failure error="No such page." />} />
+        </Routes>
+      </main>
+    </>
+  );
+}

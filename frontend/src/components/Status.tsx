@@ -1,0 +1,59 @@
+/** The loading and error states every request shows. */
+
+import { useCallback, useEffect, useState } from "react";
+
+import { ApiError } from "../api";
+
+export function Loading({ what }: { what: string }) {
+  return (
+    <p className="loading" role="status">
+      Loading {what}…
+    </p>
+  );
+}
+
+export function Failure({ error, retry }: { error: string; retry?: () => void }) {
+  return (
+    <div className="failure" role="alert">
+      <span>{error}</span>
+      {retry && (
+        <button type="button" onClick={retry}>
+          Try again
+        </button>
+      )}
+    </div>
+  );
+}
+
+export interface Loaded<T> {
+  data: T | null;
+  error: string | null;
+  loading: boolean;
+  reload: () => void;
+}
+
+/** Run `load` now and whenever `key` changes; the latest answer wins. */
+export function useLoaded<T>(load: () => Promise<T>, key: string): Loaded<T> {
+  const [state, setState] = useState<{ data: T | null; error: string | null; loading: boolean }>({
+    data: null,
+    error: null,
+    loading: true,
+  });
+  const [round, setRound] = useState(0);
+  const reload = useCallback(() => setRound((n) => n + 1), []);
+  useEffect(() => {
+    let current = true;
+    setState((before) => ({ ...before, loading: true, error: null }));
+    load()
+      .then((data) => current && setState({ data, error: null, loading: false }))
+      .catch((failure: unknown) => {
+        const message = failure instanceof ApiError ? failure.message : String(failure);
+        if (current) setState({ data: null, error: message, loading: false });
+      });
+    return () => {
+      current = false;
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- `key` stands for what `load` reads
+  }, [key, round]);
+  return { ...state, reload };
+}

@@ -1,0 +1,37 @@
+/** How figures read on screen. */
+
+export const SATS_PER_BTC = 100_000_000;
+
+export function btc(satoshis: number | null | undefined): string {
+  if (satoshis === null || satoshis === undefined) return "–";
+  const value = satoshis / SATS_PER_BTC;
+  return `${value.toLocaleString("en-US", { maximumFractionDigits: 8 })} BTC`;
+}
+
+export function when(unixSeconds: number | null | undefined): string {
+  if (!unixSeconds) return "unconfirmed";
+  return new Date(unixSeconds * 1000).toISOString().slice(0, 16).replace("T", " ");
+}
+
+export function shortId(id: string, keep = 8): string {
+  return id.length > 2 * keep + 1 ? `${id.slice(0, keep)}…${id.slice(-keep)}` : id;
+}
+
+/** The screening levels (screening/services.py): the same words everywhere. */
+export function riskLevel(risk: number | null | undefined): string {
+  if (risk === null || risk === undefined) return "unscored";
+  const score = risk * 100;
+  if (score >= 80) return "severe";
+  if (score >= 60) return "high";
+  if (score >= 30) return "medium";
+  return "low";
+}
+
+/** Green through amber to red by risk; grey when the model has not scored it. */
+export function riskColour(risk: number | null | undefined): string {
+  if (risk === null || risk === undefined) return "#9aa5b1";
+  const r = Math.max(0, Math.min(1, risk));
+  const [from, to, t] = r < 0.5 ? [[46, 160, 67], [230, 160, 20], r / 0.5] : [[230, 160, 20], [200, 30, 30], (r - 0.5) / 0.5];
+  const mix = from.map((channel, i) => Math.round(channel + (to[i] - channel) * t));
+  return `rgb(${mix.join(", ")})`;
+}

@@ -1,0 +1,118 @@
+import { describe, expect, it } from "vitest";
+
+import {
+  addressId,
+  elements,
+  emptyModel,
+  inWindow,
+  type NeighbourEdge,
+  type Page,
+  timeRange,
+  txId,
+  withAddress,
+  withCluster,
+  withNeighbours,
+  withNode,
+  withPath,
+  withTransaction,
+} from "./model";
+
+const page = <T>(items: T[], cut = false): Page<T> => ({
+  items,
+  cut,
+  returned: items.length,
+  matched: items.length + (cut ? 10 : 0),
+  total: null,
+  notes: [],
+});
+
+const spendAndReceive: NeighbourEdge[] = [
+  { txid: "t1", time: 100, height: 1, value: 5e8, direction: "out" },
+  { txid: "t2", time: 200, height: 2, value: 2e8, direction: "in" },
+];
+
+describe("expanding an address", () => {
+  it("links it to its transactions in the direction the money moved", () => {
+    const model = withNeighbours(emptyModel(), "A", page(spendAndReceive));
+    expect(Object.keys(model.edges).sort()).toEqual([`a:A->t:t1`, `t:t2->a:A`]);
+    expect(model.nodes[addressId("A")].expanded).toBe(true);
+    expect(model.edges["a:A->t:t1"].value).toBe(5e8);
+  });
+
+  it("marks the address cut when the server cut the answer", () => {
+    const model = withNeighbours(emptyModel(), "A", page(spendAndReceive, true));
+    expect(model.nodes[addressId("A")].cut).toBe(true);
+    const drawn = elements(model).find((e) => e.data.id === addressId("A"));
+    expect(drawn?.classes).toContain("cut");
+  });
+
+  it("keeps what is known of a node already there, and never mutates the model it was given", () => {
+    const start = withNode(withAddress(emptyModel(), { address: "A", risk: 0.9, cluster: "c1" }), addressId("A"), {
+      note: "suspect",
+      pinned: true,
+    });
+    const after = withNeighbours(start, "A", page(spendAndReceive));
+    expect(after.nodes[addressId("A")]).toMatchObject({ risk: 0.9, cluster: "c1", note: "suspect", pinned: true });
+    expect(Object.keys(start.edges)).toHaveLength(0);
+  });
+});
+
+describe("expanding a transaction", () => {
+  it("brings its inputs and outputs, leaving out outputs with no address", () => {
+    const model = withTransaction(emptyModel(), {
+      txid: "t1",
+      time: 100,
+      inputs: page([{ address: "A", value: 6e8 }]),
+      outputs: page([
+        { n: 0, address: "B", value: 5e8 },
+        { n: 1, address: null, value: 0 },
+      ]),
+    });
+    expect(Object.keys(model.nodes).sort()).toEqual([addressId("A"), addressId("B"), txId("t1")]);
+    expect(Object.keys(model.edges).sort()).toEqual(["a:A->t:t1", "t:t1->a:B"]);
+  });
+});
+
+describe("hiding and the time window", () => {
+  it("draws neither a hidden node nor its edges", () => {
+    const model = withNode(withNeighbours(emptyModel(), "A", page(spendAndReceive)), txId("t1"), { hidden: true });
+    const ids = elements(model).map((e) => e.data.id);
+    expect(ids).not.toContain(txId("t1"));
+    expect(ids).not.toContain("a:A->t:t1");
+  });
+
+  it("keeps only transactions inside the window, and every address", () => {
+    const model = withNeighbours(emptyModel(), "A", page(spendAndReceive));
+    expect(timeRange(model)).toEqual([100, 200]);
+    const late = inWindow(model, 150, null);
+    expect(Object.keys(late.nodes).sort()).toEqual([addressId("A"), txId("t2")]);
+    expect(Object.keys(late.edges)).toEqual(["t:t2->a:A"]);
+  });
+});
+
+describe("clusters", () => {
+  it("draws a cluster's members inside its box only when grouped", () => {
+    const model = withCluster(emptyModel(), {
+      cluster: "cl1",
+      risk: 0.8,
+      members: page([
+        { address: "A", risk: 0.9 },
+        { address: "B", risk: 0.2 },
+      ]),
+    });
+    const grouped = elements(model, true);
+    expect(grouped.filter((e) => e.data.id === "c:cl1")).toHaveLength(1);
+    expect(grouped.find((e) => e.data.id === addressId("A"))?.data).toMatchObject({ parent: "c:cl1" });
+    expect(elements(model).find((e) => e.data.id === addressId("A"))?.data).not.toHaveProperty("parent");
+  });
+});
+
+describe("paths", () => {
+  it("adds the path's addresses and transactions and names its edges to highlight", () => {
+    const { model, edgeIds } = withPath(emptyModel(), { nodes: ["A", "t1", "B", "t2", "C"], values: [5, 4, 4, 3] });
+    expect(edgeIds).toEqual(["a:A->t:t1", "t:t1->a:B", "a:B->t:t2", "t:t2->a:C"]);
+    expect(model.nodes[txId("t2")].kind).toBe("transaction");
+    const drawn = elements(model, false, edgeIds).filter((e) => e.group === "edges");
+    expect(drawn.every((e) => e.classes === "path")).toBe(true);
+  });
+});

@@ -1,0 +1,228 @@
+/** The explorer's graph: addresses and transactions (bipartite, as the chain is), built up one expansion
+ * at a time from the API's answers. Pure functions returning new models, so React sees each change and
+ * the rules are unit-tested without a browser. */
+
+import { riskColour, shortId } from "../format";
+
+export type NodeKind = "address" | "transaction";
+
+export interface GraphNode {
+  id: string; // "a:<address>" or "t:<txid>"
+  kind: NodeKind;
+  ref: string; // the address or txid
+  risk: number | null;
+  cluster: string | null;
+  expanded: boolean;
+  cut: boolean; // the last expansion did not bring every neighbour
+  hidden: boolean;
+  pinned: boolean;
+  note: string;
+  time: number | null; // block time (transactions)
+}
+
+export interface GraphEdge {
+  id: string;
+  source: string;
+  target: string;
+  value: number | null; // satoshis on the edge
+}
+
+export interface GraphModel {
+  nodes: Record<string, GraphNode>;
+  edges: Record<string, GraphEdge>;
+}
+
+/** The API's page of answers (graph/explore.py Page.as_dict). */
+export interface Page<T> {
+  items: T[];
+  cut: boolean;
+  returned: number;
+  matched: number;
+  total: number | null;
+  notes: string[];
+}
+
+export interface NeighbourEdge {
+  txid: string;
+  time: number | null;
+  height: number | null;
+  value: number | null;
+  direction: "in" | "out";
+}
+
+export interface AddressDetail {
+  address: string;
+  risk: number | null;
+  cluster: string | null;
+}
+
+export interface TransactionDetail {
+  txid: string;
+  time: number | null;
+  inputs: Page<{ address: string | null; value: number | null }>;
+  outputs: Page<{ n: number; address: string | null; value: number | null }>;
+}
+
+export const emptyModel = (): GraphModel => ({ nodes: {}, edges: {} });
+export const addressId = (address: string) => `a:${address}`;
+export const txId = (txid: string) => `t:${txid}`;
+
+function node(kind: NodeKind, ref: string, extra: Partial<GraphNode> = {}): GraphNode {
+  const id = kind === "address" ? addressId(ref) : txId(ref);
+  const base = { id, kind, ref, risk: null, cluster: null, expanded: false, cut: false, hidden: false, pinned: false };
+  return { ...base, note: "", time: null, ...extra };
+}
+
+/** Add a node, or keep the one there (what is known of it, its pins and notes stay). */
+function ensure(nodes: Record<string, GraphNode>, fresh: GraphNode): void {
+  const known = nodes[fresh.id];
+  nodes[fresh.id] = known ? { ...known, hidden: false, time: known.time ?? fresh.time } : fresh;
+}
+
+function link(edges: Record<string, GraphEdge>, source: string, target: string, value: number | null): void {
+  const id = `${source}->${target}`;
+  const known = edges[id];
+  edges[id] = { id, source, target, value: known && value !== null ? Math.max(known.value ?? 0, value) : value };
+}
+
+export function withAddress(model: GraphModel, detail: AddressDetail): GraphModel {
+  const nodes = { ...model.nodes };
+  const id = addressId(detail.address);
+  nodes[id] = { ...(nodes[id] ?? node("address", detail.address)), risk: detail.risk, cluster: detail.cluster };
+  return { ...model, nodes };
+}
+
+/** An address's transactions: it spends into those `out`, those `in` pay it. */
+export function withNeighbours(model: GraphModel, address: string, page: Page<NeighbourEdge>): GraphModel {
+  const nodes = { ...model.nodes };
+  const edges = { ...model.edges };
+  const center = addressId(address);
+  ensure(nodes, node("address", address));
+  for (const edge of page.items) {
+    const tx = txId(edge.txid);
+    ensure(nodes, node("transaction", edge.txid, { time: edge.time }));
+    if (edge.direction === "out") link(edges, center, tx, edge.value);
+    else link(edges, tx, center, edge.value);
+  }
+  nodes[center] = { ...nodes[center], expanded: true, cut: page.cut };
+  return { nodes, edges };
+}
+
+/** A transaction's inputs (addresses paying in) and outputs (addresses paid). */
+export function withTransaction(model: GraphModel, tx: TransactionDetail): GraphModel {
+  const nodes = { ...model.nodes };
+  const edges = { ...model.edges };
+  const center = txId(tx.txid);
+  ensure(nodes, node("transaction", tx.txid, { time: tx.time }));
+  for (const input of tx.inputs.items) {
+    if (!input.address) continue;
+    ensure(nodes, node("address", input.address));
+    link(edges, addressId(input.address), center, input.value);
+  }
+  for (const output of tx.outputs.items) {
+    if (!output.address) continue;
+    ensure(nodes, node("address", output.address));
+    link(edges, center, addressId(output.address), output.value);
+  }
+  nodes[center] = { ...nodes[center], expanded: true, cut: tx.inputs.cut || tx.outputs.cut };
+  return { nodes, edges };
+}
+
+export interface ClusterDetail {
+  cluster: string;
+  risk: number | null;
+  members: Page<{ address: string; risk: number | null }>;
+}
+
+/** A cluster's riskiest members, drawn inside the cluster's box (the page says when it holds more). */
+export function withCluster(model: GraphModel, detail: ClusterDetail): GraphModel {
+  const nodes = { ...model.nodes };
+  for (const member of detail.members.items) {
+    ensure(nodes, node("address", member.address));
+    const id = addressId(member.address);
+    nodes[id] = { ...nodes[id], risk: member.risk, cluster: detail.cluster };
+  }
+  return { ...model, nodes };
+}
+
+export interface AddressPath {
+  nodes: string[]; // address, txid, address, … (money moves left to right)
+  values: (number | null)[];
+}
+
+/** A path found between two addresses, added to the graph; also the ids of its edges, to highlight. */
+export function withPath(model: GraphModel, path: AddressPath): { model: GraphModel; edgeIds: string[] } {
+  const nodes = { ...model.nodes };
+  const edges = { ...model.edges };
+  const ids = path.nodes.map((ref, i) => {
+    ensure(nodes, node(i % 2 === 0 ? "address" : "transaction", ref));
+    return i % 2 === 0 ? addressId(ref) : txId(ref);
+  });
+  const edgeIds = ids.slice(1).map((target, i) => {
+    link(edges, ids[i], target, path.values[i] ?? null);
+    return `${ids[i]}->${target}`;
+  });
+  return { model: { nodes, edges }, edgeIds };
+}
+
+export function withNode(model: GraphModel, id: string, change: Partial<GraphNode>): GraphModel {
+  const known = model.nodes[id];
+  return known ? { ...model, nodes: { ...model.nodes, [id]: { ...known, ...change } } } : model;
+}
+
+/** Transactions outside [since, until] (block time) drop out of view, with the edges they carry; addresses
+ * stay, so the slider never loses the investigator's starting points. */
+export function inWindow(model: GraphModel, since: number | null, until: number | null): GraphModel {
+  const outside = (n: GraphNode) =>
+    n.kind === "transaction" && n.time !== null && ((since !== null && n.time < since) || (until !== null && n.time > until));
+  const nodes = Object.fromEntries(Object.entries(model.nodes).filter(([, n]) => !outside(n)));
+  const edges = Object.fromEntries(Object.entries(model.edges).filter(([, e]) => nodes[e.source] && nodes[e.target]));
+  return { nodes, edges };
+}
+
+export function timeRange(model: GraphModel): [number, number] | null {
+  const times = Object.values(model.nodes)
+    .map((n) => n.time)
+    .filter((t): t is number => t !== null);
+  return times.length ? [Math.min(...times), Math.max(...times)] : null;
+}
+
+/** What Cytoscape draws: visible nodes and the edges between them, with their colour and label; with
+ * `grouped`, the addresses of one cluster inside a box of their own. */
+export function elements(model: GraphModel, grouped = false, highlighted: string[] = []) {
+  const lit = new Set(highlighted);
+  const visible = Object.values(model.nodes).filter((n) => !n.hidden);
+  const shown = new Set(visible.map((n) => n.id));
+  const clusters = grouped ? [...new Set(visible.map((n) => n.cluster).filter((c): c is string => !!c))] : [];
+  return [
+    ...clusters.map((cluster) => ({
+      group: "nodes" as const,
+      data: { id: `c:${cluster}`, kind: "cluster", label: `cluster ${shortId(cluster, 6)}`, colour: "#eef2f6", cut: 0 },
+      classes: "cluster",
+    })),
+    ...visible.map((n) => ({
+      group: "nodes" as const,
+      data: {
+        id: n.id,
+        kind: n.kind,
+        label: (n.note ? `${n.note} · ` : "") + shortId(n.ref, n.kind === "address" ? 6 : 5),
+        colour: n.kind === "address" ? riskColour(n.risk) : "#5b6b7c",
+        cut: n.cut ? 1 : 0,
+        ...(grouped && n.cluster ? { parent: `c:${n.cluster}` } : {}),
+      },
+      classes: [n.kind, n.cut ? "cut" : "", n.pinned ? "pinned" : ""].filter(Boolean).join(" "),
+    })),
+    ...Object.values(model.edges)
+      .filter((e) => shown.has(e.source) && shown.has(e.target))
+      .map((e) => ({
+        group: "edges" as const,
+        data: { id: e.id, source: e.source, target: e.target, label: e.value === null ? "" : btcShort(e.value) },
+        classes: lit.has(e.id) ? "path" : "",
+      })),
+  ];
+}
+
+function btcShort(satoshis: number): string {
+  const value = satoshis / 100_000_000;
+  return value >= 1 ? `${value.toFixed(2)} ₿` : `${value.toPrecision(2)} ₿`;
+}

@@ -1,0 +1,176 @@
+/** An address: risk with the model's reasons, tags with source and confidence, and its transactions, newest
+ * first, a page at a time. */
+
+import { useState } from "react";
+import { Link, useParams } from "react-router-dom";
+
+import { api, query } from "../api";
+import { Failure, Loading, useLoaded } from "../components/Status";
+import { btc, riskLevel, shortId, when } from "../format";
+import type { NeighbourEdge, Page } from "../graph/model";
+
+interface Tag {
+  label: string;
+  category: string | null;
+  risk_class: string | null;
+  source: string | null;
+  confidence: string | null;
+}
+
+interface Address {
+  address: string;
+  risk: number | null;
+  risk_label: string | null;
+  risk_model: string | null;
+  reasons: string[] | null;
+  received: number | null;
+  sent: number | null;
+  n_tx: number | null;
+  first_seen: number | null;
+  last_seen: number | null;
+  cluster: string | null;
+  tags: Tag[];
+  cluster_tags: Tag[];
+}
+
+const PAGE = 25;
+
+export function AddressPage() {
+  const { address = "" } = useParams();
+  const detail = useLoaded(() => api<Address>(`addresses/${encodeURIComponent(address)}/`), address);
+  if (detail.loading) return <Loading what="the address" />;
+  if (detail.error || !detail.data) return <Failure error={detail.error ?? "not found"} retry={detail.reload} />;
+  const a = detail.data;
+  return (
+    <article className="address-page">
+      <h1 className="ref">{a.address}</h1>
+      <p>
+        <Link to={`/explore?address=${encodeURIComponent(a.address)}`}>Explore its graph</Link>
+        {a.cluster && (
+          <>
+            {" · "}
+            <Link to={`/explore?cluster=${encodeURIComponent(a.cluster)}`}>cluster {shortId(a.cluster, 8)}</Link>
+          </>
+        )}
+      </p>
+      <dl className="facts">
+        <dt>Risk</dt>
+        <dd className={`risk ${riskLevel(a.risk)}`}>
+          {riskLevel(a.risk)}
+          {a.risk !== null && ` (${a.risk.toFixed(2)}, model ${a.risk_model ?? "–"})`}
+        </dd>
+        <dt>Received</dt>
+        <dd>{btc(a.received)}</dd>
+        <dt>Sent</dt>
+        <dd>{btc(a.sent)}</dd>
+        <dt>Transactions</dt>
+        <dd>{a.n_tx ?? 0}</dd>
+        <dt>Seen</dt>
+        <dd>
+          {when(a.first_seen)} to {when(a.last_seen)}
+        </dd>
+      </dl>
+      {a.reasons && a.reasons.length > 0 && (
+        <section aria-labelledby="reasons">
+          <h2 id="reasons">Why the model scored it</h2>
+          <ul>
+            {a.reasons.map((reason) => (
+              <li key={reason}>{reason}</li>
+            ))}
+          </ul>
+        </section>
+      )}
+      <Tags title="Tags" tags={a.tags} />
+      <Tags title="Tags in its cluster" tags={a.cluster_tags} />
+      <Transactions address={a.address} />
+    </article>
+  );
+}
+
+function Tags({ title, tags }: { title: string; tags: Tag[] }) {
+  if (!tags.length) return null;
+  return (
+    <section>
+      <h2>{title}</h2>
+      <table>
+        <thead>
+          <tr>
+            <th>Label</th>
+            <th>Category</th>
+            <th>Class</th>
+            <th>Source</th>
+            <th>Confidence</th>
+          </tr>
+        </thead>
+        <tbody>
+          {tags.map((tag, i) => (
+            <tr key={`${tag.label}-${i}`}>
+              <td>{tag.label}</td>
+              <td>{tag.category ?? "–"}</td>
+              <td>{tag.risk_class ?? "–"}</td>
+              <td>{tag.source ?? "–"}</td>
+              <td>{tag.confidence ?? "–"}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}
+
+/** Pages go back in block time; a page asks up to the oldest time shown (inclusive) and leaves out what is
+ * already shown, so a block split across two pages loses none of its transactions. */
+function Transactions({ address }: { address: string }) {
+  const [rows, setRows] = useState<NeighbourEdge[]>([]);
+  const [until, setUntil] = useState<number | undefined>(undefined);
+  const [cut, setCut] = useState(false);
+  const shown = useLoaded(async () => {
+    const page = await api<Page<NeighbourEdge>>(
+      `addresses/${encodeURIComponent(address)}/neighbours/${query({ limit: PAGE, until })}`,
+    );
+    setRows((before) => {
+      const known = new Set(before.map((row) => `${row.txid}:${row.direction}`));
+      return [...before, ...page.items.filter((row) => !known.has(`${row.txid}:${row.direction}`))];
+    });
+    setCut(page.matched > page.returned);
+    return page;
+  }, `${address}:${until}`);
+
+  const oldest = rows.length ? rows[rows.length - 1].time : null;
+  return (
+    <section aria-labelledby="txs">
+      <h2 id="txs">Transactions</h2>
+      <table>
+        <thead>
+          <tr>
+            <th>Transaction</th>
+            <th>Block time</th>
+            <th>Direction</th>
+            <th>Value</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((row) => (
+            <tr key={`${row.txid}:${row.direction}`}>
+              <td>
+                <Link to={`/explore?tx=${row.txid}`}>{shortId(row.txid, 10)}</Link>
+              </td>
+              <td>{when(row.time)}</td>
+              <td>{row.direction === "in" ? "received" : "sent"}</td>
+              <td>{btc(row.value)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {shown.loading && <Loading what="transactions" />}
+      {shown.error && <Failure error={shown.error} retry={shown.reload} />}
+      {!shown.loading && cut && oldest !== null && (
+        <button type="button" onClick={() => setUntil(oldest + 1)}>
+          Older transactions
+        </button>
+      )}
+    </section>
+  );
+}
+
+

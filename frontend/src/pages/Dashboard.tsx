@@ -1,0 +1,192 @@
+/** The queue: the clusters the active model flagged, and the team's alerts with filters and bulk triage. */
+
+import { useState } from "react";
+import { Link } from "react-router-dom";
+
+import { api, ApiError, query } from "../api";
+import { Failure, Loading, useLoaded } from "../components/Status";
+import { btc, riskLevel, shortId, when } from "../format";
+
+interface FlaggedCluster {
+  cluster: string;
+  risk: number;
+  size: number;
+  flagged_addresses: number | null;
+  received: number | null;
+  last_seen: number | null;
+}
+
+interface Alert {
+  id: number;
+  source: string;
+  kind: string;
+  ref: string;
+  title: string;
+  risk: number | null;
+  status: string;
+  assignee: string | null;
+  case: number | null;
+  created_at: string;
+}
+
+const STATUSES = ["new", "acknowledged", "escalated", "dismissed", "resolved"];
+const SOURCES = ["", "labeling", "watchlist", "anomaly"];
+
+export function Dashboard() {
+  return (
+    <div className="dashboard">
+      <FlaggedClusters />
+      <AlertQueue />
+    </div>
+  );
+}
+
+function FlaggedClusters() {
+  const clusters = useLoaded(() => api<{ clusters: FlaggedCluster[] }>("queue/clusters/?limit=20"), "clusters");
+  return (
+    <section aria-labelledby="flagged">
+      <h2 id="flagged">Flagged clusters</h2>
+      {clusters.loading && <Loading what="flagged clusters" />}
+      {clusters.error && <Failure error={clusters.error} retry={clusters.reload} />}
+      {clusters.data && clusters.data.clusters.length === 0 && <p>No cluster is flagged by the active model.</p>}
+      {clusters.data && clusters.data.clusters.length > 0 && (
+        <table>
+          <thead>
+            <tr>
+              <th>Cluster</th>
+              <th>Risk</th>
+              <th>Addresses</th>
+              <th>Received</th>
+              <th>Last seen</th>
+            </tr>
+          </thead>
+          <tbody>
+            {clusters.data.clusters.map((c) => (
+              <tr key={c.cluster}>
+                <td>
+                  <Link to={`/explore?cluster=${encodeURIComponent(c.cluster)}`}>{shortId(c.cluster, 10)}</Link>
+                </td>
+                <td className={`risk ${riskLevel(c.risk)}`}>
+                  {riskLevel(c.risk)} ({c.risk.toFixed(2)})
+                </td>
+                <td>
+                  {c.size} ({c.flagged_addresses ?? 0} flagged)
+                </td>
+                <td>{btc(c.received)}</td>
+                <td>{when(c.last_seen)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
+function AlertQueue() {
+  const [status, setStatus] = useState("new");
+  const [source, setSource] = useState("");
+  const [chosen, setChosen] = useState<Set<number>>(new Set());
+  const [actionError, setActionError] = useState<string | null>(null);
+  const path = `alerts/${query({ status: status ? [status] : [], source, limit: 200 })}`;
+  const alerts = useLoaded(() => api<Alert[]>(path), path);
+
+  async function triage(next: string) {
+    setActionError(null);
+    try {
+      await api("alerts/bulk/", { method: "POST", body: { ids: [...chosen], status: next } });
+      setChosen(new Set());
+      alerts.reload();
+    } catch (failure) {
+      setActionError(failure instanceof ApiError ? failure.message : String(failure));
+    }
+  }
+
+  const toggle = (id: number) =>
+    setChosen((before) => {
+      const after = new Set(before);
+      if (after.has(id)) after.delete(id);
+      else after.add(id);
+      return after;
+    });
+
+  return (
+    <section aria-labelledby="alerts">
+      <h2 id="alerts">Alerts</h2>
+      <div className="filters">
+        <label>
+          Status
+          <select value={status} onChange={(e) => setStatus(e.target.value)}>
+            <option value="">any</option>
+            {STATUSES.map((s) => (
+              <option key={s}>{s}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Source
+          <select value={source} onChange={(e) => setSource(e.target.value)}>
+            {SOURCES.map((s) => (
+              <option key={s} value={s}>
+                {s || "any"}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button type="button" disabled={!chosen.size} onClick={() => void triage("acknowledged")}>
+          Acknowledge {chosen.size || ""}
+        </button>
+        <button type="button" disabled={!chosen.size} onClick={() => void triage("dismissed")}>
+          Dismiss {chosen.size || ""}
+        </button>
+      </div>
+      {actionError && <Failure error={actionError} />}
+      {alerts.loading && <Loading what="alerts" />}
+      {alerts.error && <Failure error={alerts.error} retry={alerts.reload} />}
+      {alerts.data && alerts.data.length === 0 && <p>No alert matches.</p>}
+      {alerts.data && alerts.data.length > 0 && (
+        <table>
+          <thead>
+            <tr>
+              <th>
+                <span className="visually-hidden">Choose</span>
+              </th>
+              <th>Alert</th>
+              <th>Source</th>
+              <th>Risk</th>
+              <th>Status</th>
+              <th>Raised</th>
+            </tr>
+          </thead>
+          <tbody>
+            {alerts.data.map((alert) => (
+              <tr key={alert.id}>
+                <td>
+                  <input
+                    type="checkbox"
+                    aria-label={`choose alert ${alert.id}`}
+                    checked={chosen.has(alert.id)}
+                    onChange={() => toggle(alert.id)}
+                  />
+                </td>
+                <td>
+                  <Link to={subjectLink(alert)}>{alert.title}</Link>
+                </td>
+                <td>{alert.source}</td>
+                <td className={`risk ${riskLevel(alert.risk)}`}>{riskLevel(alert.risk)}</td>
+                <td>{alert.status}</td>
+                <td>{alert.created_at.slice(0, 16).replace("T", " ")}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
+function subjectLink(alert: Alert): string {
+  if (alert.kind === "cluster") return `/explore?cluster=${encodeURIComponent(alert.ref)}`;
+  if (alert.kind === "address") return `/addresses/${encodeURIComponent(alert.ref)}`;
+  return `/explore?address=${encodeURIComponent(alert.ref)}`;
+}

@@ -1,0 +1,306 @@
+/** The graph explorer: start from an address, cluster or transaction; expand with filters; colour by risk;
+ * group by cluster; find paths; hide, pin and annotate; a time window; export PNG, SVG and JSON. */
+
+import { type FormEvent, useEffect, useMemo, useRef, useState } from "react";
+import { Link, useSearchParams } from "react-router-dom";
+
+import { api, ApiError, query } from "../api";
+import { Failure } from "../components/Status";
+import { riskLevel, shortId, when } from "../format";
+import { GraphCanvas, type GraphHandle } from "../graph/GraphCanvas";
+import {
+  type AddressDetail,
+  type AddressPath,
+  type ClusterDetail,
+  elements,
+  emptyModel,
+  type GraphModel,
+  inWindow,
+  type NeighbourEdge,
+  type Page,
+  timeRange,
+  type TransactionDetail,
+  withAddress,
+  withCluster,
+  withNeighbours,
+  withNode,
+  withPath,
+  withTransaction,
+} from "../graph/model";
+
+const LIST_MAX = 200;
+
+interface Filters {
+  direction: "both" | "in" | "out";
+  minBtc: string;
+  limit: number;
+}
+
+export function Explorer() {
+  const [params, setParams] = useSearchParams();
+  const [model, setModel] = useState<GraphModel>(emptyModel);
+  const [selected, setSelected] = useState<string | null>(null);
+  const [busy, setBusy] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [grouped, setGrouped] = useState(false);
+  const [window, setWindow] = useState<[number | null, number | null]>([null, null]);
+  const [path, setPath] = useState<string[]>([]);
+  const [filters, setFilters] = useState<Filters>({ direction: "both", minBtc: "", limit: 50 });
+  const canvas = useRef<GraphHandle>(null);
+
+  async function run(what: string, step: () => Promise<void>) {
+    setBusy(what);
+    setError(null);
+    try {
+      await step();
+    } catch (failure) {
+      setError(failure instanceof ApiError ? failure.message : String(failure));
+    } finally {
+      setBusy(null);
+    }
+  }
+
+  async function expandAddress(address: string, base: GraphModel) {
+    const minValue = filters.minBtc ? Math.round(Number(filters.minBtc) * 1e8) : undefined;
+    const suffix = query({ direction: filters.direction, min_value: minValue, limit: filters.limit });
+    const page = await api<Page<NeighbourEdge>>(`addresses/${encodeURIComponent(address)}/neighbours/${suffix}`);
+    setModel(withNeighbours(base, address, page));
+    setNotice(page.cut ? `Cut: ${page.returned} of ${page.matched} transactions shown. ${page.notes.join(" ")}` : null);
+  }
+
+  async function expandTransaction(txid: string, base: GraphModel) {
+    const tx = await api<TransactionDetail>(`transactions/${encodeURIComponent(txid)}/`);
+    setModel(withTransaction(base, tx));
+    setNotice(tx.inputs.cut || tx.outputs.cut ? "Cut: the transaction has more inputs or outputs than shown." : null);
+  }
+
+  // Start from what the address bar names: a fresh graph each time it changes.
+  const start = params.get("address") ?? params.get("cluster") ?? params.get("tx") ?? "";
+  useEffect(() => {
+    if (!start) return;
+    const fresh = emptyModel();
+    setModel(fresh);
+    setSelected(null);
+    setPath([]);
+    void run("loading the start", async () => {
+      if (params.get("cluster")) {
+        const cluster = await api<ClusterDetail>(`clusters/${encodeURIComponent(start)}/`);
+        setModel(withCluster(fresh, cluster));
+        setGrouped(true);
+        setNotice(cluster.members.cut ? `Cut: the ${cluster.members.returned} riskiest of ${cluster.members.total} members shown.` : null);
+      } else if (params.get("tx")) {
+        await expandTransaction(start, fresh);
+      } else {
+        const detail = await api<AddressDetail>(`addresses/${encodeURIComponent(start)}/`);
+        await expandAddress(detail.address, withAddress(fresh, detail));
+      }
+    });
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- a new start only
+  }, [start]);
+
+  function expand(id: string) {
+    const node = model.nodes[id];
+    if (!node || node.kind === ("cluster" as string)) return;
+    void run(`expanding ${shortId(node.ref)}`, () =>
+      node.kind === "address" ? expandAddress(node.ref, model) : expandTransaction(node.ref, model),
+    );
+  }
+
+  function findPath(target: string) {
+    const source = selected && model.nodes[selected];
+    if (!source || source.kind !== "address") return;
+    void run("finding a path", async () => {
+      const found = await api<{ paths: AddressPath[] }>(`paths/${query({ source: source.ref, target, hops: 4, limit: 1 })}`);
+      if (!found.paths.length) {
+        setNotice(`No path of at most 4 hops from ${shortId(source.ref)} to ${shortId(target)}.`);
+        return;
+      }
+      const added = withPath(model, found.paths[0]);
+      setModel(added.model);
+      setPath(added.edgeIds);
+      setNotice(`Path: ${found.paths[0].nodes.length >> 1} hops.`);
+    });
+  }
+
+  const range = useMemo(() => timeRange(model), [model]);
+  const drawn = useMemo(
+    () => elements(inWindow(model, window[0], window[1]), grouped, path),
+    [model, window, grouped, path],
+  );
+  const chosen = selected ? model.nodes[selected] : undefined;
+
+  return (
+    <div className="explorer">
+      <StartForm current={start} onStart={(kind, value) => setParams({ [kind]: value })} />
+      <div className="toolbar" role="toolbar" aria-label="graph tools">
+        <label>
+          Direction
+          <select value={filters.direction} onChange={(e) => setFilters({ ...filters, direction: e.target.value as Filters["direction"] })}>
+            <option value="both">both</option>
+            <option value="in">received</option>
+            <option value="out">sent</option>
+          </select>
+        </label>
+        <label>
+          Min BTC
+          <input inputMode="decimal" size={6} value={filters.minBtc} onChange={(e) => setFilters({ ...filters, minBtc: e.target.value })} />
+        </label>
+        <label>
+          <input type="checkbox" checked={grouped} onChange={(e) => setGrouped(e.target.checked)} /> Group by cluster
+        </label>
+        {range && <TimeWindow range={range} value={window} onChange={setWindow} />}
+        <button type="button" onClick={() => canvas.current?.fit()}>Fit</button>
+        <button type="button" onClick={() => download("graph.png", canvas.current?.png() ?? "")}>PNG</button>
+        <button type="button" onClick={() => download("graph.svg", dataUrl(canvas.current?.svgLike() ?? "", "image/svg+xml"))}>SVG</button>
+        <button type="button" onClick={() => download("graph.json", dataUrl(JSON.stringify(model, null, 1), "application/json"))}>JSON</button>
+      </div>
+      {busy && <p className="loading" role="status">{busy}…</p>}
+      {error && <Failure error={error} />}
+      {notice && <p className="notice" role="note">{notice}</p>}
+      <div className="explorer-body">
+        <GraphCanvas ref={canvas} elements={drawn} onSelect={setSelected} onExpand={expand} />
+        <aside className="panel" aria-label="selected node">
+          {!start && <p>Start from an address, a cluster or a transaction.</p>}
+          {start && !chosen && <p>Select a node; double-click, or press Expand, to bring its neighbours.</p>}
+          {chosen && (
+            <NodePanel
+              key={chosen.id}
+              node={chosen}
+              onExpand={() => expand(chosen.id)}
+              onChange={(change) => setModel(withNode(model, chosen.id, change))}
+              onPath={findPath}
+            />
+          )}
+          <p className="count">{Object.keys(model.nodes).length} nodes, {Object.keys(model.edges).length} edges</p>
+          <NodeList model={model} selected={selected} onSelect={setSelected} />
+        </aside>
+      </div>
+    </div>
+  );
+}
+
+/** The canvas's nodes as a list of buttons: the keyboard's way in (and a screen reader's). */
+function NodeList({ model, selected, onSelect }: { model: GraphModel; selected: string | null; onSelect: (id: string) => void }) {
+  const nodes = Object.values(model.nodes)
+    .filter((n) => !n.hidden)
+    .sort((a, b) => (b.risk ?? -1) - (a.risk ?? -1) || a.id.localeCompare(b.id))
+    .slice(0, LIST_MAX);
+  if (!nodes.length) return null;
+  return (
+    <details open={nodes.length <= 30}>
+      <summary>Nodes</summary>
+      <ul className="node-list" aria-label="nodes">
+        {nodes.map((n) => (
+          <li key={n.id}>
+            <button type="button" aria-pressed={n.id === selected} onClick={() => onSelect(n.id)}>
+              {n.kind === "address" ? "Address" : "Tx"} {shortId(n.ref, 6)}
+              {n.kind === "address" && ` · ${riskLevel(n.risk)}`}
+            </button>
+          </li>
+        ))}
+      </ul>
+    </details>
+  );
+}
+
+function StartForm({ current, onStart }: { current: string; onStart: (kind: string, value: string) => void }) {
+  function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    const value = String(form.get("start")).trim();
+    if (value) onStart(String(form.get("kind")), value);
+  }
+  return (
+    <form className="start" onSubmit={submit} aria-label="start the graph">
+      <select name="kind" aria-label="start from" defaultValue="address">
+        <option value="address">Address</option>
+        <option value="cluster">Cluster</option>
+        <option value="tx">Transaction</option>
+      </select>
+      <input name="start" aria-label="address, cluster id or txid" defaultValue={current} size={50} required />
+      <button type="submit">Explore</button>
+    </form>
+  );
+}
+
+interface PanelProps {
+  node: GraphModel["nodes"][string];
+  onExpand: () => void;
+  onChange: (change: Partial<GraphModel["nodes"][string]>) => void;
+  onPath: (target: string) => void;
+}
+
+function NodePanel({ node, onExpand, onChange, onPath }: PanelProps) {
+  const [target, setTarget] = useState("");
+  return (
+    <div>
+      <h3>{node.kind === "address" ? "Address" : "Transaction"}</h3>
+      <p className="ref">{node.ref}</p>
+      {node.kind === "address" && (
+        <p>
+          Risk: <span className={`risk ${riskLevel(node.risk)}`}>{riskLevel(node.risk)}</span>
+          {node.cluster && <> · cluster {shortId(node.cluster, 6)}</>}
+        </p>
+      )}
+      {node.kind === "transaction" && <p>Block time: {when(node.time)}</p>}
+      {node.cut && <p className="notice">Cut: not every neighbour is shown.</p>}
+      <div className="actions">
+        <button type="button" onClick={onExpand}>Expand</button>
+        <button type="button" onClick={() => onChange({ hidden: true })}>Hide</button>
+        <button type="button" onClick={() => onChange({ pinned: !node.pinned })}>{node.pinned ? "Unpin" : "Pin"}</button>
+        {node.kind === "address" && <Link to={`/addresses/${encodeURIComponent(node.ref)}`}>Open page</Link>}
+      </div>
+      <label>
+        Note
+        <input defaultValue={node.note} onBlur={(e) => onChange({ note: e.target.value })} />
+      </label>
+      {node.kind === "address" && (
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (target.trim()) onPath(target.trim());
+          }}
+        >
+          <label>
+            Path to address
+            <input value={target} onChange={(e) => setTarget(e.target.value)} />
+          </label>
+          <button type="submit">Find path</button>
+        </form>
+      )}
+    </div>
+  );
+}
+
+function TimeWindow({ range, value, onChange }: { range: [number, number]; value: [number | null, number | null]; onChange: (v: [number | null, number | null]) => void }) {
+  const [low, high] = range;
+  if (low === high) return null;
+  const since = value[0] ?? low;
+  return (
+    <label>
+      From {when(since)}
+      <input
+        type="range"
+        min={low}
+        max={high}
+        value={since}
+        aria-label="show transactions from"
+        onChange={(e) => onChange([Number(e.target.value) <= low ? null : Number(e.target.value), value[1]])}
+      />
+    </label>
+  );
+}
+
+function dataUrl(text: string, type: string): string {
+  return `data:${type};charset=utf-8,${encodeURIComponent(text)}`;
+}
+
+function download(name: string, url: string) {
+  if (!url) return;
+  const link = document.createElement("a");
+  link.href = url;
+  link.download = name;
+  link.click();
+}
+

@@ -1,0 +1,50 @@
+/** Who is signed in: asked once at start, set by signing in, cleared by signing out. */
+
+import { createContext, type ReactNode, useCallback, useContext, useEffect, useState } from "react";
+
+import { api, ApiError } from "./api";
+
+export interface User {
+  username: string | null; // null: nobody is signed in
+  team: string | null;
+  role: string | null;
+}
+
+interface Session {
+  user: User | null;
+  checked: boolean;
+  error: string | null;
+  signIn: (username: string, password: string) => Promise<void>;
+  signOut: () => Promise<void>;
+}
+
+const SessionContext = createContext<Session | null>(null);
+
+export function SessionProvider({ children }: { children: ReactNode }) {
+  const [user, setUser] = useState<User | null>(null);
+  const [checked, setChecked] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    api<User>("session/")
+      .then((who) => setUser(who.username ? who : null))
+      .catch((failure: ApiError) => setError(failure.message))
+      .finally(() => setChecked(true));
+  }, []);
+
+  const signIn = useCallback(async (username: string, password: string) => {
+    setUser(await api<User>("session/", { method: "POST", body: { username, password } }));
+  }, []);
+  const signOut = useCallback(async () => {
+    await api("session/", { method: "DELETE" });
+    setUser(null);
+  }, []);
+
+  return <SessionContext.Provider value={{ user, checked, error, signIn, signOut }}>{children}</SessionContext.Provider>;
+}
+
+export function useSession(): Session {
+  const session = useContext(SessionContext);
+  if (!session) throw new Error("useSession outside SessionProvider");
+  return session;
+}

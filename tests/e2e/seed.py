@@ -1,0 +1,74 @@
+"""The data the browser tests meet, written into the e2e server's own database and graph by the same services
+the app uses: a team of two, a small chain in which a thief's cluster pays a shop, the thief's addresses
+scored illicit (as a labeling job would), and the alert the flagged cluster raised.
+
+    python -m tests.e2e.seed <work dir>     (DJANGO_SETTINGS_MODULE, DATABASE_URL and GRAPH_NAME set)
+
+Prints what it made, as JSON, for the tests to use."""
+
+import json
+import sys
+from pathlib import Path
+
+import django
+
+django.setup()
+
+from django.contrib.auth import get_user_model  # noqa: E402
+
+from chain.services import ingest_run_create, ingest_run_execute  # noqa: E402
+from graph import get_graph  # noqa: E402
+from graph.ml import flag_clusters, write_scores  # noqa: E402
+from investigations.models import Alert, Membership, Team  # noqa: E402
+from tests.chain.blockmaker import ChainMaker, to  # noqa: E402
+from tests.investigations.test_exploration import addr  # noqa: E402
+
+BTC = 100_000_000
+PASSWORD = "a long e2e password"
+
+
+def chain_written(work: Path) -> None:
+    """T1 and T2 mine; one transaction spends both (so they are one cluster) and pays the shop; the shop
+    pays a supplier; others mine around them."""
+    chain = ChainMaker(time=1_700_000_000)
+    t1, t2 = chain.block(miner="T1"), chain.block(miner="T2")
+    heist = chain.spend((t1, 0), (t2, 0), outputs=[(60 * BTC, to("shop")), (39 * BTC, to("T3"))])
+    chain.block(heist, miner="m1", fees=BTC)
+    from chain.serialization import txid_of
+
+    chain.block(chain.spend((txid_of(heist), 0), outputs=[(59 * BTC, to("supplier"))]), miner="m2", fees=BTC)
+    for i in range(3):
+        chain.block(miner=f"m{3 + i}")
+    run = ingest_run_execute(
+        run_id=ingest_run_create(kind="blk", source=str(chain.write_blk(work / "e2e.dat")), network="regtest").id
+    )
+    assert run.status == "succeeded", run.error
+
+
+def main(work: Path) -> None:
+    chain_written(work)
+    store = get_graph()
+    thief = [addr("T1"), addr("T2")]
+    write_scores(store, [{"address": a, "risk": 0.93, "label": "illicit"} for a in thief], model="e2e")
+    write_scores(store, [{"address": addr("shop"), "risk": 0.2, "label": "licit"}], model="e2e")
+    flag_clusters(store, model="e2e")
+    cluster = store.read(
+        "MATCH (:Address {address: $a})-[:IN_CLUSTER]->(c:Cluster) RETURN c.cluster_id AS c", a=thief[0]
+    )
+    blue = Team.objects.create(name="Blue")
+    for name, role in (("ana", Membership.Role.ANALYST), ("sam", Membership.Role.SUPERVISOR)):
+        user = get_user_model().objects.create_user(name, password=PASSWORD)
+        Membership.objects.create(user=user, team=blue, role=role)
+    Alert.objects.create(
+        team=blue,
+        source=Alert.Source.LABELING,
+        kind="cluster",
+        ref=cluster[0]["c"],
+        title="Cluster flagged illicit by model e2e",
+        risk=0.93,
+    )
+    print(json.dumps({"thief": thief, "shop": addr("shop"), "supplier": addr("supplier"), "cluster": cluster[0]["c"]}))
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]))

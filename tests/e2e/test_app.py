@@ -1,0 +1,62 @@
+"""The investigator web app in a real browser: sign in, the queue, a flagged cluster in the explorer, expanding
+it, a path, the address page and bulk triage."""
+
+import re
+
+import pytest
+
+from tests.e2e.conftest import sign_in
+
+pytestmark = pytest.mark.slow
+
+
+def test_signing_in_refuses_a_wrong_password_then_opens_the_queue(page, web):
+    page.goto(f"{web['url']}/app/explore")
+    page.get_by_label("Username").fill("ana")
+    page.get_by_label("Password").fill("not the password")
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("alert").filter(has_text="wrong username or password").wait_for()
+    assert all("403" in error for error in page.console_errors), "only the refused sign-in's own answer"
+    page.console_errors.clear()
+    sign_in(page, web)
+    assert page.get_by_text("ana · Blue").is_visible()
+    flagged = page.get_by_role("region", name="Flagged clusters")
+    flagged.get_by_role("link").first.wait_for()
+    assert flagged.get_by_role("link").count() == 1
+    assert "severe" in flagged.get_by_role("row").nth(1).inner_text()
+    assert page.get_by_role("link", name="Cluster flagged illicit by model e2e").is_visible()
+
+
+def test_a_flagged_cluster_opens_in_the_explorer_expands_and_finds_a_path(page, web):
+    sign_in(page, web)
+    page.get_by_role("region", name="Flagged clusters").get_by_role("link").click()
+    nodes = page.get_by_role("list", name="nodes")
+    nodes.get_by_role("button").first.wait_for()
+    assert nodes.get_by_role("button").count() == 2, "the thief's two addresses"
+    assert page.get_by_label("Group by cluster").is_checked()
+    nodes.get_by_role("button").first.focus()
+    page.keyboard.press("Enter")  # keyboard alone selects
+    panel = page.get_by_role("complementary", name="selected node")
+    assert "severe" in panel.inner_text()
+    panel.get_by_role("button", name="Expand").click()
+    page.get_by_text(re.compile(r"^[3-9] nodes|^\d\d+ nodes")).wait_for()
+    panel.get_by_label("Path to address").fill(web["supplier"])
+    panel.get_by_role("button", name="Find path").click()
+    page.get_by_role("note").filter(has_text="Path: 2 hops").wait_for()
+    assert nodes.get_by_role("button", name=re.compile("Address " + web["supplier"][:6])).count() == 1
+
+
+def test_the_address_page_shows_risk_and_transactions_and_alerts_can_be_acknowledged(page, web):
+    sign_in(page, web)
+    page.goto(f"{web['url']}/app/addresses/{web['thief'][0]}")
+    page.get_by_role("heading", name="Transactions").wait_for()
+    assert "severe" in page.locator(".facts").inner_text()
+    page.get_by_role("region", name="Transactions").get_by_role("row").nth(1).wait_for()
+    page.get_by_role("link", name="Queue").click()
+    page.get_by_label(re.compile("choose alert")).first.check()
+    page.get_by_role("button", name="Acknowledge 1").click()
+    page.get_by_text("No alert matches.").wait_for()
+    page.get_by_label("Status").select_option("acknowledged")
+    row = page.get_by_role("row").filter(has=page.get_by_role("link", name="Cluster flagged illicit by model e2e"))
+    row.wait_for()
+    assert "acknowledged" in row.inner_text()
