@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install frontend browser run test lint format check-deploy embedded-stop clean
+.PHONY: install frontend browser screenshots run test lint format check-deploy embedded-stop clean
 
 install: $(VENV)/.installed
 
@@ -21,6 +21,9 @@ frontend/dist/index.html: frontend/package-lock.json frontend/index.html fronten
 
 browser:  ## Debian's Chromium, for the browser tests
 	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
+
+screenshots: install frontend browser  ## docs/screenshots/: each main screen, taken by the browser tests
+	SCREENSHOTS_DIR=docs/screenshots $(BIN)/python -m pytest tests/e2e -q
 
 run: install frontend  ## the whole stack on the embedded default: http://127.0.0.1:8000/
 	$(BIN)/python manage.py serve

@@ -64,7 +64,7 @@ class NeighboursApi(APIView):
         )
         min_value = serializers.IntegerField(required=False, min_value=0, max_value=BIGINT, help_text="satoshis")
         max_value = serializers.IntegerField(required=False, min_value=0, max_value=BIGINT, help_text="satoshis")
-        limit = serializers.IntegerField(min_value=1, max_value=1000, default=100)
+        limit = serializers.IntegerField(min_value=1, max_value=2000, default=100)
 
     @extend_schema(parameters=[NeighbourFilters], responses={200: OBJECT, **ERRORS})
     def get(self, request, address: str):

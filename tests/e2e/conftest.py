@@ -117,3 +117,11 @@ def sign_in(page, web, user: str = "ana") -> None:
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.get_by_role("heading", name="Alerts").wait_for()
+
+
+def shot(page, name: str) -> None:
+    """Under `make screenshots` (SCREENSHOTS_DIR set), keep what the screen shows now as docs' picture."""
+    folder = os.environ.get("SCREENSHOTS_DIR")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / f"{name}.png"))

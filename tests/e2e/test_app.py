@@ -5,13 +5,15 @@ import re
 
 import pytest
 
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import shot, sign_in
 
 pytestmark = pytest.mark.slow
 
 
 def test_signing_in_refuses_a_wrong_password_then_opens_the_queue(page, web):
     page.goto(f"{web['url']}/app/explore")
+    page.get_by_label("Username").wait_for()
+    shot(page, "sign-in")
     page.get_by_label("Username").fill("ana")
     page.get_by_label("Password").fill("not the password")
     page.get_by_role("button", name="Sign in").click()
@@ -25,6 +27,7 @@ def test_signing_in_refuses_a_wrong_password_then_opens_the_queue(page, web):
     assert flagged.get_by_role("link").count() == 1
     assert "severe" in flagged.get_by_role("row").nth(1).inner_text()
     assert page.get_by_role("link", name="Cluster flagged illicit by model e2e").is_visible()
+    shot(page, "queue")
 
 
 def test_a_flagged_cluster_opens_in_the_explorer_expands_and_finds_a_path(page, web):
@@ -44,6 +47,7 @@ def test_a_flagged_cluster_opens_in_the_explorer_expands_and_finds_a_path(page, 
     panel.get_by_role("button", name="Find path").click()
     page.get_by_role("note").filter(has_text="Path: 2 hops").wait_for()
     assert nodes.get_by_role("button", name=re.compile("Address " + web["supplier"][:6])).count() == 1
+    shot(page, "explorer")
 
 
 def test_the_address_page_shows_risk_and_transactions_and_alerts_can_be_acknowledged(page, web):
@@ -52,6 +56,7 @@ def test_the_address_page_shows_risk_and_transactions_and_alerts_can_be_acknowle
     page.get_by_role("heading", name="Transactions").wait_for()
     assert "severe" in page.locator(".facts").inner_text()
     page.get_by_role("region", name="Transactions").get_by_role("row").nth(1).wait_for()
+    shot(page, "address")
     page.get_by_role("link", name="Queue").click()
     page.get_by_label(re.compile("choose alert")).first.check()
     page.get_by_role("button", name="Acknowledge 1").click()

@@ -88,16 +88,9 @@ export const GraphCanvas = forwardRef<GraphHandle, Props>(function GraphCanvas({
       }
       const parentsFirst = [...fresh].sort((a, b) => Number(a.data.kind !== "cluster") - Number(b.data.kind !== "cluster"));
       const added = core.add(parentsFirst);
-      if (added.nonempty()) {
-        const around = added.connectedEdges().connectedNodes().difference(added);
-        const centre = around.nonempty() ? around.boundingBox() : undefined;
-        const layout = centre
-          ? added.layout({ name: "concentric", boundingBox: { x1: centre.x1 - 150, y1: centre.y1 - 150, w: 300 + centre.w, h: 300 + centre.h }, animate: false })
-          : core.layout({ name: core.nodes().length > 300 ? "grid" : "cose", animate: false });
-        layout.run();
-      }
+      if (added.nonempty()) arrange(core, added);
     });
-    if (core.nodes().length && core.extent().w > 0 && elements.length < 50) core.fit(undefined, 40);
+    if (core.nodes().length && elements.length < 50) core.fit(undefined, 40);
   }, [elements]);
 
   useImperativeHandle(ref, () => ({
@@ -108,6 +101,41 @@ export const GraphCanvas = forwardRef<GraphHandle, Props>(function GraphCanvas({
 
   return <div ref={box} className="canvas" role="img" aria-label="transaction graph" data-testid="canvas" />;
 });
+
+const FORCE_MAX = 300;
+const SPACING = 24; // pixels between new nodes around their anchor
+const GOLDEN_ANGLE = Math.PI * (3 - Math.sqrt(5)); // up to this many nodes the whole graph is laid out again by force after each change
+
+/** New nodes go around the node they hang from (the centre for a first graph); then, on a small
+ * graph, a force layout settles everything from where it is (pinned nodes stay put); a large first graph
+ * is a grid, and a large graph's new nodes stay where they were put, so nothing the investigator placed moves. */
+function arrange(core: Core, added: cytoscape.CollectionReturnValue): void {
+  const around = new Map<string, cytoscape.NodeSingular[]>();
+  added.nodes().forEach((node) => {
+    if (node.isParent()) return;
+    const anchor = node.neighborhood().nodes().difference(added).first();
+    const key = anchor.nonempty() ? anchor.id() : "";
+    around.set(key, [...(around.get(key) ?? []), node]);
+  });
+  const extent = core.extent();
+  for (const [anchorId, nodes] of around) {
+    const centre = anchorId ? core.getElementById(anchorId).position() : { x: extent.x1 + extent.w / 2, y: extent.y1 + extent.h / 2 };
+    nodes.forEach((node, i) => {
+      // A sunflower: evenly spaced however many there are, the anchor left clear at the centre.
+      const radius = SPACING * Math.sqrt(i + 4);
+      const angle = i * GOLDEN_ANGLE;
+      node.position({ x: centre.x + radius * Math.cos(angle), y: centre.y + radius * Math.sin(angle) });
+    });
+  }
+  const total = core.nodes().length;
+  if (total <= FORCE_MAX) {
+    const pinned = core.nodes(".pinned").lock();
+    core.layout({ name: "cose", randomize: false, animate: false, fit: total < 50, nodeDimensionsIncludeLabels: true } as cytoscape.LayoutOptions).run();
+    pinned.unlock();
+  } else if (added.length === core.elements().length) {
+    core.layout({ name: "grid", animate: false, avoidOverlap: true }).run();
+  }
+}
 
 /** An SVG drawing of the graph as laid out: circles, squares, lines and labels. */
 function svgOf(core: Core | null): string {

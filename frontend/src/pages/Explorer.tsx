@@ -29,6 +29,7 @@ import {
 } from "../graph/model";
 
 const LIST_MAX = 200;
+const LIMITS = [50, 100, 500, 1000, 2000]; // neighbours per expansion (the API's most: 2,000)
 
 interface Filters {
   direction: "both" | "in" | "out";
@@ -46,7 +47,7 @@ export function Explorer() {
   const [grouped, setGrouped] = useState(false);
   const [window, setWindow] = useState<[number | null, number | null]>([null, null]);
   const [path, setPath] = useState<string[]>([]);
-  const [filters, setFilters] = useState<Filters>({ direction: "both", minBtc: "", limit: 50 });
+  const [filters, setFilters] = useState<Filters>({ direction: "both", minBtc: "", limit: Number(params.get("limit")) || 50 });
   const canvas = useRef<GraphHandle>(null);
 
   async function run(what: string, step: () => Promise<void>) {
@@ -77,6 +78,7 @@ export function Explorer() {
 
   // Start from what the address bar names: a fresh graph each time it changes.
   const start = params.get("address") ?? params.get("cluster") ?? params.get("tx") ?? "";
+  const startKind = params.get("cluster") ? "cluster" : params.get("tx") ? "tx" : "address";
   useEffect(() => {
     if (!start) return;
     const fresh = emptyModel();
@@ -132,7 +134,12 @@ export function Explorer() {
 
   return (
     <div className="explorer">
-      <StartForm current={start} onStart={(kind, value) => setParams({ [kind]: value })} />
+      <StartForm
+        key={`${startKind}:${start}`}
+        kind={startKind}
+        current={start}
+        onStart={(kind, value) => setParams({ [kind]: value })}
+      />
       <div className="toolbar" role="toolbar" aria-label="graph tools">
         <label>
           Direction
@@ -145,6 +152,14 @@ export function Explorer() {
         <label>
           Min BTC
           <input inputMode="decimal" size={6} value={filters.minBtc} onChange={(e) => setFilters({ ...filters, minBtc: e.target.value })} />
+        </label>
+        <label>
+          At most
+          <select value={filters.limit} onChange={(e) => setFilters({ ...filters, limit: Number(e.target.value) })}>
+            {LIMITS.map((n) => (
+              <option key={n} value={n}>{n}</option>
+            ))}
+          </select>
         </label>
         <label>
           <input type="checkbox" checked={grouped} onChange={(e) => setGrouped(e.target.checked)} /> Group by cluster
@@ -204,7 +219,7 @@ function NodeList({ model, selected, onSelect }: { model: GraphModel; selected: 
   );
 }
 
-function StartForm({ current, onStart }: { current: string; onStart: (kind: string, value: string) => void }) {
+function StartForm({ kind, current, onStart }: { kind: string; current: string; onStart: (kind: string, value: string) => void }) {
   function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
@@ -213,7 +228,7 @@ function StartForm({ current, onStart }: { current: string; onStart: (kind: stri
   }
   return (
     <form className="start" onSubmit={submit} aria-label="start the graph">
-      <select name="kind" aria-label="start from" defaultValue="address">
+      <select name="kind" aria-label="start from" defaultValue={kind}>
         <option value="address">Address</option>
         <option value="cluster">Cluster</option>
         <option value="tx">Transaction</option>
