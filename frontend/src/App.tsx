@@ -2,6 +2,8 @@ import { NavLink, Navigate, Route, Routes, useLocation } from "react-router-dom"
 
 import { Failure, Loading } from "./components/Status";
 import { AddressPage } from "./pages/AddressPage";
+import { CasePage } from "./pages/CasePage";
+import { Cases } from "./pages/Cases";
 import { Dashboard } from "./pages/Dashboard";
 import { Explorer } from "./pages/Explorer";
 import { SignIn } from "./pages/SignIn";
@@ -35,6 +37,7 @@ function Shell() {
         <nav aria-label="main">
           <NavLink to="/">Queue</NavLink>
           <NavLink to="/explore">Explorer</NavLink>
+          <NavLink to="/cases">Cases</NavLink>
         </nav>
         <span className="who">
           {user.username}
@@ -49,6 +52,8 @@ function Shell() {
           <Route path="/" element={<Dashboard />} />
           <Route path="/explore" element={<Explorer />} />
           <Route path="/addresses/:address" element={<AddressPage />} />
+          <Route path="/cases" element={<Cases />} />
+          <Route path="/cases/:caseId" element={<CasePage />} />
           <Route path="/sign-in" element={<Navigate to="/" replace />} />
           <Route path="*" element={<Failure error="No such page." />} />
         </Routes>

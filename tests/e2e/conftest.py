@@ -98,6 +98,16 @@ def browser():
 @pytest.fixture
 def page(browser, web):
     """A fresh browser tab at 1280 by 720 that fails the test on any console error or uncaught exception."""
+    yield from _tab(browser)
+
+
+@pytest.fixture
+def second_page(browser, web):
+    """Another person's browser: a context of its own (its own session cookie)."""
+    yield from _tab(browser)
+
+
+def _tab(browser):
     context = browser.new_context(viewport={"width": 1280, "height": 720}, accept_downloads=True)
     tab = context.new_page()
     problems: list[str] = []

@@ -1,5 +1,5 @@
 """The investigator web app in a real browser: sign in, the queue, a flagged cluster in the explorer, expanding
-it, a path, the address page and bulk triage."""
+it, a path, the address page, bulk triage, and a case from a saved view to its four-eyes closing and PDF."""
 
 import re
 
@@ -65,3 +65,47 @@ def test_the_address_page_shows_risk_and_transactions_and_alerts_can_be_acknowle
     row = page.get_by_role("row").filter(has=page.get_by_role("link", name="Cluster flagged illicit by model e2e"))
     row.wait_for()
     assert "acknowledged" in row.inner_text()
+
+
+def test_a_saved_view_goes_into_a_case_that_a_second_person_approves_closing_and_exporting(page, second_page, web):
+    sign_in(page, web)
+    page.get_by_role("link", name="Cases").click()
+    page.get_by_role("textbox", name="New case").fill("The thief's cluster")
+    page.get_by_role("button", name="Open case").click()
+    page.get_by_role("heading", name=re.compile("The thief's cluster")).wait_for()
+    case_url = page.url
+
+    page.goto(f"{web['url']}/app/explore?cluster={web['cluster']}")
+    page.get_by_role("list", name="nodes").get_by_role("button").first.click()
+    page.get_by_role("complementary", name="selected node").get_by_role("button", name="Expand").click()
+    page.get_by_text(re.compile(r"^[3-9] nodes")).wait_for()
+    page.get_by_role("button", name="Save to case").click()
+    page.get_by_role("status").filter(has_text="Saved to case #").wait_for()
+
+    page.goto(case_url)
+    evidence = page.get_by_role("region", name="Evidence")
+    evidence.get_by_role("row").nth(1).wait_for()
+    assert "graph from cl_" in evidence.inner_text()
+    page.get_by_role("textbox", name=re.compile("^Note")).fill("**Two** addresses spent together: one owner.")
+    page.get_by_role("button", name="Add note").click()
+    page.locator(".note strong", has_text="Two").wait_for()
+    workflow = page.get_by_role("group", name="workflow")
+    for step in ("Start work", "Confirm illicit", "Ask to close", "Ask to export a report"):
+        workflow.get_by_role("button", name=step).click()
+        workflow.get_by_role("button", name=step).wait_for(state="detached")
+    page.get_by_role("button", name="Approve close").click()
+    page.get_by_role("alert").filter(has_text="only a supervisor or an admin approves").wait_for()
+    page.console_errors.clear()  # the refused approval's 403, on purpose
+
+    sign_in(second_page, web, "sam")
+    second_page.goto(case_url)
+    second_page.get_by_role("button", name="Approve export").click()
+    second_page.get_by_role("link", name="PDF").wait_for()
+    second_page.get_by_role("button", name="Approve close").click()
+    second_page.get_by_text("closed", exact=True).wait_for()
+    with second_page.expect_download() as download:
+        second_page.get_by_role("link", name="PDF").click()
+    assert download.value.path().read_bytes()[:5] == b"%PDF-"
+    audit = second_page.get_by_role("region", name="Audit trail")
+    audit.get_by_text("approval.approved").first.wait_for()
+    shot(second_page, "case")

@@ -226,3 +226,18 @@ function btcShort(satoshis: number): string {
   const value = satoshis / 100_000_000;
   return value >= 1 ? `${value.toFixed(2)} ₿` : `${value.toPrecision(2)} ₿`;
 }
+
+/** The view as evidence: what is drawn (hidden nodes left out), with notes, pins and cut marks, in the
+ * shape the case API keeps (nodes and edges). */
+export function snapshot(model: GraphModel) {
+  const nodes = Object.values(model.nodes).filter((n) => !n.hidden);
+  const shown = new Set(nodes.map((n) => n.id));
+  return {
+    nodes: nodes.map(({ id, kind, ref, risk, cluster, cut, pinned, note, time }) => ({
+      id, kind, ref, risk, cluster, cut, pinned, note, time,
+    })),
+    edges: Object.values(model.edges)
+      .filter((e) => shown.has(e.source) && shown.has(e.target))
+      .map(({ source, target, value }) => ({ source, target, value })),
+  };
+}

@@ -5,7 +5,8 @@ import { type FormEvent, useEffect, useMemo, useRef, useState } from "react";
 import { Link, useSearchParams } from "react-router-dom";
 
 import { api, ApiError, query } from "../api";
-import { Failure } from "../components/Status";
+import { Failure, useLoaded } from "../components/Status";
+import type { CaseRow } from "./Cases";
 import { riskLevel, shortId, when } from "../format";
 import { GraphCanvas, type GraphHandle } from "../graph/GraphCanvas";
 import {
@@ -26,6 +27,7 @@ import {
   withNode,
   withPath,
   withTransaction,
+  snapshot,
 } from "../graph/model";
 
 const LIST_MAX = 200;
@@ -170,6 +172,7 @@ export function Explorer() {
         <button type="button" onClick={() => download("graph.svg", dataUrl(canvas.current?.svgLike() ?? "", "image/svg+xml"))}>SVG</button>
         <button type="button" onClick={() => download("graph.json", dataUrl(JSON.stringify(model, null, 1), "application/json"))}>JSON</button>
       </div>
+      {Object.keys(model.nodes).length > 0 && <SaveToCase model={model} start={start} />}
       {busy && <p className="loading" role="status">{busy}…</p>}
       {error && <Failure error={error} />}
       {notice && <p className="notice" role="note">{notice}</p>}
@@ -192,6 +195,48 @@ export function Explorer() {
         </aside>
       </div>
     </div>
+  );
+}
+
+/** Save what is drawn into an open case as evidence (hashed and audited by the server). */
+function SaveToCase({ model, start }: { model: GraphModel; start: string }) {
+  const cases = useLoaded(() => api<CaseRow[]>("cases/?limit=200"), "cases");
+  const [saved, setSaved] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const open = (cases.data ?? []).filter((c) => c.status !== "closed");
+
+  async function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    setError(null);
+    try {
+      const evidence = await api<{ sha256: string }>(`cases/${form.get("case")}/evidence/snapshots/`, {
+        method: "POST",
+        body: { name: form.get("name"), snapshot: { start, ...snapshot(model) } },
+      });
+      setSaved(`Saved to case #${form.get("case")} (SHA-256 ${shortId(evidence.sha256, 8)}).`);
+    } catch (failure) {
+      setError(failure instanceof ApiError ? failure.message : String(failure));
+    }
+  }
+
+  if (cases.error) return <Failure error={cases.error} retry={cases.reload} />;
+  if (!open.length) return null;
+  return (
+    <form className="filters" onSubmit={submit} aria-label="save the view to a case">
+      <label>
+        Save view to
+        <select name="case" defaultValue={open[0].id}>
+          {open.map((c) => (
+            <option key={c.id} value={c.id}>#{c.id} {c.title}</option>
+          ))}
+        </select>
+      </label>
+      <input name="name" aria-label="evidence name" defaultValue={`graph from ${shortId(start, 8)}`} required />
+      <button type="submit">Save to case</button>
+      {saved && <span role="status">{saved}</span>}
+      {error && <Failure error={error} />}
+    </form>
   );
 }
 

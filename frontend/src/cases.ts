@@ -1,0 +1,36 @@
+/** What the case workflow allows next (investigations/services.py TRANSITIONS), as buttons: the server
+ * decides, the app only offers what would not be refused. */
+
+export type CaseStatus = "open" | "in_progress" | "confirmed" | "dismissed" | "closed";
+
+export interface Step {
+  label: string;
+  kind: "transition" | "approval";
+  to: string; // the status, or the approval's action
+}
+
+export function nextSteps(status: CaseStatus, pendingClose: boolean): Step[] {
+  switch (status) {
+    case "open":
+      return [{ label: "Start work", kind: "transition", to: "in_progress" }];
+    case "in_progress":
+      return [
+        { label: "Confirm illicit", kind: "transition", to: "confirmed" },
+        { label: "Dismiss", kind: "transition", to: "dismissed" },
+      ];
+    case "confirmed": // four eyes: a supervisor other than the asker closes it
+      return pendingClose ? [] : [{ label: "Ask to close", kind: "approval", to: "close" }];
+    case "dismissed":
+      return [{ label: "Close", kind: "transition", to: "closed" }];
+    default:
+      return [];
+  }
+}
+
+export const STATUS_WORDS: Record<CaseStatus, string> = {
+  open: "open",
+  in_progress: "in progress",
+  confirmed: "confirmed illicit",
+  dismissed: "dismissed",
+  closed: "closed",
+};
