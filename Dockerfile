@@ -1,4 +1,13 @@
 # One image for web, worker and beat (docker-compose.yml picks the command).
+
+# The web app (frontend/) is built by Node in a stage of its own; only its static files reach the image.
+FROM node:20-bookworm-slim AS frontend
+WORKDIR /frontend
+COPY frontend/package.json frontend/package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY frontend/ ./
+RUN npm run build
+
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -18,6 +27,7 @@ COPY requirements.txt .
 RUN pip install ${TORCH_INDEX_URL:+--extra-index-url "$TORCH_INDEX_URL"} -r requirements.txt
 
 COPY . .
+COPY --from=frontend /frontend/dist frontend/dist
 # The GraphSense TagPack schema and taxonomy, from the pinned tagpack-tool wheel (docs/tags.md).
 RUN python -m tagpack.schema_install /usr/local/share/graphsense-schema
 # Static files are built into the image; the dummy URLs keep the build from touching any server.

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 
 import { errorMessage, query } from "./api";
-import { btc, riskColour, riskLevel, shortId } from "./format";
+import { btc, riskColour, riskLevel, shortId, stamp } from "./format";
 
 describe("figures", () => {
   it("shows satoshis as bitcoin to the satoshi", () => {
@@ -17,6 +17,11 @@ describe("figures", () => {
     expect(riskColour(0)).toBe("rgb(46, 160, 67)");
     expect(riskColour(1)).toBe("rgb(200, 30, 30)");
     expect(riskColour(null)).toBe("#9aa5b1");
+  });
+
+  it("shows server timestamps to the minute or the second", () => {
+    expect(stamp("2026-11-22T15:48:13.123456Z")).toBe("2026-11-22 15:48");
+    expect(stamp("2026-11-22T15:48:13.123456Z", true)).toBe("2026-11-22 15:48:13");
   });
 
   it("shortens long ids in the middle", () => {

@@ -13,6 +13,11 @@ export function when(unixSeconds: number | null | undefined): string {
   return new Date(unixSeconds * 1000).toISOString().slice(0, 16).replace("T", " ");
 }
 
+/** A server timestamp (ISO 8601, UTC) to the minute, or to the second. */
+export function stamp(iso: string, seconds = false): string {
+  return iso.slice(0, seconds ? 19 : 16).replace("T", " ");
+}
+
 export function shortId(id: string, keep = 8): string {
   return id.length > 2 * keep + 1 ? `${id.slice(0, keep)}…${id.slice(-keep)}` : id;
 }

@@ -8,7 +8,7 @@ import { useParams } from "react-router-dom";
 import { api, ApiError } from "../api";
 import { type CaseStatus, nextSteps, STATUS_WORDS } from "../cases";
 import { Failure, Loading, useLoaded } from "../components/Status";
-import { shortId } from "../format";
+import { shortId, stamp } from "../format";
 
 interface Approval {
   id: number;
@@ -153,7 +153,7 @@ export function CasePage() {
                     {shortId(e.sha256, 10)}
                   </td>
                   <td>{e.acquired_by}</td>
-                  <td>{e.acquired_at.slice(0, 16).replace("T", " ")}</td>
+                  <td>{stamp(e.acquired_at)}</td>
                 </tr>
               ))}
             </tbody>
@@ -167,7 +167,7 @@ export function CasePage() {
         <ul>
           {reports.data?.map((r) => (
             <li key={r.id}>
-              Report {r.id} ({r.generated_at.slice(0, 16).replace("T", " ")}):{" "}
+              Report {r.id} ({stamp(r.generated_at)}):{" "}
               <a href={`/api/v1/cases/${c.id}/reports/${r.id}/pdf/`} download>
                 PDF
               </a>{" "}
@@ -207,7 +207,7 @@ function Notes({ caseId, notes, onAdded, closed }: { caseId: number; notes: Case
       {notes.map((note) => (
         <div key={note.id} className="note">
           <div className="note-head">
-            {note.author}, {note.created_at.slice(0, 16).replace("T", " ")}
+            {note.author}, {stamp(note.created_at)}
           </div>
           <ReactMarkdown>{note.body}</ReactMarkdown>
         </div>
@@ -238,7 +238,7 @@ function Audit({ caseId, version }: { caseId: number; version: string }) {
           <tbody>
             {rows.data.map((row) => (
               <tr key={row.seq}>
-                <td>{row.at.slice(0, 19).replace("T", " ")}</td>
+                <td>{stamp(row.at, true)}</td>
                 <td>{row.actor}</td>
                 <td>{row.action}</td>
               </tr>

@@ -6,6 +6,7 @@ import { Link, useNavigate } from "react-router-dom";
 import { api, ApiError, query } from "../api";
 import { type CaseStatus, STATUS_WORDS } from "../cases";
 import { Failure, Loading, useLoaded } from "../components/Status";
+import { stamp } from "../format";
 
 export interface CaseRow {
   id: number;
@@ -63,7 +64,7 @@ export function Cases() {
                 <td>{STATUS_WORDS[c.status]}</td>
                 <td>{c.priority}</td>
                 <td>{c.assignee ?? "–"}</td>
-                <td>{c.updated_at.slice(0, 16).replace("T", " ")}</td>
+                <td>{stamp(c.updated_at)}</td>
               </tr>
             ))}
           </tbody>

@@ -5,7 +5,7 @@ import { Link } from "react-router-dom";
 
 import { api, ApiError, query } from "../api";
 import { Failure, Loading, useLoaded } from "../components/Status";
-import { btc, riskLevel, shortId, when } from "../format";
+import { btc, riskLevel, shortId, stamp, when } from "../format";
 
 interface FlaggedCluster {
   cluster: string;
@@ -175,7 +175,7 @@ function AlertQueue() {
                 <td>{alert.source}</td>
                 <td className={`risk ${riskLevel(alert.risk)}`}>{riskLevel(alert.risk)}</td>
                 <td>{alert.status}</td>
-                <td>{alert.created_at.slice(0, 16).replace("T", " ")}</td>
+                <td>{stamp(alert.created_at)}</td>
               </tr>
             ))}
           </tbody>
