@@ -1,8 +1,12 @@
-import { NavLink, Navigate, Route, Routes, useLocation } from "react-router-dom";
+import { type FormEvent } from "react";
+import { NavLink, Navigate, Route, Routes, useLocation, useNavigate } from "react-router-dom";
 
 import { Failure, Loading } from "./components/Status";
 import { AddressPage } from "./pages/AddressPage";
 import { CasePage } from "./pages/CasePage";
+import { ClusterPage } from "./pages/ClusterPage";
+import { Search } from "./pages/Search";
+import { TransactionPage } from "./pages/TransactionPage";
 import { Cases } from "./pages/Cases";
 import { Dashboard } from "./pages/Dashboard";
 import { Explorer } from "./pages/Explorer";
@@ -39,6 +43,7 @@ function Shell() {
           <NavLink to="/explore">Explorer</NavLink>
           <NavLink to="/cases">Cases</NavLink>
         </nav>
+        <SearchBox />
         <span className="who">
           {user.username}
           {user.team ? ` · ${user.team}` : ""}
@@ -52,6 +57,9 @@ function Shell() {
           <Route path="/" element={<Dashboard />} />
           <Route path="/explore" element={<Explorer />} />
           <Route path="/addresses/:address" element={<AddressPage />} />
+          <Route path="/clusters/:clusterId" element={<ClusterPage />} />
+          <Route path="/transactions/:txid" element={<TransactionPage />} />
+          <Route path="/search" element={<Search />} />
           <Route path="/cases" element={<Cases />} />
           <Route path="/cases/:caseId" element={<CasePage />} />
           <Route path="/sign-in" element={<Navigate to="/" replace />} />
@@ -59,5 +67,19 @@ function Shell() {
         </Routes>
       </main>
     </>
+  );
+}
+
+function SearchBox() {
+  const navigate = useNavigate();
+  function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const q = String(new FormData(event.currentTarget).get("q")).trim();
+    if (q) navigate(`/search?q=${encodeURIComponent(q)}`);
+  }
+  return (
+    <form role="search" onSubmit={submit}>
+      <input name="q" type="search" aria-label="search addresses, transactions, tags and cases" placeholder="Search" />
+    </form>
   );
 }

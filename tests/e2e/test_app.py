@@ -24,7 +24,7 @@ def test_signing_in_refuses_a_wrong_password_then_opens_the_queue(page, web):
     assert page.get_by_text("ana · Blue").is_visible()
     flagged = page.get_by_role("region", name="Flagged clusters")
     flagged.get_by_role("link").first.wait_for()
-    assert flagged.get_by_role("link").count() == 1
+    assert flagged.get_by_role("row").count() == 2, "a header and the thief's cluster"
     assert "severe" in flagged.get_by_role("row").nth(1).inner_text()
     assert page.get_by_role("link", name="Cluster flagged illicit by model e2e").is_visible()
     shot(page, "queue")
@@ -32,7 +32,7 @@ def test_signing_in_refuses_a_wrong_password_then_opens_the_queue(page, web):
 
 def test_a_flagged_cluster_opens_in_the_explorer_expands_and_finds_a_path(page, web):
     sign_in(page, web)
-    page.get_by_role("region", name="Flagged clusters").get_by_role("link").click()
+    page.get_by_role("region", name="Flagged clusters").get_by_role("link").first.click()
     nodes = page.get_by_role("list", name="nodes")
     nodes.get_by_role("button").first.wait_for()
     assert nodes.get_by_role("button").count() == 2, "the thief's two addresses"
@@ -109,3 +109,23 @@ def test_a_saved_view_goes_into_a_case_that_a_second_person_approves_closing_and
     audit = second_page.get_by_role("region", name="Audit trail")
     audit.get_by_text("approval.approved").first.wait_for()
     shot(second_page, "case")
+
+
+def test_search_finds_an_address_and_leads_to_its_cluster_and_transactions(page, web):
+    sign_in(page, web)
+    page.get_by_role("searchbox").fill(web["thief"][0])
+    page.keyboard.press("Enter")
+    page.get_by_role("heading", name=re.compile("Results for")).wait_for()
+    page.get_by_role("link", name=web["thief"][0]).click()
+    page.get_by_role("link", name=re.compile("^cluster ")).click()
+    members = page.get_by_role("region", name="members")
+    members.get_by_role("row").nth(2).wait_for()
+    assert members.get_by_role("row").count() == 3, "a header and the thief's two addresses"
+    shot(page, "cluster")
+    members.get_by_role("link").first.click()
+    page.get_by_role("region", name="Transactions").get_by_role("link").first.click()
+    page.get_by_role("region", name="Inputs").wait_for()
+    assert "BTC" in page.get_by_role("region", name="Outputs").inner_text()
+    page.get_by_role("searchbox").fill("no such thing at all")
+    page.keyboard.press("Enter")
+    page.get_by_text("Nothing matches.").wait_for()

@@ -6,16 +6,9 @@ import { Link, useParams } from "react-router-dom";
 
 import { api, query } from "../api";
 import { Failure, Loading, useLoaded } from "../components/Status";
+import { type Tag, Tags } from "../components/Tags";
 import { btc, riskLevel, shortId, when } from "../format";
 import type { NeighbourEdge, Page } from "../graph/model";
-
-interface Tag {
-  label: string;
-  category: string | null;
-  risk_class: string | null;
-  source: string | null;
-  confidence: string | null;
-}
 
 interface Address {
   address: string;
@@ -49,7 +42,7 @@ export function AddressPage() {
         {a.cluster && (
           <>
             {" · "}
-            <Link to={`/explore?cluster=${encodeURIComponent(a.cluster)}`}>cluster {shortId(a.cluster, 8)}</Link>
+            <Link to={`/clusters/${encodeURIComponent(a.cluster)}`}>cluster {shortId(a.cluster, 8)}</Link>
           </>
         )}
       </p>
@@ -84,37 +77,6 @@ export function AddressPage() {
       <Tags title="Tags in its cluster" tags={a.cluster_tags} />
       <Transactions address={a.address} />
     </article>
-  );
-}
-
-function Tags({ title, tags }: { title: string; tags: Tag[] }) {
-  if (!tags.length) return null;
-  return (
-    <section>
-      <h2>{title}</h2>
-      <table>
-        <thead>
-          <tr>
-            <th>Label</th>
-            <th>Category</th>
-            <th>Class</th>
-            <th>Source</th>
-            <th>Confidence</th>
-          </tr>
-        </thead>
-        <tbody>
-          {tags.map((tag, i) => (
-            <tr key={`${tag.label}-${i}`}>
-              <td>{tag.label}</td>
-              <td>{tag.category ?? "–"}</td>
-              <td>{tag.risk_class ?? "–"}</td>
-              <td>{tag.source ?? "–"}</td>
-              <td>{tag.confidence ?? "–"}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </section>
   );
 }
 
@@ -153,7 +115,7 @@ function Transactions({ address }: { address: string }) {
           {rows.map((row) => (
             <tr key={`${row.txid}:${row.direction}`}>
               <td>
-                <Link to={`/explore?tx=${row.txid}`}>{shortId(row.txid, 10)}</Link>
+                <Link to={`/transactions/${row.txid}`}>{shortId(row.txid, 10)}</Link>
               </td>
               <td>{when(row.time)}</td>
               <td>{row.direction === "in" ? "received" : "sent"}</td>

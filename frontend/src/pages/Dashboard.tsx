@@ -64,7 +64,10 @@ function FlaggedClusters() {
             {clusters.data.clusters.map((c) => (
               <tr key={c.cluster}>
                 <td>
-                  <Link to={`/explore?cluster=${encodeURIComponent(c.cluster)}`}>{shortId(c.cluster, 10)}</Link>
+                  <Link to={`/explore?cluster=${encodeURIComponent(c.cluster)}`}>{shortId(c.cluster, 10)}</Link>{" "}
+                  <Link to={`/clusters/${encodeURIComponent(c.cluster)}`} aria-label={`cluster ${c.cluster} page`}>
+                    page
+                  </Link>
                 </td>
                 <td className={`risk ${riskLevel(c.risk)}`}>
                   {riskLevel(c.risk)} ({c.risk.toFixed(2)})

@@ -309,7 +309,9 @@ function NodePanel({ node, onExpand, onChange, onPath }: PanelProps) {
         <button type="button" onClick={onExpand}>Expand</button>
         <button type="button" onClick={() => onChange({ hidden: true })}>Hide</button>
         <button type="button" onClick={() => onChange({ pinned: !node.pinned })}>{node.pinned ? "Unpin" : "Pin"}</button>
-        {node.kind === "address" && <Link to={`/addresses/${encodeURIComponent(node.ref)}`}>Open page</Link>}
+        <Link to={node.kind === "address" ? `/addresses/${encodeURIComponent(node.ref)}` : `/transactions/${node.ref}`}>
+          Open page
+        </Link>
       </div>
       <label>
         Note

@@ -1,0 +1,92 @@
+/** A cluster: its figures and risk, its tags, and its riskiest members (cut when it has more). */
+
+import { Link, useParams } from "react-router-dom";
+
+import { api } from "../api";
+import { Failure, Loading, useLoaded } from "../components/Status";
+import { type Tag, Tags } from "../components/Tags";
+import { btc, riskLevel, when } from "../format";
+import type { Page } from "../graph/model";
+
+interface Cluster {
+  cluster: string;
+  size: number;
+  received: number | null;
+  sent: number | null;
+  first_seen: number | null;
+  last_seen: number | null;
+  risk: number | null;
+  flagged_addresses: number | null;
+  risk_model: string | null;
+  merged_into: string | null;
+  members: Page<{ address: string; risk: number | null; received: number | null; n_tx: number | null }>;
+  tags: Tag[];
+}
+
+export function ClusterPage() {
+  const { clusterId = "" } = useParams();
+  const found = useLoaded(() => api<Cluster>(`clusters/${encodeURIComponent(clusterId)}/`), clusterId);
+  if (found.loading) return <Loading what="the cluster" />;
+  if (found.error || !found.data) return <Failure error={found.error ?? "not found"} retry={found.reload} />;
+  const c = found.data;
+  return (
+    <article>
+      <h1 className="ref">{c.cluster}</h1>
+      {c.merged_into && (
+        <p className="notice">
+          Merged into <Link to={`/clusters/${encodeURIComponent(c.merged_into)}`}>{c.merged_into}</Link>.
+        </p>
+      )}
+      <p>
+        <Link to={`/explore?cluster=${encodeURIComponent(c.cluster)}`}>Explore its graph</Link>
+      </p>
+      <dl className="facts">
+        <dt>Risk</dt>
+        <dd className={`risk ${riskLevel(c.risk)}`}>
+          {riskLevel(c.risk)} ({c.flagged_addresses ?? 0} addresses flagged, model {c.risk_model ?? "–"})
+        </dd>
+        <dt>Addresses</dt>
+        <dd>{c.size}</dd>
+        <dt>Received</dt>
+        <dd>{btc(c.received)}</dd>
+        <dt>Sent</dt>
+        <dd>{btc(c.sent)}</dd>
+        <dt>Seen</dt>
+        <dd>
+          {when(c.first_seen)} to {when(c.last_seen)}
+        </dd>
+      </dl>
+      <Tags title="Tags in the cluster" tags={c.tags} />
+      <section aria-label="members">
+        <h2>Riskiest members</h2>
+        {c.members.cut && (
+          <p className="notice">
+            Cut: the {c.members.returned} riskiest of {c.members.total ?? c.members.matched} addresses shown.
+          </p>
+        )}
+        <table>
+          <thead>
+            <tr>
+              <th>Address</th>
+              <th>Risk</th>
+              <th>Received</th>
+              <th>Transactions</th>
+            </tr>
+          </thead>
+          <tbody>
+            {c.members.items.map((m) => (
+              <tr key={m.address}>
+                <td className="ref">
+                  <Link to={`/addresses/${encodeURIComponent(m.address)}`}>{m.address}</Link>
+                </td>
+                <td className={`risk ${riskLevel(m.risk)}`}>{riskLevel(m.risk)}</td>
+                <td>{btc(m.received)}</td>
+                <td>{m.n_tx ?? 0}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+    </article>
+  );
+}
