@@ -11,6 +11,7 @@ import {
   txId,
   withAddress,
   withCluster,
+  withFlow,
   withNeighbours,
   withNode,
   withPath,
@@ -114,5 +115,23 @@ describe("paths", () => {
     expect(model.nodes[txId("t2")].kind).toBe("transaction");
     const drawn = elements(model, false, edgeIds).filter((e) => e.group === "edges");
     expect(drawn.every((e) => e.classes === "path")).toBe(true);
+  });
+});
+
+describe("following the money", () => {
+  it("tells transactions from addresses and draws each hop's amount", () => {
+    const model = withFlow(emptyModel(), {
+      source: "A",
+      addresses: [{ address: "B", hop: 1 }],
+      transactions: [{ txid: "t1", hop: 1 }],
+      edges: [
+        { from: "A", to: "t1", value: 10 },
+        { from: "t1", to: "B", value: 9 },
+      ],
+      cut: true,
+    });
+    expect(Object.keys(model.edges).sort()).toEqual(["a:A->t:t1", "t:t1->a:B"]);
+    expect(model.nodes[txId("t1")].kind).toBe("transaction");
+    expect(model.nodes[addressId("A")].cut).toBe(true);
   });
 });

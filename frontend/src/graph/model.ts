@@ -165,6 +165,30 @@ export function withPath(model: GraphModel, path: AddressPath): { model: GraphMo
   return { model: { nodes, edges }, edgeIds };
 }
 
+export interface Flow {
+  source: string;
+  addresses: { address: string; hop: number }[];
+  transactions: { txid: string; hop: number; time?: number | null }[];
+  edges: { from: string; to: string; value: number | null }[];
+  cut: boolean;
+}
+
+/** Follow the money (investigations/tracing.py): the addresses and transactions the funds went through,
+ * hop by hop, with the amount on each edge; the source is marked cut when the trace was. */
+export function withFlow(model: GraphModel, flow: Flow): GraphModel {
+  const nodes = { ...model.nodes };
+  const edges = { ...model.edges };
+  const txs = new Set(flow.transactions.map((t) => t.txid));
+  const idOf = (ref: string) => (txs.has(ref) ? txId(ref) : addressId(ref));
+  for (const a of flow.addresses) ensure(nodes, node("address", a.address));
+  for (const t of flow.transactions) ensure(nodes, node("transaction", t.txid, { time: t.time ?? null }));
+  ensure(nodes, node("address", flow.source));
+  for (const e of flow.edges) link(edges, idOf(e.from), idOf(e.to), e.value);
+  const source = addressId(flow.source);
+  nodes[source] = { ...nodes[source], cut: nodes[source].cut || flow.cut };
+  return { nodes, edges };
+}
+
 export function withNode(model: GraphModel, id: string, change: Partial<GraphNode>): GraphModel {
   const known = model.nodes[id];
   return known ? { ...model, nodes: { ...model.nodes, [id]: { ...known, ...change } } } : model;

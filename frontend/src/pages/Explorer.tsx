@@ -28,6 +28,8 @@ import {
   withPath,
   withTransaction,
   snapshot,
+  type Flow,
+  withFlow,
 } from "../graph/model";
 
 const LIST_MAX = 200;
@@ -111,6 +113,20 @@ export function Explorer() {
     );
   }
 
+  function followMoney(direction: string, hops: number) {
+    const source = selected && model.nodes[selected];
+    if (!source || source.kind !== "address") return;
+    void run("following the money", async () => {
+      const flow = await api<Flow & { notes: string[] }>(
+        `addresses/${encodeURIComponent(source.ref)}/flows/${query({ direction, hops })}`,
+      );
+      setModel(withFlow(model, flow));
+      const reached = flow.addresses.length;
+      setNotice(`${direction === "forward" ? "Forward" : "Backward"} ${hops} hops: ${reached} addresses.` +
+        (flow.cut ? ` Cut: ${flow.notes.join(" ")}` : ""));
+    });
+  }
+
   function findPath(target: string) {
     const source = selected && model.nodes[selected];
     if (!source || source.kind !== "address") return;
@@ -188,6 +204,7 @@ export function Explorer() {
               onExpand={() => expand(chosen.id)}
               onChange={(change) => setModel(withNode(model, chosen.id, change))}
               onPath={findPath}
+              onFollow={followMoney}
             />
           )}
           <p className="count">{Object.keys(model.nodes).length} nodes, {Object.keys(model.edges).length} edges</p>
@@ -289,10 +306,13 @@ interface PanelProps {
   onExpand: () => void;
   onChange: (change: Partial<GraphModel["nodes"][string]>) => void;
   onPath: (target: string) => void;
+  onFollow: (direction: string, hops: number) => void;
 }
 
-function NodePanel({ node, onExpand, onChange, onPath }: PanelProps) {
+function NodePanel({ node, onExpand, onChange, onPath, onFollow }: PanelProps) {
   const [target, setTarget] = useState("");
+  const [direction, setDirection] = useState("forward");
+  const [hops, setHops] = useState(3);
   return (
     <div>
       <h3>{node.kind === "address" ? "Address" : "Transaction"}</h3>
@@ -317,6 +337,20 @@ function NodePanel({ node, onExpand, onChange, onPath }: PanelProps) {
         Note
         <input defaultValue={node.note} onBlur={(e) => onChange({ note: e.target.value })} />
       </label>
+      {node.kind === "address" && (
+        <div className="actions" role="group" aria-label="follow the money">
+          <select aria-label="direction of the money" value={direction} onChange={(e) => setDirection(e.target.value)}>
+            <option value="forward">where it went</option>
+            <option value="backward">where it came from</option>
+          </select>
+          <select aria-label="hops" value={hops} onChange={(e) => setHops(Number(e.target.value))}>
+            {[1, 2, 3, 4, 5, 6].map((n) => (
+              <option key={n} value={n}>{n} hops</option>
+            ))}
+          </select>
+          <button type="button" onClick={() => onFollow(direction, hops)}>Follow the money</button>
+        </div>
+      )}
       {node.kind === "address" && (
         <form
           onSubmit={(e) => {
