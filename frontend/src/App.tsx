@@ -7,6 +7,7 @@ import { CasePage } from "./pages/CasePage";
 import { ClusterPage } from "./pages/ClusterPage";
 import { Search } from "./pages/Search";
 import { TransactionPage } from "./pages/TransactionPage";
+import { Watchlists } from "./pages/Watchlists";
 import { Cases } from "./pages/Cases";
 import { Dashboard } from "./pages/Dashboard";
 import { Explorer } from "./pages/Explorer";
@@ -42,6 +43,7 @@ function Shell() {
           <NavLink to="/">Queue</NavLink>
           <NavLink to="/explore">Explorer</NavLink>
           <NavLink to="/cases">Cases</NavLink>
+          <NavLink to="/watchlists">Watchlists</NavLink>
         </nav>
         <SearchBox />
         <span className="who">
@@ -60,6 +62,7 @@ function Shell() {
           <Route path="/clusters/:clusterId" element={<ClusterPage />} />
           <Route path="/transactions/:txid" element={<TransactionPage />} />
           <Route path="/search" element={<Search />} />
+          <Route path="/watchlists" element={<Watchlists />} />
           <Route path="/cases" element={<Cases />} />
           <Route path="/cases/:caseId" element={<CasePage />} />
           <Route path="/sign-in" element={<Navigate to="/" replace />} />

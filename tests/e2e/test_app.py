@@ -131,3 +131,23 @@ def test_search_finds_an_address_and_leads_to_its_cluster_and_transactions(page,
     page.get_by_role("searchbox").fill("no such thing at all")
     page.keyboard.press("Enter")
     page.get_by_text("Nothing matches.").wait_for()
+
+
+def test_a_watchlist_takes_an_address_and_refuses_one_the_graph_does_not_hold(page, web):
+    sign_in(page, web)
+    page.get_by_role("link", name="Watchlists").click()
+    page.get_by_label("new watchlist name").fill("Ransom payouts")
+    page.get_by_role("button", name="Create watchlist").click()
+    watch = page.get_by_role("form", name="watch in Ransom payouts")
+    watch.get_by_label("address or cluster to watch").fill(web["shop"])
+    watch.get_by_label("why").fill("paid by the thief")
+    watch.get_by_role("button", name="Watch").click()
+    listed = page.get_by_role("region", name="watchlist Ransom payouts")
+    listed.get_by_role("link", name=web["shop"]).wait_for()
+    watch.get_by_label("address or cluster to watch").fill("1BoatSLRHtKNngkdXEeobR76b53LETtpyT")
+    watch.get_by_role("button", name="Watch").click()
+    page.get_by_role("alert").wait_for()
+    assert "1BoatSLRHtKNngkdXEeobR76b53LETtpyT" in page.get_by_role("alert").inner_text()
+    page.console_errors.clear()  # the refused entry's own answer
+    listed.get_by_role("button", name="Stop watching").click()
+    listed.get_by_role("link", name=web["shop"]).wait_for(state="detached")

@@ -1,0 +1,105 @@
+/** Watchlists: addresses and clusters the team watches; any new activity on them raises an alert in the
+ * queue (checked every five minutes by beat). */
+
+import { type FormEvent, useState } from "react";
+import { Link } from "react-router-dom";
+
+import { api, ApiError } from "../api";
+import { Failure, Loading, useLoaded } from "../components/Status";
+import { stamp } from "../format";
+
+interface Entry {
+  id: number;
+  kind: "address" | "cluster";
+  ref: string;
+  note: string;
+  added_by: string;
+  added_at: string;
+}
+
+interface Watchlist {
+  id: number;
+  name: string;
+  entries: Entry[];
+}
+
+export function Watchlists() {
+  const lists = useLoaded(() => api<Watchlist[]>("watchlists/"), "watchlists");
+  const [error, setError] = useState<string | null>(null);
+
+  async function send(path: string, method: string, body?: unknown, form?: HTMLFormElement) {
+    setError(null);
+    try {
+      await api(path, { method, body });
+      form?.reset();
+      lists.reload();
+    } catch (failure) {
+      setError(failure instanceof ApiError ? failure.message : String(failure));
+    }
+  }
+
+  function created(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    void send("watchlists/", "POST", { name: new FormData(event.currentTarget).get("name") }, event.currentTarget);
+  }
+
+  return (
+    <section aria-labelledby="watchlists">
+      <h1 id="watchlists">Watchlists</h1>
+      <form className="filters" onSubmit={created} aria-label="new watchlist">
+        <input name="name" aria-label="new watchlist name" placeholder="name" required />
+        <button type="submit">Create watchlist</button>
+      </form>
+      {error && <Failure error={error} />}
+      {lists.loading && !lists.data && <Loading what="watchlists" />}
+      {lists.error && <Failure error={lists.error} retry={lists.reload} />}
+      {lists.data?.length === 0 && <p>No watchlist yet.</p>}
+      {lists.data?.map((list) => (
+        <section key={list.id} aria-label={`watchlist ${list.name}`}>
+          <h2>{list.name}</h2>
+          <table>
+            <tbody>
+              {list.entries.map((entry) => (
+                <tr key={entry.id}>
+                  <td>{entry.kind}</td>
+                  <td className="ref">
+                    <Link to={`/${entry.kind === "address" ? "addresses" : "clusters"}/${encodeURIComponent(entry.ref)}`}>
+                      {entry.ref}
+                    </Link>
+                  </td>
+                  <td>{entry.note}</td>
+                  <td>
+                    {entry.added_by}, {stamp(entry.added_at)}
+                  </td>
+                  <td>
+                    <button type="button" onClick={() => void send(`watchlists/${list.id}/entries/${entry.id}/`, "DELETE")}>
+                      Stop watching
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <form
+            className="filters"
+            aria-label={`watch in ${list.name}`}
+            onSubmit={(event) => {
+              event.preventDefault();
+              const form = new FormData(event.currentTarget);
+              const body = { kind: form.get("kind"), ref: form.get("ref"), note: form.get("note") };
+              void send(`watchlists/${list.id}/entries/`, "POST", body, event.currentTarget);
+            }}
+          >
+            <select name="kind" aria-label="kind" defaultValue="address">
+              <option value="address">address</option>
+              <option value="cluster">cluster</option>
+            </select>
+            <input name="ref" aria-label="address or cluster to watch" size={45} required />
+            <input name="note" aria-label="why" placeholder="why" />
+            <button type="submit">Watch</button>
+          </form>
+        </section>
+      ))}
+    </section>
+  );
+}
