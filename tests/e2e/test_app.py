@@ -27,6 +27,11 @@ def test_signing_in_refuses_a_wrong_password_then_opens_the_queue(page, web):
     assert flagged.get_by_role("row").count() == 2, "a header and the thief's cluster"
     assert "severe" in flagged.get_by_role("row").nth(1).inner_text()
     assert page.get_by_role("link", name="Cluster flagged illicit by model e2e").is_visible()
+    page.get_by_text("Active model: version 1 (gat). PR-AUC 0.873").wait_for()
+    plot = page.get_by_role("img", name="training curves")
+    plot.wait_for()
+    page.wait_for_function("() => document.querySelector('.plots img').naturalWidth > 0")
+    assert "12 / 12" in page.get_by_role("table", name="labeling jobs").inner_text()
     shot(page, "queue")
 
 

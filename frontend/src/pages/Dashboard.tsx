@@ -37,7 +37,98 @@ export function Dashboard() {
     <div className="dashboard">
       <FlaggedClusters />
       <AlertQueue />
+      <Labeling />
     </div>
+  );
+}
+
+interface Job {
+  id: number;
+  version: number;
+  scope: string;
+  status: string;
+  addresses_total: number;
+  addresses_scored: number;
+  flagged: number;
+  clusters_flagged: number;
+  error: string;
+  created_at: string;
+}
+
+interface Model {
+  version: number;
+  kind: string;
+  metrics: Record<string, number | object>;
+  active: boolean;
+  plots: string[];
+}
+
+const METRICS = ["pr_auc", "precision", "recall", "f1"];
+
+/** Labeling jobs with their progress, and the active model's test metrics and plots. */
+function Labeling() {
+  const jobs = useLoaded(() => api<Job[]>("labeling/jobs/?limit=10"), "jobs");
+  const models = useLoaded(() => api<Model[]>("labeling/models/"), "models");
+  const active = models.data?.find((m) => m.active);
+  return (
+    <section aria-labelledby="labeling">
+      <h2 id="labeling">Labeling</h2>
+      {models.error && <Failure error={models.error} retry={models.reload} />}
+      {models.data && !active && <p>No model is active yet: the first is trained after the first blocks load.</p>}
+      {active && (
+        <div className="model">
+          <p>
+            Active model: version {active.version} ({active.kind}).{" "}
+            {METRICS.filter((name) => typeof active.metrics[name] === "number")
+              .map((name) => `${name.replace("_", "-").toUpperCase()} ${(active.metrics[name] as number).toFixed(3)}`)
+              .join(" · ")}
+          </p>
+          <div className="plots">
+            {active.plots.map((plot) => (
+              <img
+                key={plot}
+                src={`/api/v1/labeling/models/${active.version}/plots/${plot}.png`}
+                alt={plot.replace("_", " ")}
+                width={400}
+              />
+            ))}
+          </div>
+        </div>
+      )}
+      {jobs.loading && <Loading what="labeling jobs" />}
+      {jobs.error && <Failure error={jobs.error} retry={jobs.reload} />}
+      {jobs.data && jobs.data.length > 0 && (
+        <table aria-label="labeling jobs">
+          <thead>
+            <tr>
+              <th>Job</th>
+              <th>Model</th>
+              <th>Status</th>
+              <th>Progress</th>
+              <th>Flagged</th>
+              <th>Started</th>
+            </tr>
+          </thead>
+          <tbody>
+            {jobs.data.map((job) => (
+              <tr key={job.id}>
+                <td>#{job.id} ({job.scope})</td>
+                <td>v{job.version}</td>
+                <td title={job.error}>{job.status}</td>
+                <td>
+                  <progress max={job.addresses_total || 1} value={job.addresses_scored} aria-label={`job ${job.id} progress`} />{" "}
+                  {job.addresses_scored.toLocaleString()} / {job.addresses_total.toLocaleString()}
+                </td>
+                <td>
+                  {job.flagged.toLocaleString()} addresses, {job.clusters_flagged.toLocaleString()} clusters
+                </td>
+                <td>{stamp(job.created_at)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
   );
 }
 

@@ -1,0 +1,10 @@
+from django.urls import path
+
+import investigations.urls  # noqa: F401 - registers the `id` path converter
+from graphml import api
+
+urlpatterns = [
+    path("labeling/jobs/", api.LabelingJobsApi.as_view(), name="labeling-jobs"),
+    path("labeling/models/", api.ModelsApi.as_view(), name="labeling-models"),
+    path("labeling/models/<id:version>/plots/<str:name>.png", api.ModelPlotApi.as_view(), name="labeling-plot"),
+]
