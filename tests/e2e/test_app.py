@@ -156,3 +156,31 @@ def test_a_watchlist_takes_an_address_and_refuses_one_the_graph_does_not_hold(pa
     page.console_errors.clear()  # the refused entry's own answer
     listed.get_by_role("button", name="Stop watching").click()
     listed.get_by_role("link", name=web["shop"]).wait_for(state="detached")
+
+
+def test_an_alert_becomes_a_case_whose_subjects_open_in_the_explorer(page, web):
+    sign_in(page, web)
+    page.get_by_label("Status").select_option("")
+    page.get_by_role("button", name=re.compile("open a case from alert")).click()
+    page.get_by_role("heading", name=re.compile("Cluster flagged illicit")).wait_for()
+    subjects = page.get_by_role("region", name="Subjects")
+    assert web["cluster"] in subjects.inner_text(), "the alert's cluster is the case's first subject"
+    page.get_by_label("subject", exact=True).fill(web["shop"])
+    page.get_by_role("button", name="Add subject").click()
+    subjects.get_by_role("link", name=web["shop"]).wait_for()
+    page.get_by_label("Assignee").fill("sam")
+    page.get_by_role("button", name="Assign").click()
+    page.get_by_text("assignee sam").wait_for()
+
+    page.get_by_role("link", name="Explore its subjects").click()
+    nodes = page.get_by_role("list", name="nodes")
+    nodes.get_by_role("button", name=re.compile("Address " + web["shop"][:6])).click()
+    page.get_by_text("3 nodes,").wait_for()
+    page.get_by_label("From", exact=True).fill("2030-01-01")  # after every block: nothing to bring
+    panel = page.get_by_role("complementary", name="selected node")
+    panel.get_by_role("button", name="Expand").click()
+    page.get_by_role("status").wait_for(state="detached")
+    assert page.get_by_text("3 nodes,").is_visible()
+    page.get_by_label("From", exact=True).fill("")
+    panel.get_by_role("button", name="Expand").click()
+    page.get_by_text(re.compile(r"^[4-9] nodes,")).wait_for()

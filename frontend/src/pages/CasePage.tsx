@@ -3,7 +3,7 @@
 
 import { type FormEvent, useState } from "react";
 import ReactMarkdown from "react-markdown";
-import { useParams } from "react-router-dom";
+import { Link, useParams } from "react-router-dom";
 
 import { api, ApiError } from "../api";
 import { type CaseStatus, nextSteps, STATUS_WORDS } from "../cases";
@@ -52,10 +52,10 @@ export function CasePage() {
   const reports = useLoaded(() => api<Report[]>(`cases/${caseId}/reports/`), `${caseId}:${version}`);
   const [error, setError] = useState<string | null>(null);
 
-  async function act(path: string, body: unknown) {
+  async function act(path: string, body: unknown, method = "POST") {
     setError(null);
     try {
-      await api(path, { method: "POST", body });
+      await api(path, { method, body });
       found.reload();
     } catch (failure) {
       setError(failure instanceof ApiError ? failure.message : String(failure));
@@ -73,8 +73,25 @@ export function CasePage() {
         #{c.id} {c.title}
       </h1>
       <p>
-        <strong>{STATUS_WORDS[c.status]}</strong> · priority {c.priority} · assignee {c.assignee ?? "none"}
+        <strong>{STATUS_WORDS[c.status]}</strong> · priority {c.priority} · assignee {c.assignee ?? "none"} ·{" "}
+        <Link to={`/explore?case=${c.id}`}>Explore its subjects</Link>
       </p>
+      {c.status !== "closed" && (
+        <form
+          className="filters"
+          aria-label="assign"
+          onSubmit={(event) => {
+            event.preventDefault();
+            void act(`cases/${c.id}/`, { assignee: new FormData(event.currentTarget).get("assignee") }, "PATCH");
+          }}
+        >
+          <label>
+            Assignee
+            <input name="assignee" defaultValue={c.assignee ?? ""} placeholder="username; empty: nobody" />
+          </label>
+          <button type="submit">Assign</button>
+        </form>
+      )}
       <div className="actions" role="group" aria-label="workflow">
         {steps.map((step) => (
           <button
@@ -122,10 +139,30 @@ export function CasePage() {
           <ul>
             {c.subjects.map((s) => (
               <li key={s.id}>
-                {s.kind} <span className="ref">{s.ref}</span>
+                {s.kind} <Link className="ref" to={subjectPage(s.kind, s.ref)}>{s.ref}</Link>
               </li>
             ))}
           </ul>
+        )}
+        {c.status !== "closed" && (
+          <form
+            className="filters"
+            aria-label="add a subject"
+            onSubmit={(event) => {
+              event.preventDefault();
+              const form = new FormData(event.currentTarget);
+              void act(`cases/${c.id}/subjects/`, { kind: form.get("kind"), ref: String(form.get("ref")).trim() });
+              event.currentTarget.reset();
+            }}
+          >
+            <select name="kind" aria-label="subject kind" defaultValue="address">
+              <option value="address">address</option>
+              <option value="cluster">cluster</option>
+              <option value="transaction">transaction</option>
+            </select>
+            <input name="ref" aria-label="subject" size={45} required />
+            <button type="submit">Add subject</button>
+          </form>
         )}
       </section>
       <Notes caseId={c.id} notes={c.notes} onAdded={found.reload} closed={c.status === "closed"} />
@@ -183,9 +220,14 @@ export function CasePage() {
   );
 }
 
+function subjectPage(kind: string, ref: string): string {
+  const page = { address: "addresses", cluster: "clusters", transaction: "transactions" }[kind] ?? "addresses";
+  return `/${page}/${encodeURIComponent(ref)}`;
+}
+
 /** Changes whenever the case does, so what hangs off it (reports, the audit trail) is read again. */
 function caseVersion(c: Case): string {
-  return [c.status, c.notes.length, c.evidence.length, ...c.approvals.map((a) => a.status)].join(":");
+  return [c.status, c.assignee, c.subjects.length, c.notes.length, c.evidence.length, ...c.approvals.map((a) => a.status)].join(":");
 }
 
 function Notes({ caseId, notes, onAdded, closed }: { caseId: number; notes: Case["notes"]; onAdded: () => void; closed: boolean }) {

@@ -18,9 +18,12 @@ export interface CaseRow {
   updated_at: string;
 }
 
+const PRIORITIES = ["low", "medium", "high", "critical"];
+
 export function Cases() {
   const [status, setStatus] = useState("");
-  const path = `cases/${query({ status })}`;
+  const [priority, setPriority] = useState("");
+  const path = `cases/${query({ status, priority })}`;
   const cases = useLoaded(() => api<CaseRow[]>(path), path);
   return (
     <section aria-labelledby="cases">
@@ -35,6 +38,15 @@ export function Cases() {
               <option key={value} value={value}>
                 {words}
               </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Priority
+          <select value={priority} onChange={(e) => setPriority(e.target.value)}>
+            <option value="">any</option>
+            {PRIORITIES.map((p) => (
+              <option key={p}>{p}</option>
             ))}
           </select>
         </label>
@@ -96,11 +108,10 @@ function NewCase() {
         New case
         <input name="title" placeholder="title" required />
       </label>
-      <select name="priority" aria-label="priority" defaultValue="medium">
-        <option>low</option>
-        <option>medium</option>
-        <option>high</option>
-        <option>critical</option>
+      <select name="priority" aria-label="priority of the new case" defaultValue="medium">
+        {PRIORITIES.map((p) => (
+          <option key={p}>{p}</option>
+        ))}
       </select>
       <button type="submit">Open case</button>
       {error && <Failure error={error} />}

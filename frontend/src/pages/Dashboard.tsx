@@ -1,7 +1,7 @@
 /** The queue: the clusters the active model flagged, and the team's alerts with filters and bulk triage. */
 
 import { useState } from "react";
-import { Link } from "react-router-dom";
+import { Link, useNavigate } from "react-router-dom";
 
 import { api, ApiError, query } from "../api";
 import { Failure, Loading, useLoaded } from "../components/Status";
@@ -178,6 +178,7 @@ function FlaggedClusters() {
 }
 
 function AlertQueue() {
+  const navigate = useNavigate();
   const [status, setStatus] = useState("new");
   const [source, setSource] = useState("");
   const [chosen, setChosen] = useState<Set<number>>(new Set());
@@ -191,6 +192,16 @@ function AlertQueue() {
       await api("alerts/bulk/", { method: "POST", body: { ids: [...chosen], status: next } });
       setChosen(new Set());
       alerts.reload();
+    } catch (failure) {
+      setActionError(failure instanceof ApiError ? failure.message : String(failure));
+    }
+  }
+
+  async function escalate(alert: Alert) {
+    setActionError(null);
+    try {
+      const made = await api<{ id: number }>(`alerts/${alert.id}/escalate/`, { method: "POST", body: {} });
+      navigate(`/cases/${made.id}`);
     } catch (failure) {
       setActionError(failure instanceof ApiError ? failure.message : String(failure));
     }
@@ -250,6 +261,9 @@ function AlertQueue() {
               <th>Risk</th>
               <th>Status</th>
               <th>Raised</th>
+              <th>
+                <span className="visually-hidden">Case</span>
+              </th>
             </tr>
           </thead>
           <tbody>
@@ -270,6 +284,15 @@ function AlertQueue() {
                 <td className={`risk ${riskLevel(alert.risk)}`}>{riskLevel(alert.risk)}</td>
                 <td>{alert.status}</td>
                 <td>{stamp(alert.created_at)}</td>
+                <td>
+                  {alert.case ? (
+                    <Link to={`/cases/${alert.case}`}>case #{alert.case}</Link>
+                  ) : (
+                    <button type="button" onClick={() => void escalate(alert)} aria-label={`open a case from alert ${alert.id}`}>
+                      Open a case
+                    </button>
+                  )}
+                </td>
               </tr>
             ))}
           </tbody>

@@ -39,6 +39,15 @@ interface Filters {
   direction: "both" | "in" | "out";
   minBtc: string;
   limit: number;
+  since: string; // yyyy-mm-dd, block time from
+  until: string; // yyyy-mm-dd, block time before the end of that day
+}
+
+/** A date from the form as block time (Unix seconds, UTC); `endOfDay` takes the whole day in. */
+function unixDay(day: string, endOfDay = false): number | undefined {
+  if (!day) return undefined;
+  const start = Date.parse(`${day}T00:00:00Z`) / 1000;
+  return Number.isNaN(start) ? undefined : start + (endOfDay ? 86_400 : 0);
 }
 
 export function Explorer() {
@@ -51,7 +60,13 @@ export function Explorer() {
   const [grouped, setGrouped] = useState(false);
   const [window, setWindow] = useState<[number | null, number | null]>([null, null]);
   const [path, setPath] = useState<string[]>([]);
-  const [filters, setFilters] = useState<Filters>({ direction: "both", minBtc: "", limit: Number(params.get("limit")) || 50 });
+  const [filters, setFilters] = useState<Filters>({
+    direction: "both",
+    minBtc: "",
+    limit: Number(params.get("limit")) || 50,
+    since: "",
+    until: "",
+  });
   const canvas = useRef<GraphHandle>(null);
 
   async function run(what: string, step: () => Promise<void>) {
@@ -68,10 +83,31 @@ export function Explorer() {
 
   async function expandAddress(address: string, base: GraphModel) {
     const minValue = filters.minBtc ? Math.round(Number(filters.minBtc) * 1e8) : undefined;
-    const suffix = query({ direction: filters.direction, min_value: minValue, limit: filters.limit });
+    const suffix = query({
+      direction: filters.direction,
+      min_value: minValue,
+      limit: filters.limit,
+      since: unixDay(filters.since),
+      until: unixDay(filters.until, true),
+    });
     const page = await api<Page<NeighbourEdge>>(`addresses/${encodeURIComponent(address)}/neighbours/${suffix}`);
     setModel(withNeighbours(base, address, page));
     setNotice(page.cut ? `Cut: ${page.returned} of ${page.matched} transactions shown. ${page.notes.join(" ")}` : null);
+  }
+
+  /** A case's subjects: its addresses (with what the graph knows of them), clusters (their riskiest
+   * members) and transactions (their inputs and outputs). */
+  async function startFromCase(caseId: string, base: GraphModel) {
+    const found = await api<{ subjects: { kind: string; ref: string }[] }>(`cases/${encodeURIComponent(caseId)}/`);
+    let model = base;
+    for (const subject of found.subjects) {
+      const ref = encodeURIComponent(subject.ref);
+      if (subject.kind === "address") model = withAddress(model, await api<AddressDetail>(`addresses/${ref}/`));
+      else if (subject.kind === "cluster") model = withCluster(model, await api<ClusterDetail>(`clusters/${ref}/`));
+      else model = withTransaction(model, await api<TransactionDetail>(`transactions/${ref}/`));
+    }
+    setModel(model);
+    setNotice(found.subjects.length ? null : `Case #${caseId} has no subjects yet: add them on its page.`);
   }
 
   async function expandTransaction(txid: string, base: GraphModel) {
@@ -81,8 +117,8 @@ export function Explorer() {
   }
 
   // Start from what the address bar names: a fresh graph each time it changes.
-  const start = params.get("address") ?? params.get("cluster") ?? params.get("tx") ?? "";
-  const startKind = params.get("cluster") ? "cluster" : params.get("tx") ? "tx" : "address";
+  const start = params.get("address") ?? params.get("cluster") ?? params.get("tx") ?? params.get("case") ?? "";
+  const startKind = ["cluster", "tx", "case"].find((kind) => params.get(kind)) ?? "address";
   useEffect(() => {
     if (!start) return;
     const fresh = emptyModel();
@@ -90,7 +126,9 @@ export function Explorer() {
     setSelected(null);
     setPath([]);
     void run("loading the start", async () => {
-      if (params.get("cluster")) {
+      if (params.get("case")) {
+        await startFromCase(start, fresh);
+      } else if (params.get("cluster")) {
         const cluster = await api<ClusterDetail>(`clusters/${encodeURIComponent(start)}/`);
         setModel(withCluster(fresh, cluster));
         setGrouped(true);
@@ -172,6 +210,14 @@ export function Explorer() {
           <input inputMode="decimal" size={6} value={filters.minBtc} onChange={(e) => setFilters({ ...filters, minBtc: e.target.value })} />
         </label>
         <label>
+          From
+          <input type="date" value={filters.since} onChange={(e) => setFilters({ ...filters, since: e.target.value })} />
+        </label>
+        <label>
+          To
+          <input type="date" value={filters.until} onChange={(e) => setFilters({ ...filters, until: e.target.value })} />
+        </label>
+        <label>
           At most
           <select value={filters.limit} onChange={(e) => setFilters({ ...filters, limit: Number(e.target.value) })}>
             {LIMITS.map((n) => (
@@ -195,7 +241,7 @@ export function Explorer() {
       <div className="explorer-body">
         <GraphCanvas ref={canvas} elements={drawn} onSelect={setSelected} onExpand={expand} />
         <aside className="panel" aria-label="selected node">
-          {!start && <p>Start from an address, a cluster or a transaction.</p>}
+          {!start && <p>Start from an address, a cluster, a transaction or a case.</p>}
           {start && !chosen && <p>Select a node; double-click, or press Expand, to bring its neighbours.</p>}
           {chosen && (
             <NodePanel
@@ -294,8 +340,9 @@ function StartForm({ kind, current, onStart }: { kind: string; current: string; 
         <option value="address">Address</option>
         <option value="cluster">Cluster</option>
         <option value="tx">Transaction</option>
+        <option value="case">Case</option>
       </select>
-      <input name="start" aria-label="address, cluster id or txid" defaultValue={current} size={50} required />
+      <input name="start" aria-label="address, cluster id, txid or case number" defaultValue={current} size={50} required />
       <button type="submit">Explore</button>
     </form>
   );
@@ -375,7 +422,7 @@ function TimeWindow({ range, value, onChange }: { range: [number, number]; value
   const since = value[0] ?? low;
   return (
     <label>
-      From {when(since)}
+      Drawn from {when(since)}
       <input
         type="range"
         min={low}
