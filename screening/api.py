@@ -1,4 +1,4 @@
-"""The exchange-facing screening endpoints (docs/screening.md)."""
+"""The exchange-facing screening endpoints (docs/screening.md), and exposure for investigators."""
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -6,8 +6,14 @@ from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.fields import empty
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
+from chain.addresses import address_normalise
+from graph import get_graph
+from graph.explore import address_detail
+from investigations.selectors import membership
 from screening.auth import KeyApiView
+from screening.exposure import exposure
 from screening.models import ApiKey, Transfer
 from screening.services import BATCH_MAX, screen_addresses
 from screening.transfers import TransferError, transfer_register
@@ -61,6 +67,35 @@ class ScreenAddressesApi(KeyApiView):
         404 entry in `results`; the request as a whole still answers 200."""
         data = fields_validated(request.data, SCREEN_FIELDS)
         return Response({"results": screen_addresses(data["addresses"], hops=data["hops"])})
+
+
+class AddressExposureApi(APIView):
+    """The same exposure exchanges are screened with, for investigators (signed in, in a team)."""
+
+    class ExposureFilters(serializers.Serializer):
+        hops = serializers.IntegerField(min_value=1, max_value=3, default=2)
+
+    @extend_schema(
+        parameters=[ExposureFilters],
+        responses={
+            200: OpenApiResponse(
+                OpenApiTypes.OBJECT, description="direct tags, and shares received and sent by category"
+            ),
+            400: ERRORS[400],
+            403: OpenApiResponse(OpenApiTypes.OBJECT, description="not signed in, or in no team"),
+            404: OpenApiResponse(OpenApiTypes.OBJECT, description="the graph holds no such address"),
+        },
+    )
+    def get(self, request, address: str):
+        membership(request.user)
+        filters = self.ExposureFilters(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        normal = address_normalise(address) or address
+        detail = address_detail(get_graph(), normal)
+        if detail is None:
+            raise NotFound(f"the graph holds no address {normal}")
+        found = exposure(detail, hops=filters.validated_data["hops"])
+        return Response({"direct": found.direct, "received": found.received, "sent": found.sent, "cut": found.cut})
 
 
 class TransferOut(serializers.ModelSerializer):

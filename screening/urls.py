@@ -5,6 +5,7 @@ from screening import api
 
 urlpatterns = [
     path("screen/addresses", api.ScreenAddressesApi.as_view(), name="screen-addresses"),
+    path("addresses/<str:address>/exposure/", api.AddressExposureApi.as_view(), name="address-exposure"),
     path("transfers", api.TransferListApi.as_view(), name="transfers"),
     path("transfers/<id:transfer_id>", api.TransferDetailApi.as_view(), name="transfer-detail"),
 ]

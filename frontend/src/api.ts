@@ -32,14 +32,15 @@ export async function api<T>(path: string, init: { method?: string; body?: unkno
   const method = init.method ?? "GET";
   const headers: Record<string, string> = { Accept: "application/json" };
   if (method !== "GET") headers["X-CSRFToken"] = csrfToken();
-  if (init.body !== undefined) headers["Content-Type"] = "application/json";
+  const form = init.body instanceof FormData; // a file upload: the browser sets the multipart boundary
+  if (init.body !== undefined && !form) headers["Content-Type"] = "application/json";
   let response: Response;
   try {
     response = await fetch(`/api/v1/${path}`, {
       method,
       headers,
       credentials: "same-origin",
-      body: init.body === undefined ? undefined : JSON.stringify(init.body),
+      body: init.body === undefined ? undefined : form ? (init.body as FormData) : JSON.stringify(init.body),
     });
   } catch {
     throw new ApiError(0, "the server cannot be reached");

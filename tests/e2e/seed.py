@@ -85,6 +85,9 @@ def main(work: Path) -> None:
     for name, role in (("ana", Membership.Role.ANALYST), ("sam", Membership.Role.SUPERVISOR)):
         user = get_user_model().objects.create_user(name, password=PASSWORD)
         Membership.objects.create(user=user, team=blue, role=role)
+    from investigations.tagging import tag_add
+
+    tag_add(user=get_user_model().objects.get(username="sam"), address=addr("shop"), label="Shop", category="exchange")
     Alert.objects.create(
         team=blue,
         source=Alert.Source.LABELING,

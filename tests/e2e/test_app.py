@@ -1,6 +1,7 @@
 """The investigator web app in a real browser: sign in, the queue, a flagged cluster in the explorer, expanding
 it, a path, the address page, bulk triage, and a case from a saved view to its four-eyes closing and PDF."""
 
+import hashlib
 import re
 
 import pytest
@@ -62,6 +63,9 @@ def test_the_address_page_shows_risk_and_transactions_and_alerts_can_be_acknowle
     page.goto(f"{web['url']}/app/addresses/{web['thief'][0]}")
     page.get_by_role("heading", name="Transactions").wait_for()
     assert "severe" in page.locator(".facts").inner_text()
+    exposure = page.get_by_role("region", name="Exposure")
+    exposure.get_by_role("cell", name="exchange").wait_for()
+    assert "sent to" in exposure.inner_text(), "the thief paid the tagged shop"
     page.get_by_role("region", name="Transactions").get_by_role("row").nth(1).wait_for()
     shot(page, "address")
     page.get_by_role("link", name="Queue").click()
@@ -93,6 +97,12 @@ def test_a_saved_view_goes_into_a_case_that_a_second_person_approves_closing_and
     evidence = page.get_by_role("region", name="Evidence")
     evidence.get_by_role("row").nth(1).wait_for()
     assert "graph from cl_" in evidence.inner_text()
+    page.get_by_label("Evidence file").set_input_files(
+        files=[{"name": "exchange-reply.txt", "mimeType": "text/plain", "buffer": b"KYC: the shop's owner"}]
+    )
+    page.get_by_role("button", name="Upload").click()
+    evidence.get_by_role("cell", name="exchange-reply.txt").wait_for()
+    assert hashlib.sha256(b"KYC: the shop's owner").hexdigest()[:10] in evidence.inner_text()
     page.get_by_role("textbox", name=re.compile("^Note")).fill("**Two** addresses spent together: one owner.")
     page.get_by_role("button", name="Add note").click()
     page.locator(".note strong", has_text="Two").wait_for()

@@ -122,6 +122,20 @@ def test_exposure_arithmetic_on_a_hand_built_graph(exchange, flows, people):
     assert x["exposure"]["direct"][0]["category"] == "ransomware"
 
 
+def test_investigators_see_the_same_exposure_signed_in(flows, people):
+    tag_add(user=people["ana"], address=addr("X"), label="Ransom wallet", abuse="ransomware")
+    browser = APIClient()
+    assert browser.get(f"/api/v1/addresses/{addr('D')}/exposure/").status_code == 403
+    browser.force_authenticate(people["ana"])
+    found = browser.get(f"/api/v1/addresses/{addr('D')}/exposure/?hops=2").json()
+    assert found["received"]["ransomware"]["share"] == pytest.approx(50 / 80 * 60 / 64)
+    assert browser.get("/api/v1/addresses/1BoatSLRHtKNngkdXEeobR76b53LETtpyT/exposure/").status_code == 404
+    assert browser.get(f"/api/v1/addresses/{addr('D')}/exposure/?hops=9").status_code == 400
+    outsider = APIClient()
+    outsider.force_authenticate(people["nobody"])
+    assert outsider.get(f"/api/v1/addresses/{addr('D')}/exposure/").status_code == 403
+
+
 def test_a_cached_verdict_gives_way_when_the_tags_change(exchange, flows, people):
     key = key_issue(organisation=exchange, name="cache", scopes=["screen"])
     (before,) = screen(key, addr("E")).json()["results"]

@@ -197,6 +197,23 @@ export function CasePage() {
           </table>
         )}
       </section>
+      {c.status !== "closed" && (
+        <form
+          className="filters"
+          aria-label="add evidence"
+          onSubmit={(event) => {
+            event.preventDefault();
+            const form = event.currentTarget;
+            void act(`cases/${c.id}/evidence/files/`, new FormData(form)).then(() => form.reset());
+          }}
+        >
+          <label>
+            Evidence file
+            <input name="file" type="file" required />
+          </label>
+          <button type="submit">Upload</button>
+        </form>
+      )}
       <section aria-labelledby="reports">
         <h2 id="reports">Reports</h2>
         {reports.error && <Failure error={reports.error} retry={reports.reload} />}
