@@ -40,3 +40,25 @@ export function riskColour(risk: number | null | undefined): string {
   const mix = from.map((channel, i) => Math.round(channel + (to[i] - channel) * t));
   return `rgb(${mix.join(", ")})`;
 }
+
+/** A colour per tag category: the common ones fixed (illicit ones in reds and purples, services in blues),
+ * any other one of a small palette by its name, grey for none. */
+const CATEGORY_COLOURS: Record<string, string> = {
+  exchange: "#1d4ed8",
+  wallet_service: "#0891b2",
+  miner: "#0d9488",
+  gambling: "#d97706",
+  mixing_service: "#7c3aed",
+  ransomware: "#b91c1c",
+  darknet_market: "#7f1d1d",
+  scam: "#db2777",
+  sanctioned: "#111827",
+};
+const PALETTE = ["#65a30d", "#ca8a04", "#9333ea", "#0284c7", "#c2410c", "#4d7c0f"];
+
+export function categoryColour(category: string | null | undefined): string {
+  if (!category) return "#9aa5b1";
+  if (CATEGORY_COLOURS[category]) return CATEGORY_COLOURS[category];
+  const hash = [...category].reduce((sum, ch) => (sum * 31 + ch.charCodeAt(0)) >>> 0, 7);
+  return PALETTE[hash % PALETTE.length];
+}

@@ -53,6 +53,8 @@ def test_a_flagged_cluster_opens_in_the_explorer_expands_and_finds_a_path(page, 
     panel.get_by_role("button", name="Find path").click()
     page.get_by_role("note").filter(has_text="Path: 2 hops").wait_for()
     assert nodes.get_by_role("button", name=re.compile("Address " + web["supplier"][:6])).count() == 1
+    page.get_by_label("Colour by").select_option("category")
+    nodes.get_by_role("button", name=re.compile(web["shop"][:6] + ".* · exchange")).wait_for()
     panel.get_by_role("button", name="Follow the money").click()
     page.get_by_role("note").filter(has_text=re.compile(r"Forward 3 hops: [1-9]\d* addresses")).wait_for()
     shot(page, "explorer")

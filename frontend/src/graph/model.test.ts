@@ -12,6 +12,8 @@ import {
   withAddress,
   withCluster,
   withFlow,
+  uncategorised,
+  withCategories,
   withNeighbours,
   withNode,
   withPath,
@@ -133,5 +135,18 @@ describe("following the money", () => {
     expect(Object.keys(model.edges).sort()).toEqual(["a:A->t:t1", "t:t1->a:B"]);
     expect(model.nodes[txId("t1")].kind).toBe("transaction");
     expect(model.nodes[addressId("A")].cut).toBe(true);
+  });
+});
+
+describe("colour by category", () => {
+  it("looks each address up once and colours it by its category, grey when untagged", () => {
+    const model = withNeighbours(emptyModel(), "A", page(spendAndReceive));
+    expect(uncategorised(model)).toEqual(["A"]);
+    const tagged = withCategories(model, ["A"], { A: "exchange" });
+    expect(uncategorised(tagged)).toEqual([]);
+    const colour = (m: typeof model) =>
+      (elements(m, false, [], "category").find((e) => e.data.id === addressId("A"))?.data as { colour: string }).colour;
+    expect(colour(tagged)).toBe("#1d4ed8");
+    expect(colour(withCategories(model, ["A"], {}))).toBe("#9aa5b1");
   });
 });

@@ -2,7 +2,7 @@
  * at a time from the API's answers. Pure functions returning new models, so React sees each change and
  * the rules are unit-tested without a browser. */
 
-import { riskColour, shortId } from "../format";
+import { categoryColour, riskColour, shortId } from "../format";
 
 export type NodeKind = "address" | "transaction";
 
@@ -18,6 +18,7 @@ export interface GraphNode {
   pinned: boolean;
   note: string;
   time: number | null; // block time (transactions)
+  category?: string | null; // the address's tag category, once looked up (undefined: not yet)
 }
 
 export interface GraphEdge {
@@ -213,7 +214,26 @@ export function timeRange(model: GraphModel): [number, number] | null {
 
 /** What Cytoscape draws: visible nodes and the edges between them, with their colour and label; with
  * `grouped`, the addresses of one cluster inside a box of their own. */
-export function elements(model: GraphModel, grouped = false, highlighted: string[] = []) {
+export type ColourBy = "risk" | "category";
+
+/** Addresses whose tag category has not been looked up yet. */
+export function uncategorised(model: GraphModel): string[] {
+  return Object.values(model.nodes)
+    .filter((n) => n.kind === "address" && n.category === undefined)
+    .map((n) => n.ref);
+}
+
+/** Each looked-up address gets its category (an abuse first, as screening counts it), null when untagged. */
+export function withCategories(model: GraphModel, looked: string[], categories: Record<string, string>): GraphModel {
+  const nodes = { ...model.nodes };
+  for (const address of looked) {
+    const id = addressId(address);
+    if (nodes[id]) nodes[id] = { ...nodes[id], category: categories[address] ?? null };
+  }
+  return { ...model, nodes };
+}
+
+export function elements(model: GraphModel, grouped = false, highlighted: string[] = [], colourBy: ColourBy = "risk") {
   const lit = new Set(highlighted);
   const visible = Object.values(model.nodes).filter((n) => !n.hidden);
   const shown = new Set(visible.map((n) => n.id));
@@ -230,7 +250,8 @@ export function elements(model: GraphModel, grouped = false, highlighted: string
         id: n.id,
         kind: n.kind,
         label: (n.note ? `${n.note} · ` : "") + shortId(n.ref, n.kind === "address" ? 6 : 5),
-        colour: n.kind === "address" ? riskColour(n.risk) : "#5b6b7c",
+        colour:
+          n.kind !== "address" ? "#5b6b7c" : colourBy === "category" ? categoryColour(n.category) : riskColour(n.risk),
         cut: n.cut ? 1 : 0,
         ...(grouped && n.cluster ? { parent: `c:${n.cluster}` } : {}),
       },

@@ -30,9 +30,13 @@ import {
   snapshot,
   type Flow,
   withFlow,
+  type ColourBy,
+  uncategorised,
+  withCategories,
 } from "../graph/model";
 
 const LIST_MAX = 200;
+const TAGS_AT_ONCE = 100; // the tags API's most addresses per call
 const LIMITS = [50, 100, 500, 1000, 2000]; // neighbours per expansion (the API's most: 2,000)
 
 interface Filters {
@@ -58,6 +62,7 @@ export function Explorer() {
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [grouped, setGrouped] = useState(false);
+  const [colourBy, setColourBy] = useState<ColourBy>("risk");
   const [window, setWindow] = useState<[number | null, number | null]>([null, null]);
   const [path, setPath] = useState<string[]>([]);
   const [filters, setFilters] = useState<Filters>({
@@ -181,10 +186,29 @@ export function Explorer() {
     });
   }
 
+  // Colouring by category looks up the tags of addresses not looked up yet, 100 at a time.
+  const missing = colourBy === "category" ? uncategorised(model) : [];
+  useEffect(() => {
+    if (!missing.length) return;
+    const batch = missing.slice(0, TAGS_AT_ONCE);
+    void run("looking up tags", async () => {
+      const tags = await api<{ address: string; category: string | null; abuse: string | null }[]>(
+        `tags/${query({ address: batch, limit: 500 })}`,
+      );
+      const categories: Record<string, string> = {};
+      for (const tag of tags) {
+        const category = tag.abuse ?? tag.category;
+        if (category && !categories[tag.address]) categories[tag.address] = category;
+      }
+      setModel((current) => withCategories(current, batch, categories));
+    });
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- the next batch once this one is in
+  }, [missing.join(",")]);
+
   const range = useMemo(() => timeRange(model), [model]);
   const drawn = useMemo(
-    () => elements(inWindow(model, window[0], window[1]), grouped, path),
-    [model, window, grouped, path],
+    () => elements(inWindow(model, window[0], window[1]), grouped, path, colourBy),
+    [model, window, grouped, path, colourBy],
   );
   const chosen = selected ? model.nodes[selected] : undefined;
 
@@ -223,6 +247,13 @@ export function Explorer() {
             {LIMITS.map((n) => (
               <option key={n} value={n}>{n}</option>
             ))}
+          </select>
+        </label>
+        <label>
+          Colour by
+          <select value={colourBy} onChange={(e) => setColourBy(e.target.value as ColourBy)}>
+            <option value="risk">risk</option>
+            <option value="category">category</option>
           </select>
         </label>
         <label>
@@ -318,7 +349,7 @@ function NodeList({ model, selected, onSelect }: { model: GraphModel; selected: 
           <li key={n.id}>
             <button type="button" aria-pressed={n.id === selected} onClick={() => onSelect(n.id)}>
               {n.kind === "address" ? "Address" : "Tx"} {shortId(n.ref, 6)}
-              {n.kind === "address" && ` · ${riskLevel(n.risk)}`}
+              {n.kind === "address" && ` · ${riskLevel(n.risk)}${n.category ? ` · ${n.category}` : ""}`}
             </button>
           </li>
         ))}
