@@ -132,6 +132,36 @@ def cluster_detail(store: GraphStore, cluster_id: str, *, limit: int = 100) -> d
     return {**rows[0], "members": page.as_dict()}
 
 
+# A cluster's transactions: any its members took part in, once each, newest first. The members and the
+# edges are scanned up to `scan`, so a huge cluster answers quickly and says it was cut.
+_CLUSTER_TRANSACTIONS = """
+MATCH (c:Cluster {cluster_id: $cluster})
+WITH c
+MATCH (c)<-[:IN_CLUSTER]-(a:Address)
+WITH a LIMIT $scan
+MATCH (a)-[:INPUT|OUTPUT]-(t:Transaction)
+WHERE $until IS NULL OR t.time < $until
+WITH DISTINCT t LIMIT $scan
+WITH t ORDER BY t.height DESC, t.txid
+WITH collect({txid: t.txid, time: t.time, height: t.height, value: t.value}) AS rows
+RETURN size(rows) AS matched, rows[0..$limit] AS rows
+"""
+
+
+def cluster_transactions(
+    store: GraphStore, cluster_id: str, *, until: int | None = None, limit: int = 50, scan: int = SCAN
+) -> Page | None:
+    """The transactions the cluster's members took part in, newest first (before `until`, block time);
+    None for a cluster the graph does not hold."""
+    if not store.read(_CLUSTER, cluster=cluster_id):
+        return None
+    row = store.read(_CLUSTER_TRANSACTIONS, cluster=cluster_id, until=until, limit=limit, scan=scan)[0]
+    page = Page(items=row["rows"], matched=row["matched"], scanned=row["matched"], complete=row["matched"] < scan)
+    if not page.complete:
+        page.notes.append(f"more than {scan:,} transactions: narrow by time to see older ones")
+    return page
+
+
 def transaction_detail(store: GraphStore, txid: str, *, limit: int = 500) -> dict[str, Any] | None:
     rows = store.read(_TRANSACTION, txid=txid)
     if not rows:

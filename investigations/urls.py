@@ -54,6 +54,7 @@ urlpatterns = [
     path("addresses/<str:address>/neighbours/", explore.NeighboursApi.as_view(), name="address-neighbours"),
     path("addresses/<str:address>/flows/", explore.FlowsApi.as_view(), name="address-flows"),
     path("clusters/<str:cluster_id>/", explore.ClusterApi.as_view(), name="cluster-detail"),
+    path("clusters/<str:cluster_id>/transactions/", explore.ClusterTransactionsApi.as_view(), name="cluster-txs"),
     path("transactions/<str:txid>/", explore.TransactionApi.as_view(), name="transaction-detail"),
     path("paths/", explore.PathsApi.as_view(), name="paths"),
     path("search/", explore.SearchApi.as_view(), name="search"),

@@ -99,6 +99,21 @@ class ClusterApi(APIView):
         return Response({**detail, "tags": tags_in_cluster(store, cluster_id, limit=50)})
 
 
+class ClusterTransactionsApi(APIView):
+    class ClusterTxFilters(serializers.Serializer):
+        until = serializers.IntegerField(
+            required=False, min_value=0, max_value=BIGINT, help_text="block time, Unix seconds (exclusive)"
+        )
+        limit = serializers.IntegerField(min_value=1, max_value=500, default=50)
+
+    @extend_schema(parameters=[ClusterTxFilters], responses={200: OBJECT, **ERRORS})
+    def get(self, request, cluster_id: str):
+        """The transactions the cluster's addresses took part in, newest first, a page at a time."""
+        selectors.membership(request.user)
+        page = explore.cluster_transactions(get_graph(), cluster_id, **_filters(self.ClusterTxFilters, request))
+        return Response(_found(page, f"cluster {cluster_id}").as_dict())
+
+
 class TransactionApi(APIView):
     @extend_schema(responses={200: OBJECT, **ERRORS})
     def get(self, request, txid: str):

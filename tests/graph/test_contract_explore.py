@@ -47,6 +47,19 @@ def test_exploration_queries_answer_alike(store):
     assert explore.activity(store, "address", ["D"])["D"]["volume"] == 60
 
 
+def test_a_clusters_transactions_answer_alike_once_each_newest_first(store):
+    ensure_schema(store)
+    store.write(_CHAIN)
+    store.write("MATCH (k:Cluster {cluster_id: 'k1'}), (b:Address {address: 'B'}), (x:Address {address: 'X'}) "
+                "CREATE (b)-[:IN_CLUSTER]->(k), (x)-[:IN_CLUSTER]->(k)")  # fmt: skip
+    page = explore.cluster_transactions(store, "k1")
+    assert [row["txid"] for row in page.items] == ["t2", "t1"], "t2 once, though two members spent in it"
+    assert not page.cut
+    assert [row["txid"] for row in explore.cluster_transactions(store, "k1", until=20).items] == ["t1"]
+    assert explore.cluster_transactions(store, "k1", scan=1).cut
+    assert explore.cluster_transactions(store, "nowhere") is None
+
+
 def test_tag_queries_answer_alike(store):
     ensure_schema(store)
     tags_write(store, [_tag("A", "Lockbit wallet"), _tag("B", "Lockbit deposit")], generation="g1")

@@ -1,14 +1,13 @@
-/** An address: risk with the model's reasons, tags with source and confidence, and its transactions, newest
- * first, a page at a time. */
+/** An address: risk with the model's reasons, exposure, tags with source and confidence, and its
+ * transactions, newest first, a page at a time. */
 
-import { useState } from "react";
 import { Link, useParams } from "react-router-dom";
 
-import { api, query } from "../api";
+import { api } from "../api";
 import { Failure, Loading, useLoaded } from "../components/Status";
 import { type Tag, Tags } from "../components/Tags";
+import { Transactions } from "../components/Transactions";
 import { btc, riskLevel, shortId, when } from "../format";
-import type { NeighbourEdge, Page } from "../graph/model";
 
 interface Address {
   address: string;
@@ -25,8 +24,6 @@ interface Address {
   tags: Tag[];
   cluster_tags: Tag[];
 }
-
-const PAGE = 25;
 
 export function AddressPage() {
   const { address = "" } = useParams();
@@ -76,7 +73,7 @@ export function AddressPage() {
       <Exposure address={a.address} />
       <Tags title="Tags" tags={a.tags} />
       <Tags title="Tags in its cluster" tags={a.cluster_tags} />
-      <Transactions address={a.address} />
+      <Transactions path={`addresses/${encodeURIComponent(a.address)}/neighbours/`} />
     </article>
   );
 }
@@ -144,60 +141,3 @@ function Exposure({ address }: { address: string }) {
     </section>
   );
 }
-
-/** Pages go back in block time; a page asks up to the oldest time shown (inclusive) and leaves out what is
- * already shown, so a block split across two pages loses none of its transactions. */
-function Transactions({ address }: { address: string }) {
-  const [rows, setRows] = useState<NeighbourEdge[]>([]);
-  const [until, setUntil] = useState<number | undefined>(undefined);
-  const [cut, setCut] = useState(false);
-  const shown = useLoaded(async () => {
-    const page = await api<Page<NeighbourEdge>>(
-      `addresses/${encodeURIComponent(address)}/neighbours/${query({ limit: PAGE, until })}`,
-    );
-    setRows((before) => {
-      const known = new Set(before.map((row) => `${row.txid}:${row.direction}`));
-      return [...before, ...page.items.filter((row) => !known.has(`${row.txid}:${row.direction}`))];
-    });
-    setCut(page.matched > page.returned);
-    return page;
-  }, `${address}:${until}`);
-
-  const oldest = rows.length ? rows[rows.length - 1].time : null;
-  return (
-    <section aria-labelledby="txs">
-      <h2 id="txs">Transactions</h2>
-      <table>
-        <thead>
-          <tr>
-            <th>Transaction</th>
-            <th>Block time</th>
-            <th>Direction</th>
-            <th>Value</th>
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((row) => (
-            <tr key={`${row.txid}:${row.direction}`}>
-              <td>
-                <Link to={`/transactions/${row.txid}`}>{shortId(row.txid, 10)}</Link>
-              </td>
-              <td>{when(row.time)}</td>
-              <td>{row.direction === "in" ? "received" : "sent"}</td>
-              <td>{btc(row.value)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      {shown.loading && <Loading what="transactions" />}
-      {shown.error && <Failure error={shown.error} retry={shown.reload} />}
-      {!shown.loading && cut && oldest !== null && (
-        <button type="button" onClick={() => setUntil(oldest + 1)}>
-          Older transactions
-        </button>
-      )}
-    </section>
-  );
-}
-
-

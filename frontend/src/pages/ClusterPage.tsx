@@ -5,6 +5,7 @@ import { Link, useParams } from "react-router-dom";
 import { api } from "../api";
 import { Failure, Loading, useLoaded } from "../components/Status";
 import { type Tag, Tags } from "../components/Tags";
+import { Transactions } from "../components/Transactions";
 import { btc, riskLevel, when } from "../format";
 import type { Page } from "../graph/model";
 
@@ -57,6 +58,7 @@ export function ClusterPage() {
         </dd>
       </dl>
       <Tags title="Tags in the cluster" tags={c.tags} />
+      <Transactions path={`clusters/${encodeURIComponent(c.cluster)}/transactions/`} />
       <section aria-label="members">
         <h2>Riskiest members</h2>
         {c.members.cut && (

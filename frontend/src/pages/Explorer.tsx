@@ -63,7 +63,7 @@ export function Explorer() {
   const [notice, setNotice] = useState<string | null>(null);
   const [grouped, setGrouped] = useState(false);
   const [colourBy, setColourBy] = useState<ColourBy>("risk");
-  const [window, setWindow] = useState<[number | null, number | null]>([null, null]);
+  const [timeWindow, setTimeWindow] = useState<[number | null, number | null]>([null, null]);
   const [path, setPath] = useState<string[]>([]);
   const [filters, setFilters] = useState<Filters>({
     direction: "both",
@@ -86,7 +86,9 @@ export function Explorer() {
     }
   }
 
-  async function expandAddress(address: string, base: GraphModel) {
+  /** `base`: the graph to add to (a fresh one at a start); by default the current one, read when the
+   * answer arrives, so what changed meanwhile (tags looked up) is kept. */
+  async function expandAddress(address: string, base?: GraphModel) {
     const minValue = filters.minBtc ? Math.round(Number(filters.minBtc) * 1e8) : undefined;
     const suffix = query({
       direction: filters.direction,
@@ -96,7 +98,7 @@ export function Explorer() {
       until: unixDay(filters.until, true),
     });
     const page = await api<Page<NeighbourEdge>>(`addresses/${encodeURIComponent(address)}/neighbours/${suffix}`);
-    setModel(withNeighbours(base, address, page));
+    setModel((current) => withNeighbours(base ?? current, address, page));
     setNotice(page.cut ? `Cut: ${page.returned} of ${page.matched} transactions shown. ${page.notes.join(" ")}` : null);
   }
 
@@ -115,9 +117,9 @@ export function Explorer() {
     setNotice(found.subjects.length ? null : `Case #${caseId} has no subjects yet: add them on its page.`);
   }
 
-  async function expandTransaction(txid: string, base: GraphModel) {
+  async function expandTransaction(txid: string, base?: GraphModel) {
     const tx = await api<TransactionDetail>(`transactions/${encodeURIComponent(txid)}/`);
-    setModel(withTransaction(base, tx));
+    setModel((current) => withTransaction(base ?? current, tx));
     setNotice(tx.inputs.cut || tx.outputs.cut ? "Cut: the transaction has more inputs or outputs than shown." : null);
   }
 
@@ -152,7 +154,7 @@ export function Explorer() {
     const node = model.nodes[id];
     if (!node || node.kind === ("cluster" as string)) return;
     void run(`expanding ${shortId(node.ref)}`, () =>
-      node.kind === "address" ? expandAddress(node.ref, model) : expandTransaction(node.ref, model),
+      node.kind === "address" ? expandAddress(node.ref) : expandTransaction(node.ref),
     );
   }
 
@@ -207,8 +209,8 @@ export function Explorer() {
 
   const range = useMemo(() => timeRange(model), [model]);
   const drawn = useMemo(
-    () => elements(inWindow(model, window[0], window[1]), grouped, path, colourBy),
-    [model, window, grouped, path, colourBy],
+    () => elements(inWindow(model, timeWindow[0], timeWindow[1]), grouped, path, colourBy),
+    [model, timeWindow, grouped, path, colourBy],
   );
   const chosen = selected ? model.nodes[selected] : undefined;
 
@@ -259,7 +261,7 @@ export function Explorer() {
         <label>
           <input type="checkbox" checked={grouped} onChange={(e) => setGrouped(e.target.checked)} /> Group by cluster
         </label>
-        {range && <TimeWindow range={range} value={window} onChange={setWindow} />}
+        {range && <TimeWindow range={range} value={timeWindow} onChange={setTimeWindow} />}
         <button type="button" onClick={() => canvas.current?.fit()}>Fit</button>
         <button type="button" onClick={() => download("graph.png", canvas.current?.png() ?? "")}>PNG</button>
         <button type="button" onClick={() => download("graph.svg", dataUrl(canvas.current?.svgLike() ?? "", "image/svg+xml"))}>SVG</button>
