@@ -2,6 +2,7 @@
 it, a path, the address page, bulk triage, and a case from a saved view to its four-eyes closing and PDF."""
 
 import hashlib
+import json
 import re
 
 import pytest
@@ -197,3 +198,31 @@ def test_an_alert_becomes_a_case_whose_subjects_open_in_the_explorer(page, web):
     page.get_by_label("From", exact=True).fill("")
     panel.get_by_role("button", name="Expand").click()
     page.get_by_text(re.compile(r"^[4-9] nodes,")).wait_for()
+
+
+def test_the_view_can_be_annotated_pinned_hidden_and_exported_as_png_svg_and_json(page, web):
+    sign_in(page, web)
+    page.goto(f"{web['url']}/app/explore?address={web['shop']}")
+    page.get_by_text(re.compile(r"^[2-9] nodes,")).wait_for()
+    nodes = page.get_by_role("list", name="nodes")
+    nodes.get_by_role("button", name=re.compile("Address " + web["shop"][:6])).click()
+    panel = page.get_by_role("complementary", name="selected node")
+    panel.get_by_label("Note").fill("the shop")
+    panel.get_by_label("Note").press("Tab")  # the note is kept when the field is left
+    panel.get_by_role("button", name="Pin").click()
+    panel.get_by_role("button", name="Unpin").wait_for()
+    exported = {}
+    for kind in ("PNG", "SVG", "JSON"):
+        with page.expect_download() as download:
+            page.get_by_role("toolbar", name="graph tools").get_by_role("button", name=kind).click()
+        exported[kind] = download.value.path().read_bytes()
+    assert exported["PNG"][:8] == b"\x89PNG\r\n\x1a\n"
+    assert exported["SVG"].startswith(b"<svg")
+    assert b"the shop" in exported["SVG"]
+    graph = json.loads(exported["JSON"])
+    shop = graph["nodes"][f"a:{web['shop']}"]
+    assert (shop["note"], shop["pinned"]) == ("the shop", True)
+    before = nodes.get_by_role("button").count()
+    nodes.get_by_role("button", name=re.compile("^Tx ")).first.click()
+    panel.get_by_role("button", name="Hide").click()
+    page.wait_for_function(f"() => document.querySelectorAll('[aria-label=nodes] button').length === {before - 1}")
