@@ -172,12 +172,23 @@ def transaction_detail(store: GraphStore, txid: str, *, limit: int = 500) -> dic
         {"n": n, "address": address or None, "value": value}
         for n, (address, value) in enumerate(zip(tx.pop("out_address") or [], tx.pop("out_value") or [], strict=True))
     ]
+    risks = _risks(store, [row["address"] for row in [*inputs, *outputs[:limit]] if row["address"]])
+    for row in [*inputs, *outputs]:
+        row["risk"] = risks.get(row["address"])
     n_in = tx["n_in"] or len(inputs)
     return {
         **tx,
         "inputs": Page(items=inputs, matched=n_in, scanned=len(inputs), total=n_in).as_dict(),  # n_in: exact
         "outputs": Page(items=outputs[:limit], matched=len(outputs), scanned=len(outputs)).as_dict(),
     }
+
+
+_RISKS = "UNWIND $addresses AS x MATCH (a:Address {address: x}) RETURN a.address AS address, a.risk AS risk"
+
+
+def _risks(store: GraphStore, addresses: list[str]) -> dict[str, float | None]:
+    """The model's score of each address (one indexed look-up each, in one query)."""
+    return {row["address"]: row["risk"] for row in store.read(_RISKS, addresses=sorted(set(addresses)))}
 
 
 # --- neighbours ------------------------------------------------------------------------------

@@ -146,7 +146,8 @@ def test_search_finds_an_address_and_leads_to_its_cluster_and_transactions(page,
     members.get_by_role("link").first.click()
     page.get_by_role("region", name="Transactions").get_by_role("link").first.click()
     page.get_by_role("region", name="Inputs").wait_for()
-    assert "BTC" in page.get_by_role("region", name="Outputs").inner_text()
+    assert "severe" in page.get_by_role("region", name="Inputs").inner_text(), "the heist, spent by the thief"
+    page.get_by_role("region", name="Outputs").get_by_text("Shop (exchange").wait_for()
     page.get_by_role("searchbox").fill("no such thing at all")
     page.keyboard.press("Enter")
     page.get_by_text("Nothing matches.").wait_for()

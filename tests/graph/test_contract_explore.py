@@ -60,6 +60,15 @@ def test_a_clusters_transactions_answer_alike_once_each_newest_first(store):
     assert explore.cluster_transactions(store, "nowhere") is None
 
 
+def test_a_transaction_shows_the_risk_of_its_addresses(store):
+    ensure_schema(store)
+    store.write(_CHAIN)
+    store.write("MATCH (b:Address {address: 'B'}) SET b.risk = 0.7")
+    tx = explore.transaction_detail(store, "t2")
+    assert sorted((row["address"], row["risk"]) for row in tx["inputs"]["items"]) == [("B", 0.7), ("X", None)]
+    assert [(row["address"], row["risk"]) for row in tx["outputs"]["items"]] == [("D", None)]
+
+
 def test_tag_queries_answer_alike(store):
     ensure_schema(store)
     tags_write(store, [_tag("A", "Lockbit wallet"), _tag("B", "Lockbit deposit")], generation="g1")

@@ -1,10 +1,11 @@
-/** A transaction: its inputs and outputs with amounts (pages the server may cut, shown as cut). */
+/** A transaction: its inputs and outputs with amounts, each address's risk and tags (pages the server may
+ * cut, shown as cut). */
 
 import { Link, useParams } from "react-router-dom";
 
-import { api } from "../api";
+import { api, query } from "../api";
 import { Failure, Loading, useLoaded } from "../components/Status";
-import { btc, when } from "../format";
+import { btc, riskLevel, when } from "../format";
 import type { Page } from "../graph/model";
 
 interface Transaction {
@@ -15,13 +16,38 @@ interface Transaction {
   value: number | null;
   coinbase: boolean;
   unconfirmed: boolean | null;
-  inputs: Page<{ address: string | null; value: number | null; outpoint: string }>;
-  outputs: Page<{ n: number; address: string | null; value: number | null }>;
+  inputs: Page<Side>;
+  outputs: Page<Side>;
+}
+
+interface Side {
+  address: string | null;
+  value: number | null;
+  risk: number | null;
+}
+
+interface TagRow {
+  address: string;
+  label: string;
+  category: string | null;
+  abuse: string | null;
+  source: string | null;
+  confidence: string | null;
 }
 
 export function TransactionPage() {
   const { txid = "" } = useParams();
   const tx = useLoaded(() => api<Transaction>(`transactions/${encodeURIComponent(txid)}/`), txid);
+  const addresses = tx.data
+    ? [...new Set([...tx.data.inputs.items, ...tx.data.outputs.items].map((row) => row.address).filter(Boolean))]
+    : [];
+  const tags = useLoaded(
+    () =>
+      addresses.length
+        ? api<TagRow[]>(`tags/${query({ address: addresses.slice(0, 100) as string[], limit: 500 })}`)
+        : Promise.resolve([]),
+    addresses.join(","),
+  );
   if (tx.loading) return <Loading what="the transaction" />;
   if (tx.error || !tx.data) return <Failure error={tx.error ?? "not found"} retry={tx.reload} />;
   const t = tx.data;
@@ -39,13 +65,15 @@ export function TransactionPage() {
         <dt>Fee</dt>
         <dd>{t.coinbase ? "coinbase" : btc(t.fee)}</dd>
       </dl>
-      <Side title="Inputs" page={t.inputs} />
-      <Side title="Outputs" page={t.outputs} />
+      {tags.error && <Failure error={tags.error} retry={tags.reload} />}
+      <SideTable title="Inputs" page={t.inputs} tags={tags.data ?? []} />
+      <SideTable title="Outputs" page={t.outputs} tags={tags.data ?? []} />
     </article>
   );
 }
 
-function Side({ title, page }: { title: string; page: Page<{ address: string | null; value: number | null }> }) {
+function SideTable({ title, page, tags }: { title: string; page: Page<Side>; tags: TagRow[] }) {
+  const tagsOf = (address: string | null) => tags.filter((tag) => tag.address === address);
   return (
     <section aria-label={title}>
       <h2>{title}</h2>
@@ -62,6 +90,12 @@ function Side({ title, page }: { title: string; page: Page<{ address: string | n
                 {row.address ? <Link to={`/addresses/${encodeURIComponent(row.address)}`}>{row.address}</Link> : "no address"}
               </td>
               <td>{btc(row.value)}</td>
+              <td className={`risk ${riskLevel(row.risk)}`}>{row.address ? riskLevel(row.risk) : ""}</td>
+              <td>
+                {tagsOf(row.address)
+                  .map((tag) => `${tag.label} (${tag.abuse ?? tag.category ?? "–"}; ${tag.source ?? "–"}, ${tag.confidence ?? "–"})`)
+                  .join("; ")}
+              </td>
             </tr>
           ))}
         </tbody>
