@@ -148,6 +148,21 @@ RETURN size(rows) AS matched, rows[0..$limit] AS rows
 """
 
 
+_CLUSTER_BIGGEST = """
+MATCH (c:Cluster {cluster_id: $cluster})
+WITH c
+MATCH (c)<-[:IN_CLUSTER]-(a:Address)
+WITH a LIMIT $scan
+RETURN a.address AS address
+ORDER BY coalesce(a.received, 0) + coalesce(a.sent, 0) DESC, address LIMIT $limit
+"""
+
+
+def cluster_biggest_members(store: GraphStore, cluster_id: str, *, limit: int = 10, scan: int = SCAN) -> list[str]:
+    """The members that moved the most (received plus sent), among the first `scan`."""
+    return [row["address"] for row in store.read(_CLUSTER_BIGGEST, cluster=cluster_id, limit=limit, scan=scan)]
+
+
 def cluster_transactions(
     store: GraphStore, cluster_id: str, *, until: int | None = None, limit: int = 50, scan: int = SCAN
 ) -> Page | None:

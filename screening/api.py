@@ -10,10 +10,10 @@ from rest_framework.views import APIView
 
 from chain.addresses import address_normalise
 from graph import get_graph
-from graph.explore import address_detail
+from graph.explore import address_detail, cluster_detail
 from investigations.selectors import membership
 from screening.auth import KeyApiView
-from screening.exposure import exposure
+from screening.exposure import cluster_exposure, exposure
 from screening.models import ApiKey, Transfer
 from screening.services import BATCH_MAX, screen_addresses
 from screening.transfers import TransferError, transfer_register
@@ -69,6 +69,14 @@ class ScreenAddressesApi(KeyApiView):
         return Response({"results": screen_addresses(data["addresses"], hops=data["hops"])})
 
 
+EXPOSURE_ANSWERS = {
+    200: OpenApiResponse(OpenApiTypes.OBJECT, description="direct tags, and shares received and sent by category"),
+    400: ERRORS[400],
+    403: OpenApiResponse(OpenApiTypes.OBJECT, description="not signed in, or in no team"),
+    404: OpenApiResponse(OpenApiTypes.OBJECT, description="the graph holds no such address or cluster"),
+}
+
+
 class AddressExposureApi(APIView):
     """The same exposure exchanges are screened with, for investigators (signed in, in a team)."""
 
@@ -77,14 +85,7 @@ class AddressExposureApi(APIView):
 
     @extend_schema(
         parameters=[ExposureFilters],
-        responses={
-            200: OpenApiResponse(
-                OpenApiTypes.OBJECT, description="direct tags, and shares received and sent by category"
-            ),
-            400: ERRORS[400],
-            403: OpenApiResponse(OpenApiTypes.OBJECT, description="not signed in, or in no team"),
-            404: OpenApiResponse(OpenApiTypes.OBJECT, description="the graph holds no such address"),
-        },
+        responses=EXPOSURE_ANSWERS,
     )
     def get(self, request, address: str):
         membership(request.user)
@@ -95,6 +96,24 @@ class AddressExposureApi(APIView):
         if detail is None:
             raise NotFound(f"the graph holds no address {normal}")
         found = exposure(detail, hops=filters.validated_data["hops"])
+        return Response({"direct": found.direct, "received": found.received, "sent": found.sent, "cut": found.cut})
+
+
+class ClusterExposureApi(APIView):
+    """A cluster's exposure, from its biggest addresses (screening/exposure.py), for investigators."""
+
+    @extend_schema(
+        parameters=[AddressExposureApi.ExposureFilters],
+        responses=EXPOSURE_ANSWERS,
+    )
+    def get(self, request, cluster_id: str):
+        membership(request.user)
+        filters = AddressExposureApi.ExposureFilters(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        cluster = cluster_detail(get_graph(), cluster_id, limit=0)
+        if cluster is None:
+            raise NotFound(f"the graph holds no cluster {cluster_id}")
+        found = cluster_exposure(cluster, hops=filters.validated_data["hops"])
         return Response({"direct": found.direct, "received": found.received, "sent": found.sent, "cut": found.cut})
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from graph import get_graph
+from graph.explore import address_detail, cluster_biggest_members
 from graph.tags import tags_for, tags_in_cluster
 from investigations.tracing import follow_money
 
@@ -73,4 +74,33 @@ def exposure(detail: dict[str, Any], *, hops: int = 2, fanout: int = 25) -> Expo
             entry["hops"] = node["hop"] if entry["hops"] is None else min(entry["hops"], node["hop"])
             entry["risk_class"] = tag["risk_class"]
         bucket.update({category: {**v, "share": min(v["share"], 1.0)} for category, v in shares.items()})
+    return found
+
+
+def cluster_exposure(cluster: dict[str, Any], *, hops: int = 2, members: int = 10) -> Exposure:
+    """A cluster's exposure, from its `members` biggest addresses (by value moved): each one's shares,
+    weighted by what it received (or sent), so the cluster's shares are of the value those members moved,
+    and still add up to at most 1 a direction. A bigger cluster says so in `cut`. `cluster`: as
+    graph/explore.cluster_detail gives it."""
+    store, found = get_graph(), Exposure()
+    weights = {"received": 0.0, "sent": 0.0}
+    sums: dict[str, dict[str, dict[str, Any]]] = {"received": {}, "sent": {}}
+    for address in cluster_biggest_members(store, cluster["cluster"], limit=members):
+        detail = address_detail(store, address)
+        own = exposure(detail, hops=hops)
+        found.direct += [tag for tag in own.direct if tag not in found.direct]
+        found.cut += own.cut
+        for way in ("received", "sent"):
+            volume = float(detail[way] or 0)
+            weights[way] += volume
+            for category, entry in getattr(own, way).items():
+                into = sums[way].setdefault(category, {"share": 0.0, "hops": entry["hops"], "risk_class": None})
+                into["share"] += entry["share"] * volume
+                into["hops"] = min(into["hops"], entry["hops"])
+                into["risk_class"] = entry["risk_class"]
+    for way in ("received", "sent"):
+        whole = weights[way]
+        getattr(found, way).update({c: {**v, "share": v["share"] / whole} for c, v in sums[way].items() if whole})
+    if (cluster.get("size") or 0) > members:
+        found.cut.append(f"from the cluster's {members} biggest addresses of {cluster['size']:,}")
     return found

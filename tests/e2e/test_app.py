@@ -142,6 +142,7 @@ def test_search_finds_an_address_and_leads_to_its_cluster_and_transactions(page,
     members.get_by_role("row").nth(2).wait_for()
     assert members.get_by_role("row").count() == 3, "a header and the thief's two addresses"
     page.get_by_role("region", name="Transactions").get_by_role("row").nth(3).wait_for()  # two coinbases, the heist
+    page.get_by_role("region", name="Exposure").get_by_role("cell", name="exchange").wait_for()
     shot(page, "cluster")
     members.get_by_role("link").first.click()
     page.get_by_role("region", name="Transactions").get_by_role("link").first.click()

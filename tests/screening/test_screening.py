@@ -136,6 +136,22 @@ def test_investigators_see_the_same_exposure_signed_in(flows, people):
     assert outsider.get(f"/api/v1/addresses/{addr('D')}/exposure/").status_code == 403
 
 
+def test_a_clusters_exposure_weighs_its_members_by_what_they_moved(flows, people):
+    """B (30 BTC, all from exchange A) and X (a 50 BTC coinbase) are one cluster: 30 of its 80 BTC received
+    came from the exchange."""
+    store = flows[0]
+    tag_add(user=people["ana"], address=addr("A"), label="Some exchange", category="exchange")
+    cluster = store.read("MATCH (:Address {address: $a})-[:IN_CLUSTER]->(c:Cluster) RETURN c.cluster_id AS c",
+                         a=addr("B"))[0]["c"]  # fmt: skip
+    browser = APIClient()
+    browser.force_authenticate(people["ana"])
+    found = browser.get(f"/api/v1/clusters/{cluster}/exposure/").json()
+    assert found["received"]["exchange"]["share"] == pytest.approx(30 / 80)
+    assert found["received"]["exchange"]["hops"] == 1
+    assert found["cut"] == [], "two members: none left out"
+    assert browser.get("/api/v1/clusters/cl_nowhere/exposure/").status_code == 404
+
+
 def test_a_cached_verdict_gives_way_when_the_tags_change(exchange, flows, people):
     key = key_issue(organisation=exchange, name="cache", scopes=["screen"])
     (before,) = screen(key, addr("E")).json()["results"]

@@ -3,6 +3,7 @@
 import { Link, useParams } from "react-router-dom";
 
 import { api } from "../api";
+import { Exposure } from "../components/Exposure";
 import { Failure, Loading, useLoaded } from "../components/Status";
 import { type Tag, Tags } from "../components/Tags";
 import { Transactions } from "../components/Transactions";
@@ -57,6 +58,7 @@ export function ClusterPage() {
           {when(c.first_seen)} to {when(c.last_seen)}
         </dd>
       </dl>
+      <Exposure path={`clusters/${encodeURIComponent(c.cluster)}/exposure/`} />
       <Tags title="Tags in the cluster" tags={c.tags} />
       <Transactions path={`clusters/${encodeURIComponent(c.cluster)}/transactions/`} />
       <section aria-label="members">
