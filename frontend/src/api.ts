@@ -10,6 +10,11 @@ export class ApiError extends Error {
   }
 }
 
+/** What to tell the user about a failed call: the server's words, or the error as it is. */
+export function messageOf(failure: unknown): string {
+  return failure instanceof ApiError ? failure.message : String(failure);
+}
+
 function csrfToken(): string {
   const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
   return match ? decodeURIComponent(match[1]) : "";

@@ -2,7 +2,7 @@
 
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useState } from "react";
 
-import { api, ApiError } from "./api";
+import { api, messageOf } from "./api";
 
 export interface User {
   username: string | null; // null: nobody is signed in
@@ -28,7 +28,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   useEffect(() => {
     api<User>("session/")
       .then((who) => setUser(who.username ? who : null))
-      .catch((failure: ApiError) => setError(failure.message))
+      .catch((failure: unknown) => setError(messageOf(failure)))
       .finally(() => setChecked(true));
   }, []);
 

@@ -2,7 +2,7 @@
 
 import { useCallback, useEffect, useState } from "react";
 
-import { ApiError } from "../api";
+import { messageOf } from "../api";
 
 export function Loading({ what }: { what: string }) {
   return (
@@ -47,7 +47,7 @@ export function useLoaded<T>(load: () => Promise<T>, key: string): Loaded<T> {
     load()
       .then((data) => current && setState({ data, error: null, loading: false }))
       .catch((failure: unknown) => {
-        const message = failure instanceof ApiError ? failure.message : String(failure);
+        const message = messageOf(failure);
         if (current) setState({ data: null, error: message, loading: false });
       });
     return () => {

@@ -5,7 +5,7 @@ import { type FormEvent, useState } from "react";
 import ReactMarkdown from "react-markdown";
 import { Link, useParams } from "react-router-dom";
 
-import { api, ApiError } from "../api";
+import { api, messageOf } from "../api";
 import { type CaseStatus, nextSteps, STATUS_WORDS } from "../cases";
 import { Failure, Loading, useLoaded } from "../components/Status";
 import { shortId, stamp } from "../format";
@@ -58,7 +58,7 @@ export function CasePage() {
       await api(path, { method, body });
       found.reload();
     } catch (failure) {
-      setError(failure instanceof ApiError ? failure.message : String(failure));
+      setError(messageOf(failure));
     }
   }
 
@@ -257,7 +257,7 @@ function Notes({ caseId, notes, onAdded, closed }: { caseId: number; notes: Case
       form.reset();
       onAdded();
     } catch (failure) {
-      setError(failure instanceof ApiError ? failure.message : String(failure));
+      setError(messageOf(failure));
     }
   }
   return (

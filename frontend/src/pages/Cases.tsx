@@ -3,7 +3,7 @@
 import { type FormEvent, useState } from "react";
 import { Link, useNavigate } from "react-router-dom";
 
-import { api, ApiError, query } from "../api";
+import { api, messageOf, query } from "../api";
 import { type CaseStatus, STATUS_WORDS } from "../cases";
 import { Failure, Loading, useLoaded } from "../components/Status";
 import { stamp } from "../format";
@@ -99,7 +99,7 @@ function NewCase() {
       });
       navigate(`/cases/${made.id}`);
     } catch (failure) {
-      setError(failure instanceof ApiError ? failure.message : String(failure));
+      setError(messageOf(failure));
     }
   }
   return (

@@ -3,7 +3,7 @@
 import { useState } from "react";
 import { Link, useNavigate } from "react-router-dom";
 
-import { api, ApiError, query } from "../api";
+import { api, messageOf, query } from "../api";
 import { Failure, Loading, useLoaded } from "../components/Status";
 import { btc, riskLevel, shortId, stamp, when } from "../format";
 
@@ -193,7 +193,7 @@ function AlertQueue() {
       setChosen(new Set());
       alerts.reload();
     } catch (failure) {
-      setActionError(failure instanceof ApiError ? failure.message : String(failure));
+      setActionError(messageOf(failure));
     }
   }
 
@@ -203,7 +203,7 @@ function AlertQueue() {
       const made = await api<{ id: number }>(`alerts/${alert.id}/escalate/`, { method: "POST", body: {} });
       navigate(`/cases/${made.id}`);
     } catch (failure) {
-      setActionError(failure instanceof ApiError ? failure.message : String(failure));
+      setActionError(messageOf(failure));
     }
   }
 

@@ -4,7 +4,7 @@
 import { type FormEvent, useEffect, useMemo, useRef, useState } from "react";
 import { Link, useSearchParams } from "react-router-dom";
 
-import { api, ApiError, query } from "../api";
+import { api, messageOf, query } from "../api";
 import { Failure, useLoaded } from "../components/Status";
 import type { CaseRow } from "./Cases";
 import { riskLevel, shortId, when } from "../format";
@@ -80,7 +80,7 @@ export function Explorer() {
     try {
       await step();
     } catch (failure) {
-      setError(failure instanceof ApiError ? failure.message : String(failure));
+      setError(messageOf(failure));
     } finally {
       setBusy(null);
     }
@@ -312,7 +312,7 @@ function SaveToCase({ model, start }: { model: GraphModel; start: string }) {
       });
       setSaved(`Saved to case #${form.get("case")} (SHA-256 ${shortId(evidence.sha256, 8)}).`);
     } catch (failure) {
-      setError(failure instanceof ApiError ? failure.message : String(failure));
+      setError(messageOf(failure));
     }
   }
 

@@ -1,7 +1,7 @@
 import { type FormEvent, useState } from "react";
 import { useLocation, useNavigate } from "react-router-dom";
 
-import { ApiError } from "../api";
+import { messageOf } from "../api";
 import { useSession } from "../session";
 
 export function SignIn() {
@@ -20,7 +20,7 @@ export function SignIn() {
       await signIn(String(form.get("username")), String(form.get("password")));
       navigate((location.state as { from?: string } | null)?.from ?? "/", { replace: true });
     } catch (failure) {
-      setError(failure instanceof ApiError ? failure.message : String(failure));
+      setError(messageOf(failure));
     } finally {
       setBusy(false);
     }

@@ -4,7 +4,7 @@
 import { type FormEvent, useState } from "react";
 import { Link } from "react-router-dom";
 
-import { api, ApiError } from "../api";
+import { api, messageOf } from "../api";
 import { Failure, Loading, useLoaded } from "../components/Status";
 import { stamp } from "../format";
 
@@ -34,7 +34,7 @@ export function Watchlists() {
       form?.reset();
       lists.reload();
     } catch (failure) {
-      setError(failure instanceof ApiError ? failure.message : String(failure));
+      setError(messageOf(failure));
     }
   }
 
