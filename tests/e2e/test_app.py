@@ -224,6 +224,10 @@ def test_the_view_can_be_annotated_pinned_hidden_and_exported_as_png_svg_and_jso
     graph = json.loads(exported["JSON"])
     shop = graph["nodes"][f"a:{web['shop']}"]
     assert (shop["note"], shop["pinned"]) == ("the shop", True)
+    page.get_by_label("show transactions from").press("End")  # the slider to the newest block
+    page.get_by_text(re.compile(r"; \d+ drawn \(hidden, or outside the time window\)")).wait_for()
+    page.get_by_label("show transactions from").press("Home")
+    page.get_by_text(re.compile("drawn")).wait_for(state="detached")
     before = nodes.get_by_role("button").count()
     nodes.get_by_role("button", name=re.compile("^Tx ")).first.click()
     panel.get_by_role("button", name="Hide").click()

@@ -213,6 +213,7 @@ export function Explorer() {
     [model, timeWindow, grouped, path, colourBy],
   );
   const chosen = selected ? model.nodes[selected] : undefined;
+  const drawnNodes = drawn.filter((element) => element.group === "nodes" && element.data.kind !== "cluster").length;
 
   return (
     <div className="explorer">
@@ -286,7 +287,10 @@ export function Explorer() {
               onFollow={followMoney}
             />
           )}
-          <p className="count">{Object.keys(model.nodes).length} nodes, {Object.keys(model.edges).length} edges</p>
+          <p className="count">
+            {Object.keys(model.nodes).length} nodes, {Object.keys(model.edges).length} edges
+            {drawnNodes < Object.keys(model.nodes).length && `; ${drawnNodes} drawn (hidden, or outside the time window)`}
+          </p>
           <NodeList model={model} selected={selected} onSelect={setSelected} />
         </aside>
       </div>
