@@ -1,5 +1,7 @@
 """The exchange-facing screening endpoints (docs/screening.md), and exposure for investigators."""
 
+import dataclasses
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
@@ -96,7 +98,7 @@ class AddressExposureApi(APIView):
         if detail is None:
             raise NotFound(f"the graph holds no address {normal}")
         found = exposure(detail, hops=filters.validated_data["hops"])
-        return Response({"direct": found.direct, "received": found.received, "sent": found.sent, "cut": found.cut})
+        return Response(dataclasses.asdict(found))
 
 
 class ClusterExposureApi(APIView):
@@ -114,7 +116,7 @@ class ClusterExposureApi(APIView):
         if cluster is None:
             raise NotFound(f"the graph holds no cluster {cluster_id}")
         found = cluster_exposure(cluster, hops=filters.validated_data["hops"])
-        return Response({"direct": found.direct, "received": found.received, "sent": found.sent, "cut": found.cut})
+        return Response(dataclasses.asdict(found))
 
 
 class TransferOut(serializers.ModelSerializer):

@@ -50,5 +50,5 @@ def _script():
 
 def rate_check(key_prefix: str, rate_per_minute: int, *, watch: str = "cs:rate:nothing") -> Verdict:
     reply = _script()(keys=[f"cs:rate:{key_prefix}", watch], args=[PERIOD_MS, max(rate_per_minute, 1)])
-    allowed, wait_ms, watched = reply if len(reply) == 3 else (*reply, None)  # Lua's nil ends the list
+    allowed, wait_ms, watched = reply  # a missing `watch` key comes back as None (Lua's false)
     return Verdict(bool(allowed), math.ceil(int(wait_ms) / 1000), watched)
