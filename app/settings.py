@@ -255,7 +255,9 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Request values reach messages: a newline in one must not start a forged entry (app/logs.py).
+    "filters": {"one_line": {"()": "app.logs.EscapeControlCharacters"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["one_line"]}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     # fontTools logs every glyph it subsets while a PDF report embeds its font.
     "loggers": {"fontTools": {"level": "WARNING"}},

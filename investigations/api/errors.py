@@ -6,7 +6,8 @@ from django.core.exceptions import ObjectDoesNotExist
 from rest_framework import exceptions
 from rest_framework.views import exception_handler
 
-from graph import GraphError
+from app.logs import escaped
+from graph import GraphError, GraphParameterError
 from investigations.evidence import EvidenceError
 from investigations.services import CaseConflict, CaseError, UnknownSubject
 from investigations.tagging import TagError
@@ -26,10 +27,13 @@ class Conflict(exceptions.APIException):
 
 
 def api_exception_handler(error, context):
-    """400 for a request that cannot be done, 409 for one the case's state does not allow now, 404 for
+    """400 for a request that cannot be done (a value the graph cannot hold included: a NUL in a path is
+    the caller's mistake, not a busy graph), 409 for one the case's state does not allow now, 404 for
     what is not there (another team's objects included)."""
-    if isinstance(error, GraphError):
-        log.warning("graph error answering %s: %s", context["request"].path, error)
+    if isinstance(error, GraphParameterError):
+        error = exceptions.ValidationError({"detail": f"a value the graph cannot hold: {error}"})
+    elif isinstance(error, GraphError):
+        log.warning("graph error answering %s: %s", escaped(context["request"].path), escaped(error))
         error = GraphBusy()
     elif isinstance(error, CaseConflict):
         error = Conflict(str(error))
