@@ -163,10 +163,12 @@ SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 
 # --- REST API ---
+# A JSON body nested deeper than this is refused with a 400 (app/parsers.py); the API's own bodies use a few levels.
+JSON_MAX_DEPTH = env_int("JSON_MAX_DEPTH", 64, minimum=4, maximum=500)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],  # uploads name their own parsers
+    "DEFAULT_PARSER_CLASSES": ["app.parsers.DepthLimitedJSONParser"],  # uploads name their own parsers
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "investigations.api.errors.api_exception_handler",
 }

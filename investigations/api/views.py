@@ -4,10 +4,11 @@ from django.core.validators import RegexValidator
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from app.parsers import DepthLimitedJSONParser
 from investigations import selectors, services
 from investigations.models import Approval, AuditEvent, Case, Evidence, Note, Subject
 
@@ -189,7 +190,7 @@ class GraphSnapshot(serializers.Serializer):
 
 
 class EvidenceSnapshotApi(APIView):
-    parser_classes = [JSONParser]
+    parser_classes = [DepthLimitedJSONParser]
 
     class EvidenceSnapshotInput(serializers.Serializer):
         name = serializers.CharField(max_length=200, validators=[NOT_BLANK])

@@ -49,3 +49,45 @@ def test_every_message_leaves_the_console_handler_on_one_line():
     record = logging.LogRecord("tests", logging.WARNING, __file__, 1, "path %s", ("/x\n2026 ERROR forged",), None)
     assert console.filter(record)
     assert console.format(record).endswith("path /x\\x0a2026 ERROR forged")
+
+
+def nested(depth: int) -> str:
+    return "[" * depth + "]" * depth
+
+
+@pytest.fixture
+def screening_key(db):
+    from screening.keys import key_issue
+    from screening.models import Organisation
+
+    exchange = Organisation.objects.create(name="Bitstamp-like")
+    return key_issue(organisation=exchange, name="all", scopes=["screen", "transfers"])
+
+
+@pytest.mark.parametrize("depth", [3_000, 100_000, 65])
+@pytest.mark.parametrize(
+    "path", ["/api/v1/cases/", "/api/v1/watchlists/", "/api/v1/alerts/bulk/", "/api/v1/tags/", "/api/v1/session/"]
+)
+def test_it_refuses_deeply_nested_json_with_a_400_naming_the_limit(people, path, depth):  # noqa: F811
+    answer = signed_in(people["ana"]).post(path, nested(depth), content_type="application/json")
+    assert answer.status_code == 400, answer.content[:200]
+    assert "nested more than 64 levels" in answer.json()["detail"]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/screen/addresses", "/api/v1/transfers"])
+def test_it_refuses_deeply_nested_json_from_an_exchange_too(screening_key, path):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {screening_key}")
+    body = '{"addresses": ' + nested(3_000) + "}"
+    answer = client.post(path, body, content_type="application/json")
+    assert answer.status_code == 400, answer.content[:200]
+    assert "at most 64 are accepted" in answer.json()["detail"]
+
+
+def test_json_nested_to_the_limit_is_still_read(people):  # noqa: F811
+    from app.parsers import json_depth
+
+    assert json_depth(__import__("json").loads(nested(64))) == 64
+    answer = signed_in(people["ana"]).post("/api/v1/cases/", nested(64), content_type="application/json")
+    assert answer.status_code == 400
+    assert "nested" not in str(answer.json()), "refused by the serializer (not an object), not by depth"
