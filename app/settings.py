@@ -161,6 +161,7 @@ if env_bool("TRUST_X_FORWARDED_PROTO", False):
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+CSRF_FAILURE_VIEW = "app.errors.csrf_failure"  # JSON under /api/, Django's page elsewhere
 
 # --- REST API ---
 # A JSON body nested deeper than this is refused with a 400 (app/parsers.py); the API's own bodies use a few levels.

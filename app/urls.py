@@ -19,5 +19,6 @@ urlpatterns = [
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
 
+handler400 = "app.errors.bad_request"
 handler404 = "app.errors.not_found"
 handler500 = "app.errors.server_error"

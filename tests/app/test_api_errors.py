@@ -91,3 +91,34 @@ def test_json_nested_to_the_limit_is_still_read(people):  # noqa: F811
     answer = signed_in(people["ana"]).post("/api/v1/cases/", nested(64), content_type="application/json")
     assert answer.status_code == 400
     assert "nested" not in str(answer.json()), "refused by the serializer (not an object), not by depth"
+
+
+@pytest.mark.parametrize("path", ["/api/v1/cases/", "/api/v1/session/", "/api/v1/tags/"])
+def test_a_body_over_the_upload_limit_is_a_json_413(people, settings, path):  # noqa: F811
+    body = '{"title": "' + "x" * 10_000_000 + '"}'
+    answer = signed_in(people["ana"]).post(path, body, content_type="application/json")
+    assert answer.status_code == 413
+    assert answer.json() == {
+        "detail": f"the request body is over {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes, the most accepted"
+    }
+
+
+def test_a_bad_request_django_refuses_itself_is_json_under_the_api(settings):
+    settings.ALLOWED_HOSTS = ["chainsleuth.example.org"]
+    answer = APIClient().get("/api/v1/session/", HTTP_HOST="attacker.example")
+    assert answer.status_code == 400
+    assert answer["Content-Type"] == "application/json"
+    assert answer.json() == {"detail": "bad request"}
+    page = APIClient().get("/admin/login/", HTTP_HOST="attacker.example")
+    assert page.status_code == 400
+    assert page["Content-Type"].startswith("text/html"), "a browser still gets Django's page"
+
+
+def test_a_failed_csrf_check_is_json_under_the_api_and_a_page_elsewhere(people):  # noqa: F811
+    browser = APIClient(enforce_csrf_checks=True)
+    answer = browser.post("/api/v1/session/", {"username": "ana", "password": "x"}, format="json")
+    assert answer.status_code == 403
+    assert answer.json()["detail"].startswith("CSRF check failed: CSRF cookie not set")
+    page = browser.post("/admin/login/", {"username": "ana", "password": "x"})
+    assert page.status_code == 403
+    assert page["Content-Type"].startswith("text/html")
