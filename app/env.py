@@ -7,6 +7,7 @@ later somewhere far from the cause.
 
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -105,6 +106,10 @@ def env_url(name: str, schemes: tuple[str, ...], *, require_host: bool = True) -
     return value
 
 
+# .env.example's secrets all start so: a copy that was never filled in must not start (nor pass check --deploy).
+PLACEHOLDER = "change-me"
+
+
 def env_secret(name: str, default: str | None = None) -> str | None:
     """A secret from NAME or from the file named by NAME_FILE (Docker/Kubernetes secrets)."""
     value = _raw(name)
@@ -118,5 +123,28 @@ def env_secret(name: str, default: str | None = None) -> str | None:
             raise _fail(f"{name}_FILE", f"cannot read {file_name}: {exc.strerror}") from None
         if not secret:
             raise _fail(f"{name}_FILE", f"{file_name} is empty")
-        return secret
-    return value or default
+        return _not_placeholder(f"{name}_FILE", secret)
+    return _not_placeholder(name, value) if value else default
+
+
+def _not_placeholder(name: str, secret: str) -> str:
+    if secret.lower().startswith(PLACEHOLDER):
+        raise _fail(
+            name,
+            "still the .env.example placeholder; set a secret of your own, e.g. the output of "
+            "python -c 'import secrets; print(secrets.token_urlsafe(50))'",
+        )
+    return secret
+
+
+def env_secret_required(name: str, *, required: bool, fallback: Callable[[], str], min_length: int = 1) -> str:
+    """A secret that production (`required`) must be given, as NAME or NAME_FILE; elsewhere `fallback()`
+    supplies one (the embedded default's own, under var/)."""
+    value = env_secret(name)
+    if not value:
+        if required:
+            raise _fail(name, f"required in production (HTTPS=true): set {name} or {name}_FILE")
+        return fallback()
+    if len(value) < min_length:
+        raise _fail(name, f"must be at least {min_length} characters, got {len(value)}")
+    return value

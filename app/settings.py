@@ -11,7 +11,18 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from app.env import env_bool, env_choice, env_float, env_int, env_list, env_match, env_secret, env_str, env_url
+from app.env import (
+    env_bool,
+    env_choice,
+    env_float,
+    env_int,
+    env_list,
+    env_match,
+    env_secret,
+    env_secret_required,
+    env_str,
+    env_url,
+)
 from app.local_secrets import local_secret
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -19,9 +30,15 @@ VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var"))).resolve()
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env_bool("DEBUG", False)
-SECRET_KEY = env_secret("SECRET_KEY") or local_secret(VAR_DIR / "secret_key")
-# Signs the audit log's tree heads (Ed25519; investigations/audit/signing.py). Keep it apart from the database.
-AUDIT_SIGNING_KEY = env_secret("AUDIT_SIGNING_KEY") or local_secret(VAR_DIR / "audit_signing_key")
+# The production switch: HTTPS and everything `check --deploy` asks for (below), and secrets that must
+# come from the environment rather than be generated under VAR_DIR.
+HTTPS = env_bool("HTTPS", False)
+SECRET_KEY = env_secret_required("SECRET_KEY", required=HTTPS, fallback=lambda: local_secret(VAR_DIR / "secret_key"))
+# Signs the audit log's tree heads (Ed25519; investigations/audit/signing.py). Production must give it
+# from outside: a key generated beside the database would let whoever holds the volume sign a rewritten log.
+AUDIT_SIGNING_KEY = env_secret_required(
+    "AUDIT_SIGNING_KEY", required=HTTPS, fallback=lambda: local_secret(VAR_DIR / "audit_signing_key"), min_length=32
+)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
@@ -149,7 +166,6 @@ TAGPACK_SCHEMA_DIR = Path(env_str("TAGPACK_SCHEMA_DIR", str(Path(sys.prefix) / "
 EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 25 * 1024 * 1024, minimum=1024)
 
 # --- HTTPS (production): everything `check --deploy` asks for, behind one switch ---
-HTTPS = env_bool("HTTPS", False)
 SECURE_SSL_REDIRECT = HTTPS
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS

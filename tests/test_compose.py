@@ -2,6 +2,7 @@
 
 import os
 import re
+import secrets
 import subprocess
 import sys
 
@@ -102,11 +103,20 @@ def test_the_app_is_wired_to_postgres_neo4j_and_redis(compose):
     assert environment["REDIS_URL"] == "redis://redis:6379/0"
 
 
-def test_the_app_environment_passes_the_deployment_checklist(compose, tmp_path):
+def filled_in() -> dict[str, str]:
+    """.env.example as an operator leaves it: every change-me secret replaced by a random one."""
+    return {
+        name: secrets.token_urlsafe(50) if value.startswith("change-me") else value
+        for name, value in env_example().items()
+    }
+
+
+def deploy_check(compose: dict, tmp_path) -> subprocess.CompletedProcess:
     environment = {key: str(value) for key, value in compose["services"]["web"]["environment"].items()}
     env = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO", "GRAPH_", "REDIS_"))}
+    env = {key: value for key, value in env.items() if key.removesuffix("_FILE") not in environment}
     env.update(environment, VAR_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="app.settings")
-    result = subprocess.run(
+    return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         capture_output=True,
         text=True,
@@ -114,4 +124,23 @@ def test_the_app_environment_passes_the_deployment_checklist(compose, tmp_path):
         env=env,
         timeout=120,
     )
+
+
+def test_the_app_environment_passes_the_deployment_checklist(tmp_path):
+    compose = yaml.safe_load(interpolate((REPO_ROOT / "docker-compose.yml").read_text(), filled_in()))
+    result = deploy_check(compose, tmp_path)
     assert result.returncode == 0, result.stderr
+
+
+def test_an_env_example_copied_without_filling_in_its_secrets_fails_the_checklist(compose, tmp_path):
+    result = deploy_check(compose, tmp_path)
+    assert result.returncode != 0
+    assert "SECRET_KEY: still the .env.example placeholder" in result.stderr
+
+
+def test_the_app_gets_its_audit_signing_key_from_the_env_file(compose):
+    for name in APP_SERVICES:
+        assert compose["services"][name]["environment"]["AUDIT_SIGNING_KEY"] == env_example()["AUDIT_SIGNING_KEY"]
+    without = {name: value for name, value in filled_in().items() if name != "AUDIT_SIGNING_KEY"}
+    with pytest.raises(AssertionError, match="AUDIT_SIGNING_KEY is required: set AUDIT_SIGNING_KEY in .env"):
+        interpolate((REPO_ROOT / "docker-compose.yml").read_text(), without)

@@ -3,7 +3,7 @@
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from app.env import env_bool, env_int, env_list, env_match, env_secret, env_url
+from app.env import env_bool, env_int, env_list, env_match, env_secret, env_secret_required, env_url
 
 
 def test_booleans_accept_the_usual_spellings(monkeypatch):
@@ -92,3 +92,28 @@ def test_urls_can_come_from_files_because_they_carry_passwords(monkeypatch, tmp_
     monkeypatch.delenv("DATABASE_URL", raising=False)
     monkeypatch.setenv("DATABASE_URL_FILE", str(tmp_path / "url"))
     assert env_url("DATABASE_URL", ("postgres",)) == "postgres://app:s3cret@db:5432/app"
+
+
+def test_a_secret_left_at_the_placeholder_is_refused_from_the_variable_or_its_file(monkeypatch, tmp_path):
+    monkeypatch.delenv("GRAPH_PASSWORD_FILE", raising=False)
+    monkeypatch.setenv("GRAPH_PASSWORD", "change-me-neo4j")
+    with pytest.raises(ImproperlyConfigured, match="^GRAPH_PASSWORD: still the .env.example placeholder; set a"):
+        env_secret("GRAPH_PASSWORD")
+    monkeypatch.delenv("GRAPH_PASSWORD")
+    (tmp_path / "pw").write_text("Change-Me-please\n")
+    monkeypatch.setenv("GRAPH_PASSWORD_FILE", str(tmp_path / "pw"))
+    with pytest.raises(ImproperlyConfigured, match="^GRAPH_PASSWORD_FILE: still the .env.example placeholder"):
+        env_secret("GRAPH_PASSWORD")
+
+
+def test_a_required_secret_is_refused_when_missing_and_made_elsewhere(monkeypatch):
+    monkeypatch.delenv("AUDIT_SIGNING_KEY", raising=False)
+    monkeypatch.delenv("AUDIT_SIGNING_KEY_FILE", raising=False)
+    with pytest.raises(ImproperlyConfigured, match="^AUDIT_SIGNING_KEY: required in production"):
+        env_secret_required("AUDIT_SIGNING_KEY", required=True, fallback=lambda: "made")
+    assert env_secret_required("AUDIT_SIGNING_KEY", required=False, fallback=lambda: "made") == "made"
+    monkeypatch.setenv("AUDIT_SIGNING_KEY", "x" * 31)
+    with pytest.raises(ImproperlyConfigured, match="^AUDIT_SIGNING_KEY: must be at least 32 characters, got 31$"):
+        env_secret_required("AUDIT_SIGNING_KEY", required=True, fallback=lambda: "made", min_length=32)
+    monkeypatch.setenv("AUDIT_SIGNING_KEY", "x" * 32)
+    assert env_secret_required("AUDIT_SIGNING_KEY", required=True, fallback=lambda: "made", min_length=32) == "x" * 32
