@@ -6,6 +6,7 @@ sets all three (docker-compose.yml) and HTTPS=true.
 """
 
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -74,6 +75,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "django_celery_beat",
+    "axes",
     "app",
     "chain",
     "graphml",
@@ -90,6 +92,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # turns a locked-out sign-in into a 429 (app/signin.py)
 ]
 
 ROOT_URLCONF = "app.urls"
@@ -129,6 +132,22 @@ def _database(url: str) -> dict:
 _DATABASE_URL = env_url("DATABASE_URL", ("sqlite", "postgres", "postgresql", "pgsql"), require_host=False)
 DATABASES = {"default": _database(_DATABASE_URL or f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# django-axes first: it refuses a locked-out sign-in before any password is checked (app/signin.py).
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+# Wrong passwords counted per username and, apart, per address; either reaching the limit locks sign-in
+# for that username or address until the lockout has passed since the last counted failure.
+AXES_FAILURE_LIMIT = env_int("SIGNIN_FAILURE_LIMIT", 10, minimum=1, maximum=1000)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("SIGNIN_LOCKOUT_MINUTES", 15, minimum=1, maximum=24 * 60))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True  # a right password before the limit forgets that username's failures
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # tries during a lockout do not prolong it
+AXES_LOCKOUT_CALLABLE = "app.signin.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "app.signin.client_address"
+AXES_DISABLE_ACCESS_LOG = True  # sign-ins are not audit events here; failures are kept while they count
+# Reverse proxies in front of the web server (X-Forwarded-For entries to trust, from the right); with
+# none, every client behind one proxy would share its address and its lockout.
+TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 1 if env_bool("TRUST_X_FORWARDED_PROTO", False) else 0, minimum=0)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
