@@ -1,5 +1,6 @@
 """Signing in and out of the web app: a Django session (cookie), with its CSRF token, for the same API the
-app calls. Wrong credentials get one message whichever part was wrong."""
+app calls. Wrong credentials get one message whichever part was wrong; repeated ones lock the username
+and the address out for a while (django-axes, app/signin.py)."""
 
 from django.contrib.auth import authenticate, login, logout
 from django.utils.decorators import method_decorator
@@ -16,6 +17,11 @@ from investigations.models import Membership
 
 SIGNED_IN = OpenApiResponse(OpenApiTypes.OBJECT, description="who is signed in, and their team and role")
 REFUSED = OpenApiResponse(OpenApiTypes.OBJECT, description="malformed (400), or wrong credentials or CSRF token (403)")
+LOCKED = OpenApiResponse(
+    OpenApiTypes.OBJECT,
+    description="too many wrong passwords for this username or from this address (app/signin.py): refused, the "
+    "right password included, for the seconds in Retry-After",
+)
 
 
 def whoami(user) -> dict:
@@ -43,7 +49,7 @@ class SessionApi(APIView):
             return Response({"username": None, "team": None, "role": None})
         return Response(whoami(request.user))
 
-    @extend_schema(request=SignIn, responses={200: SIGNED_IN, 400: REFUSED, 403: REFUSED})
+    @extend_schema(request=SignIn, responses={200: SIGNED_IN, 400: REFUSED, 403: REFUSED, 429: LOCKED})
     @method_decorator(csrf_protect)  # no signing a victim into someone else's account from another site
     def post(self, request):
         data = self.SignIn(data=request.data)
