@@ -341,3 +341,27 @@ def ensure_running_if_needed() -> None:
         return
     from_settings().ensure_running()
     _ensured_in_pid = os.getpid()
+
+
+def broker_ensure() -> None:
+    """Make sure the broker answers before a command relies on it (locks, queued tasks).
+
+    The embedded server is started when settings use it, as the graph store starts it; a
+    configured broker (REDIS_URL) that is down cannot be started from here, so the error names
+    what to run.
+    """
+    from django.conf import settings
+
+    ensure_running_if_needed()
+    client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=5, socket_connect_timeout=5, retry=NO_RETRY)
+    try:
+        client.ping()
+    except redis.RedisError as error:
+        kwargs = client.get_connection_kwargs()
+        where = kwargs.get("path") or f"{kwargs.get('host')}:{kwargs.get('port')}"
+        raise EmbeddedServerError(
+            f"the broker at {where} (REDIS_URL) does not answer: {error}. Start it, or unset "
+            "GRAPH_URL and REDIS_URL to use the embedded server (`make run` or `python manage.py embedded start`)."
+        ) from None
+    finally:
+        client.close()

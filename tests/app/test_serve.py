@@ -201,6 +201,7 @@ def test_its_children_die_when_the_run_command_is_killed(tmp_path):
     process, output, url, var_dir = start_serve(tmp_path, demo_txs=0)
     try:
         output.wait_for(r"running at " + re.escape(url), timeout=240)
+        assert (var_dir / "gunicorn.ctl").is_socket(), "gunicorn's control socket is this stack's own"
         children = [pid for pid in _processes_under(var_dir) if pid != process.pid and not _is_running(pid)]
         assert len(children) >= 4, children  # gunicorn, two workers and beat, with their own children
         process.kill()

@@ -7,6 +7,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Callable
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
@@ -119,11 +120,20 @@ def _children(host: str, port: int, web_workers: int, concurrency: int) -> dict[
     realtime = "celery -A app worker --loglevel info --queues realtime --concurrency 1 --hostname realtime@%h"
     beat = "celery -A app beat --loglevel info"
     return {
-        "web": python + web.split(),
+        "web": python + web.split() + _control_socket(settings.VAR_DIR),
         "worker": python + worker.split(),
         "realtime": python + realtime.split(),
         "beat": python + beat.split(),
     }
+
+
+def _control_socket(var_dir: Path) -> list[str]:
+    """gunicorn's control socket under VAR_DIR, not the shared ~/.gunicorn/gunicorn.ctl, so two stacks on
+    one host do not collide; none when the path is too long for a Unix socket (108 bytes)."""
+    path = var_dir.resolve() / "gunicorn.ctl"
+    if len(os.fsencode(path)) >= 108:
+        return ["--no-control-socket"]
+    return ["--control-socket", str(path)]
 
 
 def _supervise(supervisor: Supervisor, server: embedded.EmbeddedServer | None, say: Say) -> None:
