@@ -207,14 +207,17 @@ class EmbeddedServer:
         self.pidfile.unlink(missing_ok=True)
         return None
 
-    def _refuse_taken_port(self) -> None:
-        with socket.socket() as probe:
-            probe.settimeout(1)
-            if probe.connect_ex((HOST, self.port)) == 0:
+    def _refuse_taken_port(self, *, grace: float = 5.0) -> None:
+        """A server killed a moment ago may still hold its port: the kernel frees its memory (so its
+        /proc entry no longer names redis-server) before it closes its sockets. Give it `grace` seconds."""
+        deadline = time.monotonic() + grace
+        while _port_taken(self.port):
+            if time.monotonic() > deadline:
                 raise EmbeddedServerError(
                     f"port {self.port} on {HOST} is already in use by another program, so the embedded "
                     "FalkorDB/Redis server cannot start: stop that program or set EMBEDDED_PORT to a free port."
                 )
+            time.sleep(0.1)
 
     def _start(self) -> None:
         config = self.data_dir / "redis.conf"
@@ -292,6 +295,12 @@ def _loading(pid: int, persistence: dict) -> Health:
         loaded_percent=float(percent) if percent is not None else None,
         eta_seconds=int(eta) if eta is not None else None,
     )
+
+
+def _port_taken(port: int) -> bool:
+    with socket.socket() as probe:
+        probe.settimeout(1)
+        return probe.connect_ex((HOST, port)) == 0
 
 
 def _is_redis_server(pid: int) -> bool:
