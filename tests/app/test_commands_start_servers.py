@@ -69,6 +69,14 @@ def test_a_queued_labeling_job_on_a_fresh_checkout_starts_the_embedded_server(fr
     assert embedded_of(fresh).running_pid() is not None
 
 
+def test_issuing_a_screening_key_on_a_fresh_checkout_starts_the_embedded_server(fresh):
+    assert manage("screening", "org", "Acme", env=fresh).returncode == 0
+    done = manage("screening", "issue", "Acme", "payouts", env=fresh)
+    assert done.returncode == 0, done.stderr
+    assert re.search(r"cs_[0-9a-f]{8}_", done.stdout), done.stdout
+    assert embedded_of(fresh).running_pid() is not None
+
+
 def test_ingest_against_a_configured_broker_that_is_down_names_what_to_run(tmp_path):
     closed = free_port()
     env = fresh_checkout_env(
