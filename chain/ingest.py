@@ -6,13 +6,17 @@ leaves whole blocks only, and a re-run skips what is there: a restart after
 `kill -9` ends with the same graph as an uninterrupted run.
 """
 
+import functools
 import logging
 import multiprocessing
+import os
+import signal
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 
+from app.processes import die_with_parent
 from chain.blocks import Block
 from chain.chainplan import Segment, plan_chain
 from chain.errors import ChainDataError, ChainOrderError
@@ -224,7 +228,9 @@ def _parsed_in_order(entries: list[Entry], network: Network, workers: int) -> It
         return
     window = workers * 4
     context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    # A parser dies with the ingest: after kill -9 of the command none runs on as an orphan.
+    die = functools.partial(die_with_parent, os.getpid(), signal.SIGKILL)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=die) as pool:
         queue: deque[tuple[Entry, Future]] = deque()
         pending = iter(entries)
         for entry in pending:

@@ -1,8 +1,11 @@
-"""The request log, buffered twice so a request never waits on it: each web process gathers its rows in
-memory and pushes them onto a Redis list every quarter of a second (one round trip for all of them), and
-beat moves the list into the RequestLog table every minute, in bulk. Redis's append-only file keeps the
-list; a web process killed outright (SIGKILL) loses at most its last quarter second of rows, a process
-that exits normally pushes them first."""
+"""The request log, durable before the response: each request pushes its row onto a Redis list (one RPUSH,
+a loopback round trip) before its response goes out, and beat moves the list into the RequestLog table every
+minute, in bulk. Redis acknowledges the push after writing it to its append-only file, so a web process killed
+outright (SIGKILL) loses no row of a request it answered. Nothing waits on the database.
+
+While Redis is unreachable (the request is likely refused then, since rate limits live there too), rows wait
+in this process's memory, up to KEEP_WHILE_AWAY, and a thread pushes them when Redis is back; only those
+are lost if the process is killed meanwhile. A process that exits normally pushes them first."""
 
 import atexit
 import datetime
@@ -18,7 +21,7 @@ from screening.models import ApiKey, RequestLog
 from screening.shared_redis import redis_client
 
 BATCH = 200  # rows per bulk insert
-PUSH_EVERY_S = 0.25
+PUSH_EVERY_S = 1.0  # while Redis was unreachable: how often the waiting rows are tried again
 KEEP_WHILE_AWAY = 100_000  # rows a process keeps while Redis is unreachable; older ones are dropped
 _LIST = "cs:requestlog"
 
@@ -31,7 +34,16 @@ _pusher_pid: int | None = None  # the process whose pusher thread runs (a forked
 def request_logged(*, key_id: int | None, endpoint: str, method: str, status: int, latency_ms: float) -> None:
     row = json.dumps([key_id, endpoint[:200], method, status, round(latency_ms, 3), time.time()])
     with _pending_lock:
+        waiting = bool(_pending)  # rows from a Redis outage go first, in order
+    if not waiting:
+        try:
+            redis_client().rpush(_LIST, row)
+            return
+        except redis.RedisError as error:
+            log.warning("request log: cannot reach Redis (%s); rows kept in memory for now", error)
+    with _pending_lock:
         _pending.append(row)
+        del _pending[:-KEEP_WHILE_AWAY]
         if _pusher_pid != os.getpid():
             _pusher_start()
 

@@ -157,3 +157,82 @@ def _wait_until(condition, timeout: float = 10.0) -> None:
     while not condition():
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.05)
+
+
+# --- a restart that reloads for longer than the start timeout ---
+
+SLOW_RELOAD = "key-load-delay 1500\nloading-process-events-interval-bytes 1024\n"  # about 1.5 ms a key: 4.5 s
+
+
+@pytest.fixture
+def slow_reloading_server(tmp_path):
+    """A real server holding 3,000 keys in its AOF's RDB part, configured to reload them slowly, so a
+    restart loads for longer than its start timeout (as a large graph does)."""
+    embedded = EmbeddedServer(
+        data_dir=tmp_path / "falkordb",
+        port=free_port(),
+        password="test-password",
+        start_timeout=1.0,
+        extra_config=SLOW_RELOAD,
+    )
+    embedded.ensure_running()
+    client = embedded.client()
+    client.config_set("key-load-delay", 0)  # writing is quick; only the reload is slow
+    client.mset({f"key{i}": "x" * 2000 for i in range(3000)})
+    client.bgrewriteaof()
+    _wait_until(lambda: not _rewriting(client))
+    os.kill(embedded.running_pid(), signal.SIGKILL)
+    _wait_until(lambda: embedded.health().status.value == "down")
+    yield embedded
+    embedded.stop()
+
+
+def _rewriting(client) -> bool:
+    info = client.info("persistence")
+    return bool(info["aof_rewrite_in_progress"] or info["aof_rewrite_scheduled"])
+
+
+def test_a_server_reloading_longer_than_the_start_timeout_is_waited_for_with_its_progress(slow_reloading_server):
+    reports = []
+    started = time.monotonic()
+    assert slow_reloading_server.ensure_running(on_loading=reports.append) is True
+    assert time.monotonic() - started > slow_reloading_server.start_timeout * 2, "the reload must outlast the timeout"
+    assert slow_reloading_server.client().dbsize() == 3000
+    assert reports
+    assert all(report.status.value == "loading" for report in reports)
+    assert reports[0].loaded_percent is not None
+    assert "% done" in reports[0].describe()
+
+
+def test_a_loading_server_is_reported_alive_and_loading(slow_reloading_server):
+    seen = []
+    with ThreadPoolExecutor(1) as pool:
+        starting = pool.submit(slow_reloading_server.ensure_running, on_loading=lambda _health: None)
+        while not starting.done():
+            health = slow_reloading_server.health()
+            seen.append((health.status.value, health.alive, slow_reloading_server.running_pid()))
+            time.sleep(0.1)
+        assert starting.result() is True
+    loading = [entry for entry in seen if entry[0] == "loading"]
+    assert loading, seen
+    assert all(alive and running_pid is None for _, alive, running_pid in loading), "alive, but not serving yet"
+    assert slow_reloading_server.health().status.value == "up"
+
+
+def test_the_run_commands_watch_waits_for_a_reload_instead_of_stopping_the_stack(slow_reloading_server):
+    from app.management.commands.serve import watch_embedded
+
+    said = []
+    watch_embedded(slow_reloading_server, said.append)  # would raise CommandError, which stops the stack
+    assert slow_reloading_server.client().dbsize() == 3000
+    assert any("loading its data" in line for line in said), said
+    watch_embedded(slow_reloading_server, said.append)  # up now: nothing to do
+    assert _redis_servers_on(slow_reloading_server.port) == [slow_reloading_server.running_pid()]
+
+
+def test_its_aof_is_compacted_so_reloads_stay_short(server):
+    server.ensure_running()
+    config = server.client().config_get("*")
+    assert config["aof-use-rdb-preamble"] == "yes"
+    assert config["auto-aof-rewrite-percentage"] == "100"
+    assert int(config["auto-aof-rewrite-min-size"]) == 16 * 1024 * 1024

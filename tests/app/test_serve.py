@@ -16,7 +16,9 @@ from pathlib import Path
 
 import pytest
 
+from app.embedded import EmbeddedServer
 from graph import open_graph
+from tests.app.test_processes import wait_gone
 from tests.conftest import REPO_ROOT, free_port
 
 pytestmark = pytest.mark.slow
@@ -43,8 +45,7 @@ class Output:
         raise AssertionError(f"no line matched {pattern!r}:\n{''.join(self.lines[-40:])}")
 
 
-@pytest.fixture
-def serve(tmp_path):
+def start_serve(tmp_path: Path, *, demo_txs: int) -> tuple[subprocess.Popen, Output, str, Path]:
     port, embedded_port = free_port(), free_port()
     env = {
         key: value
@@ -52,7 +53,10 @@ def serve(tmp_path):
         if not key.startswith(("DJANGO", "GRAPH_", "REDIS_", "DATABASE_"))
     }
     env.update(
-        VAR_DIR=str(tmp_path / "var"), EMBEDDED_PORT=str(embedded_port), PYTHONUNBUFFERED="1", DEMO_WORLD_TXS="2000"
+        VAR_DIR=str(tmp_path / "var"),
+        EMBEDDED_PORT=str(embedded_port),
+        PYTHONUNBUFFERED="1",
+        DEMO_WORLD_TXS=str(demo_txs),
     )
     process = subprocess.Popen(
         [sys.executable, "manage.py", "serve", "--port", str(port), "--web-workers", "1", "--concurrency", "1"],
@@ -62,14 +66,25 @@ def serve(tmp_path):
         stderr=subprocess.STDOUT,
         text=True,
     )
-    yield process, Output(process), f"http://127.0.0.1:{port}", tmp_path / "var"
-    if process.poll() is None:  # a failed test: stop the stack as Ctrl-C would, so no worker outlives it
+    return process, Output(process), f"http://127.0.0.1:{port}", tmp_path / "var"
+
+
+def stop_serve(process: subprocess.Popen) -> None:
+    """Stop the stack as Ctrl-C would, so no worker outlives a failed test."""
+    if process.poll() is None:
         process.terminate()
         try:
             process.wait(timeout=60)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture
+def serve(tmp_path):
+    started = start_serve(tmp_path, demo_txs=2000)
+    yield started
+    stop_serve(started[0])
 
 
 def test_the_run_command_serves_a_healthy_stack_and_stops_cleanly(serve):
@@ -179,3 +194,25 @@ def _processes_under(var_dir: Path) -> list[int]:
             except OSError:
                 continue
     return found
+
+
+def test_its_children_die_when_the_run_command_is_killed(tmp_path):
+    """kill -9 of `serve` runs none of its clean-up: the kernel still stops gunicorn, the workers and beat."""
+    process, output, url, var_dir = start_serve(tmp_path, demo_txs=0)
+    try:
+        output.wait_for(r"running at " + re.escape(url), timeout=240)
+        assert (var_dir / "gunicorn.ctl").is_socket(), "gunicorn's control socket is this stack's own"
+        children = [pid for pid in _processes_under(var_dir) if pid != process.pid and not _is_running(pid)]
+        assert len(children) >= 4, children  # gunicorn, two workers and beat, with their own children
+        process.kill()
+        process.wait()
+        assert wait_gone(children, timeout=30) == [], "a child outlived the killed run command"
+    finally:
+        stop_serve(process)
+        _embedded_of(var_dir).stop()
+
+
+def _embedded_of(var_dir: Path) -> EmbeddedServer:
+    data = var_dir / "falkordb"
+    port = int(re.search(r"^port (\d+)$", (data / "redis.conf").read_text(), re.M).group(1))
+    return EmbeddedServer(data_dir=data, port=port, password=(data / "password").read_text().strip())

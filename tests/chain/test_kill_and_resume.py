@@ -12,6 +12,7 @@ from django.conf import settings
 
 from chain.serialization import txid_of
 from graph import open_graph
+from tests.app.test_processes import children_of, wait_gone
 from tests.chain.blockmaker import ChainMaker, to
 from tests.chain.conftest import fingerprint
 from tests.conftest import REPO_ROOT
@@ -35,7 +36,7 @@ def busy_chain(blocks: int = 300, txs_per_block: int = 25) -> ChainMaker:
     return chain
 
 
-def ingest_command(path, graph_name: str, tmp_path) -> subprocess.Popen:
+def ingest_command(path, graph_name: str, tmp_path, workers: int = 1) -> subprocess.Popen:
     env = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO", "GRAPH_", "REDIS_"))}
     env.update(
         DJANGO_SETTINGS_MODULE="app.settings",
@@ -46,7 +47,7 @@ def ingest_command(path, graph_name: str, tmp_path) -> subprocess.Popen:
         REDIS_URL=settings.REDIS_URL,
     )
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=REPO_ROOT, env=env, check=True)
-    argv = [sys.executable, "manage.py", "ingest", "blk", str(path), "--network", "regtest", "--workers", "1"]
+    argv = [sys.executable, "manage.py", "ingest", "blk", str(path), "--network", "regtest", "--workers", str(workers)]
     return subprocess.Popen(argv, cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
@@ -78,3 +79,25 @@ def _kill_after_some_blocks(process: subprocess.Popen, store, at_least: int = 40
             return store.read("MATCH (b:Block) RETURN count(b) AS n")[0]["n"]
         time.sleep(0.02)
     raise AssertionError("the ingest made no progress")
+
+
+def test_a_killed_ingest_leaves_no_parser_process_behind(graph, tmp_path):
+    path = busy_chain(blocks=200).write_blk(tmp_path / "blk00000.dat")
+    graph_name = f"orphans_{uuid.uuid4().hex}"
+    store = open_graph(settings.GRAPH_URL, graph_name=graph_name, password=settings.GRAPH_PASSWORD)
+    try:
+        process = ingest_command(path, graph_name, tmp_path, workers=2)
+        parsers = _parsers_of(process)
+        _kill_after_some_blocks(process, store, at_least=5)
+        assert wait_gone(parsers) == [], "a parser process outlived the killed ingest"
+    finally:
+        store.delete_graph()
+
+
+def _parsers_of(process: subprocess.Popen) -> list[int]:
+    deadline = time.monotonic() + 120
+    while len(children := children_of(process.pid)) < 2:
+        assert process.poll() is None, process.stderr.read().decode()
+        assert time.monotonic() < deadline, "the ingest started no parser processes"
+        time.sleep(0.05)
+    return children

@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from app.embedded import EmbeddedServerError, broker_ensure
 from graphml.jobs import labeling_job_create, labeling_job_execute
 from graphml.registry import RegistryError
 
@@ -19,6 +20,11 @@ class Command(BaseCommand):
         parser.add_argument("--queue", action="store_true", help="hand the job to a Celery worker and return")
 
     def handle(self, *, scope, version, explain_top, queue, **_options):
+        if queue:  # before the job row, so a broker that is down leaves no queued job behind
+            try:
+                broker_ensure()
+            except EmbeddedServerError as error:
+                raise CommandError(str(error)) from None
         try:
             job = labeling_job_create(scope=scope, version=version, explain_top=explain_top)
         except (RegistryError, ValueError) as exc:

@@ -6,6 +6,8 @@ import signal
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
@@ -20,6 +22,8 @@ from graph.schema import ensure_schema
 from investigations.tagging import demo_tags_load
 
 log = logging.getLogger(__name__)
+
+Say = Callable[[str], None]  # a line for the operator's terminal
 
 
 class Command(BaseCommand):
@@ -38,7 +42,7 @@ class Command(BaseCommand):
         supervisor = Supervisor()
         owns_server = False  # never stop a server another process started and still uses
         try:
-            owns_server = server is not None and _ensure_embedded(server)
+            owns_server = server is not None and _ensure_embedded(server, self.stdout.write)
             if server is not None and not owns_server:
                 self.stdout.write(
                     f"Using the embedded server already running (pid {server.running_pid()}); "
@@ -49,7 +53,7 @@ class Command(BaseCommand):
                 supervisor.start(name, argv)
             self._announce(f"http://{host}:{port}", supervisor)
             self._queue_first_model()
-            _supervise(supervisor, server)
+            _supervise(supervisor, server, self.stdout.write)
         except KeyboardInterrupt:
             self.stdout.write("\nStopping…")
         finally:
@@ -116,26 +120,50 @@ def _children(host: str, port: int, web_workers: int, concurrency: int) -> dict[
     realtime = "celery -A app worker --loglevel info --queues realtime --concurrency 1 --hostname realtime@%h"
     beat = "celery -A app beat --loglevel info"
     return {
-        "web": python + web.split(),
+        "web": python + web.split() + _control_socket(settings.VAR_DIR),
         "worker": python + worker.split(),
         "realtime": python + realtime.split(),
         "beat": python + beat.split(),
     }
 
 
-def _supervise(supervisor: Supervisor, server: embedded.EmbeddedServer | None) -> None:
-    """Stop everything if a child dies; restart the embedded server if it dies (its AOF keeps the data)."""
+def _control_socket(var_dir: Path) -> list[str]:
+    """gunicorn's control socket under VAR_DIR, not the shared ~/.gunicorn/gunicorn.ctl, so two stacks on
+    one host do not collide; none when the path is too long for a Unix socket (108 bytes)."""
+    path = var_dir.resolve() / "gunicorn.ctl"
+    if len(os.fsencode(path)) >= 108:
+        return ["--no-control-socket"]
+    return ["--control-socket", str(path)]
+
+
+def _supervise(supervisor: Supervisor, server: embedded.EmbeddedServer | None, say: Say) -> None:
+    """Stop everything if a child dies; keep the embedded server up meanwhile."""
     while (exited := supervisor.first_exited()) is None:
         time.sleep(1)
-        if server is not None and server.running_pid() is None:
-            log.warning("the embedded FalkorDB/Redis server stopped answering; restarting it")
-            _ensure_embedded(server)
+        if server is not None:
+            watch_embedded(server, say)
     raise CommandError(f"{exited} exited unexpectedly; stopping the rest")
 
 
-def _ensure_embedded(server: embedded.EmbeddedServer) -> bool:
+def watch_embedded(server: embedded.EmbeddedServer, say: Say) -> None:
+    """Restart the embedded server if its process died (its AOF keeps the data), waiting while it reloads.
+
+    A server that lives but is loading or busy is left alone: after a crash its reload can take longer
+    than any fixed timeout, and it counts as alive as long as it loads.
+    """
+    health = server.health()
+    if health.status is embedded.Status.DOWN:
+        log.warning("the embedded FalkorDB/Redis server is not running; restarting it")
+    if health.status in (embedded.Status.DOWN, embedded.Status.LOADING):
+        _ensure_embedded(server, say)
+
+
+def _ensure_embedded(server: embedded.EmbeddedServer, say: Say) -> bool:
+    def loading(health: embedded.Health) -> None:
+        say(f"The embedded FalkorDB/Redis server is {health.describe()}; waiting for it.")
+
     try:
-        return server.ensure_running()
+        return server.ensure_running(on_loading=loading)
     except embedded.EmbeddedServerError as exc:
         raise CommandError(str(exc)) from None
 

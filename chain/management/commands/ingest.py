@@ -6,6 +6,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from app.embedded import EmbeddedServerError, broker_ensure
 from chain.errors import ChainDataError
 from chain.models import IngestRun
 from chain.networks import NETWORKS
@@ -42,6 +43,10 @@ class Command(BaseCommand):
 
     def handle(self, *, kind, network, skip_bad, workers, queue, **options):
         source, run_options, rpc_url = self._source(kind, options)
+        try:
+            broker_ensure()  # the writer lock and the queued run live there; started here if embedded
+        except EmbeddedServerError as error:
+            raise CommandError(str(error)) from None
         if queue and kind == "rpc" and rpc_url != source and not run_options.get("cookie_file"):
             raise CommandError("a queued RPC run cannot keep the URL's password: use --cookie")
         if kind == "rpc":
