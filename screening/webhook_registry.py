@@ -24,9 +24,9 @@ def webhook_create(*, organisation: Organisation, url: str, description: str = "
     """The new webhook; without a secret one is made (the caller shows it once)."""
     return Webhook.objects.create(
         organisation=organisation,
-        url=_url_checked(url),
+        url=webhook_url_checked(url),
         description=description,
-        secret=_secret_checked(secret) if secret else f"whsec_{secrets.token_urlsafe(32)}",
+        secret=webhook_secret_checked(secret) if secret else secret_new(),
     )
 
 
@@ -40,9 +40,9 @@ def webhook_update(
 ) -> Webhook:
     """Only what is given changes; a new URL is checked as on creation."""
     if url is not None:
-        webhook.url = _url_checked(url)
+        webhook.url = webhook_url_checked(url)
     if secret is not None:
-        webhook.secret = _secret_checked(secret)
+        webhook.secret = webhook_secret_checked(secret)
     if description is not None:
         webhook.description = description
     if active is not None:
@@ -73,7 +73,11 @@ def deliveries_of(webhook: Webhook, *, status: str | None = None, limit: int = 1
     return list(found[:limit])
 
 
-def _url_checked(url: str) -> str:
+def secret_new() -> str:
+    return f"whsec_{secrets.token_urlsafe(32)}"
+
+
+def webhook_url_checked(url: str) -> str:
     try:
         destination_check(url)
     except DestinationRefused as refused:
@@ -81,7 +85,7 @@ def _url_checked(url: str) -> str:
     return url.strip()
 
 
-def _secret_checked(secret: str) -> str:
+def webhook_secret_checked(secret: str) -> str:
     if len(secret) < SECRET_MIN:
         raise WebhookError("secret", f"at least {SECRET_MIN} characters (or none, and one is made)")
     return secret
