@@ -17,6 +17,7 @@ from django.conf import settings
 
 IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 METADATA = frozenset(map(ipaddress.ip_address, ("169.254.169.254", "fd00:ec2::254")))
+ADDRESSES_TRIED = 3  # of those a name resolves to, at most this many are tried (each may take the timeout)
 ALLOW_HINT = "webhooks go to public addresses only; an operator may allow it in WEBHOOK_ALLOWED_HOSTS"
 KINDS = (  # the first that holds names the refusal; is_private also holds for most of the ones before it
     ("unspecified", "is_unspecified"),
@@ -45,7 +46,10 @@ class Destination:
 
 def destination_check(url: str) -> Destination:
     """The URL's destination once every address its host resolves to is allowed; else DestinationRefused."""
-    parts = urlsplit(url.strip())
+    url = url.strip()
+    if not url.isascii() or any(char.isspace() or not char.isprintable() for char in url):
+        raise DestinationRefused(f"{url!r}: use ASCII without spaces or control characters (percent-encode them)")
+    parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):
         raise DestinationRefused(f"{url!r}: only http and https URLs are called")
     try:
@@ -62,7 +66,8 @@ def destination_check(url: str) -> Destination:
     for address in addresses:
         _address_check(host, address)
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    return Destination(parts.scheme, host, port, target, tuple(str(address) for address in addresses))
+    tried = tuple(str(address) for address in addresses[:ADDRESSES_TRIED])
+    return Destination(parts.scheme, host, port, target, tried)
 
 
 def _resolved(host: str, port: int) -> list[IpAddress]:

@@ -176,6 +176,8 @@ REFUSED = [
     ("http://0.0.0.0/", "unspecified"),
     ("ftp://93.184.216.34/", "only http and https"),
     ("http://93.184.216.34:99999/", "port"),
+    ("http://93.184.216.34/a\u00e9b", "ASCII"),
+    ("http://user:pw@93.184.216.34/", "credentials"),
 ]
 
 
