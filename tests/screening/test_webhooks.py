@@ -350,3 +350,38 @@ def test_the_modules_once_in_a_circle_import_in_any_order_in_a_fresh_interpreter
         timeout=120,
     )
     assert done.returncode == 0, f"importing {first} first: {done.stderr[-2000:]}"
+
+
+@pytest.mark.slow
+def test_generated_webhook_requests_get_no_5xx_and_answers_match_the_schema(exchange):
+    """Schemathesis on the webhook operations, with a key that may call them (the investigators' schema test
+    calls them without one)."""
+    import schemathesis
+    from django.core import signals
+    from django.core.wsgi import get_wsgi_application
+    from django.db import close_old_connections
+    from hypothesis import HealthCheck, given
+    from hypothesis import settings as examples
+    from schemathesis.specs.openapi.checks import positive_data_acceptance
+
+    key = key_issue(organisation=exchange, name="fuzz", scopes=["webhooks"], rate_per_minute=100_000)
+    Webhook.objects.create(organisation=exchange, url="http://127.0.0.1:9/closed", secret=SECRET)  # id 1
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        schema = schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", get_wsgi_application())
+        operations = [op.ok() for op in schema.get_all_operations() if op.ok().path.startswith("/api/v1/webhooks")]
+        assert len(operations) == 7
+        for operation in operations:
+
+            @given(case=operation.as_strategy())
+            @examples(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+            def check(case):
+                case.call_and_validate(
+                    headers={"Authorization": f"Bearer {key}"}, excluded_checks=[positive_data_acceptance]
+                )
+
+            check()
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
