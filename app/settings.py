@@ -287,6 +287,11 @@ ANOMALY_ALERT_HOURS = env_int("ANOMALY_ALERT_HOURS", 6, minimum=1, maximum=24 * 
 # A registered transfer this recent is held when an anomaly touches its address or transaction.
 ANOMALY_TRANSFER_DAYS = env_int("ANOMALY_TRANSFER_DAYS", 30, minimum=1, maximum=365)
 
+# --- Webhooks (screening/destinations.py) ---
+# Internal destinations a webhook may still be sent to: host names, addresses or networks (10.0.0.0/8),
+# comma-separated. Empty: public addresses only.
+WEBHOOK_ALLOWED_HOSTS = env_list("WEBHOOK_ALLOWED_HOSTS", [])
+
 # --- Logging ---
 LOG_LEVEL = env_choice("LOG_LEVEL", "info", ("debug", "info", "warning", "error")).upper()
 LOGGING = {

@@ -1,5 +1,7 @@
 """Exchanges as API clients: organisations, their keys, and the log of every request they make."""
 
+import uuid
+
 from django.db import models
 from django.utils import timezone
 
@@ -21,6 +23,7 @@ class ApiKey(models.Model):
     class Scope(models.TextChoices):
         SCREEN = "screen"  # address screening
         TRANSFERS = "transfers"  # register and read transfers
+        WEBHOOKS = "webhooks"  # register, change and test the organisation's webhooks; read their deliveries
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="keys")
     name = models.CharField(max_length=200)
@@ -91,34 +94,49 @@ class Transfer(models.Model):
 
 
 class Webhook(models.Model):
-    """Where an organisation's alerts are POSTed, signed with HMAC-SHA256 under `secret`."""
+    """Where an organisation's alerts are POSTed, signed with HMAC-SHA256 under `secret`. The URL is checked
+    against internal destinations when saved through a service (screening/destinations.py) and again at
+    each delivery."""
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="webhooks")
     url = models.URLField(max_length=500)
     secret = models.CharField(max_length=100)
+    description = models.CharField(max_length=200, blank=True, default="")
     active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
 
     def __str__(self) -> str:
         return f"{self.organisation} → {self.url}"
 
 
 class WebhookDelivery(models.Model):
-    """One event to one webhook, with every attempt's outcome: the delivery log."""
+    """One event to one webhook, with every attempt's outcome: the delivery log. `event_id` is the event's
+    (the same for each of the organisation's webhooks and across retries, so a receiver can drop a
+    repeat); `delivery_id` is this row's."""
 
     class Status(models.TextChoices):
         PENDING = "pending"
         DELIVERED = "delivered"
-        FAILED = "failed"  # gave up after the last retry
+        FAILED = "failed"  # gave up: after the last retry, or at once for a refused destination or a redirect
 
     webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
     event = models.CharField(max_length=100)
-    payload = models.JSONField()
+    event_id = models.UUIDField(default=uuid.uuid4, db_index=True)
+    delivery_id = models.UUIDField(default=uuid.uuid4, unique=True)
+    payload = models.JSONField()  # the body as sent, ids included
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_status_code = models.PositiveSmallIntegerField(null=True)
     last_error = models.TextField(blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
         return f"{self.event} to {self.webhook.url}: {self.status} after {self.attempts}"

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import transaction
 
 from screening.keys import key_changed
+from screening.queue import anomalies_scan_queue
 
 
 def scan_after_write(sender, *, blocks, txids, activity, absorbed, newest_time, written_at, **kwargs) -> None:
@@ -15,9 +16,7 @@ def scan_after_write(sender, *, blocks, txids, activity, absorbed, newest_time, 
         return
     if newest_time is not None and newest_time < time.time() - settings.ANOMALY_HISTORY_DAYS * 86400:
         return
-    from screening.tasks import scan_anomalies  # tasks import the services, which import the graph
-
-    scan_anomalies.delay(blocks, txids, written_at, activity, absorbed)
+    anomalies_scan_queue(blocks=blocks, txids=txids, written_at=written_at, activity=activity, absorbed=absorbed)
 
 
 def key_saved_or_deleted(sender, *, instance, **kwargs) -> None:

@@ -1,4 +1,7 @@
-"""Celery entry points for screening: ids in, a service call out."""
+"""Celery entry points for screening: ids in, a service call out.
+
+Only workers import this module (autodiscovery); services queue these tasks by name through
+screening/queue.py and never import it, so the tasks may import every service without a circle."""
 
 from celery import shared_task
 
@@ -18,7 +21,8 @@ from screening.webhooks import MAX_ATTEMPTS, DeliveryFailed, delivery_attempt
     acks_late=True,
 )
 def deliver(delivery_id: int) -> str:
-    return delivery_attempt(delivery_id).status
+    delivery = delivery_attempt(delivery_id)
+    return delivery.status if delivery is not None else "removed"
 
 
 @shared_task(name="screening.transfer_screen", acks_late=True)

@@ -13,6 +13,7 @@ from django.utils import timezone
 from graph import get_graph
 from graph.explore import transactions_confirmed
 from screening.models import Organisation, Transfer
+from screening.queue import transfer_screen_queue
 from screening.services import address_checked, screen_one
 from screening.webhooks import webhooks_notify
 
@@ -30,9 +31,7 @@ def transfer_register(*, organisation: Organisation, **fields: Any) -> Transfer:
     if fields.get("txid") and fields.get("output_index") is None:
         raise TransferError("output_index: give it with txid (which output is the transfer)")
     transfer = Transfer.objects.create(organisation=organisation, **{**fields, "address": address})
-    from screening.tasks import screen_transfer  # the task module imports this one
-
-    transaction.on_commit(lambda: screen_transfer.delay(transfer.id))
+    transaction.on_commit(lambda: transfer_screen_queue(transfer.id))
     return transfer
 
 

@@ -18,3 +18,5 @@ STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.s
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405 - whitenoise warns about a missing directory
 # A file, not memory, so a real Celery worker started by the tests sees the same test database.
 DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}  # noqa: F405
+# The tests' webhook receivers listen on loopback, which production refuses (screening/destinations.py).
+WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]
