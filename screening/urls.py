@@ -9,4 +9,5 @@ urlpatterns = [
     path("clusters/<str:cluster_id>/exposure/", api.ClusterExposureApi.as_view(), name="cluster-exposure"),
     path("transfers", api.TransferListApi.as_view(), name="transfers"),
     path("transfers/<id:transfer_id>", api.TransferDetailApi.as_view(), name="transfer-detail"),
+    path("transfers/<id:transfer_id>/release", api.TransferReleaseApi.as_view(), name="transfer-release"),
 ]
