@@ -314,7 +314,10 @@ class TransferListApi(KeyApiView, generics.ListAPIView):
             given["hold"] = given["hold"] == "true"
         return transfers_of(organisation=self.request.auth.organisation, **given).prefetch_related("holds")
 
-    @extend_schema(parameters=[TransferFilters], responses={200: TransferOut(many=True), **ERRORS})
+    @extend_schema(
+        parameters=[TransferFilters, *RATE_HEADERS],
+        responses={200: TransferOut(many=True), 404: OpenApiResponse(ErrorOut, description="a bad cursor"), **ERRORS},
+    )
     def get(self, request, *args, **kwargs):
         """The organisation's transfers, newest first, filtered; pages follow `next`."""
         return super().get(request, *args, **kwargs)
@@ -338,7 +341,7 @@ NOT_OURS = OpenApiResponse(ErrorOut, description="no such transfer for this orga
 class TransferDetailApi(KeyApiView):
     scope = ApiKey.Scope.TRANSFERS
 
-    @extend_schema(responses={200: TransferOut, 404: NOT_OURS, **ERRORS})
+    @extend_schema(responses={200: TransferOut, 404: NOT_OURS, **ERRORS}, parameters=RATE_HEADERS)
     def get(self, request, transfer_id: int):
         """The transfer's status, verdict, holds (released ones too) and alerts."""
         transfer = Transfer.objects.filter(id=transfer_id, organisation=request.auth.organisation).first()
@@ -355,6 +358,7 @@ class TransferReleaseApi(KeyApiView):
 
     @extend_schema(
         request=ReleaseInput,
+        parameters=RATE_HEADERS,
         responses={
             200: TransferOut,
             404: NOT_OURS,
