@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI and ReDoc served from here: the docs work air-gapped
     "django_celery_beat",
     "axes",
     "app",
@@ -212,6 +213,9 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "ChainSleuth API",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,  # request bodies get their own components, with minLength and the like
     "ENUM_NAME_OVERRIDES": {
         "CaseStatusEnum": "investigations.models.Case.Status",

@@ -262,6 +262,7 @@ class Alert(models.Model):
         LABELING = "labeling"  # a labeling job flagged a cluster
         WATCHLIST = "watchlist"  # a watched address or cluster moved
         ANOMALY = "anomaly"  # activity out of line with its own history (screening)
+        TRANSFER = "transfer"  # an exchange's transfer was held (screening); detail names the transfer
 
     class Status(models.TextChoices):
         NEW = "new"

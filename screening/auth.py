@@ -12,8 +12,9 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
-from screening.keys import InvalidKey, key_admit
+from screening.keys import InvalidKey, TooManyFailures, key_admit
 from screening.models import ApiKey
+from screening.ratelimit import Verdict
 from screening.requestlog import request_logged
 
 LAST_USED_EVERY = timedelta(minutes=1)
@@ -39,10 +40,13 @@ class ApiKeyAuthentication(BaseAuthentication):
         header = request.headers.get("Authorization", "")
         if not header.startswith("Bearer "):
             return None
+        presented, source = header.removeprefix("Bearer ").strip(), request.META.get("REMOTE_ADDR", "")
         try:
-            key, request.rate_verdict = key_admit(header.removeprefix("Bearer ").strip())
+            key, request.rate_verdict = key_admit(presented, source=source)
         except InvalidKey as error:
             raise exceptions.AuthenticationFailed(str(error)) from None
+        except TooManyFailures as error:
+            raise exceptions.Throttled(wait=error.retry_after_s, detail=str(error)) from None
         return KeyHolder(key), key
 
     def authenticate_header(self, request) -> str:
@@ -72,6 +76,14 @@ class KeyRate(BaseThrottle):
         return max(self._wait, 1)
 
 
+def rate_headers_set(response, verdict: Verdict) -> None:
+    """The key's budget, in the IETF draft's names and in the older X- ones that most clients read."""
+    figures = {"Limit": verdict.limit, "Remaining": verdict.remaining, "Reset": verdict.reset_s}
+    for name, value in figures.items():
+        response[f"RateLimit-{name}"] = response[f"X-RateLimit-{name}"] = str(value)
+    response["RateLimit-Policy"] = f"{verdict.limit};w=60"
+
+
 class JsonOnly(DefaultContentNegotiation):
     """The answer is JSON whatever the client accepts, without parsing its Accept header (DRF's documented
     way to skip negotiation); a body that is not JSON still gets 415."""
@@ -96,6 +108,9 @@ class KeyApiView(APIView):
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
+        verdict = getattr(request, "rate_verdict", None)
+        if verdict is not None:
+            rate_headers_set(response, verdict)
         key = request.auth if isinstance(getattr(request, "_auth", None), ApiKey) else None
         started = getattr(self, "_started", None)
         request_logged(

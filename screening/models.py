@@ -68,6 +68,7 @@ class Transfer(models.Model):
         SCREENED = "screened"  # screened; its transaction not yet seen on chain (or none given)
         CONFIRMED = "confirmed"  # its transaction is in the graph and was screened again
         UNKNOWN = "unknown"  # the address has never been seen on chain: nothing to screen yet
+        MISMATCH = "mismatch"  # final: its transaction is on chain, and the given output does not pay the address
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="transfers")
     direction = models.CharField(max_length=16, choices=Direction.choices)
@@ -88,9 +89,29 @@ class Transfer(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["organisation", "-created_at", "-id"], name="transfer_listing")]
 
     def __str__(self) -> str:
         return f"{self.direction} {self.amount} sat {self.address} ({self.status})"
+
+
+class Hold(models.Model):
+    """One recommendation to hold a transfer until reviewed, and its release: who released it, when and why.
+    The transfer's `hold` is true while any of its holds is unreleased."""
+
+    transfer = models.ForeignKey(Transfer, on_delete=models.CASCADE, related_name="holds")
+    event = models.CharField(max_length=32)  # what placed it: transfer.hold (its verdict) or transfer.anomaly
+    reason = models.TextField()
+    placed_at = models.DateTimeField(auto_now_add=True)
+    released_at = models.DateTimeField(null=True, blank=True)
+    released_by = models.CharField(max_length=100, blank=True, default="")  # key:<prefix>
+    release_reason = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["placed_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.event} on transfer {self.transfer_id} ({'released' if self.released_at else 'open'})"
 
 
 class Webhook(models.Model):

@@ -6,7 +6,8 @@ most `rate` + `rate` * W / 60 requests (a full minute's burst, then the steady r
 request is told how long to wait. The clock is Redis's own (TIME), so web hosts' clocks do not matter.
 
 The same call reads one more key the caller names (`watch`: the API key's version, screening/keys.py),
-so a request costs one round trip to Redis, not two.
+so a request costs one round trip to Redis, not two. It also says what is left (the RateLimit headers): how
+many requests would pass now, and in how many seconds the whole budget is back.
 """
 
 import functools
@@ -29,10 +30,10 @@ if tat < now then tat = now end
 local new_tat = tat + interval
 local allow_at = new_tat - period
 if now < allow_at then
-  return {0, math.ceil(allow_at - now), watched}
+  return {0, math.ceil(allow_at - now), watched, 0, math.ceil(tat - now)}
 end
 redis.call('SET', KEYS[1], tostring(new_tat), 'PX', math.ceil(new_tat - now) + 1)
-return {1, 0, watched}
+return {1, 0, watched, math.floor((now + period - new_tat) / interval), math.ceil(new_tat - now)}
 """
 
 
@@ -41,6 +42,9 @@ class Verdict:
     allowed: bool
     retry_after_s: int  # whole seconds, as the Retry-After header wants them
     watched: bytes | None = None  # the value of `watch` when the rate was checked
+    limit: int = 0  # requests a minute
+    remaining: int = 0  # requests that would pass now
+    reset_s: int = 0  # seconds until the whole budget is back
 
 
 @functools.cache
@@ -49,6 +53,9 @@ def _script():
 
 
 def rate_check(key_prefix: str, rate_per_minute: int, *, watch: str = "cs:rate:nothing") -> Verdict:
-    reply = _script()(keys=[f"cs:rate:{key_prefix}", watch], args=[PERIOD_MS, max(rate_per_minute, 1)])
-    allowed, wait_ms, watched = reply  # a missing `watch` key comes back as None (Lua's false)
-    return Verdict(bool(allowed), math.ceil(int(wait_ms) / 1000), watched)
+    limit = max(rate_per_minute, 1)
+    reply = _script()(keys=[f"cs:rate:{key_prefix}", watch], args=[PERIOD_MS, limit])
+    allowed, wait_ms, watched, remaining, reset_ms = reply  # a missing `watch` key comes back as None (Lua's false)
+    return Verdict(
+        bool(allowed), math.ceil(int(wait_ms) / 1000), watched, limit, int(remaining), math.ceil(int(reset_ms) / 1000)
+    )

@@ -11,5 +11,5 @@ class ApiKeyScheme(OpenApiAuthenticationExtension):
         return {
             "type": "http",
             "scheme": "bearer",
-            "description": "An API key, `Authorization: Bearer cs_<prefix>_<secret>` (manage.py screening key issue)",
+            "description": "An API key, `Authorization: Bearer cs_<prefix>_<secret>` (manage.py screening issue)",
         }

@@ -9,6 +9,7 @@ urlpatterns = [
     path("clusters/<str:cluster_id>/exposure/", api.ClusterExposureApi.as_view(), name="cluster-exposure"),
     path("transfers", api.TransferListApi.as_view(), name="transfers"),
     path("transfers/<id:transfer_id>", api.TransferDetailApi.as_view(), name="transfer-detail"),
+    path("transfers/<id:transfer_id>/release", api.TransferReleaseApi.as_view(), name="transfer-release"),
     path("webhooks", api_webhooks.WebhookListApi.as_view(), name="webhooks"),
     path("webhooks/<id:webhook_id>", api_webhooks.WebhookDetailApi.as_view(), name="webhook-detail"),
     path(

@@ -1,6 +1,7 @@
 """Address screening: keys scoped and revocable, rates enforced atomically, batches answered entry by entry,
 and exposure arithmetic on a hand-built graph."""
 
+import json
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -8,7 +9,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from investigations.tagging import tag_add
-from screening.keys import key_issue, key_revoke
+from screening.keys import FAILURES_PER_MINUTE, key_issue, key_revoke
 from screening.models import ApiKey, Organisation, RequestLog
 from screening.ratelimit import rate_check
 from screening.requestlog import request_log_flush
@@ -69,6 +70,30 @@ def test_a_burst_past_the_rate_gets_429_with_retry_after(exchange, flows):
     assert 1 <= int(answers[-1]["Retry-After"]) <= 12  # one request's share of a minute
 
 
+def test_answers_carry_the_keys_rate_headers(exchange, flows):
+    key = key_issue(organisation=exchange, name="small", scopes=["screen"], rate_per_minute=3)
+    answers = [screen(key, addr("B")) for _ in range(4)]
+    assert [a.status_code for a in answers] == [200, 200, 200, 429]
+    assert [a["RateLimit-Remaining"] for a in answers] == ["2", "1", "0", "0"]
+    assert all(a["RateLimit-Limit"] == a["X-RateLimit-Limit"] == "3" for a in answers)
+    assert answers[0]["X-RateLimit-Remaining"] == "2"
+    assert 1 <= int(answers[2]["RateLimit-Reset"]) <= 60, "a whole minute's budget comes back within the minute"
+    assert int(answers[3]["Retry-After"]) <= int(answers[3]["RateLimit-Reset"])
+
+
+def test_wrong_secrets_for_a_keys_prefix_do_not_lock_the_real_key_out(exchange, flows):
+    """The prefix is public; guessing secrets counts against the guesser's address, never the key's budget."""
+    key = key_issue(organisation=exchange, name="victim", scopes=["screen"], rate_per_minute=5)
+    prefix = key.split("_")[1]
+    attacker = APIClient(REMOTE_ADDR=f"2001:db8::{time.monotonic_ns() % 65_536:x}")
+    attacker.credentials(HTTP_AUTHORIZATION=f"Bearer cs_{prefix}_{'x' * 43}")
+    guesses = [attacker.post(URL, {"addresses": [addr("B")]}, format="json") for _ in range(FAILURES_PER_MINUTE + 5)]
+    assert [g.status_code for g in guesses] == [401] * FAILURES_PER_MINUTE + [429] * 5
+    assert "too many" in guesses[-1].json()["detail"]
+    assert int(guesses[-1]["Retry-After"]) >= 1
+    assert [screen(key, addr("B")).status_code for _ in range(5)] == [200] * 5, "the whole budget is the owner's"
+
+
 def test_concurrent_requests_never_pass_the_limit_together():
     """The GCRA script is atomic in Redis: 60 racing checks against a rate of 10 admit exactly 10."""
     prefix = f"race{time.monotonic_ns()}"
@@ -97,6 +122,26 @@ def test_a_batch_answers_each_address_on_its_own(exchange, flows):
     not_an_object = client(key).post(URL, [addr("B")], format="json")
     assert not_an_object.status_code == 400
     assert "Expected a dictionary" in str(not_an_object.json())
+
+
+def test_one_bad_entry_gets_its_own_error_and_the_others_are_screened(exchange, flows):
+    key = key_issue(organisation=exchange, name="batch", scopes=["screen"])
+    entries = ["1Bv\x00BMSEY", "\ud800" + addr("B"), "1" * 201, 5, None, {"a": 1}, addr("B")]
+    body = json.dumps({"addresses": entries})  # ASCII: the lone surrogate travels as \\ud800, as JSON allows
+    answer = client(key).post(URL, body, content_type="application/json")
+    assert answer.status_code == 200
+    results = answer.json()["results"]
+    assert [r["status"] for r in results] == [400] * 6 + [200]
+    assert "NUL" in results[0]["error"]
+    assert "surrogate" in results[1]["error"]
+    assert results[1]["address"] == "\\ud800" + addr("B"), "echoed, escaped"
+    assert "longer than 200" in results[2]["error"]
+    assert len(results[2]["address"]) == 201
+    assert [r["error"].split(":")[0] for r in results[3:6]] == [
+        "not a string but a number", "not a string but null", "not a string but an object"
+    ]  # fmt: skip
+    assert results[6]["address"] == addr("B")
+    assert results[6]["risk_level"] == "low"
 
 
 def test_exposure_arithmetic_on_a_hand_built_graph(exchange, flows, people):

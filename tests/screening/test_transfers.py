@@ -7,10 +7,12 @@ import time
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
+from rest_framework.test import APIClient
 
+from investigations.models import Alert, AuditEvent
 from investigations.tagging import tag_add
 from screening.keys import key_issue
-from screening.models import Organisation, Transfer, Webhook, WebhookDelivery
+from screening.models import Hold, Organisation, Transfer, Webhook, WebhookDelivery
 from screening.transfers import transfer_screen, transfers_seen_check
 from screening.webhooks import HEADER, DeliveryFailed, delivery_attempt, signature, signature_verify, webhooks_notify
 from tests.investigations.test_exploration import BTC, addr
@@ -119,6 +121,103 @@ def test_a_transfer_is_screened_again_when_its_transaction_is_seen(exchange, flo
         organisation=exchange, direction="deposit", address=addr("E"), amount=BTC, txid=tx2, output_index=0
     )
     assert transfer_screen(transfer_id=wrong.id).alerts[0]["event"] == "transfer.mismatch"
+
+
+def test_a_mismatch_is_a_final_verdict_with_one_alert_and_one_webhook(exchange, flows, receiver):
+    """Output 0 of tx2 pays D, not E: the beat's check, however often it runs, alerts and calls the webhook once."""
+    _, _, tx2 = flows
+    Webhook.objects.create(organisation=exchange, url=receiver().url, secret=SECRET)
+    key = key_issue(organisation=exchange, name="k", scopes=["transfers"])
+    made = client(key).post(
+        "/api/v1/transfers",
+        {"direction": "deposit", "address": addr("E"), "amount": BTC, "txid": tx2, "output_index": 0},
+        format="json",
+    )
+    assert made.status_code == 202
+    for _ in range(4):
+        transfers_seen_check()
+    transfer_screen(transfer_id=made.json()["id"])  # a late copy of the registration's task changes nothing
+    transfer = Transfer.objects.get(id=made.json()["id"])
+    assert transfer.status == "mismatch"
+    assert [alert["event"] for alert in transfer.alerts] == ["transfer.mismatch"]
+    assert transfer.seen_at is not None
+    assert list(WebhookDelivery.objects.values_list("event", flat=True)) == ["transfer.mismatch"]
+    assert client(key).get(f"/api/v1/transfers/{transfer.id}").json()["status"] == "mismatch"
+
+
+def test_the_exchange_lists_its_own_transfers_filtered_and_paged(exchange, flows):
+    key = key_issue(organisation=exchange, name="k", scopes=["transfers"])
+    other = Organisation.objects.create(name="Other")
+    Transfer.objects.create(organisation=other, direction="deposit", address=addr("D"), amount=1)
+    made = [
+        Transfer.objects.create(organisation=exchange, direction=direction, address=addr(name), amount=n, status=status)
+        for n, (direction, name, status) in enumerate(
+            [("deposit", "D", "screened"), ("withdrawal", "E", "pending"), ("deposit", "E", "screened")]
+        )
+    ]
+    Transfer.objects.filter(id=made[0].id).update(created_at="2026-01-01T00:00:00Z")
+    listed = client(key).get("/api/v1/transfers")
+    assert listed.status_code == 200
+    assert [t["id"] for t in listed.json()["results"]] == [made[2].id, made[1].id, made[0].id], "newest first"
+
+    def ids(query: str) -> list[int]:
+        answer = client(key).get(f"/api/v1/transfers?{query}")
+        assert answer.status_code == 200, answer.json()
+        return [t["id"] for t in answer.json()["results"]]
+
+    assert ids("status=screened&direction=deposit") == [made[2].id, made[0].id]
+    assert ids(f"address={addr('E')}") == [made[2].id, made[1].id]
+    assert ids("until=2026-06-01T00:00:00Z") == [made[0].id]
+    assert ids("since=2026-06-01T00:00:00Z&direction=withdrawal") == [made[1].id]
+    assert ids("hold=true") == []
+    first = client(key).get("/api/v1/transfers?limit=2").json()
+    assert [t["id"] for t in first["results"]] == [made[2].id, made[1].id]
+    second = client(key).get(first["next"]).json()
+    assert [t["id"] for t in second["results"]] == [made[0].id]
+    assert second["next"] is None
+    refused = client(key).get("/api/v1/transfers?status=lost")
+    assert refused.status_code == 400
+    assert "status" in refused.json()
+
+
+def test_a_hold_reaches_the_investigators_queue_and_is_released_with_a_reason(exchange, flows, people):
+    tag_add(user=people["ana"], address=addr("X"), label="Ransom wallet", abuse="ransomware")
+    key = key_issue(organisation=exchange, name="ops", scopes=["transfers"])
+    transfer = Transfer.objects.create(organisation=exchange, direction="withdrawal", address=addr("X"), amount=BTC)
+    assert transfer_screen(transfer_id=transfer.id).hold is True
+    queued = Alert.objects.filter(source="transfer")
+    assert sorted(queued.values_list("team__name", flat=True)) == ["Blue", "Red"], "every team's queue"
+    assert {(a.kind, a.ref, a.detail["transfer"]) for a in queued} == {("address", addr("X"), transfer.id)}
+    analyst = APIClient()
+    analyst.force_authenticate(people["ana"])
+    (seen,) = analyst.get("/api/v1/alerts/?source=transfer").json()
+    assert seen["detail"]["organisation"] == "Exchange"
+
+    shown = client(key).get(f"/api/v1/transfers/{transfer.id}").json()
+    assert [(h["event"], h["released_at"]) for h in shown["holds"]] == [("transfer.hold", None)]
+    url = f"/api/v1/transfers/{transfer.id}/release"
+    assert client(key).post(url, {"reason": "   "}, format="json").status_code == 400
+    other = key_issue(organisation=Organisation.objects.create(name="Other"), name="k", scopes=["transfers"])
+    assert client(other).post(url, {"reason": "mine now"}, format="json").status_code == 404
+    screen_only = key_issue(organisation=exchange, name="s", scopes=["screen"])
+    assert client(screen_only).post(url, {"reason": "x"}, format="json").status_code == 403
+    assert Transfer.objects.get(id=transfer.id).hold is True, "none of those released it"
+
+    released = client(key).post(url, {"reason": "customer's funds traced to a legitimate sale"}, format="json")
+    assert released.status_code == 200
+    assert released.json()["hold"] is False
+    transfer.refresh_from_db()
+    assert transfer.hold is False
+    hold = Hold.objects.get(transfer=transfer)
+    assert (hold.released_by, hold.release_reason) == (
+        f"key:{key.split('_')[1]}",
+        "customer's funds traced to a legitimate sale",
+    )
+    event = AuditEvent.objects.get(action="transfer.release")
+    assert (event.actor, event.target, event.data["holds"]) == (hold.released_by, f"transfer:{transfer.id}", [hold.id])
+    assert client(key).post(url, {"reason": "again"}, format="json").status_code == 409
+    assert transfer_screen(transfer_id=transfer.id).hold is False, "screening it again does not undo the release"
+    assert Alert.objects.filter(source="transfer").count() == 2
 
 
 def test_bad_transfers_are_refused_by_field(exchange, flows):

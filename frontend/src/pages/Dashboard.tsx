@@ -30,7 +30,7 @@ interface Alert {
 }
 
 const STATUSES = ["new", "acknowledged", "escalated", "dismissed", "resolved"];
-const SOURCES = ["", "labeling", "watchlist", "anomaly"];
+const SOURCES = ["", "labeling", "watchlist", "anomaly", "transfer"];
 
 export function Dashboard() {
   return (
