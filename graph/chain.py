@@ -7,7 +7,8 @@ Graph shape written here (see docs/architecture.md, "Chain in the graph"):
                    unresolved, fee, size, out_value[], out_address[], out_type[]})-[:IN_BLOCK]->(:Block)
     (:Transaction)-[:OUTPUT {n, value}]->(:Address {address, script_type, first_seen, last_seen,
                                                     first_height, last_height, received, sent, n_tx})
-    (:Address)-[:INPUT {outpoint, value}]->(:Transaction)
+    (:Address)-[:INPUT {outpoint, value}]->(:Transaction)   (value null until the spent output is loaded,
+                                                            the address then read from the input itself)
     (:Transaction)-[:SPENT_BY {n, pending}]->(:Transaction)
     (:Address)-[:IN_CLUSTER {txid, heuristic, confidence}]->(:Cluster {cluster_id, size, received, sent,
                                                                       first_seen, last_seen, ...})

@@ -243,3 +243,16 @@ def test_a_ransomware_report_is_not_taken_for_a_sanctions_list(chain_graph, tmp_
     pack = write_pack(tmp_path / "report.yaml", [tag(ADDRESSES[0], abuse="ransomware")], title="Sanctioned? No")
     tagpacks_import(paths=[pack], actor="operator")
     assert tags_for(chain_graph, [ADDRESSES[0]])[ADDRESSES[0]][0]["risk_class"] == "illicit"
+
+
+@needs_reference
+def test_the_public_packs_refused_before_import_with_the_defaults(chain_graph):
+    """Three give no confidence; usdt_blacklist uses `black_list`, newer than the installed taxonomy. The whole
+    set imports with the defaults in tests/screening/test_real_case.py (slow)."""
+    names = ["ofac", "usdt_blacklist", "etherscamdb_tagpack", "miners_additional"]
+    outcome = tagpacks_import(paths=[REFERENCE / "packs" / f"{name}.yaml" for name in names], actor="operator")
+    assert outcome.refused == {}
+    assert sorted(record.pack for record in outcome.imported) == sorted(names)
+    assert list(outcome.warnings) == ["usdt_blacklist"]
+    classes = chain_graph.read("MATCH (t:Tag {pack: 'ofac'}) RETURN collect(DISTINCT t.risk_class) AS classes")
+    assert classes == [{"classes": ["sanctioned"]}]
