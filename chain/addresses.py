@@ -11,7 +11,7 @@ from bitcoinlib.encoding import hash160, pubkeyhash_to_addr_base58, pubkeyhash_t
 from bitcoinlib.networks import Network as LibNetwork
 
 from chain.networks import Network
-from chain.scripts import classify
+from chain.scripts import classify, spent_script
 
 BECH32M = 0x2BC830A3  # BIP350: witness version 1 and up
 
@@ -50,3 +50,13 @@ def address_normalise(text: str) -> str | None:
     text = text.strip()
     candidate = text.lower() if text[:3].lower() in ("bc1", "tb1", "bcr") else text
     return candidate if _SHAPE.fullmatch(candidate) else None
+
+
+def input_address(script_sig: bytes, witness: tuple[bytes, ...], network: Network) -> tuple[str, str] | None:
+    """(script type, address) of the output an input spends, read from the input itself (chain/scripts.py
+    says when that is certain); None when the input does not name it."""
+    script = spent_script(script_sig, witness)
+    if script is None:
+        return None
+    script_type, address = script_address(script, network)
+    return (script_type, address) if address else None

@@ -11,7 +11,7 @@ real fixture blocks against bitcoinlib's own full parse.
 
 from dataclasses import dataclass
 
-from chain.addresses import script_address
+from chain.addresses import input_address, script_address
 from chain.errors import ChainDataError
 from chain.networks import Network
 from chain.serialization import (
@@ -39,6 +39,7 @@ class TxIn:
     prev_txid: str
     prev_n: int
     prevout: TxOut | None = None  # the spent output, when the source says (Core's getblock verbosity 3)
+    derived: tuple[str, str] | None = None  # (script type, address) the input's own scripts name (chain/scripts.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,9 +112,14 @@ def _parse_raw_tx(raw_tx: RawTx, index: int, where: str, network: Network) -> Tx
     coinbase = raw_tx.coinbase
     if not coinbase and any(txid == NULL_TXID for txid, _ in raw_tx.outpoints):
         raise ChainDataError(where, f"transaction #{index} at block byte {raw_tx.offset} spends the null outpoint")
-    inputs = () if coinbase else tuple(TxIn(txid, n) for txid, n in raw_tx.outpoints)
+    inputs = () if coinbase else tuple(_inputs(raw_tx, network))
     outputs = tuple(_output(n, value, script, network) for n, (value, script) in enumerate(raw_tx.outputs))
     return Tx(txid=raw_tx.txid, coinbase=coinbase, inputs=inputs, outputs=outputs, size=len(raw_tx.data))
+
+
+def _inputs(raw_tx: RawTx, network: Network):
+    for (txid, n), script_sig, witness in zip(raw_tx.outpoints, raw_tx.script_sigs, raw_tx.witnesses, strict=True):
+        yield TxIn(txid, n, derived=input_address(script_sig, witness, network))
 
 
 def _output(n: int, value: int, script: bytes, network: Network) -> TxOut:

@@ -6,6 +6,14 @@ outpoint index (earlier blocks), or from the prevout the source supplied (Core's
 verbosity 3). What stays unknown is recorded as unresolved; the spend is
 completed when the spent transaction's block is loaded (`completions`).
 
+An unresolved input still names its spender when its own scripts do (`TxIn.derived`:
+the key or script it reveals fixes the address it spends from; chain/scripts.py). Its
+INPUT edge is written at once with the value unknown (null), so an address that only
+spends is in the graph with its counterparties; the completion later sets that edge's
+value instead of adding a second edge, and does not count the transaction again.
+Clustering reads derived addresses like resolved ones: the key signs, so they are as
+certain as the spent output's address (docs/clustering.md).
+
 Two early mainnet blocks (91,842 and 91,880) repeat the coinbase transaction of
 an earlier block byte for byte, which BIP30 later forbade. The graph keys
 transactions by txid, so the repeat is named on its block (`repeated`) and not
@@ -24,7 +32,7 @@ from chain.clusters import groups_of, plan_clusters
 from graph.chain import Membership, Prevout
 
 Resolver = Callable[[list[tuple[str, int]]], dict[tuple[str, int], Prevout]]
-PendingFinder = Callable[[list[str]], list[tuple[str, int, str]]]
+PendingFinder = Callable[[list[str]], list[tuple[str, int, str, str | None]]]
 MemberLookup = Callable[[list[str]], dict[str, Membership]]
 
 
@@ -136,7 +144,7 @@ def _block_rows(
             continue
         spent = prevouts[tx.txid]
         unresolved = sum(prevout is None for prevout in spent)
-        analysis = analyse(tx, spent, state.seen.__contains__)
+        analysis = analyse(tx, _named(tx, spent), state.seen.__contains__)
         state.groups.extend(groups_of(tx.txid, analysis, state.min_change_confidence))
         row = _tx_row(tx, spent, unresolved, analysis)
         row["inputs"] = list(_input_rows(tx, spent, volumes))  # outputs are written from the out_* lists
@@ -185,8 +193,17 @@ def _own_outputs(block: Block) -> dict[tuple[str, int], Prevout]:
 
 def _addresses(txs: list[Tx], prevouts: dict[str, list[Prevout | None]]) -> list[str]:
     found = {out.address for tx in txs for out in tx.outputs if out.address}
-    found.update(p.address for spent in prevouts.values() for p in spent if p is not None and p.address)
+    found.update(p.address for tx in txs for p in _named(tx, prevouts[tx.txid]) if p is not None and p.address)
     return sorted(found)
+
+
+def _named(tx: Tx, prevouts: list[Prevout | None]) -> list[Prevout | None]:
+    """Each input's spent output, or what the input's own scripts say of it: its address and type, the value
+    unknown (0 here; the heuristics read no input value, and neither may anything given this list)."""
+    return [
+        prevout or (Prevout(txin.derived[1], 0, txin.derived[0]) if txin.derived else None)
+        for txin, prevout in zip(tx.inputs, prevouts, strict=True)
+    ]
 
 
 def _tx_row(tx: Tx, prevouts: list[Prevout | None], unresolved: int, analysis: TxClustering) -> dict[str, Any]:
@@ -215,9 +232,9 @@ def _tx_row(tx: Tx, prevouts: list[Prevout | None], unresolved: int, analysis: T
 
 def _input_rows(tx: Tx, prevouts: list[Prevout | None], volumes: dict[str, _Volumes]) -> Iterable[dict[str, Any]]:
     for txin, prevout in zip(tx.inputs, prevouts, strict=True):
-        address = prevout.address if prevout else None
+        script_type, address = (prevout.script_type, prevout.address) if prevout else (txin.derived or (None, None))
         if address:
-            _count(volumes, address, prevout.script_type, tx.txid, sent=prevout.value)
+            _count(volumes, address, script_type, tx.txid, sent=prevout.value if prevout else 0)
         yield {
             "prev_txid": txin.prev_txid,
             "prev_n": txin.prev_n,
@@ -233,26 +250,34 @@ def _count_outputs(tx: Tx, volumes: dict[str, _Volumes]) -> int:
     return len(paid)
 
 
-def _completions(block: Block, pending: list[tuple[str, int, str]], volumes: dict[str, _Volumes]) -> list[dict]:
-    """Spends of this block's outputs that were loaded before this block (out-of-order input)."""
+def _completions(
+    block: Block, pending: list[tuple[str, int, str, str | None]], volumes: dict[str, _Volumes]
+) -> list[dict]:
+    """Spends of this block's outputs that were loaded before this block (out-of-order input). A spend whose
+    address was derived already counted its transaction for that address: only the value is new."""
     outputs = {tx.txid: tx.outputs for tx in block.txs}
     rows = []
-    for prev_txid, prev_n, spender in pending:
+    for prev_txid, prev_n, spender, derived in pending:
         if prev_n >= len(outputs[prev_txid]):
             continue  # spends an output that does not exist: the spender is invalid, leave it unresolved
         out = outputs[prev_txid][prev_n]
         if out.address:
-            _count(volumes, out.address, out.script_type, spender, sent=out.value)
+            counted = derived == out.address
+            _count(volumes, out.address, out.script_type, None if counted else spender, sent=out.value)
         rows.append({"txid": spender, "outpoint": f"{prev_txid}:{prev_n}", "address": out.address, "value": out.value})
     return rows
 
 
-def _count(volumes: dict[str, _Volumes], address: str, script_type: str, txid: str, *, received=0, sent=0) -> None:
+def _count(
+    volumes: dict[str, _Volumes], address: str, script_type: str, txid: str | None, *, received=0, sent=0
+) -> None:
+    """Add to an address's figures; `txid` None when the transaction was already counted for it."""
     entry = volumes[address]
     entry.script_type = entry.script_type or script_type
     entry.received += received
     entry.sent += sent
-    entry.txids.add(txid)
+    if txid is not None:
+        entry.txids.add(txid)
 
 
 def _address_rows(volumes: dict[str, _Volumes], time: int, height: int) -> list[dict[str, Any]]:

@@ -25,6 +25,8 @@ class RawTx:
     data: bytes
     outpoints: tuple[tuple[str, int], ...]  # (spent txid, output index) per input
     outputs: tuple[tuple[int, bytes], ...]  # (satoshis, scriptPubKey)
+    script_sigs: tuple[bytes, ...] = ()  # per input: what names the spender when the spent output is unknown
+    witnesses: tuple[tuple[bytes, ...], ...] = ()  # per input; empty tuples for a transaction without witness
 
     @property
     def coinbase(self) -> bool:
@@ -100,24 +102,29 @@ def _raw_tx(reader: _Reader) -> RawTx:
         reader.take(2)
     body_start = reader.pos
     n_inputs = reader.varint()
-    outpoints = []
+    outpoints, script_sigs = [], []
     for _ in range(n_inputs):
         outpoint = reader.take(36)
         outpoints.append((outpoint[31::-1].hex(), int.from_bytes(outpoint[32:], "little")))
-        reader.take(reader.varint())
+        script_sigs.append(reader.take(reader.varint()))
         reader.take(4)
     outputs = []
     for _ in range(reader.varint()):
         value = int.from_bytes(reader.take(8), "little")
         outputs.append((value, reader.take(reader.varint())))
     body = reader.data[body_start : reader.pos]
-    if segwit:
-        for _ in range(n_inputs):
-            for _ in range(reader.varint()):
-                reader.take(reader.varint())
+    witnesses = [_witness(reader) for _ in range(n_inputs)] if segwit else [()] * n_inputs
     locktime = reader.take(4)
     txid = hash256(version + body + locktime)[::-1].hex()
-    return RawTx(start, txid, reader.data[start : reader.pos], tuple(outpoints), tuple(outputs))
+    return RawTx(
+        start, txid, reader.data[start : reader.pos], tuple(outpoints), tuple(outputs), tuple(script_sigs),
+        tuple(witnesses),
+    )  # fmt: skip
+
+
+def _witness(reader: _Reader) -> tuple[bytes, ...]:
+    count = reader.varint()
+    return tuple(reader.take(reader.varint()) for _ in range(count))
 
 
 def coinbase_height(coinbase: bytes) -> int | None:

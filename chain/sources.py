@@ -11,7 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from chain.addresses import script_address
-from chain.blocks import Block, Tx, TxIn, TxOut, parse_block, parse_header, parse_tx
+from chain.blocks import Block, Tx, TxOut, parse_block, parse_header, parse_tx
 from chain.errors import ChainDataError
 from chain.networks import NULL_HASH, Network, network_of_magic
 from chain.rpc import CoreRPC
@@ -253,7 +253,7 @@ def _json_tx(tx: dict, index: int, where: str, network: Network) -> Tx:
     prevouts = [_json_prevout(vin.get("prevout"), network) for vin in tx.get("vin", [])]
     if parsed.coinbase or not any(prevouts):
         return parsed
-    inputs = tuple(TxIn(i.prev_txid, i.prev_n, prevout) for i, prevout in zip(parsed.inputs, prevouts, strict=True))
+    inputs = tuple(replace(i, prevout=prevout) for i, prevout in zip(parsed.inputs, prevouts, strict=True))
     return Tx(txid=parsed.txid, coinbase=False, inputs=inputs, outputs=parsed.outputs, size=parsed.size)
 
 

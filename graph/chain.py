@@ -7,7 +7,8 @@ Graph shape written here (see docs/architecture.md, "Chain in the graph"):
                    unresolved, fee, size, out_value[], out_address[], out_type[]})-[:IN_BLOCK]->(:Block)
     (:Transaction)-[:OUTPUT {n, value}]->(:Address {address, script_type, first_seen, last_seen,
                                                     first_height, last_height, received, sent, n_tx})
-    (:Address)-[:INPUT {outpoint, value}]->(:Transaction)
+    (:Address)-[:INPUT {outpoint, value}]->(:Transaction)   (value null until the spent output is loaded,
+                                                            the address then read from the input itself)
     (:Transaction)-[:SPENT_BY {n, pending}]->(:Transaction)
     (:Address)-[:IN_CLUSTER {txid, heuristic, confidence}]->(:Cluster {cluster_id, size, received, sent,
                                                                       first_seen, last_seen, ...})
@@ -38,11 +39,14 @@ RETURN op.txid AS txid, op.n AS n, p.out_address[op.n] AS address, p.out_value[o
        p.out_type[op.n] AS script_type
 """
 
+# `derived`: the address the spender's INPUT edge already names (read from the input itself), if any.
 _PENDING_SPENDS = """
 UNWIND $txids AS txid
 MATCH (p:Transaction {txid: txid})-[s:SPENT_BY]->(t:Transaction)
 WHERE p.out_value IS NULL AND s.pending = true
-RETURN p.txid AS prev_txid, s.n AS prev_n, t.txid AS txid
+OPTIONAL MATCH (a:Address)-[e:INPUT]->(t)
+WHERE e.outpoint = txid + ':' + toString(s.n)
+RETURN p.txid AS prev_txid, s.n AS prev_n, t.txid AS txid, a.address AS derived
 """
 
 # One statement per batch of consecutive blocks, so blocks are in the graph whole or not
@@ -118,7 +122,8 @@ FOREACH (c IN blk.completions |
       t.in_value = t.in_value + c.value, t.unresolved = t.unresolved - 1
   FOREACH (_ IN CASE WHEN c.address IS NULL THEN [] ELSE [1] END |
     MERGE (n:Address {address: c.address})
-    CREATE (n)-[:INPUT {outpoint: c.outpoint, value: c.value}]->(t)))
+    MERGE (n)-[e:INPUT {outpoint: c.outpoint}]->(t)
+    SET e.value = c.value))
 WITH count(b) AS written
 FOREACH (c IN $clusters |
   MERGE (k:Cluster {cluster_id: c.id})
@@ -274,12 +279,13 @@ def resolve_outpoints(store: GraphStore, outpoints: list[tuple[str, int]]) -> di
     return {(row["txid"], row["n"]): Prevout(row["address"] or None, row["value"], row["script_type"]) for row in rows}
 
 
-def pending_spends(store: GraphStore, txids: list[str]) -> list[tuple[str, int, str]]:
-    """(spent txid, output n, spender txid) for spends recorded before the spent transaction arrived."""
+def pending_spends(store: GraphStore, txids: list[str]) -> list[tuple[str, int, str, str | None]]:
+    """(spent txid, output n, spender txid, derived address or None) for spends recorded before the spent
+    transaction arrived."""
     if not txids:
         return []
     rows = store.read(_PENDING_SPENDS, txids=txids)
-    return [(row["prev_txid"], row["prev_n"], row["txid"]) for row in rows]
+    return [(row["prev_txid"], row["prev_n"], row["txid"], row["derived"]) for row in rows]
 
 
 def memberships(store: GraphStore, addresses: list[str]) -> dict[str, Membership]:

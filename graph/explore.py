@@ -345,7 +345,7 @@ CALL {
   LIMIT $fanout
 }
 RETURN r.address AS address, a.received AS received, t.txid AS txid, t.height AS height, t.time AS time, paid,
-       t.in_value AS in_value, t.coinbase AS coinbase
+       t.in_value AS in_value, t.coinbase AS coinbase, t.value AS value, t.unresolved AS unresolved
 """
 
 _INPUTS = """

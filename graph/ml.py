@@ -18,11 +18,14 @@ RETURN a.address AS address, a.script_type AS script_type
 """
 
 # Inputs come as two lists collected from the same rows (a list of pairs would keep a [null, null]
-# for a coinbase on FalkorDB, which collects non-null lists of nulls).
+# for a coinbase on FalkorDB, which collects non-null lists of nulls). collect() drops nulls, so an
+# input whose value is not known yet (its address read from the input itself) counts as 0, keeping
+# the two lists aligned.
 _TRANSACTIONS = """
 MATCH (t:Transaction) WHERE id(t) >= $lo AND id(t) < $hi AND t.height IS NOT NULL
 OPTIONAL MATCH (a:Address)-[i:INPUT]->(t)
-WITH t, collect(a.address) AS in_address, collect(i.value) AS in_value
+WITH t, collect(a.address) AS in_address,
+     collect(CASE WHEN a IS NULL THEN null ELSE coalesce(i.value, 0) END) AS in_value
 RETURN t.txid AS txid, t.height AS height, t.fee AS fee, t.size AS size, t.coinjoin AS coinjoin,
        t.coinbase AS coinbase, t.n_in AS n_in, t.out_address AS out_address, t.out_value AS out_value,
        t.multi_input AS multi_input, t.change_n AS change_n, t.change_confidence AS change_confidence,

@@ -15,7 +15,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from chain.clustering import DEFAULT_CHANGE_MIN_CONFIDENCE
-from tagpack.taxonomy import EXCHANGE, HIGH_RISK, ILLICIT
+from tagpack.taxonomy import EXCHANGE, HIGH_RISK, ILLICIT, SANCTIONED
 
 SATS = 1e8
 ROUND_UNIT = 100_000  # 0.001 BTC
@@ -145,6 +145,7 @@ def _tag_classes(tags: Iterable[tuple[str, str]], index: dict[str, int]) -> np.n
     codes = np.zeros(len(index), dtype=np.int8)
     for address, risk_class in tags:
         a = index.get(address)
+        risk_class = ILLICIT if risk_class == SANCTIONED else risk_class  # the model's classes predate it
         if a is not None and risk_class in TAG_CLASSES:
             code = TAG_CLASSES.index(risk_class) + 1
             codes[a] = code if codes[a] == 0 else min(codes[a], code)

@@ -44,6 +44,7 @@ class ImportOutcome:
 
     imported: list[TagPackImport] = field(default_factory=list)
     refused: dict[str, list[str]] = field(default_factory=dict)
+    warnings: dict[str, list[str]] = field(default_factory=dict)  # pack → concepts kept though unknown
 
 
 def taxonomy(schema_dir: Path | None = None) -> Taxonomy:
@@ -55,6 +56,15 @@ def tagpack_import(
 ) -> TagPackImport:
     """Import one pack file, replacing the tags of an earlier import of the same pack. Refuses the whole
     pack (TagPackError, every problem named) before anything is written."""
+    return _pack_import(
+        path=path, pack=pack, actor=actor, schema_dir=schema_dir, default_confidence=default_confidence
+    )[0]
+
+
+def _pack_import(
+    *, path: Path, pack: str, actor: str, schema_dir: Path | None, default_confidence: str | None
+) -> tuple[TagPackImport, list[str]]:
+    """The import, and its warnings (concepts the taxonomy does not know, kept on their tags)."""
     if not PACK_NAME.fullmatch(pack) or pack.startswith(TEAM_PACK_PREFIX):
         raise TagPackError([f"{pack!r}: not a pack name we import into (letters, digits, . _ - / :; not team:…)"])
     schema_dir = Path(schema_dir or settings.TAGPACK_SCHEMA_DIR)
@@ -79,9 +89,15 @@ def tagpack_import(
             actor=actor,
             action="tagpack.import",
             target=f"tagpack:{pack}",
-            data={"sha256": record.sha256, "tags": record.tags, "skipped": record.skipped, "title": record.title},
+            data={
+                "sha256": record.sha256,
+                "tags": record.tags,
+                "skipped": record.skipped,
+                "title": record.title,
+                "warnings": len(read.warnings),
+            },
         )
-    return record
+    return record, read.warnings
 
 
 @contextlib.contextmanager
@@ -122,10 +138,12 @@ def tagpacks_import(
     outcome = ImportOutcome()
     for path, pack in pack_files(paths):
         try:
-            record = tagpack_import(
+            record, warnings = _pack_import(
                 path=path, pack=pack, actor=actor, schema_dir=schema_dir, default_confidence=default_confidence
             )
             outcome.imported.append(record)
+            if warnings:
+                outcome.warnings[pack] = warnings
         except TagPackError as error:
             outcome.refused[pack] = list(error.problems)
         if on_pack:

@@ -104,7 +104,9 @@ def _forward_hop(store, trace: Trace, frontier: list[str], hop: int, fanout: int
     reached = []
     for txid, spenders in _new_transactions(trace, rows).items():
         tx = spenders[0]
-        share = _record(trace, txid, tx, hop, sum(row["spent"] * _share(row["address"], trace)[0] for row in spenders))
+        # A spend of an output outside the graph (value unknown) carries none of the traced funds.
+        traced = sum((row["spent"] or 0) * _share(row["address"], trace)[0] for row in spenders)
+        share = _record(trace, txid, tx, hop, traced)
         for row in spenders:
             trace.edges.append({"from": row["address"], "to": txid, "value": row["spent"]})
         outputs = [(payee, value) for payee, value in zip(tx["out_address"] or [], tx["out_value"] or [], strict=True)]
@@ -129,19 +131,31 @@ def _backward_hop(store, trace: Trace, frontier: list[str], hop: int, fanout: in
         sources[row["txid"]].append(row)
     reached = []
     for txid, paid in paid_by_tx.items():
-        tx = paid[0]
+        tx, unknown = _with_unknown_inputs(paid[0])
         share = _record(trace, txid, tx, hop, sum(row["paid"] * _share(row["address"], trace)[0] for row in paid))
         for row in paid:
             trace.edges.append({"from": txid, "to": row["address"], "value": row["paid"]})
         if len(sources[txid]) >= OUTPUTS:
             trace.cut.append(f"hop {hop}: followed the {OUTPUTS} largest inputs of {txid} only")
         for source in sources[txid]:
-            value = source["value"] or 0
+            value = unknown if source["value"] is None else source["value"]
             trace.edges.append({"from": source["source"], "to": txid, "value": value, "haircut": value * share})
             if _credit(trace, source["source"], hop, haircut=value * share, poison=value, height=tx["height"]):
                 reached.append(source["source"])
     _fill_received(store, trace, reached)
     return reached
+
+
+def _with_unknown_inputs(tx: dict) -> tuple[dict, float]:
+    """An input whose spent output is not loaded has a known address (read from the input) but no value.
+    Backward, such inputs share what the known ones do not cover of the outputs (the fee is unknown: taken
+    as none), equally; `in_value` is then that estimate of the whole. Returns (tx, each one's estimate)."""
+    unresolved = tx.get("unresolved") or 0
+    if not unresolved or tx.get("coinbase"):
+        return tx, 0.0
+    known = tx["in_value"] or 0
+    missing = max((tx.get("value") or 0) - known, 0)
+    return {**tx, "in_value": known + missing}, missing / unresolved
 
 
 def _new_transactions(trace: Trace, rows: list[dict]) -> dict[str, list[dict]]:

@@ -38,18 +38,10 @@ def _category(tag: dict) -> str:
 
 def exposure(detail: dict[str, Any], *, hops: int = 2, fanout: int = 25) -> Exposure:
     """`detail`: the address as graph/explore.address_detail gives it (address, cluster, received, sent)."""
-    store, found = get_graph(), Exposure()
+    store = get_graph()
     address, cluster = detail["address"], detail["cluster"]
-    own = tags_for(store, [address]).get(address, [])
     in_cluster = tags_in_cluster(store, cluster, limit=CLUSTER_TAGS) if cluster else []
-    seen = set()
-    for via, tags in (("address", own), ("cluster", in_cluster)):
-        for tag in tags:
-            if (_category(tag), via) not in seen:
-                seen.add((_category(tag), via))
-                found.direct.append(
-                    {"category": _category(tag), "risk_class": tag["risk_class"], "label": tag["label"], "via": via}
-                )
+    found = Exposure(direct=_direct(tags_for(store, [address]).get(address, []), in_cluster))
     tagged: dict[str, dict] = {}
 
     def stop(reached: list[str]) -> set[str]:
@@ -75,6 +67,25 @@ def exposure(detail: dict[str, Any], *, hops: int = 2, fanout: int = 25) -> Expo
             entry["risk_class"] = tag["risk_class"]
         bucket.update({category: {**v, "share": min(v["share"], 1.0)} for category, v in shares.items()})
     return found
+
+
+def tags_exposure(address: str) -> Exposure | None:
+    """The exposure of an address the graph has never seen on chain, from its own tags alone (a sanctions list
+    names addresses before they are used); None when it has none."""
+    own = tags_for(get_graph(), [address]).get(address, [])
+    return Exposure(direct=_direct(own, [])) if own else None
+
+
+def _direct(own: list[dict], in_cluster: list[dict]) -> list[dict[str, Any]]:
+    """One entry per category and way (the address's own tags, its cluster's), most confident tag first."""
+    direct, seen = [], set()
+    for via, tags in (("address", own), ("cluster", in_cluster)):
+        for tag in tags:
+            if (_category(tag), via) not in seen:
+                seen.add((_category(tag), via))
+                direct.append({"category": _category(tag), "risk_class": tag["risk_class"], "label": tag["label"],
+                               "via": via})  # fmt: skip
+    return direct
 
 
 def cluster_exposure(cluster: dict[str, Any], *, hops: int = 2, members: int = 10) -> Exposure:

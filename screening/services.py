@@ -19,15 +19,17 @@ from graph.chain import chain_tip
 from graph.explore import address_detail
 from graphml.models import LabelingJob, ModelVersion
 from investigations.models import AuditEvent
-from screening.exposure import Exposure, exposure
+from screening.exposure import Exposure, exposure, tags_exposure
 
 BATCH_MAX = 1_000
 LEVELS = ((80, "severe"), (60, "high"), (30, "medium"), (0, "low"))
 TAG_EVENTS = ("tagpack.import", "tag.add", "tag.remove")
-# What a tag on the address itself, or on its cluster, says about risk (docs/screening.md).
-DIRECT_SCORE = {("address", "illicit"): 100, ("cluster", "illicit"): 90, ("address", "high_risk"): 70,
-                ("cluster", "high_risk"): 60}  # fmt: skip
-INDIRECT_WEIGHT = {"illicit": 100, "high_risk": 60}  # times the share, halved for each hop past the first
+# What a tag on the address itself, or on its cluster, says about risk (docs/screening.md). A sanctions list
+# is severe either way: paying a listed party is what an exchange must not do.
+DIRECT_SCORE = {("address", "sanctioned"): 100, ("cluster", "sanctioned"): 100, ("address", "illicit"): 100,
+                ("cluster", "illicit"): 90, ("address", "high_risk"): 70, ("cluster", "high_risk"): 60}  # fmt: skip
+INDIRECT_WEIGHT = {"sanctioned": 100, "illicit": 100, "high_risk": 60}  # times the share, halved each hop past 1
+NO_MODEL = {"risk": None, "risk_label": None, "risk_model": None, "reasons": None, "cluster": None}
 PROCESS_MEMO = 10_000  # verdicts a web process keeps (a few KiB each)
 EPOCH_SECONDS = 1.0  # how stale a cached verdict may be after the graph, model or tags change
 
@@ -73,12 +75,17 @@ def address_checked(text: str) -> tuple[str, str | None]:
 
 
 def screen_one(address: str, *, hops: int = 2) -> dict[str, Any]:
+    """The verdict on one address. One the graph has never seen on chain is judged by its tags alone (a brand
+    new sanctioned address is severe); only an address that is neither seen nor tagged is not found (404)."""
     store = get_graph()
     detail = address_detail(store, address)
-    if detail is None:
+    found = exposure(detail, hops=hops) if detail is not None else tags_exposure(address)
+    if found is None:
         return {"address": address, "status": 404, "error": "never seen on chain by this installation"}
-    found = exposure(detail, hops=hops)
-    score, reasons = risk_score(detail, found)
+    score, reasons = risk_score(detail or {**NO_MODEL, "address": address}, found)
+    if detail is None:
+        detail = {**NO_MODEL, "address": address}
+        reasons.append("never seen on chain by this installation: judged by its tags alone")
     return {
         "address": address,
         "status": 200,

@@ -4,6 +4,11 @@ A TagPack is a YAML mapping: header fields, plus tag fields given once for every
 `tags`, a list of mappings that may override those tag fields. We check it the way the
 GraphSense tagpack-tool does, but collect every problem instead of stopping at the first,
 so one run tells an importer everything to fix.
+
+A concept the schema does not know is a warning, not a problem (`concept_warnings`): packs are
+written against newer taxonomies than the one installed (the public `usdt_blacklist` uses
+`black_list`), and refusing them would lose what they attribute. Such a tag is kept as written;
+tagpack/taxonomy.py gives it a risk class from what it does know.
 """
 
 import csv
@@ -160,6 +165,35 @@ def _tag_problems(
     return problems
 
 
+def concept_warnings(pack: Any, schema: TagPackSchema) -> list[str]:
+    """Each concept in `pack` that the schema does not know, naming where it is and what is close to it."""
+    if not isinstance(pack, dict):
+        return []
+    places = [("", pack)] + [
+        (f"tags[{i}].", tag) for i, tag in enumerate(pack.get("tags") or []) if isinstance(tag, dict)
+    ]
+    warnings = []
+    for prefix, fields in places:
+        for name, value in fields.items():
+            field = schema.tag_fields.get(name) or schema.header_fields.get(name)
+            if field is None or field.taxonomy != "concept" or value is None:
+                continue
+            items = (
+                [(f"{prefix}{name}[{i}]", v) for i, v in enumerate(value)]
+                if isinstance(value, list)
+                else [(f"{prefix}{name}", value)]
+            )
+            warnings += [_unknown_concept(where, item, schema) for where, item in items
+                         if isinstance(item, str) and item not in schema.concept_ids]  # fmt: skip
+    return warnings
+
+
+def _unknown_concept(where: str, value: str, schema: TagPackSchema) -> str:
+    close = difflib.get_close_matches(value, sorted(schema.concept_ids), n=3)
+    hint = f" (did you mean: {', '.join(close)}?)" if close else " (see concepts.yaml)"
+    return f"{where}: {value!r} is not a known concept{hint}"
+
+
 def _check_value(where: str, value: Any, field: Field, schema: TagPackSchema) -> list[str]:
     if value is None:
         return [f"{where}: empty"]
@@ -203,11 +237,7 @@ def _is_iso_8601(text: str) -> bool:
 def _check_taxonomy(where: str, value: str, taxonomy: str | None, schema: TagPackSchema) -> str | None:
     if taxonomy == "confidence" and value not in schema.confidence_ids:
         return f"{where}: {value!r} is not a confidence level (one of: {', '.join(schema.confidence_ids)})"
-    if taxonomy == "concept" and value not in schema.concept_ids:
-        close = difflib.get_close_matches(value, sorted(schema.concept_ids), n=3)
-        hint = f" (did you mean: {', '.join(close)}?)" if close else " (see concepts.yaml)"
-        return f"{where}: {value!r} is not a known concept{hint}"
-    return None
+    return None  # an unknown concept is a warning (concept_warnings), not a reason to refuse the pack
 
 
 def _show(value: Any) -> str:

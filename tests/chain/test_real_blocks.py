@@ -95,3 +95,43 @@ def test_parallel_parsing_loads_the_same_graph(ingest, chain_graph, fixtures):
     chain_graph.drop_all()
     ingest("blk", fixtures / "blk-heights-1-255.dat", workers=1)
     assert fingerprint(chain_graph) == parallel
+
+
+def test_inputs_whose_spent_outputs_are_not_loaded_still_name_their_addresses(ingest, chain_graph, fixtures):
+    """Block 574,200 alone: its parents are not loaded, so most inputs' values are unknown, but each input's own
+    scripts name the address it spends from (all but the P2PK spends, which reveal a signature only)."""
+    run = ingest("raw", fixtures / "block-574200.blk")
+    assert (run.status, run.unresolved_inputs) == (IngestRun.Status.SUCCEEDED, 4083)
+    derived = chain_graph.read(
+        "MATCH (a:Address)-[i:INPUT]->(:Transaction) WHERE i.value IS NULL "
+        "RETURN a.script_type AS type, count(i) AS n ORDER BY type"
+    )
+    assert {row["type"]: row["n"] for row in derived} == {"p2pkh": 1735, "p2sh": 1947, "p2wpkh": 353, "p2wsh": 22}
+    assert 4083 - sum(row["n"] for row in derived) == 26, "P2PK spends stay unnamed"
+    fees = chain_graph.read("MATCH (t:Transaction) WHERE t.unresolved > 0 RETURN count(t.fee) AS known")
+    assert fees == [{"known": 0}], "a value still unknown leaves the fee unknown"
+
+
+@pytest.mark.parametrize(
+    ("txid", "spender", "script_type"),
+    [
+        ("00125d357d02600c8e2a460a0a12a7a517acebd09ccf0e99fdda6bb92be75215", "14Vi5Vkk6gZt2iNDtMbGQEnbYzv12FjZsF",
+         "p2pkh"),
+        ("966e8c2b5eb5e842bac97782412162f39e91fccb44a1bfde5ceb7c89e79a37eb", "3FTkVNC6BeUKd4d3UUwkuvQK59hrtLpR2x",
+         "p2sh"),
+    ],
+)  # fmt: skip
+def test_a_spender_only_address_is_in_the_graph_with_what_it_paid(ingest, chain_graph, fixtures, txid, spender,
+                                                                  script_type):  # fmt: skip
+    ingest("raw", fixtures / "block-574200.blk")
+    (found,) = chain_graph.read(
+        "MATCH (a:Address {address: $spender})-[i:INPUT]->(t:Transaction {txid: $txid})-[:OUTPUT]->(p:Address) "
+        "RETURN a.script_type AS type, a.n_tx AS n_tx, a.sent AS sent, a.first_height AS height, i.value AS value, "
+        "count(p) AS payees",
+        spender=spender,
+        txid=txid,
+    )
+    assert found["payees"] > 0
+    assert (found["type"], found["n_tx"], found["sent"], found["height"], found["value"]) == (
+        script_type, 1, 0, 574200, None
+    )  # fmt: skip

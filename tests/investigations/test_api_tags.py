@@ -42,11 +42,11 @@ def test_an_admin_imports_a_pack_and_every_team_reads_its_tags(people, admin, ch
 
 
 def test_a_broken_upload_is_refused_naming_the_file_and_the_problem(admin, chain_graph):
-    pack = upload("typo.yaml", [tag(ADDRESSES[0], abuse="ransomwear")])
+    pack = upload("typo.yaml", [tag(ADDRESSES[0], abuse="ransomware", confidence="sure")])
     refused = client_for(admin).post(f"{API}/tagpacks/", {"file": pack}, format="multipart")
     assert refused.status_code == 400
     (problem,) = refused.json()["problems"]
-    assert problem.startswith("typo.yaml: tags[0].abuse: 'ransomwear' is not a known concept")
+    assert problem.startswith("typo.yaml: tags[0].confidence: 'sure' is not a confidence level")
     assert not TagPackImport.objects.exists()
 
 

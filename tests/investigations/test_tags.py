@@ -94,10 +94,10 @@ def test_reimporting_a_pack_replaces_its_tags_and_leaves_other_packs_alone(chain
 def test_a_broken_pack_is_refused_whole_with_every_problem_named_and_stored_tags_kept(chain_graph, tmp_path):
     good = write_pack(tmp_path / "pack.yaml", [tag(ADDRESSES[0], abuse="ransomware")])
     tagpacks_import(paths=[good], actor="operator")
-    write_pack(good, [tag(ADDRESSES[1], abuse="ransomwear"), tag(ADDRESSES[2], confidence="certain")])
+    write_pack(good, [tag(ADDRESSES[1], abuse="ransomware", lastmod=7), tag(ADDRESSES[2], confidence="certain")])
     outcome = tagpacks_import(paths=[good], actor="operator")
     problems = outcome.refused["pack"]
-    assert any("tags[0].abuse: 'ransomwear' is not a known concept (did you mean: ransomware" in p for p in problems)
+    assert any("tags[0].lastmod: 7 is not datetime" in p for p in problems)
     assert any("tags[1].confidence: 'certain' is not a confidence level" in p for p in problems)
     assert all(p.startswith(str(good)) for p in problems)
     assert list(tags_for(chain_graph, ADDRESSES)) == [ADDRESSES[0]]
@@ -194,3 +194,65 @@ def test_a_second_import_of_a_pack_while_one_runs_is_refused(chain_graph, tmp_pa
     assert "another import of this pack is running" in outcome.refused["busy"][0]
     assert tags_for(chain_graph, ADDRESSES) == {}
     assert tagpacks_import(paths=[pack], actor="operator").imported[0].tags == 1
+
+
+def test_a_concept_the_taxonomy_does_not_know_is_kept_with_a_warning_not_refused(chain_graph, tmp_path):
+    pack = write_pack(
+        tmp_path / "newer.yaml",
+        [tag(ADDRESSES[0], category="black_list"), tag(ADDRESSES[1], abuse="ransomwear")],
+    )
+    outcome = tagpacks_import(paths=[pack], actor="operator")
+    assert outcome.refused == {}
+    assert [record.tags for record in outcome.imported] == [2]
+    (first, second) = outcome.warnings["newer"]
+    assert "tags[0].category: 'black_list' is not a known concept" in first
+    assert "tags[1].abuse: 'ransomwear' is not a known concept (did you mean: ransomware?)" in second
+    found = tags_for(chain_graph, ADDRESSES[:2])
+    assert (found[ADDRESSES[0]][0]["category"], found[ADDRESSES[0]][0]["risk_class"]) == ("black_list", "other")
+    assert found[ADDRESSES[1]][0]["risk_class"] == "illicit", "an abuse field is abuse, known or not"
+    event = AuditEvent.objects.filter(action="tagpack.import").last()
+    assert event.data["warnings"] == 2
+
+
+def test_a_pack_that_gives_no_confidence_imports_with_the_documented_default(chain_graph, tmp_path):
+    pack = tmp_path / "plain.yaml"
+    pack.write_text(yaml.safe_dump({"title": "t", "creator": "c", "currency": "BTC", "tags": [tag(ADDRESSES[0])]}))
+    (record,) = tagpacks_import(paths=[pack], actor="operator").imported
+    assert record.tags == 1
+    (stored,) = tags_for(chain_graph, [ADDRESSES[0]])[ADDRESSES[0]]
+    assert (stored["confidence"], stored["confidence_score"]) == ("unknown", 5)
+
+
+@pytest.mark.parametrize(
+    ("header", "fields"),
+    [
+        ({"title": "US Treasury OFAC Sanctions List", "category": "user"}, {}),
+        ({"category": "user"}, {"source": "https://www.treasury.gov/ofac/downloads/sdnlist.txt"}),
+        ({"category": "market"}, {"source": "https://home.treasury.gov/policy-issues/financial-sanctions/x"}),
+        ({"category": "user"}, {"abuse": "sanction"}),
+    ],
+)
+def test_a_sanctions_list_makes_its_tags_sanctioned_whatever_their_category(chain_graph, tmp_path, header, fields):
+    pack = write_pack(tmp_path / "list.yaml", [tag(ADDRESSES[0], **fields)], **header)
+    tagpacks_import(paths=[pack], actor="operator")
+    (stored,) = tags_for(chain_graph, [ADDRESSES[0]])[ADDRESSES[0]]
+    assert stored["risk_class"] == "sanctioned"
+
+
+def test_a_ransomware_report_is_not_taken_for_a_sanctions_list(chain_graph, tmp_path):
+    pack = write_pack(tmp_path / "report.yaml", [tag(ADDRESSES[0], abuse="ransomware")], title="Sanctioned? No")
+    tagpacks_import(paths=[pack], actor="operator")
+    assert tags_for(chain_graph, [ADDRESSES[0]])[ADDRESSES[0]][0]["risk_class"] == "illicit"
+
+
+@needs_reference
+def test_the_public_packs_refused_before_import_with_the_defaults(chain_graph):
+    """Three give no confidence; usdt_blacklist uses `black_list`, newer than the installed taxonomy. The whole
+    set imports with the defaults in tests/screening/test_real_case.py (slow)."""
+    names = ["ofac", "usdt_blacklist", "etherscamdb_tagpack", "miners_additional"]
+    outcome = tagpacks_import(paths=[REFERENCE / "packs" / f"{name}.yaml" for name in names], actor="operator")
+    assert outcome.refused == {}
+    assert sorted(record.pack for record in outcome.imported) == sorted(names)
+    assert list(outcome.warnings) == ["usdt_blacklist"]
+    classes = chain_graph.read("MATCH (t:Tag {pack: 'ofac'}) RETURN collect(DISTINCT t.risk_class) AS classes")
+    assert classes == [{"classes": ["sanctioned"]}]

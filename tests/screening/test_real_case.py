@@ -1,5 +1,6 @@
-"""The real case: mainnet block 574,200 and all the public GraphSense packs. A BitMEX deposit wallet in the
-block screens as an exchange, and an address that paid it shows exchange exposure one hop away."""
+"""The real case: mainnet block 574,200 and all the public GraphSense packs, imported with the defaults. A
+BitMEX deposit wallet in the block screens as an exchange, and an address that paid it shows exchange exposure
+one hop away."""
 
 import os
 from pathlib import Path
@@ -19,26 +20,31 @@ TAGPACKS = Path(os.environ.get("TAGPACK_REFERENCE") or SHARED / "reference" / "t
 BLOCK = Path(os.environ.get("CHAIN_FIXTURES") or SHARED / "fixtures" / "bitcoin") / "block-574200.blk"
 
 # A BitMEX deposit paid in this block by an address the block itself resolves (most inputs spend outputs of
-# earlier blocks, which are not in this graph, so their addresses are unknown).
+# earlier blocks, which are not in this graph: their addresses come from the inputs, their values are unknown).
 _PAID_DEPOSIT = """
 MATCH (g:Tag) WHERE g.label_lower STARTS WITH 'bitmex'
-MATCH (a:Address {address: g.address})<-[:OUTPUT]-(t:Transaction)<-[:INPUT]-(p:Address)
-WHERE p.address <> a.address
+MATCH (a:Address {address: g.address})<-[:OUTPUT]-(t:Transaction)<-[i:INPUT]-(p:Address)
+WHERE p.address <> a.address AND i.value IS NOT NULL
 RETURN DISTINCT a.address AS deposit, p.address AS payer ORDER BY deposit, payer LIMIT 1
 """
+
+
+# Packs whose tags are sanctioned: named as OFAC/SDN/financial-sanctions lists by title or source, or `abuse:
+# sanction` (the Lazarus packs). Tornado Cash's list is Ethereum only.
+SANCTIONS_PACKS = ["blender_io", "hydra", "lazarus", "lazarus2", "ofac", "sinbad_io"]
 
 
 @pytest.mark.skipif(not (TAGPACKS / "packs").is_dir(), reason=f"no GraphSense TagPacks at {TAGPACKS}")
 @pytest.mark.skipif(not BLOCK.is_file(), reason=f"no block 574200 at {BLOCK} (set CHAIN_FIXTURES)")
 def test_all_the_public_packs_import_and_a_bitmex_deposit_screens_as_an_exchange(ingest, chain_graph):
     assert ingest("raw", BLOCK).status == "succeeded"
-    packs, schema = TAGPACKS / "packs", TAGPACKS / "schema"
-    strict = tagpacks_import(paths=[packs / "ofac.yaml", packs / "demo.yaml"], actor="operator", schema_dir=schema)
-    assert list(strict.refused) == ["ofac"], "three public packs give no confidence: refused unless defaulted"
-    assert "confidence: missing" in strict.refused["ofac"][0]
-    outcome = tagpacks_import(paths=[packs], actor="operator", schema_dir=schema, default_confidence="unknown")
+    packs = TAGPACKS / "packs"
+    outcome = tagpacks_import(paths=[packs], actor="operator")  # the defaults: installed taxonomy, `unknown`
     assert outcome.refused == {}
     assert len(outcome.imported) == len(list(packs.rglob("*.yaml")))
+    assert list(outcome.warnings) == ["usdt_blacklist"], "its `black_list` is newer than the installed taxonomy"
+    listed = chain_graph.read("MATCH (t:Tag {risk_class: 'sanctioned'}) RETURN DISTINCT t.pack AS pack ORDER BY pack")
+    assert [row["pack"] for row in listed] == SANCTIONS_PACKS
     total = sum(record.tags for record in outcome.imported)
     assert total > 480_000
     assert chain_graph.read("MATCH (t:Tag) RETURN count(t) AS n")[0]["n"] == total

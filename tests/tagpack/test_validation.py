@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tagpack import TagPackError, check, load_schema, validate, validate_file
+from tagpack import TagPackError, check, concept_warnings, load_schema, validate, validate_file
 
 REFERENCE = Path(
     os.environ.get("TAGPACK_REFERENCE")
@@ -141,15 +141,16 @@ def test_it_accepts_dates_and_iso_8601_strings_for_datetime(schema, lastmod):
     assert validate(a_pack(lastmod=lastmod), schema) == []
 
 
-def test_it_reports_an_unknown_concept_with_close_matches(schema):
-    assert validate(a_pack(abuse="ransomwear"), schema) == [
-        "abuse: 'ransomwear' is not a known concept (did you mean: ransomware?)"
-    ]
+def test_an_unknown_concept_is_a_warning_with_close_matches_not_a_problem(schema):
+    pack = a_pack(abuse="ransomwear")
+    assert validate(pack, schema) == []
+    assert concept_warnings(pack, schema) == ["abuse: 'ransomwear' is not a known concept (did you mean: ransomware?)"]
 
 
-def test_it_checks_every_concept_in_a_list(schema):
+def test_it_warns_of_every_unknown_concept_in_a_list(schema):
     pack = a_pack(tags=[{"address": "1A", "concepts": ["exchange", "zzzz"]}])
-    assert validate(pack, schema) == ["tags[0].concepts[1]: 'zzzz' is not a known concept (see concepts.yaml)"]
+    assert validate(pack, schema) == []
+    assert concept_warnings(pack, schema) == ["tags[0].concepts[1]: 'zzzz' is not a known concept (see concepts.yaml)"]
 
 
 def test_it_reports_an_unknown_confidence_where_the_tag_overrides_the_header(schema):

@@ -21,7 +21,7 @@ class Command(BaseCommand):
         load.add_argument(
             "--default-confidence",
             metavar="LEVEL",
-            help="the confidence for tags of packs that give none (the GraphSense tool uses `unknown`)",
+            help="the confidence for tags of packs that give none (default `unknown`, as the GraphSense tool)",
         )
         load.add_argument("--actor", default="operator", help="who the audit log names as importer")
         export = actions.add_parser("export", help="write a pack's tags as a TagPack")
@@ -54,6 +54,10 @@ class Command(BaseCommand):
         for record in outcome.imported:
             skipped = ", ".join(f"{count:,} {why}" for why, count in record.skipped.items())
             self.stdout.write(f"{record.pack}: {record.tags:,} tags" + (f" (skipped {skipped})" if skipped else ""))
+        for pack, warnings in outcome.warnings.items():
+            self.stderr.write(f"{pack}: imported, with {len(warnings)} warnings:")
+            for warning in warnings[:5]:
+                self.stderr.write(f"  {warning}")
         for pack, problems in outcome.refused.items():
             self.stderr.write(f"{pack}: refused, nothing imported:")
             for problem in problems[:20]:
