@@ -210,8 +210,8 @@ CALL {
   UNWIND txs AS t
   MATCH (a:Address)-[e:INPUT]->(t)
   OPTIONAL MATCH (a)-[:IN_CLUSTER]->(c:Cluster)
-  SET a.sent = a.sent - e.value
-  FOREACH (_ IN CASE WHEN c IS NULL THEN [] ELSE [1] END | SET c.sent = c.sent - e.value)
+  SET a.sent = a.sent - coalesce(e.value, 0)
+  FOREACH (_ IN CASE WHEN c IS NULL THEN [] ELSE [1] END | SET c.sent = c.sent - coalesce(e.value, 0))
   DELETE e
   RETURN count(*) AS inputs
 }
