@@ -224,6 +224,8 @@ SPECTACULAR_SETTINGS = {
         "EvidenceKindEnum": "investigations.models.Evidence.Kind",
         "AlertStatusEnum": "investigations.models.Alert.Status",
         "AlertSourceEnum": "investigations.models.Alert.Source",
+        # An address or a cluster: screening's `via`, the explorer's and the alert escalation's `kind`.
+        "NodeKindEnum": ["address", "cluster"],
     },
 }
 

@@ -209,8 +209,9 @@ def test_a_loading_server_is_reported_alive_and_loading(slow_reloading_server):
     with ThreadPoolExecutor(1) as pool:
         starting = pool.submit(slow_reloading_server.ensure_running, on_loading=lambda _health: None)
         while not starting.done():
+            running_pid = slow_reloading_server.running_pid()  # first: a server up here cannot be loading below
             health = slow_reloading_server.health()
-            seen.append((health.status.value, health.alive, slow_reloading_server.running_pid()))
+            seen.append((health.status.value, health.alive, running_pid))
             time.sleep(0.1)
         assert starting.result() is True
     loading = [entry for entry in seen if entry[0] == "loading"]
