@@ -32,7 +32,17 @@ class RequestLogAdmin(ReadOnlyAdmin):
 class TransferAdmin(ReadOnlyAdmin):
     """Transfers change only through screening (and its hold rules), so they are read here."""
 
-    list_display = ["created_at", "organisation", "direction", "address", "amount", "status", "risk_level", "hold"]
+    list_display = [
+        "created_at",
+        "organisation",
+        "direction",
+        "address",
+        "amount",
+        "user_ref",
+        "status",
+        "risk_level",
+        "hold",
+    ]
     list_filter = ["status", "direction", "hold", "risk_level", "organisation"]
     search_fields = ["address", "txid", "user_ref"]
 

@@ -4,10 +4,7 @@ screening endpoints get no 5xx and no answer the schema does not describe."""
 
 import importlib
 import re
-import subprocess
-import sys
 
-import httpx
 import pytest
 import schemathesis
 from django.core import signals
@@ -23,7 +20,6 @@ from screening.keys import key_issue
 from screening.models import Organisation, Transfer
 from tests.investigations.test_exploration import BTC, addr
 
-GENERATOR = "openapi-python-client"
 SCREENING_PATHS = ("/api/v1/screen/", "/api/v1/transfers")
 
 
@@ -46,41 +42,6 @@ def test_the_interactive_docs_load_nothing_from_another_host(page, settings, tmp
         assert served.status_code == 200, url
         assert "javascript" in served["Content-Type"]
         assert len(b"".join(served.streaming_content if served.streaming else [served.content])) > 1000
-
-
-@pytest.fixture
-def generated_client(tmp_path, live_server):
-    """A client package generated from the live server's schema by openapi-python-client, importable."""
-    schema = tmp_path / "schema.json"
-    schema.write_bytes(httpx.get(f"{live_server.url}/api/v1/schema/?format=json", timeout=30).content)
-    config = tmp_path / "generator.yaml"
-    config.write_text("post_hooks: []\npackage_name_override: cs_client\nproject_name_override: cs_client\n")
-    tool = [sys.executable, "-c", "from openapi_python_client.cli import app; app()"]
-    made = subprocess.run(
-        [
-            *tool,
-            "generate",
-            "--path",
-            str(schema),
-            "--output-path",
-            str(tmp_path / "cs_client"),
-            "--meta",
-            "none",
-            "--config",
-            str(config),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert made.returncode == 0, made.stdout + made.stderr
-    sys.path.insert(0, str(tmp_path))
-    try:
-        yield importlib.import_module("cs_client")
-    finally:
-        sys.path.remove(str(tmp_path))
-        for name in [name for name in sys.modules if name == "cs_client" or name.startswith("cs_client.")]:
-            del sys.modules[name]
 
 
 @pytest.mark.slow
