@@ -295,7 +295,7 @@ def _statistics(graph_name: str) -> dict[str, bytes]:
     prefix = f"cs:anomaly:{graph_name}:v2:"
     client = redis_client()
     keys = sorted(key.decode() for key in client.scan_iter(match=prefix + "*"))
-    return {key.removeprefix(prefix): value for key, value in zip(keys, client.mget(keys) if keys else [])}
+    return {key.removeprefix(prefix): value for key, value in zip(keys, client.mget(keys) if keys else [], strict=True)}
 
 
 def test_a_rolled_back_burst_leaves_the_statistics_of_the_chain_without_it(settings, ingest, chain_graph, tmp_path):
