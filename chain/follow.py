@@ -3,7 +3,8 @@
 Following can take the node's mempool too (chain/mempool.py): new transactions are written as loose ones
 at each poll. Following survives node restarts (it waits and asks again) and reorganisations:
 when the node's block at our tip height is not ours, it walks back to the fork,
-rolls our orphaned blocks back (graph/chain.py), and ingests the node's chain.
+rolls our orphaned blocks back (chain/reorg.py: volumes, clusters and, through screening, anomaly
+statistics), and ingests the node's chain.
 """
 
 import logging
@@ -15,6 +16,7 @@ from chain.errors import ChainDataError
 from chain.ingest import IngestOptions, Tally, ingest_entries
 from chain.mempool import MempoolWatch, mempool_poll
 from chain.networks import Network
+from chain.reorg import block_rollback
 from chain.rpc import CoreRPC, NodeUnreachable
 from chain.sources import rpc_entries
 from graph import chain as chain_graph
@@ -63,7 +65,7 @@ def ingest_from_node(
 
 
 def _catch_up(rpc, source, next_height, store, network, tally, options) -> int:
-    next_height = _undo_reorg(rpc, store, next_height, tally)
+    next_height = _undo_reorg(rpc, store, next_height, tally, options.min_change_confidence)
     last = source.last if source.last is not None else rpc.tip_height()
     while next_height <= last:
         upto = min(last, next_height + source.batch - 1)
@@ -78,8 +80,9 @@ def _catch_up(rpc, source, next_height, store, network, tally, options) -> int:
     return next_height
 
 
-def _undo_reorg(rpc: CoreRPC, store: GraphStore, next_height: int, tally: Tally) -> int:
-    """Roll back our blocks the node no longer has; returns the height to ingest next."""
+def _undo_reorg(rpc: CoreRPC, store: GraphStore, next_height: int, tally: Tally, min_change_confidence: float) -> int:
+    """Roll back our blocks the node no longer has, newest first (their clusters recomputed, chain/reorg.py);
+    returns the height to ingest next."""
     height = next_height - 1
     while height >= 0:
         ours = chain_graph.block_at_height(store, height)
@@ -88,7 +91,7 @@ def _undo_reorg(rpc: CoreRPC, store: GraphStore, next_height: int, tally: Tally)
         log.warning(
             "reorganisation: our block %s at height %s is not on the node's chain; rolling it back", ours, height
         )
-        chain_graph.rollback_block(store, ours)
+        block_rollback(store, ours, min_change_confidence=min_change_confidence)
         tally.blocks_rolled_back += 1
         height -= 1
     return height + 1

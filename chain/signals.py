@@ -10,3 +10,7 @@ from django.dispatch import Signal
 # `newest_time` (the newest block time, unix seconds;
 # None for loose transactions) and `written_at` (time.time() when the write returned).
 chain_written = Signal()
+
+# Sent after a block is rolled back (a reorganisation orphaned it) with `block` (its hash): what was
+# counted for it elsewhere (screening's anomaly statistics) is taken back.
+chain_rolled_back = Signal()

@@ -189,9 +189,12 @@ _TIP = "MATCH (b:Block) RETURN b.hash AS hash, b.height AS height ORDER BY b.hei
 _AT_HEIGHT = "MATCH (b:Block {height: $height}) RETURN b.hash AS hash"
 
 # Undo one block (a reorganisation orphaned it), in one statement. Volumes of its
-# addresses and their clusters go back, and addresses only it had seen go; cluster
-# links it made stay (the same transactions almost always confirm again in the
-# blocks that replace it), as do first/last-seen times.
+# addresses and their clusters go back, and addresses only it had seen go; first/last-seen
+# times stay. The clusters its transactions linked are rebuilt from the evidence that
+# remains (chain/reorg.py plans it from graph/recluster.py's reads): `members` lose their
+# links, `relinks` are made again, the merges its transactions caused go, `dissolved`
+# clusters (no longer holding two addresses, or merged away by it and not given back) go,
+# and the figures of the `refigured` clusters are summed again from their members.
 _ROLLBACK_BLOCK = """
 MATCH (b:Block {hash: $hash})
 OPTIONAL MATCH (t:Transaction)-[:IN_BLOCK]->(b)
@@ -241,8 +244,47 @@ CALL {
   RETURN count(*) AS forgotten
 }
 DETACH DELETE b
+WITH deleted
+CALL {
+  UNWIND $members AS x
+  MATCH (a:Address {address: x})-[r:IN_CLUSTER]->(:Cluster)
+  DELETE r
+  RETURN count(*) AS unlinked
+}
+CALL {
+  UNWIND $unmerges AS u
+  MATCH (:Cluster {cluster_id: u.source})-[m:MERGED_INTO]->(:Cluster {cluster_id: u.target})
+  WHERE m.txid IN $txids
+  DELETE m
+  RETURN count(*) AS unmerged
+}
+CALL {
+  UNWIND $dissolved AS id
+  MATCH (k:Cluster {cluster_id: id})
+  DETACH DELETE k
+  RETURN count(*) AS dissolved
+}
+CALL {
+  UNWIND $relinks AS j
+  MATCH (a:Address {address: j.address})
+  MERGE (k:Cluster {cluster_id: j.cluster})
+  CREATE (a)-[r:IN_CLUSTER]->(k)
+  SET r.txid = j.txid, r.heuristic = j.heuristic, r.confidence = j.confidence
+  RETURN count(*) AS relinked
+}
+CALL {
+  UNWIND $refigured AS id
+  MATCH (a:Address)-[:IN_CLUSTER]->(k:Cluster {cluster_id: id})
+  WITH k, count(a) AS size, sum(a.received) AS received, sum(a.sent) AS sent, min(a.first_seen) AS first_seen,
+       max(a.last_seen) AS last_seen, min(a.first_height) AS first_height, max(a.last_height) AS last_height
+  SET k.size = size, k.received = received, k.sent = sent, k.first_seen = first_seen, k.last_seen = last_seen,
+      k.first_height = first_height, k.last_height = last_height, k.merged_into = null
+  RETURN count(*) AS refigured
+}
 RETURN deleted
 """
+
+NO_RECLUSTER = {"members": [], "unmerges": [], "txids": [], "dissolved": [], "relinks": [], "refigured": []}
 
 
 @dataclass(frozen=True, slots=True)
@@ -316,9 +358,10 @@ def block_at_height(store: GraphStore, height: int) -> str | None:
     return rows[0]["hash"] if rows else None
 
 
-def rollback_block(store: GraphStore, block_hash: str) -> int:
-    """Remove a block and its transactions, taking their volumes back; returns the transactions removed."""
-    rows = store.write(_ROLLBACK_BLOCK, hash=block_hash)
+def rollback_block(store: GraphStore, block_hash: str, recluster: dict[str, list] | None = None) -> int:
+    """Remove a block and its transactions, taking their volumes back, and apply `recluster` (the keys of
+    NO_RECLUSTER; chain/reorg.py plans it); returns the transactions removed."""
+    rows = store.write(_ROLLBACK_BLOCK, hash=block_hash, **(recluster or NO_RECLUSTER))
     return rows[0]["deleted"] if rows else 0
 
 

@@ -23,6 +23,7 @@ from graph import get_graph
 from graph.activity import activity_of, clusters_of, txids_touching
 from investigations.alerts import alert_recurring
 from investigations.models import Alert, Team
+from screening.anomaly_undo import orphaned, undo_record
 from screening.rolling import FIELDS, Peers, Scored, Thresholds, empty_state, folded, observe
 from screening.shared_redis import redis_client
 from screening.transfers import transfers_hold_on_anomaly
@@ -78,19 +79,15 @@ def anomalies_scan(
     becomes the cluster's before the write is scored (rolling.folded). Loose (mempool) transactions are
     judged against the statistics but not counted into them: their block will count them."""
     store, now = get_graph(), time.time()
-    counted = _columns(activity if activity is not None else activity_of(store, blocks=blocks, txids=[]), now)
-    loose = _columns(activity_of(store, blocks=[], txids=txids), now)
-    addresses = sorted(set(counted["address"]) | set(loose["address"]))
-    membership = clusters_of(store, addresses)
-    members = defaultdict(list)  # cluster → its addresses active in the write
-    for address, cluster in membership.items():
-        members[cluster].append(address)
-    found: list[Anomaly] = []
     with _lock():
-        _histories_fold(absorbed or [])
-        for part, keep in ((counted, True), (loose, False)):
-            for kind in KINDS:
-                found += _score(kind, _entities(part, kind, membership, now), members, keep=keep)
+        blocks, activity = _survivors(store, blocks, activity)
+        counted = _columns(activity if activity is not None else activity_of(store, blocks=blocks, txids=[]), now)
+        loose = _columns(activity_of(store, blocks=[], txids=txids), now)
+        addresses = sorted(set(counted["address"]) | set(loose["address"]))
+        membership, members = _memberships(store, addresses)
+        found = _counted(blocks, counted, absorbed or [], membership, members, now)
+        for kind in KINDS:
+            found += _score(kind, _entities(loose, kind, membership, now), members, keep=False)
     alert_after = now - settings.ANOMALY_ALERT_HOURS * 3600
     fresh = [one for one in found if one.figures["time"] >= alert_after]
     _txids_attach(store, fresh, blocks=blocks, txids=txids)
@@ -103,6 +100,44 @@ def anomalies_scan(
         "transfers_held": held,
         "latency_ms": round((time.time() - written_at) * 1000, 1),
     }
+
+
+def _memberships(store, addresses: list[str]) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """Address → cluster, and cluster → its addresses active in the write."""
+    membership = clusters_of(store, addresses)
+    members = defaultdict(list)
+    for address, cluster in membership.items():
+        members[cluster].append(address)
+    return membership, members
+
+
+def _counted(blocks, counted, absorbed, membership, members, now: float) -> list[Anomaly]:
+    """Count blocks' activity into the statistics (what it changes is kept first, to be undone if the blocks
+    are orphaned: screening/anomaly_undo.py) and score it."""
+    entities = {kind: _entities(counted, kind, membership, now) for kind in KINDS}
+    if blocks:
+        undo_record(blocks, _keys_moved(entities, absorbed))
+    _histories_fold(absorbed)
+    found: list[Anomaly] = []
+    for kind in KINDS:
+        found += _score(kind, entities[kind], members, keep=True)
+    return found
+
+
+def _keys_moved(entities: dict[str, Activity], absorbed: list[tuple[str, str, str]]) -> list[str]:
+    """Every state a count may change: the entities', the peers', and those folding moves or deletes."""
+    keys = [_key(kind, ref) for kind in KINDS for ref in entities[kind].refs.tolist()]
+    keys += [_key("cluster", cluster) for _, _, cluster in absorbed] + [_key(kind, ref) for kind, ref, _ in absorbed]
+    return list(dict.fromkeys([*keys, *(_key("peers", kind) for kind in KINDS)]))
+
+
+def _survivors(store, blocks: list[str], activity):
+    """Blocks rolled back before their scan ran are left out (their figures then come from the graph)."""
+    gone = orphaned(blocks)
+    if not gone:
+        return blocks, activity
+    kept = [block for block in blocks if block not in gone]
+    return kept, activity_of(store, blocks=kept, txids=[]) if kept else []
 
 
 def _columns(source: dict[str, list] | list[dict[str, Any]], now: float) -> dict[str, np.ndarray]:

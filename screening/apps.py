@@ -8,11 +8,12 @@ class ScreeningConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save
 
-        from chain.signals import chain_written
+        from chain.signals import chain_rolled_back, chain_written
         from screening import schema  # noqa: F401 - registers the API key's OpenAPI security scheme
         from screening.models import ApiKey
-        from screening.receivers import key_saved_or_deleted, scan_after_write
+        from screening.receivers import key_saved_or_deleted, scan_after_write, undo_after_rollback
 
         chain_written.connect(scan_after_write, dispatch_uid="screening.scan_after_write")
+        chain_rolled_back.connect(undo_after_rollback, dispatch_uid="screening.undo_after_rollback")
         post_save.connect(key_saved_or_deleted, sender=ApiKey, dispatch_uid="screening.key_saved")
         post_delete.connect(key_saved_or_deleted, sender=ApiKey, dispatch_uid="screening.key_deleted")

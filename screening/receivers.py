@@ -23,3 +23,11 @@ def key_saved_or_deleted(sender, *, instance, **kwargs) -> None:
     """Web processes keep the keys they have read (screening/keys.py); a change reaches them once it is
     committed, so none can read the row before the change and keep it as current."""
     transaction.on_commit(lambda: key_changed(instance.prefix))
+
+
+def undo_after_rollback(sender, *, block, **kwargs) -> None:
+    """A rolled-back block's anomaly statistics are taken back at once, in the rolling-back process: the
+    rollbacks come newest first, and so must the undoing (screening/anomaly_undo.py)."""
+    from screening.anomaly_undo import anomalies_undo
+
+    anomalies_undo(block=block)

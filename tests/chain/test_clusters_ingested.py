@@ -93,3 +93,40 @@ def test_a_coinjoin_links_no_one(ingest, chain_graph, tmp_path):
     ingest("blk", chain.write_blk(tmp_path / "blk00000.dat"), network="regtest")
     assert chain_graph.read("MATCH (t:Transaction {n_in: 5}) RETURN t.coinjoin AS kind") == [{"kind": "whirlpool"}]
     assert chain_graph.read("MATCH (c:Cluster) RETURN count(c) AS n") == [{"n": 0}]
+
+
+def clusters(store) -> dict[str, dict]:
+    """Each live cluster: its members and its figures."""
+    rows = store.read(
+        "MATCH (a:Address)-[:IN_CLUSTER]->(c:Cluster) RETURN c.cluster_id AS id, c.size AS size, "
+        "c.received AS received, c.sent AS sent, c.merged_into AS merged_into, collect(a.address) AS members"
+    )
+    return {row.pop("id"): {**row, "members": sorted(row["members"])} for row in rows}
+
+
+def test_a_rollback_splits_a_merge_its_block_alone_made(ingest, chain_graph, tmp_path, settings):
+    from chain.reorg import block_rollback
+    from tests.investigations.test_exploration import addr
+
+    chain = ChainMaker()
+    txids = two_owners_meet(chain)
+    ingest(
+        "blk", chain.write_blk(tmp_path / "without.dat", order=list(range(len(chain.blocks) - 1))), network="regtest"
+    )
+    without = clusters(chain_graph)
+    assert len(without) == 2
+    ingest("blk", chain.write_blk(tmp_path / "meeting.dat", order=[len(chain.blocks) - 1]), network="regtest")
+    assert len(clusters(chain_graph)) == 1, "the meeting transaction merged Alice and Bob"
+
+    orphan = chain_graph.read("MATCH (b:Block) RETURN b.hash AS hash ORDER BY b.height DESC LIMIT 1")[0]["hash"]
+    block_rollback(chain_graph, orphan, min_change_confidence=settings.CLUSTER_CHANGE_MIN_CONFIDENCE)
+
+    after = clusters(chain_graph)
+    assert after == without, "Alice's and Bob's clusters are back as they were before the orphaned block"
+    alice = next(c for c in after.values() if addr("alice1") in c["members"])
+    assert addr("alice-change") in alice["members"], "a link made by a remaining block stays"
+    assert addr("bob1") not in alice["members"]
+    assert chain_graph.read(
+        "MATCH ()-[m:MERGED_INTO]->() WHERE m.txid = $t RETURN count(m) AS n", t=txids["meeting"]
+    ) == [{"n": 0}]
+    assert chain_graph.read("MATCH (c:Cluster) RETURN count(c) AS n") == [{"n": 2}], "no empty cluster is left"

@@ -286,3 +286,79 @@ def _wait_for(found, *, seconds: float):
             return value
         time.sleep(0.05)
     raise AssertionError(f"nothing after {seconds} s")
+
+
+def _statistics(graph_name: str) -> dict[str, bytes]:
+    """Every anomaly state of a graph (entities and peers), by the part of its key after the graph's name."""
+    from screening.shared_redis import redis_client
+
+    prefix = f"cs:anomaly:{graph_name}:v2:"
+    client = redis_client()
+    keys = sorted(key.decode() for key in client.scan_iter(match=prefix + "*"))
+    return {key.removeprefix(prefix): value for key, value in zip(keys, client.mget(keys) if keys else [], strict=True)}
+
+
+def test_a_rolled_back_burst_leaves_the_statistics_of_the_chain_without_it(settings, ingest, chain_graph, tmp_path):
+    """Each block is ingested and scanned on its own; the reorganised-away burst is then rolled back."""
+    from chain.reorg import block_rollback
+    from graph import get_graph
+    from graph.schema import ensure_schema
+
+    settings.ANOMALY_DETECTION = False  # scanned in-process, block by block
+    chain = ChainMaker(time=int(time.time()) - 12 * 600)
+    s_coin = chain.block(miner="S")
+    split = chain.spend((s_coin, 0), outputs=[(BTC, to("S"))] * 20 + [(29 * BTC, to("S"))])
+    chain.block(split, fees=BTC)
+    for i in range(3):
+        chain.block(miner=f"miner{i}")
+    kept = len(chain.blocks)
+    burst(chain, txid_of(split), range(20))
+
+    def load_and_scan(index: int) -> str:
+        assert ingest("blk", chain.write_blk(tmp_path / f"{index}.dat", order=[index]), network="regtest").status == (
+            "succeeded"
+        )
+        tip = get_graph().read("MATCH (b:Block) RETURN b.hash AS hash ORDER BY b.height DESC LIMIT 1")[0]["hash"]
+        anomalies_scan(blocks=[tip], txids=[], written_at=time.time())
+        return tip
+
+    reference = f"chain_{uuid.uuid4().hex}"
+    with_burst = settings.GRAPH_NAME
+    settings.GRAPH_NAME = reference
+    ensure_schema(get_graph())
+    try:
+        for index in range(kept):
+            load_and_scan(index)
+        without = _statistics(reference)
+    finally:
+        get_graph().delete_graph()
+        settings.GRAPH_NAME = with_burst
+    assert without, "the chain moved statistics"
+
+    for index in range(kept):
+        load_and_scan(index)
+    orphan = load_and_scan(kept)
+    assert _statistics(with_burst) != without, "the burst moved the statistics"
+    block_rollback(chain_graph, orphan, min_change_confidence=settings.CLUSTER_CHANGE_MIN_CONFIDENCE)
+    assert _statistics(with_burst) == without, "after the rollback, as if the burst had never been"
+
+
+def test_a_block_rolled_back_before_its_scan_is_not_counted_by_it(settings, ingest, chain_graph, tmp_path):
+    from chain.reorg import block_rollback
+
+    settings.ANOMALY_DETECTION = False
+    chain = ChainMaker(time=int(time.time()) - 6 * 600)
+    s_coin = chain.block(miner="S")
+    split = chain.spend((s_coin, 0), outputs=[(BTC, to("S"))] * 10 + [(39 * BTC, to("S"))])
+    chain.block(split, fees=BTC)
+    assert ingest("blk", chain.write_blk(tmp_path / "base.dat"), network="regtest").status == "succeeded"
+    blocks = [row["hash"] for row in chain_graph.read("MATCH (b:Block) RETURN b.hash AS hash ORDER BY b.height")]
+    anomalies_scan(blocks=blocks, txids=[], written_at=time.time())
+    before = _statistics(settings.GRAPH_NAME)
+    burst(chain, txid_of(split), range(10))
+    assert ingest("blk", chain.write_blk(tmp_path / "burst.dat", order=[2]), network="regtest").status == "succeeded"
+    tip = chain_graph.read("MATCH (b:Block {height: 3}) RETURN b.hash AS hash")[0]["hash"]
+    block_rollback(chain_graph, tip, min_change_confidence=settings.CLUSTER_CHANGE_MIN_CONFIDENCE)
+    activity = {"address": [addr("S")], "received": [0], "sent": [10 * BTC], "n_tx": [10], "time": [chain.time]}
+    anomalies_scan(blocks=[tip], txids=[], written_at=time.time(), activity=activity)  # the scan queued before
+    assert _statistics(settings.GRAPH_NAME) == before
