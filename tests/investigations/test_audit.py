@@ -124,6 +124,33 @@ def test_the_database_refuses_to_rewrite_or_delete_the_log(statement, table):
     assert AuditEvent.objects.count() == 3
 
 
+REPLACE_ROW = {
+    "investigations_auditevent": "(id, seq, at, actor, action, target, data, leaf_hash) "
+    "SELECT {id}, seq, at, 'mallory', action, target, data, leaf_hash FROM investigations_auditevent WHERE seq = 1",
+    "investigations_treehead": "(id, size, root, at, key_id, signature, frontier) "
+    "SELECT {id}, size, root, at, key_id, signature, '[]' FROM investigations_treehead WHERE size = 2",
+}
+
+
+@uses_db
+@pytest.mark.parametrize("verb", ["REPLACE", "INSERT OR REPLACE"])
+@pytest.mark.parametrize("same", ["id", "index"])
+@pytest.mark.parametrize("table", sorted(REPLACE_ROW))
+def test_replace_into_cannot_rewrite_an_event_or_a_head(table, same, verb):
+    """SQLite's REPLACE deletes the row it conflicts with without firing the DELETE trigger."""
+    if connection.vendor != "sqlite":
+        pytest.skip("REPLACE is SQLite's")
+    _log(3)
+    before = {row.seq: (row.id, row.actor) for row in AuditEvent.objects.all()}
+    heads = list(TreeHead.objects.values_list("id", "size", "root", "frontier"))
+    row = "id" if same == "id" else "NULL"  # the same id, or a fresh id and the same leaf index (size)
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"{verb} INTO {table} " + REPLACE_ROW[table].format(id=row))
+    assert {row.seq: (row.id, row.actor) for row in AuditEvent.objects.all()} == before
+    assert list(TreeHead.objects.values_list("id", "size", "root", "frontier")) == heads
+    call_command("audit", "verify")
+
+
 def _tamper(*statements):
     """What someone with write access to the database file could do: drop the triggers, then edit."""
     with connection.cursor() as cursor:
