@@ -229,3 +229,67 @@ def test_a_published_head_of_an_untouched_log_passes(tmp_path, capsys):
     _log(4)
     call_command("audit", "verify", "--published", str(published))
     assert "1 published heads" in capsys.readouterr().out
+
+
+# --- the head kept apart (in Redis) ---
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """Run what each append does once it commits, as it does outside a test's rolled-back transaction."""
+
+    def log(n):
+        with django_capture_on_commit_callbacks(execute=True):
+            _log(n)
+
+    return log
+
+
+@uses_db
+def test_an_intact_log_agrees_with_the_head_kept_apart(committed, capsys):
+    committed(12)
+    call_command("audit", "verify")
+    out = capsys.readouterr()
+    assert "head kept apart at seq 11" in out.out
+    assert "no head was kept apart" not in out.err
+
+
+@uses_db
+@pytest.mark.parametrize(("cut", "missing"), [(9, "events 9..11 are missing"), (11, "event 11 is missing")])
+def test_a_tail_cut_off_with_its_heads_is_named_without_outside_help(committed, capsys, cut, missing):
+    """The forger's truncation: the rest is consistent in itself, and only the head kept apart tells."""
+    committed(12)
+    _tamper(
+        ("DELETE FROM investigations_auditevent WHERE seq >= %s", [cut]),
+        ("DELETE FROM investigations_treehead WHERE size > %s", [cut]),
+    )
+    with pytest.raises(CommandError, match="tampered with"):
+        call_command("audit", "verify")
+    assert f"the log ends at seq {cut - 1} but the head kept apart is seq 11: {missing}" in capsys.readouterr().err
+
+
+@uses_db
+def test_a_tail_cut_off_and_regrown_with_other_events_is_caught(committed):
+    """The head kept apart only moves forward, so new appends over a cut tail do not hide it."""
+    committed(12)
+    _tamper(
+        ("DELETE FROM investigations_auditevent WHERE seq >= 9", []),
+        ("DELETE FROM investigations_treehead WHERE size > 9", []),
+    )
+    committed(4)
+    _verify_fails("the first 12 events no longer give the root kept apart at seq 11: history rewritten")
+
+
+@uses_db
+def test_an_append_that_rolls_back_keeps_no_head_apart(committed, django_capture_on_commit_callbacks, capsys):
+    committed(3)
+
+    @transaction.atomic
+    def failing_action():
+        audit_event_append(actor="ana", action="case.note", target="case:1", data={})
+        raise RuntimeError("the action failed after its event")
+
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
+        failing_action()
+    call_command("audit", "verify")
+    assert "head kept apart at seq 2" in capsys.readouterr().out
