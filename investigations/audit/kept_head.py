@@ -16,10 +16,11 @@ from django.conf import settings
 
 log = logging.getLogger(__name__)
 KEY = "cs:audit:head:{genesis}"
-# Move the head from the one read (ARGV[1], -1 for none) to ARGV[2]: a racing append that moved it first wins.
+# Move the head forward to ARGV[2] from the one checked (ARGV[1], -1 for none) or from a later one that a
+# racing append's commit moved it to; never back, and never on past a head that vanished meanwhile.
 FORWARD = """
 local kept = tonumber(redis.call('HGET', KEYS[1], 'seq') or '-1')
-if kept == tonumber(ARGV[1]) then
+if kept >= tonumber(ARGV[1]) and kept < tonumber(ARGV[2]) then
   redis.call('HSET', KEYS[1], 'seq', ARGV[2], 'root', ARGV[3])
 end
 return kept

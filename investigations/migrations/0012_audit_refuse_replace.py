@@ -4,7 +4,7 @@ newest head. A BEFORE INSERT trigger refuses any insert whose id or leaf index i
 insert of a taken index fails on the unique index anyway, so only the replacing kind changes behaviour.
 
 PostgreSQL has no REPLACE, and its upsert (ON CONFLICT DO UPDATE) fires 0002's UPDATE trigger: nothing
-to add there (tests/investigations/test_audit_postgres.py proves the refusals)."""
+to add there (the PostgreSQL leg of tests/investigations/test_audit.py proves the refusals)."""
 
 from django.db import migrations
 

@@ -113,6 +113,7 @@ def test_an_inclusion_proof_from_the_command_verifies_against_the_signed_head(ca
 
 
 @uses_db
+@pytest.mark.postgres_leg
 @pytest.mark.parametrize("statement", ["UPDATE {table} SET actor = 'mallory'", "DELETE FROM {table}"])
 @pytest.mark.parametrize("table", ["investigations_auditevent", "investigations_treehead"])
 def test_the_database_refuses_to_rewrite_or_delete_the_log(statement, table):
@@ -122,6 +123,34 @@ def test_the_database_refuses_to_rewrite_or_delete_the_log(statement, table):
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
         AuditEvent.objects.filter(seq=1).update(action="case.delete")
     assert AuditEvent.objects.count() == 3
+
+
+UPSERT = {
+    "investigations_auditevent": "INSERT INTO investigations_auditevent (id, seq, at, actor, action, target, data, "
+    "leaf_hash) SELECT id, seq, at, actor, action, target, data, leaf_hash FROM investigations_auditevent "
+    "WHERE seq = 1 ON CONFLICT (seq) DO UPDATE SET actor = 'mallory'",
+    "investigations_treehead": "INSERT INTO investigations_treehead (id, size, root, at, key_id, signature, frontier) "
+    "SELECT id, size, root, at, key_id, signature, frontier FROM investigations_treehead WHERE size = 2 "
+    "ON CONFLICT (size) DO UPDATE SET root = 'forged'",
+}
+
+
+@uses_db
+@pytest.mark.postgres_leg
+@pytest.mark.parametrize("table", sorted(UPSERT))
+def test_neither_truncate_nor_an_upsert_changes_the_log(table):
+    """PostgreSQL's TRUNCATE fires no row trigger, and an upsert rewrites through the INSERT it began as."""
+    _log(3)
+    before = list(AuditEvent.objects.values_list("id", "seq", "actor", "leaf_hash"))
+    heads = list(TreeHead.objects.values_list("id", "size", "root"))
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(UPSERT[table])
+    if connection.vendor == "postgresql":
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"TRUNCATE {table} CASCADE")
+    assert list(AuditEvent.objects.values_list("id", "seq", "actor", "leaf_hash")) == before
+    assert list(TreeHead.objects.values_list("id", "size", "root")) == heads
+    call_command("audit", "verify")
 
 
 REPLACE_ROW = {
