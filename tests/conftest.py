@@ -47,7 +47,7 @@ def _postgres_unavailable() -> str | None:
             connect_timeout=3,
         ).close()
     except psycopg.Error as error:
-        return f"no PostgreSQL server answers at {db['HOST']}:{db['PORT']}: {str(error).strip()}"
+        return f"no PostgreSQL server answers at {db['HOST']}:{db['PORT']}: {' '.join(str(error).split())}"
     return None
 
 
