@@ -28,9 +28,10 @@ screenshots: install frontend browser  ## docs/screenshots/: each main screen, t
 run: install frontend  ## the whole stack on the embedded default: http://127.0.0.1:8000/
 	$(BIN)/python manage.py serve
 
-test: lint frontend browser  ## lint, the web app's unit tests, then the whole test suite (slow and browser tests included)
+test: lint frontend browser  ## lint, the web app's unit tests, the whole test suite (slow and browser tests included), then its PostgreSQL leg
 	cd frontend && npm test --silent
 	$(BIN)/python -m pytest
+	TEST_DATABASE=postgres $(BIN)/python -m pytest -q -m postgres_leg
 
 lint: install
 	$(BIN)/ruff format --check .

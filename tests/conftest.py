@@ -18,6 +18,39 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def pytest_collection_modifyitems(config, items):
+    """The PostgreSQL leg (TEST_DATABASE=postgres): the tests marked postgres_leg run there, skipped with the
+    reason when no server answers; the others are SQLite's (they are skipped there, not failed)."""
+    if os.environ.get("TEST_DATABASE") != "postgres":
+        return
+    unavailable = _postgres_unavailable()
+    for item in items:
+        if "postgres_leg" not in item.keywords:
+            item.add_marker(pytest.mark.skip(reason="not in the PostgreSQL leg (mark it postgres_leg)"))
+        elif unavailable:
+            item.add_marker(pytest.mark.skip(reason=f"TEST_DATABASE=postgres but {unavailable}"))
+
+
+def _postgres_unavailable() -> str | None:
+    """Why the configured PostgreSQL cannot be used, or None when it answers."""
+    import psycopg
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    try:
+        psycopg.connect(
+            host=db["HOST"],
+            port=db["PORT"] or 5432,
+            user=db["USER"],
+            password=db["PASSWORD"] or None,
+            dbname=db["NAME"],
+            connect_timeout=3,
+        ).close()
+    except psycopg.Error as error:
+        return f"no PostgreSQL server answers at {db['HOST']}:{db['PORT']}: {' '.join(str(error).split())}"
+    return None
+
+
 def pytest_sessionstart(session):
     """Every run starts from an empty embedded server: no earlier run's data, nothing to replay."""
     from django.conf import settings

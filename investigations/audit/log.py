@@ -2,20 +2,26 @@
 
 Every case action calls `audit_event_append` inside its own transaction, so the action and its event
 commit together or not at all. Each append adds a leaf and a signed tree head; appends are serialised
-by the database (SQLite's IMMEDIATE transactions; on PostgreSQL the unique leaf index makes a racing
-second writer fail and retry).
+by the database (SQLite's IMMEDIATE transactions; on PostgreSQL a transaction-level advisory lock, so
+two appends never read the same head and fork the chain). Once the append commits, its head is also
+kept apart from the database (kept_head.py).
 """
 
+import functools
 import json
 from datetime import datetime
+from zlib import crc32
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from investigations.audit import merkle, signing
+from investigations.audit.kept_head import kept_head_keep
 from investigations.models import AuditEvent, TreeHead
 
 RETRIES = 5
+# PostgreSQL's advisory lock id for appends: any fixed bigint no other code takes.
+APPEND_LOCK = crc32(b"chainsleuth audit append")
 
 
 def canonical(*, seq: int, at: datetime, actor: str, action: str, target: str, data: dict) -> bytes:
@@ -37,6 +43,7 @@ def audit_event_append(*, actor: str, action: str, target: str, data: dict | Non
 
 
 def _append(actor: str, action: str, target: str, data: dict) -> AuditEvent:
+    _serialise()
     head = TreeHead.objects.select_for_update().order_by("-size").first()
     seq = head.size if head else 0
     at = timezone.now()
@@ -56,7 +63,19 @@ def _append(actor: str, action: str, target: str, data: dict) -> AuditEvent:
         signature=signature,
         frontier=[h.hex() for h in frontier],
     )
+    genesis = leaf.hex() if seq == 0 else AuditEvent.objects.filter(seq=0).values_list("leaf_hash", flat=True).first()
+    if genesis:  # without a first event the log is already visibly broken (verify names the gap)
+        transaction.on_commit(functools.partial(kept_head_keep, genesis=genesis, seq=seq, root=root.hex()))
     return event
+
+
+def _serialise() -> None:
+    """Hold appends apart until this transaction ends. SQLite's IMMEDIATE transactions already do; on
+    PostgreSQL, SELECT ... FOR UPDATE of the latest head lets a second writer read the same head once the
+    first commits (and locks nothing while the log is empty)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [APPEND_LOCK])
 
 
 def tree_head_latest() -> dict | None:

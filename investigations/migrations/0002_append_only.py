@@ -14,7 +14,7 @@ PG_FUNCTION = (
 def create(apps, schema_editor):
     vendor = _vendor(schema_editor)
     if vendor == "postgresql":
-        schema_editor.execute(PG_FUNCTION)
+        schema_editor.execute(PG_FUNCTION, params=None)  # no parameters: its % are PL/pgSQL's, not placeholders
     for table in TABLES:
         for operation in OPERATIONS[vendor]:
             schema_editor.execute(_trigger(vendor, table, operation))

@@ -113,6 +113,7 @@ def test_an_inclusion_proof_from_the_command_verifies_against_the_signed_head(ca
 
 
 @uses_db
+@pytest.mark.postgres_leg
 @pytest.mark.parametrize("statement", ["UPDATE {table} SET actor = 'mallory'", "DELETE FROM {table}"])
 @pytest.mark.parametrize("table", ["investigations_auditevent", "investigations_treehead"])
 def test_the_database_refuses_to_rewrite_or_delete_the_log(statement, table):
@@ -122,6 +123,61 @@ def test_the_database_refuses_to_rewrite_or_delete_the_log(statement, table):
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
         AuditEvent.objects.filter(seq=1).update(action="case.delete")
     assert AuditEvent.objects.count() == 3
+
+
+UPSERT = {
+    "investigations_auditevent": "INSERT INTO investigations_auditevent (id, seq, at, actor, action, target, data, "
+    "leaf_hash) SELECT id, seq, at, actor, action, target, data, leaf_hash FROM investigations_auditevent "
+    "WHERE seq = 1 ON CONFLICT (seq) DO UPDATE SET actor = 'mallory'",
+    "investigations_treehead": "INSERT INTO investigations_treehead (id, size, root, at, key_id, signature, frontier) "
+    "SELECT id, size, root, at, key_id, signature, frontier FROM investigations_treehead WHERE size = 2 "
+    "ON CONFLICT (size) DO UPDATE SET root = 'forged'",
+}
+
+
+@uses_db
+@pytest.mark.postgres_leg
+@pytest.mark.parametrize("table", sorted(UPSERT))
+def test_neither_truncate_nor_an_upsert_changes_the_log(table):
+    """PostgreSQL's TRUNCATE fires no row trigger, and an upsert rewrites through the INSERT it began as."""
+    _log(3)
+    before = list(AuditEvent.objects.values_list("id", "seq", "actor", "leaf_hash"))
+    heads = list(TreeHead.objects.values_list("id", "size", "root"))
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(UPSERT[table])
+    if connection.vendor == "postgresql":
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"TRUNCATE {table} CASCADE")
+    assert list(AuditEvent.objects.values_list("id", "seq", "actor", "leaf_hash")) == before
+    assert list(TreeHead.objects.values_list("id", "size", "root")) == heads
+    call_command("audit", "verify")
+
+
+REPLACE_ROW = {
+    "investigations_auditevent": "(id, seq, at, actor, action, target, data, leaf_hash) "
+    "SELECT {id}, seq, at, 'mallory', action, target, data, leaf_hash FROM investigations_auditevent WHERE seq = 1",
+    "investigations_treehead": "(id, size, root, at, key_id, signature, frontier) "
+    "SELECT {id}, size, root, at, key_id, signature, '[]' FROM investigations_treehead WHERE size = 2",
+}
+
+
+@uses_db
+@pytest.mark.parametrize("verb", ["REPLACE", "INSERT OR REPLACE"])
+@pytest.mark.parametrize("same", ["id", "index"])
+@pytest.mark.parametrize("table", sorted(REPLACE_ROW))
+def test_replace_into_cannot_rewrite_an_event_or_a_head(table, same, verb):
+    """SQLite's REPLACE deletes the row it conflicts with without firing the DELETE trigger."""
+    if connection.vendor != "sqlite":
+        pytest.skip("REPLACE is SQLite's")
+    _log(3)
+    before = {row.seq: (row.id, row.actor) for row in AuditEvent.objects.all()}
+    heads = list(TreeHead.objects.values_list("id", "size", "root", "frontier"))
+    row = "id" if same == "id" else "NULL"  # the same id, or a fresh id and the same leaf index (size)
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"{verb} INTO {table} " + REPLACE_ROW[table].format(id=row))
+    assert {row.seq: (row.id, row.actor) for row in AuditEvent.objects.all()} == before
+    assert list(TreeHead.objects.values_list("id", "size", "root", "frontier")) == heads
+    call_command("audit", "verify")
 
 
 def _tamper(*statements):
@@ -202,3 +258,67 @@ def test_a_published_head_of_an_untouched_log_passes(tmp_path, capsys):
     _log(4)
     call_command("audit", "verify", "--published", str(published))
     assert "1 published heads" in capsys.readouterr().out
+
+
+# --- the head kept apart (in Redis) ---
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """Run what each append does once it commits, as it does outside a test's rolled-back transaction."""
+
+    def log(n):
+        with django_capture_on_commit_callbacks(execute=True):
+            _log(n)
+
+    return log
+
+
+@uses_db
+def test_an_intact_log_agrees_with_the_head_kept_apart(committed, capsys):
+    committed(12)
+    call_command("audit", "verify")
+    out = capsys.readouterr()
+    assert "head kept apart at seq 11" in out.out
+    assert "no head was kept apart" not in out.err
+
+
+@uses_db
+@pytest.mark.parametrize(("cut", "missing"), [(9, "events 9..11 are missing"), (11, "event 11 is missing")])
+def test_a_tail_cut_off_with_its_heads_is_named_without_outside_help(committed, capsys, cut, missing):
+    """The forger's truncation: the rest is consistent in itself, and only the head kept apart tells."""
+    committed(12)
+    _tamper(
+        ("DELETE FROM investigations_auditevent WHERE seq >= %s", [cut]),
+        ("DELETE FROM investigations_treehead WHERE size > %s", [cut]),
+    )
+    with pytest.raises(CommandError, match="tampered with"):
+        call_command("audit", "verify")
+    assert f"the log ends at seq {cut - 1} but the head kept apart is seq 11: {missing}" in capsys.readouterr().err
+
+
+@uses_db
+def test_a_tail_cut_off_and_regrown_with_other_events_is_caught(committed):
+    """The head kept apart only moves forward, so new appends over a cut tail do not hide it."""
+    committed(12)
+    _tamper(
+        ("DELETE FROM investigations_auditevent WHERE seq >= 9", []),
+        ("DELETE FROM investigations_treehead WHERE size > 9", []),
+    )
+    committed(4)
+    _verify_fails("the first 12 events no longer give the root kept apart at seq 11: history rewritten")
+
+
+@uses_db
+def test_an_append_that_rolls_back_keeps_no_head_apart(committed, django_capture_on_commit_callbacks, capsys):
+    committed(3)
+
+    @transaction.atomic
+    def failing_action():
+        audit_event_append(actor="ana", action="case.note", target="case:1", data={})
+        raise RuntimeError("the action failed after its event")
+
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
+        failing_action()
+    call_command("audit", "verify")
+    assert "head kept apart at seq 2" in capsys.readouterr().out

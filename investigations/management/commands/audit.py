@@ -43,9 +43,12 @@ class Command(BaseCommand):
         result = audit_log_verify(published=heads)
         for problem in result.problems:
             self.stderr.write(f"  ✗ {problem}")
+        for note in result.notes:
+            self.stderr.write(f"  ! {note}")
+        kept = "" if result.kept_seq is None else f", head kept apart at seq {result.kept_seq}"
         summary = (
-            f"{result.events:,} events, {result.heads:,} signed heads, {result.checked_published} published heads; "
-            f"root {result.root}"
+            f"{result.events:,} events, {result.heads:,} signed heads, {result.checked_published} published heads"
+            f"{kept}; root {result.root}"
         )
         if not result.intact:
             raise CommandError(f"the audit log has been tampered with ({len(result.problems)} problems): {summary}")
