@@ -134,18 +134,44 @@ def _wait_for_worker(celery_app, process: subprocess.Popen, hostname: str, timeo
     raise AssertionError("the worker did not answer a ping")
 
 
-@pytest.fixture
-def audit_log_cleared(transactional_db):
-    """A transactional test (a live server, a real worker) empties every table after it, which the append-only
-    audit log refuses. Its rows go first, with the triggers lifted for that alone and put back at once."""
-    yield
+APPEND_ONLY_MIGRATIONS = ("0002_append_only", "0012_audit_refuse_replace")
+
+
+def append_only(editor, *, on: bool) -> None:
+    """The audit log's triggers off (for emptying a test database) or back on."""
     import importlib
 
+    migrations = [importlib.import_module(f"investigations.migrations.{name}") for name in APPEND_ONLY_MIGRATIONS]
+    for migration in reversed(migrations):
+        migration.remove(None, editor)
+    if on:
+        for migration in migrations:
+            migration.create(None, editor)
+
+
+@pytest.fixture
+def audit_log_cleared(transactional_db):
+    """A transactional test (a live server, a real worker, real races) empties every table after it, which
+    the append-only audit log refuses. Its rows go first, the triggers lifted for that. SQLite's come back
+    at once (its flush DELETEs nothing more from the log); PostgreSQL's TRUNCATE trigger would refuse even
+    an empty table, so there they stay off until `append_only_restored` (module-wide) puts them back."""
+    yield
     from django.db import connection
 
-    append_only = importlib.import_module("investigations.migrations.0002_append_only")
     with connection.schema_editor() as editor:
-        append_only.remove(None, editor)
-        for table in append_only.TABLES:
-            editor.execute(f"DELETE FROM {table}")  # noqa: S608 - the migration's own table names
-        append_only.create(None, editor)
+        append_only(editor, on=False)
+        editor.execute("DELETE FROM investigations_treehead")
+        editor.execute("DELETE FROM investigations_auditevent")
+        if connection.vendor != "postgresql":
+            append_only(editor, on=True)
+
+
+@pytest.fixture(scope="module")
+def append_only_restored(django_db_blocker):
+    """The triggers back on after a module whose tests used `audit_log_cleared` (a fixture wider than each
+    test's database is torn down after its last flush)."""
+    yield
+    from django.db import connection
+
+    with django_db_blocker.unblock(), connection.schema_editor() as editor:
+        append_only(editor, on=True)

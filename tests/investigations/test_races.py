@@ -2,7 +2,6 @@
 approving one request at the same moment. Each runs on SQLite and in the PostgreSQL leg, where writers
 really do run at once (SQLite serialises them)."""
 
-import importlib
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -15,36 +14,11 @@ from investigations.audit.verify import audit_log_verify
 from investigations.models import AuditEvent, Case, TreeHead
 from investigations.services import CaseConflict, approval_decide, approval_request, case_create, case_transition
 
-pytestmark = [pytest.mark.postgres_leg, pytest.mark.django_db(transaction=True)]
-APPEND_ONLY = [importlib.import_module(f"investigations.migrations.{name}") for name in ("0002_append_only",
-               "0012_audit_refuse_replace")]  # fmt: skip
-
-
-@pytest.fixture(scope="module", autouse=True)
-def append_only_restored(django_db_blocker):
-    """The triggers taken off for emptying the database (below) go back once the module's last test is
-    flushed: a fixture wider than each test's database is torn down after it."""
-    yield
-    with django_db_blocker.unblock(), connection.schema_editor() as editor:
-        _triggers_off(editor)
-        for migration in APPEND_ONLY:
-            migration.create(None, editor)
-
-
-@pytest.fixture(autouse=True)
-def audit_log_emptied(transactional_db):
-    """The test database is emptied (TRUNCATE on PostgreSQL) after each of these tests, and the log
-    refuses to be: its triggers come off for that, as for an operator resetting a test system."""
-    yield
-    with connection.schema_editor() as editor:
-        _triggers_off(editor)
-        editor.execute("DELETE FROM investigations_treehead")
-        editor.execute("DELETE FROM investigations_auditevent")
-
-
-def _triggers_off(editor):
-    for migration in reversed(APPEND_ONLY):
-        migration.remove(None, editor)
+pytestmark = [
+    pytest.mark.postgres_leg,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("audit_log_cleared", "append_only_restored"),
+]
 
 
 def at_once(calls):

@@ -97,7 +97,16 @@ def screening_worker(chain_graph, settings):
 
 
 def test_an_integrator_follows_the_guide_from_a_key_to_a_generated_client(
-    flows, screening_worker, receiver, live_server, generated_client, audit_log_cleared, tmp_path, capsys, monkeypatch
+    flows,
+    screening_worker,
+    receiver,
+    live_server,
+    generated_client,
+    audit_log_cleared,
+    append_only_restored,
+    tmp_path,
+    capsys,
+    monkeypatch,
 ):
     _, _, tx2 = flows  # tx2 pays D 60 BTC (output 0) and E 19 BTC (output 1)
     tagpacks_import(paths=[write_pack(tmp_path / "ransom.yaml", [tag(addr("D"), abuse="ransomware")])], actor="ops")
