@@ -46,6 +46,16 @@ class UnknownSubject(CaseError):
     """The graph has no such address, cluster or transaction."""
 
 
+def case_open_get(*, user: AbstractBaseUser, case_id: int) -> Case:
+    """The case, locked for the change about to be made, if it still takes changes. A closed case is the
+    record of finished work (its report and audit trail stand for it): notes, evidence, subjects and
+    edits are refused, whichever path (API, alert escalation, command) asks. Call inside a transaction."""
+    case = case_get(user=user, case_id=case_id, for_update=True)
+    if case.status == Status.CLOSED:
+        raise CaseConflict(f"case {case.id} is closed: a closed case is not edited")
+    return case
+
+
 @transaction.atomic
 def case_create(*, user: AbstractBaseUser, title: str, summary: str = "", priority: str = "medium", due=None) -> Case:
     if not title.strip():
@@ -67,9 +77,7 @@ def case_update(*, user: AbstractBaseUser, case_id: int, **changes) -> Case:
     unknown = set(changes) - set(EDITABLE)
     if unknown:
         raise CaseError(f"cannot edit {', '.join(sorted(unknown))}: only {', '.join(EDITABLE)}")
-    case = case_get(user=user, case_id=case_id, for_update=True)
-    if case.status == Status.CLOSED:
-        raise CaseConflict(f"case {case.id} is closed")
+    case = case_open_get(user=user, case_id=case_id)
     if "title" in changes and not (changes["title"] or "").strip():
         raise CaseError("a case needs a title")
     if "assignee" in changes:
@@ -119,11 +127,9 @@ def case_transition(*, user: AbstractBaseUser, case_id: int, to: str) -> Case:
 
 @transaction.atomic
 def subject_add(*, user: AbstractBaseUser, case_id: int, kind: str, ref: str) -> Subject:
-    case = case_get(user=user, case_id=case_id, for_update=True)
+    case = case_open_get(user=user, case_id=case_id)
     if kind not in Subject.Kind.values:
         raise CaseError(f"unknown subject kind {kind!r}: one of {', '.join(Subject.Kind.values)}")
-    if case.status == Status.CLOSED:
-        raise CaseConflict(f"case {case.id} is closed")
     found = explore.snapshot(get_graph(), kind, ref)
     if found is None:
         raise UnknownSubject(f"unknown {kind} {ref!r}: the graph has no such {kind}")
@@ -241,7 +247,7 @@ MENTION = re.compile(r"(?<![\w@])@([\w.+-]+)")
 @transaction.atomic
 def note_add(*, user: AbstractBaseUser, case_id: int, body: str) -> Note:
     """@username mentions of teammates are recorded (the UI notifies them); others stay plain text."""
-    case = case_get(user=user, case_id=case_id, for_update=True)
+    case = case_open_get(user=user, case_id=case_id)
     if not body.strip():
         raise CaseError("a note needs some text")
     note = Note.objects.create(case=case, author=user, body=body)
@@ -258,7 +264,7 @@ def note_add(*, user: AbstractBaseUser, case_id: int, body: str) -> Note:
 
 @transaction.atomic
 def evidence_file_acquire(*, user: AbstractBaseUser, case_id: int, name: str, chunks: Iterable[bytes]) -> Evidence:
-    case = case_get(user=user, case_id=case_id, for_update=True)
+    case = case_open_get(user=user, case_id=case_id)
     found, content = fingerprint(name, chunks, max_bytes=settings.EVIDENCE_MAX_BYTES)
     evidence = Evidence(case=case, kind=Evidence.Kind.FILE, name=name[:200], acquired_by=user, **_fields(found))
     evidence.file.save(f"{found.sha256}{Path(name).suffix.lower()[:10]}", ContentFile(content), save=False)
@@ -269,7 +275,7 @@ def evidence_file_acquire(*, user: AbstractBaseUser, case_id: int, name: str, ch
 
 @transaction.atomic
 def evidence_snapshot_acquire(*, user: AbstractBaseUser, case_id: int, name: str, snapshot: dict) -> Evidence:
-    case = case_get(user=user, case_id=case_id, for_update=True)
+    case = case_open_get(user=user, case_id=case_id)
     found, _ = fingerprint(f"{name}.json", [snapshot_bytes(snapshot)], max_bytes=settings.EVIDENCE_MAX_BYTES)
     evidence = Evidence.objects.create(
         case=case, kind=Evidence.Kind.SNAPSHOT, name=name[:200], snapshot=snapshot, acquired_by=user, **_fields(found)
