@@ -184,6 +184,10 @@ CACHES = {
 # The GraphSense TagPack schema and concept taxonomy (tagpack/schema_install.py puts them in the venv).
 TAGPACK_SCHEMA_DIR = Path(env_str("TAGPACK_SCHEMA_DIR", str(Path(sys.prefix) / "share" / "graphsense-schema")))
 EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 25 * 1024 * 1024, minimum=1024)
+# A report that fails after its export is approved: the worker retries it after this many seconds, doubling
+# each time, up to REPORT_RETRIES times (docs/cases.md); the team can retry it at any time too.
+REPORT_RETRY_BACKOFF = env_int("REPORT_RETRY_BACKOFF", 30, minimum=1)
+REPORT_RETRIES = env_int("REPORT_RETRIES", 5, minimum=0, maximum=20)
 
 # --- HTTPS (production): everything `check --deploy` asks for, behind one switch ---
 SECURE_SSL_REDIRECT = HTTPS

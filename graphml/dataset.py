@@ -66,11 +66,31 @@ def labels_for(
 
 
 def temporal_split(arrays: ChainArrays, labels: Labels, *, train: float = 0.6, val: float = 0.2) -> Split:
-    """Cut at the quantiles of labelled addresses' first blocks (60 / 20 / 20 by default)."""
+    """Cut at the quantiles of labelled addresses' first blocks (60 / 20 / 20 by default). When that leaves
+    the training or validation period without an illicit address (a small world, whose few criminals all
+    start late or early), cut at the quantiles of the illicit addresses' first blocks instead, so each
+    period gets its share of them. When even that cannot, the first cut stands and training refuses it."""
     heights = arrays.address_height[labels.y != UNLABELLED]
     if len(heights) == 0:
         raise ValueError("no labelled address in the graph: nothing to train on")
+    split = _cut(heights, train, val)
+    illicit = arrays.address_height[labels.y == 1]
+    if _learnable(split, illicit):
+        return split
+    if len(illicit) and _learnable(fallback := _cut(illicit, train, val), illicit):
+        return fallback
+    return split
+
+
+def _cut(heights: np.ndarray, train: float, val: float) -> Split:
     return Split(int(np.quantile(heights, train)), int(np.quantile(heights, train + val)))
+
+
+def _learnable(split: Split, illicit: np.ndarray) -> bool:
+    """Both the training and the validation period hold an illicit address."""
+    return bool((illicit <= split.train_until).any()) and bool(
+        ((illicit > split.train_until) & (illicit <= split.val_until)).any()
+    )
 
 
 def graph_until(arrays: ChainArrays, height: int | None) -> HeteroData:

@@ -94,8 +94,13 @@ def train_models(
 ) -> TrainingReport:
     """Every GNN and the baseline on one split: `graphs` and `masks` per period (train, val, test), each
     graph holding what was known at its period's end; `target` is the node type scored."""
-    if not all(labels.y[masks[period]].any() for period in ("train", "val")):
-        raise ValueError("the training or validation period has no illicit example: nothing to learn from")
+    illicit = {period: int((labels.y[masks[period]] == 1).sum()) for period in ("train", "val")}
+    if not all(illicit.values()):
+        raise ValueError(
+            f"the training or validation period has no illicit example (training {illicit['train']}, validation "
+            f"{illicit['val']}, of {int((labels.y == 1).sum())} illicit labelled addresses): nothing to learn from. "
+            "Label more addresses, or for the demo world set DEMO_WORLD_TXS to 3000 or more"
+        )
     progress = progress or (lambda model, step, steps: None)
     results = {kind: _train_gnn(kind, graphs, masks, labels, spec, target, progress) for kind in spec.models}
     results[BASELINE] = _train_baseline(graphs, masks, labels, spec, target, progress)

@@ -19,7 +19,7 @@ from graph import explore, get_graph
 from investigations.audit.log import audit_event_append
 from investigations.models import Alert, Case, Subject, Team, WatchEntry, Watchlist
 from investigations.selectors import membership
-from investigations.services import CaseConflict, CaseError, case_create, subject_add
+from investigations.services import CaseConflict, CaseError, case_create, case_open_get, subject_add
 
 Status = Alert.Status
 OPEN = (Status.NEW, Status.ACKNOWLEDGED)
@@ -180,7 +180,7 @@ def alert_escalate(*, user: AbstractBaseUser, alert_id: int, case_id: int | None
         raise Alert.DoesNotExist(f"no alert {alert_id} in your team")
     if alert.status not in OPEN:
         raise CaseConflict(f"alert {alert.id} is {alert.status}: only new or acknowledged alerts escalate")
-    case = Case.objects.get(id=case_id, team=team) if case_id else case_create(user=user, title=alert.title[:200])
+    case = case_open_get(user=user, case_id=case_id) if case_id else case_create(user=user, title=alert.title[:200])
     if not case.subjects.filter(kind=alert.kind, ref=alert.ref).exists():
         subject_add(user=user, case_id=case.id, kind=alert.kind, ref=alert.ref)
     alert.status, alert.case = Status.ESCALATED, case

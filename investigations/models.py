@@ -309,14 +309,24 @@ class Alert(models.Model):
 
 class Report(models.Model):
     """A case report exported with a supervisor's approval: the PDF and the subjects' CSV as they were
-    made, with their hashes (also in the audit log)."""
+    made, with their hashes (also in the audit log). The row is made with the approval; making the files
+    can fail (storage full or unwritable, the graph down), so it is `failed` with the last error until a
+    retry (Celery's, with backoff, or the team's) makes it `ready`."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        READY = "ready"
+        FAILED = "failed"
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="reports")
     approval = models.OneToOneField(Approval, on_delete=models.PROTECT, related_name="report")
-    pdf = models.FileField(upload_to="reports/%Y/%m/")
-    pdf_sha256 = models.CharField(max_length=64)
-    csv = models.FileField(upload_to="reports/%Y/%m/")
-    csv_sha256 = models.CharField(max_length=64)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.READY)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    pdf = models.FileField(upload_to="reports/%Y/%m/", blank=True)
+    pdf_sha256 = models.CharField(max_length=64, blank=True)
+    csv = models.FileField(upload_to="reports/%Y/%m/", blank=True)
+    csv_sha256 = models.CharField(max_length=64, blank=True)
     generated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     generated_at = models.DateTimeField(auto_now_add=True)
 
@@ -324,4 +334,4 @@ class Report(models.Model):
         ordering = ["-generated_at", "-id"]
 
     def __str__(self) -> str:
-        return f"report of case {self.case_id} ({self.generated_at:%Y-%m-%d})"
+        return f"report of case {self.case_id} ({self.generated_at:%Y-%m-%d}, {self.status})"

@@ -17,6 +17,7 @@ from graph.explore import neighbours
 from graph.tags import tags_for
 from investigations.audit.log import inclusion_proofs
 from investigations.models import AuditEvent, Case
+from investigations.tagging import team_pack
 
 FONT = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"  # Unicode, ships with matplotlib
 FONT_BOLD = FONT.with_name("DejaVuSans-Bold.ttf")
@@ -29,9 +30,10 @@ def case_events(case: Case) -> list[AuditEvent]:
 
 
 def report_csv(case: Case) -> bytes:
-    """One row per subject: its risk snapshot and the tags on it now."""
+    """One row per subject: its risk snapshot and the tags on it now that the case's team sees."""
     subjects = list(case.subjects.order_by("added_at", "id"))
-    tags = tags_for(get_graph(), [s.ref for s in subjects if s.kind == "address"])
+    addresses = [s.ref for s in subjects if s.kind == "address"]
+    tags = tags_for(get_graph(), addresses, own_pack=team_pack(case.team.name))
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=CSV_FIELDS)
     writer.writeheader()

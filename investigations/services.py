@@ -13,6 +13,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from graph import explore, get_graph
@@ -46,6 +47,16 @@ class UnknownSubject(CaseError):
     """The graph has no such address, cluster or transaction."""
 
 
+def case_open_get(*, user: AbstractBaseUser, case_id: int) -> Case:
+    """The case, locked for the change about to be made, if it still takes changes. A closed case is the
+    record of finished work (its report and audit trail stand for it): notes, evidence, subjects and
+    edits are refused, whichever path (API, alert escalation, command) asks. Call inside a transaction."""
+    case = case_get(user=user, case_id=case_id, for_update=True)
+    if case.status == Status.CLOSED:
+        raise CaseConflict(f"case {case.id} is closed: a closed case is not edited")
+    return case
+
+
 @transaction.atomic
 def case_create(*, user: AbstractBaseUser, title: str, summary: str = "", priority: str = "medium", due=None) -> Case:
     if not title.strip():
@@ -67,9 +78,7 @@ def case_update(*, user: AbstractBaseUser, case_id: int, **changes) -> Case:
     unknown = set(changes) - set(EDITABLE)
     if unknown:
         raise CaseError(f"cannot edit {', '.join(sorted(unknown))}: only {', '.join(EDITABLE)}")
-    case = case_get(user=user, case_id=case_id, for_update=True)
-    if case.status == Status.CLOSED:
-        raise CaseConflict(f"case {case.id} is closed")
+    case = case_open_get(user=user, case_id=case_id)
     if "title" in changes and not (changes["title"] or "").strip():
         raise CaseError("a case needs a title")
     if "assignee" in changes:
@@ -119,11 +128,9 @@ def case_transition(*, user: AbstractBaseUser, case_id: int, to: str) -> Case:
 
 @transaction.atomic
 def subject_add(*, user: AbstractBaseUser, case_id: int, kind: str, ref: str) -> Subject:
-    case = case_get(user=user, case_id=case_id, for_update=True)
+    case = case_open_get(user=user, case_id=case_id)
     if kind not in Subject.Kind.values:
         raise CaseError(f"unknown subject kind {kind!r}: one of {', '.join(Subject.Kind.values)}")
-    if case.status == Status.CLOSED:
-        raise CaseConflict(f"case {case.id} is closed")
     found = explore.snapshot(get_graph(), kind, ref)
     if found is None:
         raise UnknownSubject(f"unknown {kind} {ref!r}: the graph has no such {kind}")
@@ -150,10 +157,15 @@ def approval_request(*, user: AbstractBaseUser, case_id: int, action: str) -> Ap
 
 def approval_decide(*, user: AbstractBaseUser, approval_id: int, approve: bool) -> Approval:
     """An approved export makes its report after the decision commits: building a PDF must not hold the
-    database's write lock (on SQLite, every other audited change would wait for it)."""
+    database's write lock (on SQLite, every other audited change would wait for it). A report that fails
+    is kept as `failed` with its error and retried by the worker; the approval stands either way."""
     approval = _decide(user, approval_id, approve)
-    if approval.status == Approval.Status.APPROVED and approval.action == Approval.Action.EXPORT:
-        _report_export(case_get(user=user, case_id=approval.case_id), approval, user)
+    report = Report.objects.filter(approval=approval).first()
+    if report is not None:
+        try:
+            report_generate(report_id=report.id)
+        except ReportFailed:
+            transaction.on_commit(lambda: report_retry_queue(report.id, attempt=1))  # now, outside a transaction
     return approval
 
 
@@ -176,26 +188,81 @@ def _decide(user: AbstractBaseUser, approval_id: int, approve: bool) -> Approval
     if approve and approval.action == Approval.Action.CLOSE:
         _move(case, Status.CLOSED)
         _audit(user, "case.transition", case, {"to": Status.CLOSED, "approval": approval.id})
+    if approve and approval.action == Approval.Action.EXPORT:  # the row first: a failed PDF leaves it to retry
+        Report.objects.create(case=case, approval=approval, generated_by=user, status=Report.Status.PENDING)
     return approval
 
 
-def _report_export(case: Case, approval: Approval, user: AbstractBaseUser) -> Report:
-    """The approved export: the report is made now, as the case stands, outside any transaction (it only
-    reads); then it is stored and its hashes audited in one short one."""
+class ReportFailed(RuntimeError):
+    """Making a report's files failed; the report row holds the error, and a retry may succeed."""
+
+
+REPORT_RETRY = "investigations.report_generate"
+
+
+def report_retry_queue(report_id: int, *, attempt: int) -> None:
+    """The worker tries again after a backoff that doubles with each attempt (REPORT_RETRY_BACKOFF)."""
+    from celery import current_app  # queued by name: the task module imports this one
+
+    countdown = settings.REPORT_RETRY_BACKOFF * 2 ** (attempt - 1)
+    current_app.send_task(REPORT_RETRY, args=[report_id], countdown=countdown)
+
+
+def report_generate(*, report_id: int) -> Report:
+    """Make a pending or failed report's files, as the case stands now, outside any transaction (it only
+    reads); then store them and audit their hashes in one short one. A failure is recorded on the row
+    (attempts, last error) and raised as ReportFailed; a report already made is returned as it is."""
+    report = Report.objects.select_related("case", "approval__requested_by", "generated_by").get(id=report_id)
+    if report.status == Report.Status.READY:
+        return report
+    try:
+        _report_files(report)
+    except Exception as error:  # any failure to make it is the report's state, shown to the team
+        _report_failed(report, error)
+        raise ReportFailed(f"report {report.id}: {report.last_error}") from error
+    with transaction.atomic():
+        report.status, report.attempts, report.last_error = Report.Status.READY, report.attempts + 1, ""
+        report.generated_at = timezone.now()
+        report.save()
+        hashes = {"report": report.id, "pdf_sha256": report.pdf_sha256, "csv_sha256": report.csv_sha256}
+        _audit(report.generated_by, "report.export", report.case, hashes)
+    return report
+
+
+def _report_files(report: Report) -> None:
     from investigations.reports import report_csv, report_pdf  # matplotlib and fpdf: loaded when a report is made
 
-    pdf = report_pdf(case, exported_by=f"{approval.requested_by.get_username()}, approved by {user.get_username()}")
-    table = report_csv(case)
+    case, approval = report.case, report.approval
+    exported_by = f"{approval.requested_by.get_username()}, approved by {report.generated_by.get_username()}"
+    pdf, table = report_pdf(case, exported_by=exported_by), report_csv(case)
     stem = f"case-{case.id}-report-{approval.id}"
-    report = Report(case=case, approval=approval, generated_by=user)
     report.pdf_sha256, report.csv_sha256 = hashlib.sha256(pdf).hexdigest(), hashlib.sha256(table).hexdigest()
     report.pdf.save(f"{stem}.pdf", ContentFile(pdf), save=False)
     report.csv.save(f"{stem}.csv", ContentFile(table), save=False)
+
+
+def _report_failed(report: Report, error: Exception) -> None:
+    message = f"{type(error).__name__}: {error}"[:2000]
+    Report.objects.filter(id=report.id).update(
+        status=Report.Status.FAILED, attempts=F("attempts") + 1, last_error=message
+    )
+    report.refresh_from_db()
+
+
+def report_retry(*, user: AbstractBaseUser, case_id: int, report_id: int) -> Report:
+    """The case's team tries a failed report again now; the answer shows whether it was made this time."""
+    case = case_get(user=user, case_id=case_id)
+    report = Report.objects.filter(case=case, id=report_id).first()
+    if report is None:
+        raise Report.DoesNotExist(f"no report {report_id} in case {case_id}")
+    if report.status == Report.Status.READY:
+        raise CaseConflict(f"report {report.id} is already made")
     with transaction.atomic():
-        report.save()
-        hashes = {"report": report.id, "pdf_sha256": report.pdf_sha256, "csv_sha256": report.csv_sha256}
-        _audit(user, "report.export", case, hashes)
-    return report
+        _audit(user, "report.retry", case, {"report": report.id, "attempts": report.attempts})
+    try:
+        return report_generate(report_id=report.id)
+    except ReportFailed:
+        return Report.objects.get(id=report.id)
 
 
 def report_file(*, user: AbstractBaseUser, case_id: int, report_id: int, fmt: str) -> tuple[bytes, str]:
@@ -204,6 +271,8 @@ def report_file(*, user: AbstractBaseUser, case_id: int, report_id: int, fmt: st
     report = Report.objects.filter(case=case, id=report_id).first()
     if report is None:
         raise Report.DoesNotExist(f"no report {report_id} in case {case_id}")
+    if report.status != Report.Status.READY:
+        raise CaseConflict(f"report {report.id} is {report.status}: {report.last_error or 'not made yet'}")
     field, expected = (report.pdf, report.pdf_sha256) if fmt == "pdf" else (report.csv, report.csv_sha256)
     try:
         with field.open("rb") as stream:
@@ -241,7 +310,7 @@ MENTION = re.compile(r"(?<![\w@])@([\w.+-]+)")
 @transaction.atomic
 def note_add(*, user: AbstractBaseUser, case_id: int, body: str) -> Note:
     """@username mentions of teammates are recorded (the UI notifies them); others stay plain text."""
-    case = case_get(user=user, case_id=case_id, for_update=True)
+    case = case_open_get(user=user, case_id=case_id)
     if not body.strip():
         raise CaseError("a note needs some text")
     note = Note.objects.create(case=case, author=user, body=body)
@@ -258,7 +327,7 @@ def note_add(*, user: AbstractBaseUser, case_id: int, body: str) -> Note:
 
 @transaction.atomic
 def evidence_file_acquire(*, user: AbstractBaseUser, case_id: int, name: str, chunks: Iterable[bytes]) -> Evidence:
-    case = case_get(user=user, case_id=case_id, for_update=True)
+    case = case_open_get(user=user, case_id=case_id)
     found, content = fingerprint(name, chunks, max_bytes=settings.EVIDENCE_MAX_BYTES)
     evidence = Evidence(case=case, kind=Evidence.Kind.FILE, name=name[:200], acquired_by=user, **_fields(found))
     evidence.file.save(f"{found.sha256}{Path(name).suffix.lower()[:10]}", ContentFile(content), save=False)
@@ -269,7 +338,7 @@ def evidence_file_acquire(*, user: AbstractBaseUser, case_id: int, name: str, ch
 
 @transaction.atomic
 def evidence_snapshot_acquire(*, user: AbstractBaseUser, case_id: int, name: str, snapshot: dict) -> Evidence:
-    case = case_get(user=user, case_id=case_id, for_update=True)
+    case = case_open_get(user=user, case_id=case_id)
     found, _ = fingerprint(f"{name}.json", [snapshot_bytes(snapshot)], max_bytes=settings.EVIDENCE_MAX_BYTES)
     evidence = Evidence.objects.create(
         case=case, kind=Evidence.Kind.SNAPSHOT, name=name[:200], snapshot=snapshot, acquired_by=user, **_fields(found)

@@ -1,8 +1,11 @@
 """Tag services: TagPack import and export, and the tags investigators add by hand.
 
-Tags are shared knowledge, not a team's secret: every team sees every tag. Only admins import
-packs; any investigator tags an address, and the tag goes into their team's own pack
-(`team:<name>`), which only that team can change. Imports and hand-made tags are audit events.
+Imported packs are shared knowledge: every team sees them, and exchange screening uses them. Only
+admins import packs. Any investigator tags an address, and the tag goes into their team's own pack
+(`team:<name>`), which only that team can change. A hand-made tag names the subject of the team's work,
+so it is private to the team (visibility `team`) unless made `public` when added or later
+(`tag_visibility_change`). Screening and model features use public tags only. Imports, hand-made tags
+and visibility changes are audit events.
 """
 
 import contextlib
@@ -21,7 +24,7 @@ from django.db import transaction
 
 from chain.addresses import address_normalise
 from graph import get_graph
-from graph.tags import tag_delete, tags_delete_stale, tags_of_pack, tags_write
+from graph.tags import PUBLIC, TEAM, tag_delete, tag_visibility_set, tags_delete_stale, tags_of_pack, tags_write
 from investigations.audit.log import audit_event_append
 from investigations.models import Membership, TagPackImport
 from investigations.selectors import membership
@@ -31,6 +34,7 @@ from tagpack.taxonomy import Taxonomy, load_taxonomy
 
 LOCK_SECONDS = 3600  # an import taking longer than this loses its lock
 TEAM_PACK_PREFIX = "team:"  # hand-made tags: a team's own pack, never replaced by an import
+VISIBILITIES = (TEAM, PUBLIC)  # a hand-made tag's; TEAM, the first, is the default
 PACK_NAME = re.compile(r"[\w.-][\w.:/-]{0,199}")
 
 
@@ -160,10 +164,11 @@ def pack_files(paths: Iterable[Path]) -> Iterator[tuple[Path, str]]:
             yield path, path.stem
 
 
-def tagpack_export(*, pack: str) -> str:
-    """The pack's tags as they are in the graph now, as a GraphSense TagPack."""
+def tagpack_export(*, pack: str, user: AbstractBaseUser | None = None) -> str:
+    """The pack's tags as they are in the graph now, as a GraphSense TagPack. For an investigator, another
+    team's pack holds only the tags it made public; the operator's command (no user) exports all of it."""
     latest = TagPackImport.objects.filter(pack=pack).first()
-    tags = list(tags_of_pack(get_graph(), pack))
+    tags = list(tags_of_pack(get_graph(), pack, own_pack=own_pack(user) if user else pack))
     if not tags:
         raise TagPackImport.DoesNotExist(f"no tags in pack {pack!r}")
     title, creator = (latest.title, latest.creator) if latest else (f"ChainSleuth tags: {pack}", "ChainSleuth")
@@ -172,6 +177,11 @@ def tagpack_export(*, pack: str) -> str:
 
 def team_pack(team_name: str) -> str:
     return f"{TEAM_PACK_PREFIX}{team_name}"
+
+
+def own_pack(user: AbstractBaseUser) -> str:
+    """The pack of the user's team: the private tags a tag reader may also see (graph/tags.py)."""
+    return team_pack(membership(user).team.name)
 
 
 def tag_add(
@@ -184,14 +194,17 @@ def tag_add(
     confidence: str = "forensic_investigation",
     source: str = "",
     context: str | None = None,
+    visibility: str = TEAM,
 ) -> dict:
-    """Tag an address in the user's team pack; the tag's fields are checked against the taxonomy."""
+    """Tag an address in the user's team pack; the tag's fields are checked against the taxonomy. Private
+    to the team unless `visibility` is public."""
     team = membership(user).team
     known = taxonomy()
     fields = _checked_fields(known, address, label, category, abuse, confidence)
+    _checked_visibility(visibility)
     pack = team_pack(team.name)
     source = source.strip() or f"chainsleuth:{user.get_username()}"
-    row = tag_row({**fields, "source": source, "context": context}, pack, known)
+    row = {**tag_row({**fields, "source": source, "context": context}, pack, known), "visibility": visibility}
     with transaction.atomic():  # the audit event first: the graph write cannot be rolled back, the event can
         audit_event_append(
             actor=user.get_username(), action="tag.add", target=f"address:{row['address']}", data=_audited(row)
@@ -208,6 +221,22 @@ def tag_remove(*, user: AbstractBaseUser, key: str) -> None:
         audit_event_append(actor=user.get_username(), action="tag.remove", target=f"tag:{key}", data={"pack": pack})
         if not tag_delete(get_graph(), key=key, pack=pack):
             raise TagPackImport.DoesNotExist(f"no tag {key} in {pack}")
+
+
+def tag_visibility_change(*, user: AbstractBaseUser, key: str, visibility: str) -> None:
+    """Share one of the team's own tags with every team and with screening (public), or take it back."""
+    _checked_visibility(visibility)
+    pack = own_pack(user)
+    with transaction.atomic():
+        data = {"pack": pack, "visibility": visibility}
+        audit_event_append(actor=user.get_username(), action="tag.visibility", target=f"tag:{key}", data=data)
+        if not tag_visibility_set(get_graph(), key=key, pack=pack, visibility=visibility):
+            raise TagPackImport.DoesNotExist(f"no tag {key} in {pack}")
+
+
+def _checked_visibility(visibility: str) -> None:
+    if visibility not in VISIBILITIES:
+        raise TagError(f"visibility: {visibility!r} is not one of {', '.join(VISIBILITIES)}")
 
 
 def tagpack_import_allowed(user: AbstractBaseUser) -> None:
@@ -232,7 +261,8 @@ def _checked_fields(known: Taxonomy, address, label, category, abuse, confidence
 
 
 def _audited(row: dict) -> dict:
-    return {name: row[name] for name in ("key", "pack", "label", "category", "abuse", "confidence", "source")}
+    names = ("key", "pack", "label", "category", "abuse", "confidence", "source", "visibility")
+    return {name: row[name] for name in names}
 
 
 def _file_sha256(path: Path) -> str:

@@ -1,11 +1,31 @@
 """Celery entry points for investigations: a service call each."""
 
 from celery import shared_task
+from django.conf import settings
 
 from investigations.alerts import watchlists_check
+from investigations.models import Report
+from investigations.services import REPORT_RETRY, ReportFailed, report_generate
 
 
 @shared_task(name="investigations.watchlists_check")
 def check_watchlists() -> int:
     """Beat runs this every few minutes (editable in the admin): watched refs that moved raise alerts."""
     return watchlists_check()
+
+
+@shared_task(
+    name=REPORT_RETRY,
+    autoretry_for=(ReportFailed,),
+    retry_backoff=2 * settings.REPORT_RETRY_BACKOFF,  # queued after one backoff; then two, four, ... more
+    retry_backoff_max=3600,
+    retry_jitter=False,
+    max_retries=settings.REPORT_RETRIES,
+    acks_late=True,
+)
+def generate_report(report_id: int) -> str:
+    """An approved export's report that failed: made again, as the case stands now."""
+    try:
+        return report_generate(report_id=report_id).status
+    except Report.DoesNotExist:
+        return "removed"

@@ -29,6 +29,9 @@ urlpatterns = [
     path("cases/<id:case_id>/approvals/", views.ApprovalRequestApi.as_view(), name="case-approvals"),
     path("cases/<id:case_id>/audit/", views.CaseAuditApi.as_view(), name="case-audit"),
     path("cases/<id:case_id>/reports/", reports.ReportListApi.as_view(), name="case-reports"),
+    path(
+        "cases/<id:case_id>/reports/<id:report_id>/retry/", reports.ReportRetryApi.as_view(), name="case-report-retry"
+    ),
     re_path(
         r"^cases/(?P<case_id>[0-9]{1,18})/reports/(?P<report_id>[0-9]{1,18})/(?P<fmt>pdf|csv)/$",
         reports.ReportFileApi.as_view(),

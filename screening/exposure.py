@@ -8,6 +8,9 @@
   through an exchange does not also count for whatever the exchange pays later. Shares of one
   direction therefore add up to at most 1.
 
+Only public tags count (graph/tags.py `own_pack=None`): a team's private hand-made tag names the subject
+of its work, and must not show through an exchange's verdict or another team's exposure panel.
+
 In the spirit of the exposure figures of Chainalysis KYT and TRM; the arithmetic is ours and tested
 on a hand-built graph (tests/screening/test_screening.py).
 """

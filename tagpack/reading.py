@@ -107,6 +107,7 @@ def tag_row(tag: dict[str, Any], pack: str, taxonomy: Taxonomy, *, sanctions_lis
         "lastmod": lastmod.isoformat() if isinstance(lastmod, datetime.date) else lastmod,
         "is_cluster_definer": bool(tag.get("is_cluster_definer", False)),
         "pack": pack,
+        "visibility": "public",  # an imported pack is shared knowledge; tag_add makes hand-made ones team
     }
 
 

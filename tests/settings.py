@@ -29,3 +29,5 @@ else:
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}  # noqa: F405
 # The tests' webhook receivers listen on loopback, which production refuses (screening/destinations.py).
 WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]
+# A failed report is retried by the test worker within seconds (tests/investigations/test_report_retry.py).
+REPORT_RETRY_BACKOFF = 1

@@ -16,6 +16,7 @@ from graph import explore, get_graph
 from graph.tags import tags_for, tags_in_cluster, tags_search
 from investigations import selectors, tracing
 from investigations.api.views import BIGINT, ERRORS, CaseOut
+from investigations.tagging import own_pack
 
 OBJECT = OpenApiResponse(OpenApiTypes.OBJECT, description="see docs/exploration.md for the fields")
 
@@ -44,12 +45,12 @@ def _filters(serializer_class, request) -> dict:
 class AddressApi(APIView):
     @extend_schema(responses={200: OBJECT, **ERRORS})
     def get(self, request, address: str):
-        selectors.membership(request.user)
+        own = own_pack(request.user)
         address = _address(address)
         store = get_graph()
         detail = _found(explore.address_detail(store, address), f"address {address}")
-        tags = tags_for(store, [address]).get(address, [])
-        cluster_tags = tags_in_cluster(store, detail["cluster"], limit=20) if detail["cluster"] else []
+        tags = tags_for(store, [address], own_pack=own).get(address, [])
+        cluster_tags = tags_in_cluster(store, detail["cluster"], own_pack=own, limit=20) if detail["cluster"] else []
         return Response({**detail, "tags": tags, "cluster_tags": cluster_tags})
 
 
@@ -93,10 +94,10 @@ class FlowsApi(APIView):
 class ClusterApi(APIView):
     @extend_schema(responses={200: OBJECT, **ERRORS})
     def get(self, request, cluster_id: str):
-        selectors.membership(request.user)
+        own = own_pack(request.user)
         store = get_graph()
         detail = _found(explore.cluster_detail(store, cluster_id), f"cluster {cluster_id}")
-        return Response({**detail, "tags": tags_in_cluster(store, cluster_id, limit=50)})
+        return Response({**detail, "tags": tags_in_cluster(store, cluster_id, own_pack=own, limit=50)})
 
 
 class ClusterTransactionsApi(APIView):
@@ -161,7 +162,7 @@ class SearchApi(APIView):
             {
                 "addresses": [address] if address else [],
                 "transactions": [transaction] if transaction else [],
-                "tags": tags_search(store, query, limit=limit),
+                "tags": tags_search(store, query, own_pack=own_pack(request.user), limit=limit),
                 "cases": CaseOut(cases, many=True).data,
             }
         )

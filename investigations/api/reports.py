@@ -1,4 +1,5 @@
-"""Case reports: made when a supervisor approves an export (four eyes), downloaded by the team."""
+"""Case reports: made when a supervisor approves an export (four eyes), downloaded by the team. One that
+failed shows its last error; the worker retries it with backoff, and the team can retry it now."""
 
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
@@ -20,7 +21,10 @@ class ReportOut(serializers.ModelSerializer):
 
     class Meta:
         model = Report
-        fields = ["id", "approval", "pdf_sha256", "csv_sha256", "requested_by", "generated_by", "generated_at"]
+        fields = [
+            "id", "approval", "status", "attempts", "last_error", "pdf_sha256", "csv_sha256", "requested_by",
+            "generated_by", "generated_at",
+        ]  # fmt: skip
 
 
 class ReportListApi(APIView):
@@ -29,6 +33,15 @@ class ReportListApi(APIView):
         case = selectors.case_get(user=request.user, case_id=case_id)
         reports = case.reports.select_related("generated_by", "approval__requested_by")
         return Response(ReportOut(reports, many=True).data)
+
+
+class ReportRetryApi(APIView):
+    @extend_schema(request=None, responses={200: ReportOut, **ERRORS})
+    def post(self, request, case_id: int, report_id: int):
+        """Try a failed report again now: 200 with its status (`ready`, or `failed` with the new error);
+        409 when it is already made."""
+        report = services.report_retry(user=request.user, case_id=case_id, report_id=report_id)
+        return Response(ReportOut(report).data)
 
 
 class ReportFileApi(APIView):

@@ -1,7 +1,8 @@
 """Tag endpoints: tags on addresses, label search, hand-made tags, TagPack import/export, the taxonomy.
 
-Tags are shared by every team (investigations/tagging.py), but reading them still needs a team:
-the API is for investigators, not for anyone with an account.
+Imported tags are shared by every team; a team's hand-made tags are its own unless made public
+(investigations/tagging.py). Reading needs a team: the API is for investigators, not for anyone with
+an account, and the team decides which private tags the reader also sees.
 """
 
 import tempfile
@@ -41,6 +42,7 @@ class TagOut(serializers.Serializer):
     context = serializers.CharField(allow_null=True)
     lastmod = serializers.CharField(allow_null=True)
     pack = serializers.CharField()
+    visibility = serializers.ChoiceField(choices=tagging.VISIBILITIES, help_text="team: only the tag's team sees it")
 
 
 class TagPackOut(serializers.ModelSerializer):
@@ -70,10 +72,13 @@ class TagListApi(APIView):
         confidence = serializers.CharField(max_length=100, default="forensic_investigation")
         source = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
         context = serializers.CharField(max_length=2000, required=False, allow_null=True, default=None)
+        visibility = serializers.ChoiceField(
+            choices=tagging.VISIBILITIES, default=tagging.TEAM, help_text="team (the default): private to your team"
+        )
 
     @extend_schema(parameters=[TagFilters], responses={200: TagOut(many=True), **ERRORS})
     def get(self, request):
-        selectors.membership(request.user)
+        own = tagging.own_pack(request.user)
         filters = self.TagFilters(
             data={**request.query_params.dict(), "address": request.query_params.getlist("address")}
         )
@@ -82,9 +87,9 @@ class TagListApi(APIView):
         store = get_graph()
         if found.get("address"):
             addresses = [address_normalise(a) or a for a in found["address"]]
-            tags = [tag for tags in tags_for(store, addresses).values() for tag in tags]
+            tags = [tag for tags in tags_for(store, addresses, own_pack=own).values() for tag in tags]
         else:
-            tags = tags_search(store, found["q"], limit=found["limit"])
+            tags = tags_search(store, found["q"], own_pack=own, limit=found["limit"])
         return Response(TagOut(tags[: found["limit"]], many=True).data)
 
     @extend_schema(request=TagInput, responses={201: TagOut, **ERRORS})
@@ -94,6 +99,15 @@ class TagListApi(APIView):
 
 
 class TagDetailApi(APIView):
+    class TagChangeInput(serializers.Serializer):
+        visibility = serializers.ChoiceField(choices=tagging.VISIBILITIES)
+
+    @extend_schema(request=TagChangeInput, responses={204: None, **ERRORS})
+    def patch(self, request, key: str):
+        """Share one of your team's tags with every team and with screening (public), or take it back."""
+        tagging.tag_visibility_change(user=request.user, key=key, **input_valid(self.TagChangeInput, request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
     @extend_schema(responses={204: None, **ERRORS})
     def delete(self, request, key: str):
         tagging.tag_remove(user=request.user, key=key)
@@ -139,8 +153,7 @@ class TagPackListApi(APIView):
 class TagPackExportApi(APIView):
     @extend_schema(responses={(200, "application/yaml"): OpenApiTypes.STR, **ERRORS})
     def get(self, request, pack: str):
-        selectors.membership(request.user)
-        text = tagging.tagpack_export(pack=pack)
+        text = tagging.tagpack_export(pack=pack, user=request.user)
         response = HttpResponse(text, content_type="application/yaml; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{pack.replace("/", "_")}.yaml"'
         return response

@@ -87,7 +87,13 @@ def main(work: Path) -> None:
         Membership.objects.create(user=user, team=blue, role=role)
     from investigations.tagging import tag_add
 
-    tag_add(user=get_user_model().objects.get(username="sam"), address=addr("shop"), label="Shop", category="exchange")
+    tag_add(
+        user=get_user_model().objects.get(username="sam"),
+        address=addr("shop"),
+        label="Shop",
+        category="exchange",
+        visibility="public",
+    )
     Alert.objects.create(
         team=blue,
         source=Alert.Source.LABELING,

@@ -81,6 +81,32 @@ def test_the_temporal_split_cuts_at_labelled_first_blocks(arrays):
         temporal_split(arrays, Labels(np.array([-1, -1, -1]), [""] * 3))
 
 
+def ten_addresses():
+    """Address i (0..9) first paid at block i + 1, one coinbase each."""
+    names = [f"a{i}" for i in range(10)]
+    txs = [tx(f"t{i}", i + 1, [(name, COIN)]) for i, name in enumerate(names)]
+    return build([[{"address": name, "script_type": "p2wpkh"} for name in names]], [txs])
+
+
+def test_late_criminals_move_the_cut_to_the_illicit_addresses_first_blocks():
+    """The 60/20 cut of all ten labelled addresses (blocks 6 and 8) leaves training without an illicit one, so
+    the cut follows the four illicit ones (blocks 7-10) and each period gets some."""
+    arrays = ten_addresses()
+    labels = Labels(np.array([0] * 6 + [1] * 4), [""] * 6 + ["scam"] * 4)
+    split = temporal_split(arrays, labels)
+    assert split == Split(train_until=8, val_until=9)
+    masks = split.masks(arrays.address_height, labels.y >= 0)
+    assert [int(labels.y[masks[period]].sum()) for period in ("train", "val", "test")] == [2, 1, 1]
+
+
+def test_a_split_that_cannot_give_training_and_validation_an_illicit_address_is_refused_saying_why():
+    from graphml.training import train_all
+
+    labels = Labels(np.array([0] * 9 + [1]), [""] * 9 + ["scam"])
+    with pytest.raises(ValueError, match=r"\(training 0, validation 0, of 1 illicit .* DEMO_WORLD_TXS to 3000"):
+        train_all(ten_addresses(), labels)
+
+
 @pytest.mark.parametrize("kind", ["graphsage", "gat"])
 def test_models_score_every_address_the_same_way_for_the_same_seed(arrays, kind):
     graph = graph_until(arrays, None)

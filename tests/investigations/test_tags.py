@@ -143,15 +143,15 @@ def test_an_exported_pack_is_valid_and_imports_back_to_the_same_tags(chain_graph
 
 def test_investigators_tag_by_hand_in_their_teams_pack_and_only_that_team_removes_it(chain_graph, people):
     made = tag_add(user=people["ana"], address=ADDRESSES[2].upper(), label="Scam shop", abuse="scam")
-    (stored,) = tags_for(chain_graph, [ADDRESSES[2]])[ADDRESSES[2]]
+    (stored,) = tags_for(chain_graph, [ADDRESSES[2]], own_pack="team:Blue")[ADDRESSES[2]]
     assert stored["pack"] == "team:Blue"
     assert stored["source"] == "chainsleuth:ana"
     assert stored["risk_class"] == "illicit"
-    assert tags_search(chain_graph, "scam s")[0]["key"] == made["key"]
+    assert tags_search(chain_graph, "scam s", own_pack="team:Blue")[0]["key"] == made["key"]
     with pytest.raises(TagPackImport.DoesNotExist):
         tag_remove(user=people["olga"], key=made["key"])
     tag_remove(user=people["sam"], key=made["key"])
-    assert tags_for(chain_graph, [ADDRESSES[2]]) == {}
+    assert tags_for(chain_graph, [ADDRESSES[2]], own_pack="team:Blue") == {}
     assert [e.action for e in AuditEvent.objects.order_by("seq")] == ["tag.add", "tag.remove"]
     assert audit_log_verify().intact
 

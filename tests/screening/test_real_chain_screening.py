@@ -60,7 +60,7 @@ def real_case(ingest, chain_graph):
 def test_a_spender_only_address_is_on_chain_and_its_payees_are_exposed_to_it(real_case, chain_graph, people):
     """No listed address spends in the shared blocks, so an investigator lists a spender-only one by hand."""
     (found,) = chain_graph.read(_SPENDER_ONLY)
-    tag_add(user=people["ana"], address=found["spender"], label="Listed by OFAC", abuse="sanction")
+    tag_add(user=people["ana"], address=found["spender"], label="Listed by OFAC", abuse="sanction", visibility="public")
     (spender,) = screen(real_case, found["spender"]).json()["results"]
     assert (spender["status"], spender["risk_level"]) == (200, "severe"), "an address that only spends is there"
     (payee,) = screen(real_case, found["payee"], hops=1).json()["results"]

@@ -148,8 +148,8 @@ def test_exposure_arithmetic_on_a_hand_built_graph(exchange, flows, people):
     """X (ransomware) and B pay D 60 of tx2's 80 BTC inputs; A, which funded B, is an exchange. D also got 4 BTC
     from M's payouts, so it received 64 in all."""
     key = key_issue(organisation=exchange, name="exposure", scopes=["screen"])
-    tag_add(user=people["ana"], address=addr("X"), label="Ransom wallet", abuse="ransomware")
-    tag_add(user=people["ana"], address=addr("A"), label="Some exchange", category="exchange")
+    tag_add(user=people["ana"], address=addr("X"), label="Ransom wallet", abuse="ransomware", visibility="public")
+    tag_add(user=people["ana"], address=addr("A"), label="Some exchange", category="exchange", visibility="public")
     (d,) = screen(key, addr("D")).json()["results"]
     received = d["exposure"]["received"]
     assert received["ransomware"]["share"] == pytest.approx(50 / 80 * 60 / 64)
@@ -168,7 +168,7 @@ def test_exposure_arithmetic_on_a_hand_built_graph(exchange, flows, people):
 
 
 def test_investigators_see_the_same_exposure_signed_in(flows, people):
-    tag_add(user=people["ana"], address=addr("X"), label="Ransom wallet", abuse="ransomware")
+    tag_add(user=people["ana"], address=addr("X"), label="Ransom wallet", abuse="ransomware", visibility="public")
     browser = APIClient()
     assert browser.get(f"/api/v1/addresses/{addr('D')}/exposure/").status_code == 403
     browser.force_authenticate(people["ana"])
@@ -185,7 +185,7 @@ def test_a_clusters_exposure_weighs_its_members_by_what_they_moved(flows, people
     """B (30 BTC, all from exchange A) and X (a 50 BTC coinbase) are one cluster: 30 of its 80 BTC received
     came from the exchange."""
     store = flows[0]
-    tag_add(user=people["ana"], address=addr("A"), label="Some exchange", category="exchange")
+    tag_add(user=people["ana"], address=addr("A"), label="Some exchange", category="exchange", visibility="public")
     cluster = store.read("MATCH (:Address {address: $a})-[:IN_CLUSTER]->(c:Cluster) RETURN c.cluster_id AS c",
                          a=addr("B"))[0]["c"]  # fmt: skip
     browser = APIClient()
@@ -201,7 +201,7 @@ def test_a_cached_verdict_gives_way_when_the_tags_change(exchange, flows, people
     key = key_issue(organisation=exchange, name="cache", scopes=["screen"])
     (before,) = screen(key, addr("E")).json()["results"]
     assert before["risk_level"] == "low"
-    tag_add(user=people["ana"], address=addr("E"), label="Mixer out", category="mixing_service")
+    tag_add(user=people["ana"], address=addr("E"), label="Mixer out", category="mixing_service", visibility="public")
     time.sleep(EPOCH_SECONDS + 0.1)
     (after,) = screen(key, addr("E")).json()["results"]
     assert after["exposure"]["direct"][0]["risk_class"] == "high_risk"

@@ -75,7 +75,7 @@ def test_a_deposit_from_a_ransomware_wallet_is_held_and_the_exchange_told(
 ):
     hook = receiver([500, 200])
     Webhook.objects.create(organisation=exchange, url=hook.url, secret=SECRET)
-    tag_add(user=people["ana"], address=addr("X"), label="Ransom wallet", abuse="ransomware")
+    tag_add(user=people["ana"], address=addr("X"), label="Ransom wallet", abuse="ransomware", visibility="public")
     key = key_issue(organisation=exchange, name="deposits", scopes=["transfers"])
     with django_capture_on_commit_callbacks() as queued:
         made = client(key).post(
@@ -181,7 +181,7 @@ def test_the_exchange_lists_its_own_transfers_filtered_and_paged(exchange, flows
 
 
 def test_a_hold_reaches_the_investigators_queue_and_is_released_with_a_reason(exchange, flows, people):
-    tag_add(user=people["ana"], address=addr("X"), label="Ransom wallet", abuse="ransomware")
+    tag_add(user=people["ana"], address=addr("X"), label="Ransom wallet", abuse="ransomware", visibility="public")
     key = key_issue(organisation=exchange, name="ops", scopes=["transfers"])
     transfer = Transfer.objects.create(organisation=exchange, direction="withdrawal", address=addr("X"), amount=BTC)
     assert transfer_screen(transfer_id=transfer.id).hold is True

@@ -1,4 +1,5 @@
-/** Attribution tags with where they come from and how sure the source is. */
+/** Attribution tags with where they come from, how sure the source is, and who sees them (a team's own
+ * hand-made tag is private to it unless shared: docs/tags.md). */
 
 export interface Tag {
   label: string;
@@ -6,6 +7,7 @@ export interface Tag {
   risk_class: string | null;
   source: string | null;
   confidence: string | null;
+  visibility?: "team" | "public";
 }
 
 export function Tags({ title, tags }: { title: string; tags: Tag[] }) {
@@ -21,6 +23,7 @@ export function Tags({ title, tags }: { title: string; tags: Tag[] }) {
             <th>Class</th>
             <th>Source</th>
             <th>Confidence</th>
+            <th>Seen by</th>
           </tr>
         </thead>
         <tbody>
@@ -31,6 +34,7 @@ export function Tags({ title, tags }: { title: string; tags: Tag[] }) {
               <td>{tag.risk_class ?? "–"}</td>
               <td>{tag.source ?? "–"}</td>
               <td>{tag.confidence ?? "–"}</td>
+              <td>{tag.visibility === "team" ? "your team only" : "everyone"}</td>
             </tr>
           ))}
         </tbody>

@@ -34,6 +34,9 @@ interface Case {
 
 interface Report {
   id: number;
+  status: "pending" | "ready" | "failed";
+  attempts: number;
+  last_error: string;
   pdf_sha256: string;
   generated_at: string;
 }
@@ -219,17 +222,30 @@ export function CasePage() {
         {reports.error && <Failure error={reports.error} retry={reports.reload} />}
         {reports.data && reports.data.length === 0 && <p>None yet: a report is made when its export is approved.</p>}
         <ul>
-          {reports.data?.map((r) => (
-            <li key={r.id}>
-              Report {r.id} ({stamp(r.generated_at)}):{" "}
-              <a href={`/api/v1/cases/${c.id}/reports/${r.id}/pdf/`} download>
-                PDF
-              </a>{" "}
-              <a href={`/api/v1/cases/${c.id}/reports/${r.id}/csv/`} download>
-                CSV
-              </a>
-            </li>
-          ))}
+          {reports.data?.map((r) =>
+            r.status === "ready" ? (
+              <li key={r.id}>
+                Report {r.id} ({stamp(r.generated_at)}):{" "}
+                <a href={`/api/v1/cases/${c.id}/reports/${r.id}/pdf/`} download>
+                  PDF
+                </a>{" "}
+                <a href={`/api/v1/cases/${c.id}/reports/${r.id}/csv/`} download>
+                  CSV
+                </a>
+              </li>
+            ) : (
+              <li key={r.id}>
+                Report {r.id}: {r.status === "failed" ? `failed after ${r.attempts} attempt(s)` : "being made"}
+                {r.last_error && <span role="alert"> — {r.last_error}</span>}{" "}
+                <button
+                  type="button"
+                  onClick={() => void act(`cases/${c.id}/reports/${r.id}/retry/`, {}).then(reports.reload)}
+                >
+                  Retry now
+                </button>
+              </li>
+            ),
+          )}
         </ul>
       </section>
       <Audit caseId={c.id} version={version} />
