@@ -1,7 +1,6 @@
 """An approved export whose report fails is kept with its error, retried by the worker with backoff, and can
 be retried by the case's team. The failure is real: the reports folder is a file, so storage cannot write."""
 
-import importlib
 import shutil
 import time
 from pathlib import Path
@@ -9,7 +8,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings as django_settings
 
-from investigations.models import AuditEvent, Report, TreeHead
+from investigations.models import AuditEvent, Report
 from investigations.services import approval_decide, approval_request, case_create, note_add, report_file
 from tests.investigations.test_api import API, client_for
 
@@ -59,24 +58,8 @@ def test_a_failed_report_shows_its_error_and_the_team_retries_it(people, setting
     assert ana.post(url).status_code == 409, "a report already made is not made again"
 
 
-@pytest.fixture
-def audit_emptied(transactional_db):
-    """A test that commits writes audit events, which the database refuses to delete: empty the log with
-    its triggers lifted, so the flush after the test leaves the next one a clean database."""
-    yield
-    from django.db import connection
-
-    append_only = importlib.import_module("investigations.migrations.0002_append_only")
-    with connection.schema_editor() as editor:
-        append_only.remove(None, editor)
-    AuditEvent.objects.all().delete()
-    TreeHead.objects.all().delete()
-    with connection.schema_editor() as editor:
-        append_only.create(None, editor)
-
-
 @pytest.mark.slow
-def test_the_worker_retries_a_failed_report_with_backoff(worker, audit_emptied, people):
+def test_the_worker_retries_a_failed_report_with_backoff(worker, audit_log_cleared, people):
     """The worker shares this process's MEDIA_ROOT (tests/settings.py) and backs off 1 s, then 2 s."""
     blocker = block_reports(Path(django_settings.MEDIA_ROOT))
     try:

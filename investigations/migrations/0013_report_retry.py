@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("investigations", "0011_alert_source_transfer"),
+        ("investigations", "0012_audit_refuse_replace"),
     ]
 
     operations = [
