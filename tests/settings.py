@@ -20,3 +20,5 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405 - whitenoise warns 
 DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}  # noqa: F405
 # The tests' webhook receivers listen on loopback, which production refuses (screening/destinations.py).
 WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]
+# Short leases, so a test that kills a worker mid-job sees the job taken over within seconds.
+JOB_LEASE_SECONDS = 3
