@@ -79,12 +79,13 @@ class JobRow(models.Model):
         if status not in self.FINAL:
             raise ValueError(f"{status!r} is not a final status: a job ends {', '.join(sorted(self.FINAL))}")
         self.status, self.finished_at, self.lease_expires_at = status, timezone.now(), None
+        self.error = self.error or error
         fields = {
             field.attname: getattr(self, field.attname)
             for field in self._meta.concrete_fields
             if not field.primary_key and field.attname != "error"
         }
-        first_error = Case(When(error="", then=Value(error)), default=F("error"))
+        first_error = Case(When(error="", then=Value(self.error)), default=F("error"), output_field=models.TextField())
         unfinished = Q(status__in=[self.Status.QUEUED, self.Status.RUNNING])
         mine = type(self).objects.filter(unfinished, pk=self.pk, owner=self.owner)
         recorded = bool(mine.update(**fields, error=first_error))
