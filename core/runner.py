@@ -65,7 +65,9 @@ def job_execute(
     except (KeyboardInterrupt, SystemExit):
         job.terminate(JobRow.Status.CANCELLED, "stopped by the operator")
         raise
-    if job.terminate(JobRow.Status.SUCCEEDED) and on_success is not None:
+    if not job.terminate(JobRow.Status.SUCCEEDED):
+        log.warning("%s %s: finished after another worker took it over; its outcome stands", model.__name__, job_id)
+    elif on_success is not None:
         on_success(job)
     return job
 
