@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",  # Swagger UI and ReDoc served from here: the docs work air-gapped
     "django_celery_beat",
     "axes",
+    "core",  # the shared contracts (job rows), below every domain app
     "app",
     "chain",
     "graphml",
@@ -272,6 +273,9 @@ CELERY_REALTIME_QUEUE = env_str("CELERY_REALTIME_QUEUE", "realtime")
 CELERY_TASK_ROUTES = {
     name: {"queue": CELERY_REALTIME_QUEUE} for name in ("screening.anomalies_scan", "screening.deliver")
 }
+# A job row's lease (core/jobs.py): its worker extends it every third of this; a worker killed mid-job
+# stops, and once the lease has run out the redelivered task takes the job over.
+JOB_LEASE_SECONDS = env_int("JOB_LEASE_SECONDS", 60, minimum=1, maximum=CELERY_VISIBILITY_TIMEOUT)
 
 # --- Chain ingestion ---
 # A change guess links its output to the spender's cluster only from this combined confidence on.

@@ -16,6 +16,7 @@ class IngestRunAdmin(ReadOnlyAdmin):
         "blocks_done",
         "blocks_total",
         "error",
+        "attempts",
         "created_at",
         "finished_at",
     ]

@@ -2,19 +2,20 @@
 
 from django.db import models
 
+from chain.errors import ChainDataError
+from core.jobs import JobRow
+from graph.errors import GraphError
 
-class IngestRun(models.Model):
+
+class IngestRun(JobRow):
     """One load of a source (a blk file or directory, raw data, JSON files, an RPC height range).
 
     A job row in the NetBox sense: the command, the Celery task and the UI all read
     its status and progress figures; `error` and `failed_at` name the bad block.
     """
 
-    class Status(models.TextChoices):
-        QUEUED = "queued"
-        RUNNING = "running"
-        SUCCEEDED = "succeeded"
-        FAILED = "failed"
+    # Bad data, an unreachable node and a graph error are the run's own failures, recorded FAILED.
+    domain_errors = (ValueError, ChainDataError, GraphError)
 
     class Kind(models.TextChoices):
         BLK = "blk", "blk*.dat files"
@@ -27,7 +28,6 @@ class IngestRun(models.Model):
     network = models.CharField(max_length=16, default="bitcoin")
     skip_bad = models.BooleanField(default=False)
     options = models.JSONField(default=dict, blank=True, help_text="RPC runs: from, to, follow, cookie_file")
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True)
 
     blocks_total = models.PositiveIntegerField(default=0)
     blocks_done = models.PositiveIntegerField(default=0, help_text="written by this run")
@@ -42,16 +42,11 @@ class IngestRun(models.Model):
     first_height = models.IntegerField(null=True, blank=True)
     last_height = models.IntegerField(null=True, blank=True)
 
-    error = models.TextField(blank=True)
     failed_at = models.CharField(max_length=2000, blank=True, help_text="file and byte offset, or RPC height")
     skipped = models.JSONField(default=list, blank=True, help_text="bad blocks passed over with --skip-bad")
 
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at"]
+    class Meta(JobRow.Meta):
+        pass
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.source} ({self.status})"
@@ -61,3 +56,14 @@ class IngestRun(models.Model):
         """Share of the planned blocks handled so far, 0.0 to 1.0."""
         handled = self.blocks_done + self.blocks_present + len(self.skipped)
         return min(1.0, handled / self.blocks_total) if self.blocks_total else 0.0
+
+    def error_describe(self, error: BaseException) -> str:
+        """The message alone, with `failed_at` naming the file and offset (or height) where the first error was."""
+        where, message = "", str(error)
+        if isinstance(error, ChainDataError):
+            where, message = error.where, error.message
+        elif not isinstance(error, self.domain_errors):
+            where, message = self.source, f"unexpected error: {error!r}"
+        if not self.error:
+            self.failed_at = where
+        return message

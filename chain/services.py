@@ -10,7 +10,6 @@ from pathlib import Path
 
 import redis
 from django.conf import settings
-from django.utils import timezone
 
 from chain.blocks import Block, parse_tx
 from chain.errors import ChainDataError
@@ -32,8 +31,9 @@ from chain.sources import (
     raw_entry,
     scan_blk_file,
 )
-from graph import GraphError, get_graph
+from core.runner import job_execute
 from graph import chain as chain_graph
+from graph import get_graph
 from graph.schema import ensure_schema
 
 log = logging.getLogger(__name__)
@@ -96,66 +96,50 @@ def ingest_run_execute(
     rpc_url: str | None = None,
     keep_going: Callable[[], bool] = lambda: True,
 ) -> IngestRun:
-    """Run a queued ingest to the end; a run already claimed by another process is left alone.
+    """Run a queued ingest to the end, through the job runner (core/runner.py): a run another live process
+    holds is left alone; one whose process died is taken over and resumes, as ingesting is idempotent (the
+    blocks it wrote are found present).
 
     `rpc_url` may carry the node's user:password (it is not stored); `keep_going` ends a follow run.
     """
-    claimed = IngestRun.objects.filter(id=run_id, status=IngestRun.Status.QUEUED).update(
-        status=IngestRun.Status.RUNNING, started_at=timezone.now()
+
+    def body(run: IngestRun) -> None:
+        tally = Tally()
+        try:
+            with _single_writer(run) as renew:
+                _execute(run, tally, _ProgressSaver(run, tally, on_progress, renew), workers, rpc_url, keep_going)
+        finally:
+            _copy(tally, run)  # the figures so far are recorded whatever the outcome
+
+    return job_execute(IngestRun, run_id, body)
+
+
+def _execute(run: IngestRun, tally: Tally, saver, workers: int, rpc_url: str | None, keep_going) -> None:
+    store = get_graph()
+    ensure_schema(store)  # without the txid and address keys every MERGE would scan the whole graph
+    options = IngestOptions(
+        skip_bad=run.skip_bad,
+        workers=workers,
+        min_change_confidence=settings.CLUSTER_CHANGE_MIN_CONFIDENCE,
+        on_block=saver,
+        on_written=_announce_blocks,
+        on_loose=_announce_loose,
     )
-    run = IngestRun.objects.get(id=run_id)
-    if not claimed:
-        return run
-    tally = Tally()
-    try:
-        with _single_writer() as renew:
-            return _execute(run, tally, _ProgressSaver(run, tally, on_progress, renew), workers, rpc_url, keep_going)
-    except WriterBusy as error:
-        return _finish(run, tally, IngestRun.Status.FAILED, error)
-    except redis.RedisError as error:
-        return _finish(
-            run, tally, IngestRun.Status.FAILED, ChainDataError("broker", f"cannot take the writer lock: {error}")
-        )
+    network = network_named(run.network)
+    if run.kind == IngestRun.Kind.RPC:
+        source = _node_source(run, rpc_url)
 
+        def still_following() -> bool:
+            saver.renew_lock()  # waiting for blocks is still holding the writer's place
+            return keep_going()
 
-def _execute(run: IngestRun, tally: Tally, saver, workers: int, rpc_url: str | None, keep_going) -> IngestRun:
-    try:
-        store = get_graph()
-        ensure_schema(store)  # without the txid and address keys every MERGE would scan the whole graph
-        options = IngestOptions(
-            skip_bad=run.skip_bad,
-            workers=workers,
-            min_change_confidence=settings.CLUSTER_CHANGE_MIN_CONFIDENCE,
-            on_block=saver,
-            on_written=_announce_blocks,
-            on_loose=_announce_loose,
-        )
-        network = network_named(run.network)
-        if run.kind == IngestRun.Kind.RPC:
-            source = _node_source(run, rpc_url)
-
-            def still_following() -> bool:
-                saver.renew_lock()  # waiting for blocks is still holding the writer's place
-                return keep_going()
-
-            ingest_from_node(
-                source, store=store, network=network, tally=tally, options=options, keep_going=still_following
-            )
-        elif run.kind == IngestRun.Kind.RAW and _is_lone_tx(run.source):
-            _ingest_lone_tx(run, store, network, tally)
-        else:
-            scan = _scan(run)
-            ingest_entries(scan.entries, store=store, network=network, tally=tally, options=options)
-            _settle_scan_errors(run, scan, tally)
-    except (ChainDataError, GraphError) as error:
-        return _finish(run, tally, IngestRun.Status.FAILED, error)
-    except Exception as error:
-        log.exception("ingest run %s failed unexpectedly", run.id)
-        return _finish(run, tally, IngestRun.Status.FAILED, ChainDataError(run.source, f"unexpected error: {error!r}"))
-    except KeyboardInterrupt:
-        _finish(run, tally, IngestRun.Status.SUCCEEDED, ChainDataError(run.source, "stopped by the operator"))
-        raise
-    return _finish(run, tally, IngestRun.Status.SUCCEEDED)
+        ingest_from_node(source, store=store, network=network, tally=tally, options=options, keep_going=still_following)
+    elif run.kind == IngestRun.Kind.RAW and _is_lone_tx(run.source):
+        _ingest_lone_tx(run, store, network, tally)
+    else:
+        scan = _scan(run)
+        ingest_entries(scan.entries, store=store, network=network, tally=tally, options=options)
+        _settle_scan_errors(run, scan, tally)
 
 
 def _scan(run: IngestRun) -> Scan:
@@ -271,21 +255,37 @@ _WRITER_WAIT = 120.0  # seconds a run waits for the one before it
 
 
 @contextlib.contextmanager
-def _single_writer():
+def _single_writer(run: IngestRun):
     """One ingest run writes at a time: each block's cluster plan reads the graph its write then changes.
 
     The lock lives in Redis (the broker), expires if its holder dies, and is renewed as blocks are written.
+    It names the run, so a run taken over from a killed worker takes over its lock at once as well.
     """
     client = redis.Redis.from_url(settings.REDIS_URL)
     lock = client.lock(_WRITER_LOCK, timeout=_WRITER_TTL, blocking_timeout=_WRITER_WAIT)
-    if not lock.acquire():
-        raise WriterBusy(_WRITER_LOCK, f"another ingest run kept writing for over {_WRITER_WAIT:.0f}s; try again later")
+    try:
+        _writer_lock_take(client, lock, f"ingest-run:{run.id}")
+    except redis.RedisError as error:
+        client.close()
+        raise ChainDataError("broker", f"cannot take the writer lock: {error}") from error
     try:
         yield lambda: lock.reacquire()
     finally:
         with contextlib.suppress(redis.exceptions.LockError):
             lock.release()
         client.close()
+
+
+def _writer_lock_take(client: redis.Redis, lock, token: str) -> None:
+    """The lock is this run's already when an earlier attempt of it died holding it: the run's claim (a
+    lease that ran out) proved that attempt dead."""
+    if client.get(_WRITER_LOCK) == token.encode():
+        lock.local.token = token.encode()
+        with contextlib.suppress(redis.exceptions.LockNotOwnedError):
+            lock.reacquire()
+            return
+    if not lock.acquire(token=token):
+        raise WriterBusy(_WRITER_LOCK, f"another ingest run kept writing for over {_WRITER_WAIT:.0f}s; try again later")
 
 
 class _ProgressSaver:
@@ -315,15 +315,3 @@ def _copy(tally: Tally, run: IngestRun) -> None:
     for name in _TALLY_FIELDS:
         setattr(run, name, getattr(tally, name))
     run.skipped = list(tally.skipped)
-
-
-def _finish(run: IngestRun, tally: Tally, status: str, error: Exception | None = None) -> IngestRun:
-    _copy(tally, run)
-    run.status = status
-    run.finished_at = timezone.now()
-    if error is not None:
-        run.error = getattr(error, "message", None) or str(error)
-        run.failed_at = getattr(error, "where", "")
-        log.warning("ingest run %s failed: %s", run.id, error)
-    run.save()
-    return run

@@ -8,6 +8,7 @@ from chain.services import ingest_run_execute
 @shared_task(name="chain.ingest_run")
 def ingest_run(run_id: int) -> str:
     """No automatic retry: the run records its failure; ingesting it again (a new run) resumes where it stopped.
+    Redelivered after its worker died, it takes the run over once the dead worker's lease has run out.
 
     One process: a Celery child may not fork a parser pool of its own.
     """

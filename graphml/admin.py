@@ -18,7 +18,17 @@ class ModelVersionAdmin(ReadOnlyAdmin):
 
 @admin.register(LabelingJob)
 class LabelingJobAdmin(ReadOnlyAdmin):
-    list_display = ("id", "model_version", "scope", "status", "addresses_scored", "flagged", "created_at")
+    list_display = (
+        "id",
+        "model_version",
+        "scope",
+        "status",
+        "addresses_scored",
+        "flagged",
+        "attempts",
+        "created_at",
+        "finished_at",
+    )
     list_filter = ("status",)
 
 

@@ -14,6 +14,7 @@ import numpy as np
 from django.conf import settings
 from django.utils import timezone
 
+from core.runner import job_execute
 from graph import get_graph
 from graph.ml import (
     cluster_members,
@@ -119,23 +120,19 @@ def labeling_job_create(*, scope: str = "all", version: int | None = None, expla
 
 
 def labeling_job_execute(*, job_id: int, on_progress: Callable[[LabelingJob], None] | None = None) -> LabelingJob:
-    """Run a queued job to the end; a job another worker already claimed is left alone.
-    `on_progress` sees the job after each batch it writes (a command's progress bar)."""
-    if not LabelingJob.objects.filter(id=job_id, status=LabelingJob.Status.QUEUED).update(
-        status=LabelingJob.Status.RUNNING, started_at=timezone.now()
-    ):
-        return LabelingJob.objects.get(id=job_id)
-    job = LabelingJob.objects.select_related("model_version").get(id=job_id)
-    try:
+    """Run a queued job to the end through the job runner (core/runner.py): a job another live worker holds
+    is left alone; one whose worker died is taken over and run again (its writes are idempotent).
+    `on_progress` sees the job after each batch it writes (a command's progress bar). A refusal (a model
+    trained on other features, a missing case) is recorded FAILED and raised to the caller."""
+
+    def body(job: LabelingJob) -> None:
         with collector_paused():
             _run(job, on_progress or (lambda job: None))
-    except Exception as error:  # any failure is recorded on the job for the UI, then re-raised
-        log.exception("labeling job %s failed", job.id)
-        _finish(job, LabelingJob.Status.FAILED, error=f"{type(error).__name__}: {error}")
-        raise
-    job = _finish(job, LabelingJob.Status.SUCCEEDED)
-    labeling_job_succeeded.send(sender=LabelingJob, job=job)
-    return job
+
+    def succeeded(job: LabelingJob) -> None:
+        labeling_job_succeeded.send(sender=LabelingJob, job=job)
+
+    return job_execute(LabelingJob, job_id, body, raise_failed=True, on_success=succeeded)
 
 
 def _run(job: LabelingJob, on_progress: Callable[[LabelingJob], None]) -> None:
@@ -200,9 +197,3 @@ def _case(scope: str):
     if case is None:
         raise ValueError(f"scope {scope!r}: there is no case {ref}")
     return case
-
-
-def _finish(job: LabelingJob, status: str, *, error: str = "") -> LabelingJob:
-    job.status, job.error, job.finished_at = status, error, timezone.now()
-    job.save()
-    return job

@@ -3,6 +3,8 @@
 from django.db import models
 from django.db.models import Q
 
+from core.jobs import JobRow
+
 
 class ModelVersion(models.Model):
     """One trained model on disk (weights, calibration, threshold) and the report it was chosen by.
@@ -33,16 +35,11 @@ class ModelVersion(models.Model):
         return f"v{self.version} ({self.kind}{', active' if self.active else ''})"
 
 
-class LabelingJob(models.Model):
-    class Status(models.TextChoices):
-        QUEUED = "queued"
-        RUNNING = "running"
-        SUCCEEDED = "succeeded"
-        FAILED = "failed"
+class LabelingJob(JobRow):
+    """Scores one scope with one model version; a job row (core/jobs.py) the UI and the API show."""
 
     model_version = models.ForeignKey(ModelVersion, on_delete=models.PROTECT, related_name="jobs")
     scope = models.CharField(max_length=200, default="all", help_text="all, since_last, cluster:<id> or case:<id>")
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True)
     addresses_total = models.PositiveIntegerField(default=0)
     addresses_scored = models.PositiveIntegerField(default=0)
     flagged = models.PositiveIntegerField(default=0)
@@ -50,13 +47,9 @@ class LabelingJob(models.Model):
     explain_top = models.PositiveIntegerField(default=100, help_text="how many of the riskiest flagged get reasons")
     explained = models.PositiveIntegerField(default=0, help_text="flagged addresses given reasons")
     scored_until = models.IntegerField(null=True, blank=True, help_text="the last block in the graph it scored")
-    error = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
-    class Meta:
-        ordering = ["-created_at"]
+    class Meta(JobRow.Meta):
+        pass
 
     def __str__(self) -> str:
         return f"labeling job {self.pk} (v{self.model_version.version}, {self.scope}): {self.status}"
@@ -64,12 +57,6 @@ class LabelingJob(models.Model):
     @property
     def progress(self) -> float:
         return self.addresses_scored / self.addresses_total if self.addresses_total else 0.0
-
-    @property
-    def seconds(self) -> float | None:
-        if self.started_at and self.finished_at:
-            return (self.finished_at - self.started_at).total_seconds()
-        return None
 
 
 class ConfirmedLabel(models.Model):

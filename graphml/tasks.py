@@ -9,7 +9,8 @@ from graphml.jobs import first_model_bootstrap, labeling_job_execute, nightly_la
 
 @shared_task(name="graphml.label")
 def label(job_id: int) -> str:
-    """Not retried automatically: a failed job is recorded; a new job re-runs it (writes are idempotent)."""
+    """Not retried automatically: a failed job is recorded; a new job re-runs it (writes are idempotent).
+    Redelivered after its worker died, it takes the job over once the dead worker's lease has run out."""
     return labeling_job_execute(job_id=job_id).status
 
 

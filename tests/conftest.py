@@ -175,3 +175,24 @@ def append_only_restored(django_db_blocker):
 
     with django_db_blocker.unblock(), connection.schema_editor() as editor:
         append_only(editor, on=True)
+
+
+def worker_pool_kill(process: subprocess.Popen) -> int:
+    """kill -9 the worker's pool process (the one running the task), as the OOM killer would; its pid."""
+    from tests.app.test_processes import children_of, wait_gone
+
+    (child,) = children_of(process.pid)  # prefork, one child
+    os.kill(child, signal.SIGKILL)
+    assert wait_gone([child]) == []
+    return child
+
+
+def job_wait_final(job, timeout: float = 120.0):
+    """Poll a job row (another process runs it) until it has ended; the row as it ended."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job.refresh_from_db()
+        if job.is_final:
+            return job
+        time.sleep(0.1)
+    raise AssertionError(f"{job} did not end within {timeout:.0f}s")

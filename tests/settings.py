@@ -31,3 +31,5 @@ else:
 WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]
 # A failed report is retried by the test worker within seconds (tests/investigations/test_report_retry.py).
 REPORT_RETRY_BACKOFF = 1
+# Short leases, so a test that kills a worker mid-job sees the job taken over within seconds.
+JOB_LEASE_SECONDS = 3

@@ -59,8 +59,12 @@ class Command(BaseCommand):
             ingest_run.delay_on_commit(run.id)
             self.stdout.write(f"ingest run {run.id} queued")
             return
-        with _ProgressBar() as bar:
-            run = ingest_run_execute(run_id=run.id, workers=workers, on_progress=bar.update, rpc_url=rpc_url)
+        try:
+            with _ProgressBar() as bar:
+                run = ingest_run_execute(run_id=run.id, workers=workers, on_progress=bar.update, rpc_url=rpc_url)
+        except Exception as error:  # errored: recorded on the run and logged with its traceback by the runner
+            run.refresh_from_db()
+            raise CommandError(f"run {run.id} errored at {run.failed_at or 'start'}: {run.error}") from error
         self._report(run)
 
     @staticmethod
