@@ -50,6 +50,7 @@ def claim_race(job_id: int, callers: int) -> list[str]:
 
 @pytest.mark.postgres_leg
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("audit_log_cleared", "append_only_restored")  # PostgreSQL's flush is a TRUNCATE
 def test_of_workers_claiming_one_job_at_once_exactly_one_wins():
     for _ in range(5):
         job = queued()
