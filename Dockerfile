@@ -37,4 +37,4 @@ RUN SECRET_KEY=collectstatic-only GRAPH_URL=bolt://build REDIS_URL=redis://build
 
 USER chainsleuth
 EXPOSE 8000
-CMD ["gunicorn", "app.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "app.wsgi", "--config", "python:app.gunicorn_conf", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

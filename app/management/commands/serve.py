@@ -114,7 +114,8 @@ class Command(BaseCommand):
 
 def _children(host: str, port: int, web_workers: int, concurrency: int) -> dict[str, list[str]]:
     python = [sys.executable, "-m"]
-    web = f"gunicorn app.wsgi --bind {host}:{port} --workers {web_workers} --graceful-timeout 10 --access-logfile -"
+    web = f"gunicorn app.wsgi --config python:app.gunicorn_conf --bind {host}:{port} --workers {web_workers}"
+    web += " --graceful-timeout 10 --access-logfile -"
     worker = f"celery -A app worker --loglevel info --queues celery --concurrency {concurrency} --hostname worker@%h"
     # Anomaly scans and webhooks promise a second: a worker of their own, never behind a long job.
     realtime = "celery -A app worker --loglevel info --queues realtime --concurrency 1 --hostname realtime@%h"
