@@ -14,6 +14,8 @@ class IngestRun(JobRow):
     its status and progress figures; `error` and `failed_at` name the bad block.
     """
 
+    task_name = "chain.ingest_run"
+
     # Bad data, an unreachable node and a graph error are the run's own failures, recorded FAILED.
     domain_errors = (ValueError, ChainDataError, GraphError)
 

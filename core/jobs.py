@@ -30,6 +30,8 @@ class JobRow(models.Model):
     FINAL: ClassVar[frozenset[str]] = frozenset({Status.SUCCEEDED, Status.FAILED, Status.ERRORED, Status.CANCELLED})
     # Errors that mean "this job cannot be done as asked" (recorded FAILED); anything else is ERRORED.
     domain_errors: ClassVar[tuple[type[BaseException], ...]] = (ValueError,)
+    # The Celery task that runs a row (its only argument the row's id), sent again by the sweep below.
+    task_name: ClassVar[str] = ""
 
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True)
     error = models.TextField(blank=True, help_text="the first error; a later one never replaces it")

@@ -38,6 +38,8 @@ class ModelVersion(models.Model):
 class LabelingJob(JobRow):
     """Scores one scope with one model version; a job row (core/jobs.py) the UI and the API show."""
 
+    task_name = "graphml.label"
+
     model_version = models.ForeignKey(ModelVersion, on_delete=models.PROTECT, related_name="jobs")
     scope = models.CharField(max_length=200, default="all", help_text="all, since_last, cluster:<id> or case:<id>")
     addresses_total = models.PositiveIntegerField(default=0)

@@ -117,7 +117,8 @@ def celery_worker(*, graph_name: str, queues: list[str], env: dict[str, str] | N
         _wait_for_worker(celery_app, process, hostname)
         yield process
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
+        with contextlib.suppress(ProcessLookupError):  # a test may have killed the whole worker already
+            os.killpg(process.pid, signal.SIGTERM)
         try:
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:

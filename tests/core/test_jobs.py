@@ -186,3 +186,11 @@ def test_a_second_delivery_leaves_a_job_whose_owner_beats_alone():
     first.join()
     job = IngestRun.objects.get(id=job_id)
     assert (job.status, job.attempts) == (Status.SUCCEEDED, 1)
+
+
+@pytest.mark.django_db
+def test_beat_sweeps_for_jobs_whose_worker_died_every_minute():
+    from django_celery_beat.models import PeriodicTask
+
+    sweep = PeriodicTask.objects.get(task="core.jobs_expired_resend")
+    assert (sweep.enabled, sweep.interval.every, sweep.interval.period) == (True, 1, "minutes")
