@@ -105,8 +105,11 @@ def model_retrain_if_due(*, spec: TrainSpec | None = None) -> ModelVersion | Non
     return version
 
 
-def labeling_job_create(*, scope: str = "all", version: int | None = None, explain_top: int = 100) -> LabelingJob:
-    """`explain_top`: GNNExplainer takes ~0.2 s an address, so only the riskiest flagged ones get reasons."""
+def labeling_job_create(
+    *, scope: str = "all", version: int | None = None, explain_top: int | None = None
+) -> LabelingJob:
+    """`explain_top` (default LABELING_EXPLAIN_TOP): GNNExplainer takes ~0.2 s an address, so only the
+    riskiest flagged ones get reasons."""
     if scope not in ("all", "since_last") and not scope.startswith(("cluster:", "case:")):
         raise ValueError(f"unknown scope {scope!r}: 'all', 'since_last', 'cluster:<cluster id>' or 'case:<case id>'")
     if scope.startswith("case:"):
@@ -116,6 +119,7 @@ def labeling_job_create(*, scope: str = "all", version: int | None = None, expla
         raise RegistryError(
             "no active model: train one first (manage.py train)" if version is None else f"no model version {version}"
         )
+    explain_top = settings.LABELING_EXPLAIN_TOP if explain_top is None else explain_top
     return LabelingJob.objects.create(model_version=model, scope=scope, explain_top=explain_top)
 
 

@@ -33,3 +33,5 @@ WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]
 REPORT_RETRY_BACKOFF = 1
 # Short leases, so a test that kills a worker mid-job sees the job taken over within seconds.
 JOB_LEASE_SECONDS = 3
+# Labeling jobs explain a few addresses, not a hundred: the tests that check reasons ask for them.
+LABELING_EXPLAIN_TOP = 5

@@ -16,7 +16,12 @@ class Command(BaseCommand):
             "--scope", default="all", help="all (default), since_last, cluster:<cluster id> or case:<case id>"
         )
         parser.add_argument("--model", dest="version", type=int, help="a model version other than the active one")
-        parser.add_argument("--explain-top", type=int, default=100, help="the riskiest flagged addresses to explain")
+        parser.add_argument(
+            "--explain-top",
+            type=int,
+            default=None,
+            help="the riskiest flagged addresses to explain (LABELING_EXPLAIN_TOP)",
+        )
         parser.add_argument("--queue", action="store_true", help="hand the job to a Celery worker and return")
 
     def handle(self, *, scope, version, explain_top, queue, **_options):
