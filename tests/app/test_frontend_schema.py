@@ -1,0 +1,35 @@
+"""The front end's types are generated from the committed OpenAPI schema (frontend/src/api/).
+
+If a serializer changes and nobody regenerates, the pages would compile against an API that no longer
+exists; these tests fail instead, and say which command brings the files back in step."""
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+FRONTEND = Path(__file__).resolve().parents[2] / "frontend"
+SCHEMA = FRONTEND / "src" / "api" / "schema.json"
+TYPES = FRONTEND / "src" / "api" / "schema.d.ts"
+GENERATOR = FRONTEND / "node_modules" / ".bin" / "openapi-typescript"
+
+
+def test_the_committed_schema_is_what_the_api_publishes_now(tmp_path):
+    fresh = tmp_path / "schema.json"
+    call_command("spectacular", format="openapi-json", file=str(fresh))
+    assert fresh.read_text() == SCHEMA.read_text(), (
+        "frontend/src/api/schema.json is stale: run `DJANGO_SETTINGS_MODULE=tests.settings .venv/bin/python "
+        "manage.py spectacular --format openapi-json --file frontend/src/api/schema.json` "
+        "and `npm run gen:api` in frontend/"
+    )
+
+
+@pytest.mark.skipif(not GENERATOR.exists() or not shutil.which("node"), reason="frontend/node_modules not installed")
+def test_the_committed_types_are_generated_from_the_committed_schema(tmp_path):
+    fresh = tmp_path / "schema.d.ts"
+    subprocess.run([str(GENERATOR), str(SCHEMA), "--output", str(fresh)], cwd=FRONTEND, check=True, capture_output=True)
+    assert fresh.read_text() == TYPES.read_text(), (
+        "frontend/src/api/schema.d.ts is stale: run `npm run gen:api` in frontend/"
+    )
