@@ -1,24 +1,13 @@
-import { api } from "../api";
+import { addressExposure, clusterExposure, type Schemas } from "../api/endpoints";
 import { Failure, Loading, useLoaded } from "./Status";
 
-interface Share {
-  share: number;
-  hops: number;
-  risk_class: string | null;
-}
-
-interface ExposureFound {
-  direct: { category: string; label: string; via: string }[];
-  received: Record<string, Share>;
-  sent: Record<string, Share>;
-  cut: string[];
-}
+type Share = Schemas["ExposureShareOut"];
 
 /** Exposure by category, as exchanges are screened with it: direct tags, and the shares of what was
  * received and sent that came from or went to each category within two hops (an address's, or a cluster's
- * from its biggest addresses: `path` says which). */
-export function Exposure({ path }: { path: string }) {
-  const found = useLoaded(() => api<ExposureFound>(path), path);
+ * from its biggest addresses: `kind` says which). */
+export function Exposure({ kind, of }: { kind: "address" | "cluster"; of: string }) {
+  const found = useLoaded(() => (kind === "address" ? addressExposure(of) : clusterExposure(of)), `${kind}:${of}`);
   const rows = (way: string, shares: Record<string, Share>) =>
     Object.entries(shares).map(([category, entry]) => (
       <tr key={`${way}-${category}`}>

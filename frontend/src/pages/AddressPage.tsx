@@ -71,7 +71,7 @@ export function AddressPage() {
           </ul>
         </section>
       )}
-      <Exposure path={`addresses/${encodeURIComponent(a.address)}/exposure/`} />
+      <Exposure kind="address" of={a.address} />
       <Tags title="Tags" tags={a.tags} />
       <Tags title="Tags in its cluster" tags={a.cluster_tags} />
       <Transactions path={`addresses/${encodeURIComponent(a.address)}/neighbours/`} />

@@ -3,28 +3,18 @@
 import { type FormEvent, useState } from "react";
 import { Link, useNavigate } from "react-router-dom";
 
-import { api, messageOf, query } from "../api";
-import { type CaseStatus, STATUS_WORDS } from "../cases";
+import { messageOf } from "../api";
+import { type Case, caseCreate, casesList } from "../api/endpoints";
+import { STATUS_WORDS } from "../cases";
 import { Failure, Loading, useLoaded } from "../components/Status";
 import { stamp } from "../format";
-
-export interface CaseRow {
-  id: number;
-  title: string;
-  status: CaseStatus;
-  priority: string;
-  assignee: string | null;
-  created_by: string;
-  updated_at: string;
-}
 
 const PRIORITIES = ["low", "medium", "high", "critical"];
 
 export function Cases() {
   const [status, setStatus] = useState("");
   const [priority, setPriority] = useState("");
-  const path = `cases/${query({ status, priority })}`;
-  const cases = useLoaded(() => api<CaseRow[]>(path), path);
+  const cases = useLoaded(() => casesList({ status, priority }), `${status}:${priority}`);
   return (
     <section aria-labelledby="cases">
       <h1 id="cases">Cases</h1>
@@ -93,9 +83,9 @@ function NewCase() {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
     try {
-      const made = await api<CaseRow>("cases/", {
-        method: "POST",
-        body: { title: form.get("title"), priority: form.get("priority") },
+      const made = await caseCreate({
+        title: String(form.get("title")),
+        priority: form.get("priority") as Case["priority"],
       });
       navigate(`/cases/${made.id}`);
     } catch (failure) {

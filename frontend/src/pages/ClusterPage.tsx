@@ -58,7 +58,7 @@ export function ClusterPage() {
           {when(c.first_seen)} to {when(c.last_seen)}
         </dd>
       </dl>
-      <Exposure path={`clusters/${encodeURIComponent(c.cluster)}/exposure/`} />
+      <Exposure kind="cluster" of={c.cluster} />
       <Tags title="Tags in the cluster" tags={c.tags} />
       <Transactions path={`clusters/${encodeURIComponent(c.cluster)}/transactions/`} />
       <section aria-label="members">

@@ -5,8 +5,8 @@ import { type FormEvent, useEffect, useMemo, useRef, useState } from "react";
 import { Link, useSearchParams } from "react-router-dom";
 
 import { api, messageOf, query } from "../api";
+import { casesList } from "../api/endpoints";
 import { Failure, useLoaded } from "../components/Status";
-import type { CaseRow } from "./Cases";
 import { riskLevel, shortId, when } from "../format";
 import { GraphCanvas, type GraphHandle } from "../graph/GraphCanvas";
 import {
@@ -300,7 +300,7 @@ export function Explorer() {
 
 /** Save what is drawn into an open case as evidence (hashed and audited by the server). */
 function SaveToCase({ model, start }: { model: GraphModel; start: string }) {
-  const cases = useLoaded(() => api<CaseRow[]>("cases/?limit=200"), "cases");
+  const cases = useLoaded(() => casesList({ limit: 200 }), "cases");
   const [saved, setSaved] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const open = (cases.data ?? []).filter((c) => c.status !== "closed");

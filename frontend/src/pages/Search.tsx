@@ -3,15 +3,15 @@
 import { Link, useSearchParams } from "react-router-dom";
 
 import { api, query } from "../api";
+import type { Case } from "../api/endpoints";
 import { Failure, Loading, useLoaded } from "../components/Status";
 import { riskLevel, shortId } from "../format";
-import type { CaseRow } from "./Cases";
 
 interface Found {
   addresses: { address: string; risk: number | null; cluster: string | null }[];
   transactions: { txid: string; height: number | null }[];
   tags: { label: string; address: string | null; category: string | null; source: string | null }[];
-  cases: CaseRow[];
+  cases: Case[];
 }
 
 export function Search() {

@@ -4,33 +4,19 @@
 import { type FormEvent, useState } from "react";
 import { Link } from "react-router-dom";
 
-import { api, messageOf } from "../api";
+import { messageOf } from "../api";
+import { type WatchEntryIn, watchEntryCreate, watchEntryDelete, watchlistCreate, watchlistsList } from "../api/endpoints";
 import { Failure, Loading, useLoaded } from "../components/Status";
 import { stamp } from "../format";
 
-interface Entry {
-  id: number;
-  kind: "address" | "cluster";
-  ref: string;
-  note: string;
-  added_by: string;
-  added_at: string;
-}
-
-interface Watchlist {
-  id: number;
-  name: string;
-  entries: Entry[];
-}
-
 export function Watchlists() {
-  const lists = useLoaded(() => api<Watchlist[]>("watchlists/"), "watchlists");
+  const lists = useLoaded(watchlistsList, "watchlists");
   const [error, setError] = useState<string | null>(null);
 
-  async function send(path: string, method: string, body?: unknown, form?: HTMLFormElement) {
+  async function send(call: () => Promise<unknown>, form?: HTMLFormElement) {
     setError(null);
     try {
-      await api(path, { method, body });
+      await call();
       form?.reset();
       lists.reload();
     } catch (failure) {
@@ -40,7 +26,8 @@ export function Watchlists() {
 
   function created(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    void send("watchlists/", "POST", { name: new FormData(event.currentTarget).get("name") }, event.currentTarget);
+    const name = String(new FormData(event.currentTarget).get("name"));
+    void send(() => watchlistCreate({ name }), event.currentTarget);
   }
 
   return (
@@ -72,7 +59,7 @@ export function Watchlists() {
                     {entry.added_by}, {stamp(entry.added_at)}
                   </td>
                   <td>
-                    <button type="button" onClick={() => void send(`watchlists/${list.id}/entries/${entry.id}/`, "DELETE")}>
+                    <button type="button" onClick={() => void send(() => watchEntryDelete(list.id, entry.id))}>
                       Stop watching
                     </button>
                   </td>
@@ -86,8 +73,12 @@ export function Watchlists() {
             onSubmit={(event) => {
               event.preventDefault();
               const form = new FormData(event.currentTarget);
-              const body = { kind: form.get("kind"), ref: form.get("ref"), note: form.get("note") };
-              void send(`watchlists/${list.id}/entries/`, "POST", body, event.currentTarget);
+              const body = {
+                kind: form.get("kind"),
+                ref: form.get("ref"),
+                note: form.get("note"),
+              } as WatchEntryIn;
+              void send(() => watchEntryCreate(list.id, body), event.currentTarget);
             }}
           >
             <select name="kind" aria-label="kind" defaultValue="address">

@@ -1,0 +1,88 @@
+/** Every API path the pages call, in one place, typed by the types generated from the OpenAPI schema
+ * (schema.d.ts: `npm run gen:api`, from schema.json, which tests/app/test_frontend_schema.py keeps in step
+ * with the server). A path is named by its template as the schema spells it, so a path that the API drops
+ * or renames stops the build, and an answer whose serializer changes changes the pages' types with it. */
+
+import { api, query } from "../api";
+import type { components, paths } from "./schema";
+
+export type Schemas = components["schemas"];
+
+/** What the server sends for a schema object. An output serializer writes every field it declares, so a
+ * field the schema marks optional (it has a default, so a client need not send it) always arrives. */
+export type Sent<T> = T extends (infer Item)[]
+  ? Sent<Item>[]
+  : T extends object
+    ? { [K in keyof T]-?: Sent<Exclude<T[K], undefined>> }
+    : T;
+
+type Json<Answer> = Answer extends { content: { "application/json": infer Body } } ? Body : void;
+
+/** The body of an operation's success answer (200, 201 or 202), as the server sends it. */
+type Success<Op> = Op extends { responses: infer R }
+  ? Sent<R extends { 200: infer A } ? Json<A> : R extends { 201: infer A } ? Json<A> : R extends { 202: infer A } ? Json<A> : void>
+  : never;
+
+type Method = "get" | "post" | "patch" | "delete";
+
+/** The answer of `method` on `path` (a template of the schema, e.g. "/api/v1/cases/"). */
+export type Answer<P extends keyof paths, M extends Method> = M extends keyof paths[P] ? Success<paths[P][M]> : never;
+
+/** The JSON body `method` on `path` takes. */
+export type Body<P extends keyof paths, M extends Method> = M extends keyof paths[P]
+  ? paths[P][M] extends { requestBody?: { content: { "application/json": infer B } } }
+    ? B
+    : never
+  : never;
+
+/** The query parameters `method` on `path` takes. */
+export type Query<P extends keyof paths, M extends Method> = M extends keyof paths[P]
+  ? paths[P][M] extends { parameters: { query?: infer Q } }
+    ? NonNullable<Q>
+    : never
+  : never;
+
+const V1 = "/api/v1/";
+
+/** The path api() takes (relative to /api/v1/) for a schema template and its path parameters, each
+ * encoded, as addresses and cluster ids go into the URL as they were typed. */
+export function at(template: keyof paths, params: Record<string, string | number> = {}): string {
+  return template.slice(V1.length).replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(String(params[name])));
+}
+
+function get<P extends keyof paths>(template: P, params?: Record<string, string | number>, search = "") {
+  return api<Answer<P, "get">>(`${at(template, params)}${search}`);
+}
+
+function send<P extends keyof paths, M extends Exclude<Method, "get">>(
+  template: P,
+  method: M,
+  params: Record<string, string | number>,
+  body?: Body<P, M> | FormData,
+) {
+  return api<Answer<P, M>>(at(template, params), { method: method.toUpperCase(), body });
+}
+
+// Cases (investigations/api)
+export type Case = Answer<"/api/v1/cases/", "post">;
+/** The team's cases; an empty filter value means any (the pages' selects offer "" for it). */
+export const casesList = (filter: { status?: string; priority?: string; limit?: number } = {}) =>
+  get("/api/v1/cases/", {}, query(filter));
+export const caseCreate = (body: Body<"/api/v1/cases/", "post">) => send("/api/v1/cases/", "post", {}, body);
+
+// Watchlists (investigations/api)
+export type Watchlist = Answer<"/api/v1/watchlists/", "post">;
+export const watchlistsList = () => get("/api/v1/watchlists/");
+export const watchlistCreate = (body: Body<"/api/v1/watchlists/", "post">) =>
+  send("/api/v1/watchlists/", "post", {}, body);
+export type WatchEntryIn = Body<"/api/v1/watchlists/{watchlist_id}/entries/", "post">;
+export const watchEntryCreate = (watchlistId: number, body: WatchEntryIn) =>
+  send("/api/v1/watchlists/{watchlist_id}/entries/", "post", { watchlist_id: watchlistId }, body);
+export const watchEntryDelete = (watchlistId: number, entryId: number) =>
+  send("/api/v1/watchlists/{watchlist_id}/entries/{entry_id}/", "delete", { watchlist_id: watchlistId, entry_id: entryId });
+
+// Exposure (screening/graph): an address's, or a cluster's from its biggest addresses
+export type Exposure = Answer<"/api/v1/addresses/{address}/exposure/", "get">;
+export const addressExposure = (address: string) => get("/api/v1/addresses/{address}/exposure/", { address });
+export const clusterExposure = (clusterId: string) =>
+  get("/api/v1/clusters/{cluster_id}/exposure/", { cluster_id: clusterId });
