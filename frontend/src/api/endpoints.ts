@@ -63,6 +63,12 @@ function send<P extends keyof paths, M extends Exclude<Method, "get">>(
   return api<Answer<P, M>>(at(template, params), { method: method.toUpperCase(), body });
 }
 
+/** For a view whose schema declares only "an object" (a plain dict from graph/explore.py, or a view without
+ * a serializer): its shape is declared below, once, next to its path, until the view gets a serializer. */
+function read<T>(template: keyof paths, params?: Record<string, string | number>, search = "") {
+  return api<T>(`${at(template, params)}${search}`);
+}
+
 // Cases (investigations/api)
 export type Case = Answer<"/api/v1/cases/", "post">;
 /** The team's cases; an empty filter value means any (the pages' selects offer "" for it). */
@@ -86,3 +92,28 @@ export type Exposure = Answer<"/api/v1/addresses/{address}/exposure/", "get">;
 export const addressExposure = (address: string) => get("/api/v1/addresses/{address}/exposure/", { address });
 export const clusterExposure = (clusterId: string) =>
   get("/api/v1/clusters/{cluster_id}/exposure/", { cluster_id: clusterId });
+
+// The queue (investigations/api, graphml/api): alerts, flagged clusters, labeling jobs and models
+export type Alert = Answer<"/api/v1/alerts/", "get">[number];
+export type AlertStatus = Alert["status"];
+export const alertsList = (filter: { status?: string[]; source?: string; limit?: number }) =>
+  get("/api/v1/alerts/", {}, query(filter));
+export const alertsBulk = (body: Body<"/api/v1/alerts/bulk/", "post">) => send("/api/v1/alerts/bulk/", "post", {}, body);
+export const alertEscalate = (alertId: number) =>
+  send("/api/v1/alerts/{alert_id}/escalate/", "post", { alert_id: alertId }, {});
+export const labelingJobs = (limit: number) => get("/api/v1/labeling/jobs/", {}, query({ limit }));
+export const labelingModels = () => get("/api/v1/labeling/models/");
+/** A model's plot, as an image source (not JSON: the browser loads it). */
+export const modelPlotSrc = (version: number, name: string) =>
+  `/api/v1/${at("/api/v1/labeling/models/{version}/plots/{name}.png", { version, name })}`;
+
+export interface FlaggedCluster {
+  cluster: string;
+  risk: number;
+  size: number;
+  flagged_addresses: number | null;
+  received: number | null;
+  last_seen: number | null;
+}
+export const flaggedClusters = (limit: number) =>
+  read<{ clusters: FlaggedCluster[] }>("/api/v1/queue/clusters/", {}, query({ limit }));

@@ -3,31 +3,20 @@
 import { useState } from "react";
 import { Link, useNavigate } from "react-router-dom";
 
-import { api, messageOf, query } from "../api";
+import { messageOf } from "../api";
+import {
+  type Alert,
+  type AlertStatus,
+  alertEscalate,
+  alertsBulk,
+  alertsList,
+  flaggedClusters,
+  labelingJobs,
+  labelingModels,
+  modelPlotSrc,
+} from "../api/endpoints";
 import { Failure, Loading, useLoaded } from "../components/Status";
 import { btc, riskLevel, shortId, stamp, when } from "../format";
-
-interface FlaggedCluster {
-  cluster: string;
-  risk: number;
-  size: number;
-  flagged_addresses: number | null;
-  received: number | null;
-  last_seen: number | null;
-}
-
-interface Alert {
-  id: number;
-  source: string;
-  kind: string;
-  ref: string;
-  title: string;
-  risk: number | null;
-  status: string;
-  assignee: string | null;
-  case: number | null;
-  created_at: string;
-}
 
 const STATUSES = ["new", "acknowledged", "escalated", "dismissed", "resolved"];
 const SOURCES = ["", "labeling", "watchlist", "anomaly", "transfer"];
@@ -42,34 +31,14 @@ export function Dashboard() {
   );
 }
 
-interface Job {
-  id: number;
-  version: number;
-  scope: string;
-  status: string;
-  addresses_total: number;
-  addresses_scored: number;
-  flagged: number;
-  clusters_flagged: number;
-  error: string;
-  created_at: string;
-}
-
-interface Model {
-  version: number;
-  kind: string;
-  metrics: Record<string, number | object>;
-  active: boolean;
-  plots: string[];
-}
-
 const METRICS = ["pr_auc", "precision", "recall", "f1"];
 
 /** Labeling jobs with their progress, and the active model's test metrics and plots. */
 function Labeling() {
-  const jobs = useLoaded(() => api<Job[]>("labeling/jobs/?limit=10"), "jobs");
-  const models = useLoaded(() => api<Model[]>("labeling/models/"), "models");
+  const jobs = useLoaded(() => labelingJobs(10), "jobs");
+  const models = useLoaded(labelingModels, "models");
   const active = models.data?.find((m) => m.active);
+  const metrics = (active?.metrics ?? {}) as Record<string, unknown>; // the schema says only "JSON"
   return (
     <section aria-labelledby="labeling">
       <h2 id="labeling">Labeling</h2>
@@ -79,15 +48,15 @@ function Labeling() {
         <div className="model">
           <p>
             Active model: version {active.version} ({active.kind}).{" "}
-            {METRICS.filter((name) => typeof active.metrics[name] === "number")
-              .map((name) => `${name.replace("_", "-").toUpperCase()} ${(active.metrics[name] as number).toFixed(3)}`)
+            {METRICS.filter((name) => typeof metrics[name] === "number")
+              .map((name) => `${name.replace("_", "-").toUpperCase()} ${(metrics[name] as number).toFixed(3)}`)
               .join(" · ")}
           </p>
           <div className="plots">
             {active.plots.map((plot) => (
               <img
                 key={plot}
-                src={`/api/v1/labeling/models/${active.version}/plots/${plot}.png`}
+                src={modelPlotSrc(active.version, plot)}
                 alt={plot.replace("_", " ")}
                 width={400}
               />
@@ -133,7 +102,7 @@ function Labeling() {
 }
 
 function FlaggedClusters() {
-  const clusters = useLoaded(() => api<{ clusters: FlaggedCluster[] }>("queue/clusters/?limit=20"), "clusters");
+  const clusters = useLoaded(() => flaggedClusters(20), "clusters");
   return (
     <section aria-labelledby="flagged">
       <h2 id="flagged">Flagged clusters</h2>
@@ -183,13 +152,15 @@ function AlertQueue() {
   const [source, setSource] = useState("");
   const [chosen, setChosen] = useState<Set<number>>(new Set());
   const [actionError, setActionError] = useState<string | null>(null);
-  const path = `alerts/${query({ status: status ? [status] : [], source, limit: 200 })}`;
-  const alerts = useLoaded(() => api<Alert[]>(path), path);
+  const alerts = useLoaded(
+    () => alertsList({ status: status ? [status] : [], source, limit: 200 }),
+    `${status}:${source}`,
+  );
 
-  async function triage(next: string) {
+  async function triage(next: AlertStatus) {
     setActionError(null);
     try {
-      await api("alerts/bulk/", { method: "POST", body: { ids: [...chosen], status: next } });
+      await alertsBulk({ ids: [...chosen], status: next });
       setChosen(new Set());
       alerts.reload();
     } catch (failure) {
@@ -200,7 +171,7 @@ function AlertQueue() {
   async function escalate(alert: Alert) {
     setActionError(null);
     try {
-      const made = await api<{ id: number }>(`alerts/${alert.id}/escalate/`, { method: "POST", body: {} });
+      const made = await alertEscalate(alert.id);
       navigate(`/cases/${made.id}`);
     } catch (failure) {
       setActionError(messageOf(failure));
