@@ -2,13 +2,10 @@
 
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useState } from "react";
 
-import { api, messageOf } from "./api";
+import { messageOf } from "./api";
+import { sessionRead, signIn as sessionCreate, signOut as sessionDelete, type User } from "./api/endpoints";
 
-export interface User {
-  username: string | null; // null: nobody is signed in
-  team: string | null;
-  role: string | null;
-}
+export type { User };
 
 interface Session {
   user: User | null;
@@ -26,17 +23,17 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const [error, setError] = useState<string | null>(null);
 
   useEffect(() => {
-    api<User>("session/")
+    sessionRead()
       .then((who) => setUser(who.username ? who : null))
       .catch((failure: unknown) => setError(messageOf(failure)))
       .finally(() => setChecked(true));
   }, []);
 
   const signIn = useCallback(async (username: string, password: string) => {
-    setUser(await api<User>("session/", { method: "POST", body: { username, password } }));
+    setUser(await sessionCreate({ username, password }));
   }, []);
   const signOut = useCallback(async () => {
-    await api("session/", { method: "DELETE" });
+    await sessionDelete();
     setUser(null);
   }, []);
 

@@ -117,3 +117,46 @@ export interface FlaggedCluster {
 }
 export const flaggedClusters = (limit: number) =>
   read<{ clusters: FlaggedCluster[] }>("/api/v1/queue/clusters/", {}, query({ limit }));
+
+// A case (investigations/api): its workflow, subjects, notes, evidence, reports and audit trail
+export type CaseDetail = Answer<"/api/v1/cases/{case_id}/", "get">;
+export type Report = Answer<"/api/v1/cases/{case_id}/reports/", "get">[number];
+export type CaseChange = Body<"/api/v1/cases/{case_id}/", "patch">;
+export type SubjectIn = Body<"/api/v1/cases/{case_id}/subjects/", "post">;
+export type StepIn = Body<"/api/v1/cases/{case_id}/transition/", "post">;
+export type ApprovalIn = Body<"/api/v1/cases/{case_id}/approvals/", "post">;
+export type NoteIn = Body<"/api/v1/cases/{case_id}/notes/", "post">;
+const caseOf = (caseId: number | string) => ({ case_id: caseId });
+export const caseDetail = (caseId: number | string) => get("/api/v1/cases/{case_id}/", caseOf(caseId));
+export const caseUpdate = (caseId: number, body: CaseChange) => send("/api/v1/cases/{case_id}/", "patch", caseOf(caseId), body);
+export const caseTransition = (caseId: number, body: StepIn) =>
+  send("/api/v1/cases/{case_id}/transition/", "post", caseOf(caseId), body);
+export const approvalAsk = (caseId: number, body: ApprovalIn) =>
+  send("/api/v1/cases/{case_id}/approvals/", "post", caseOf(caseId), body);
+export const approvalDecide = (approvalId: number, body: Body<"/api/v1/approvals/{approval_id}/decide/", "post">) =>
+  send("/api/v1/approvals/{approval_id}/decide/", "post", { approval_id: approvalId }, body);
+export const subjectAdd = (caseId: number, body: SubjectIn) =>
+  send("/api/v1/cases/{case_id}/subjects/", "post", caseOf(caseId), body);
+export const noteAdd = (caseId: number, body: NoteIn) => send("/api/v1/cases/{case_id}/notes/", "post", caseOf(caseId), body);
+/** An evidence file, as the form holds it (multipart: the browser sets the boundary). */
+export const evidenceFileAdd = (caseId: number, form: FormData) =>
+  send("/api/v1/cases/{case_id}/evidence/files/", "post", caseOf(caseId), form);
+export const evidenceSnapshotAdd = (caseId: number | string, body: Body<"/api/v1/cases/{case_id}/evidence/snapshots/", "post">) =>
+  send("/api/v1/cases/{case_id}/evidence/snapshots/", "post", caseOf(caseId), body);
+export const caseReports = (caseId: number | string) => get("/api/v1/cases/{case_id}/reports/", caseOf(caseId));
+export const reportRetry = (caseId: number, reportId: number) =>
+  send("/api/v1/cases/{case_id}/reports/{report_id}/retry/", "post", { case_id: caseId, report_id: reportId });
+/** A made report's file, as a download link (not JSON). */
+export const reportFileHref = (caseId: number, reportId: number, fmt: "pdf" | "csv") =>
+  `/api/v1/${at("/api/v1/cases/{case_id}/reports/{report_id}/{fmt}/", { case_id: caseId, report_id: reportId, fmt })}`;
+export const caseAudit = (caseId: number) => get("/api/v1/cases/{case_id}/audit/", caseOf(caseId));
+
+// The session (app/api): who is signed in
+export interface User {
+  username: string | null; // null: nobody is signed in
+  team: string | null;
+  role: string | null;
+}
+export const sessionRead = () => read<User>("/api/v1/session/");
+export const signIn = (body: Body<"/api/v1/session/", "post">) => api<User>(at("/api/v1/session/"), { method: "POST", body });
+export const signOut = () => send("/api/v1/session/", "delete", {});

@@ -5,60 +5,40 @@ import { type FormEvent, useState } from "react";
 import ReactMarkdown from "react-markdown";
 import { Link, useParams } from "react-router-dom";
 
-import { api, messageOf } from "../api";
-import { type CaseStatus, nextSteps, STATUS_WORDS } from "../cases";
+import { messageOf } from "../api";
+import {
+  type ApprovalIn,
+  approvalAsk,
+  approvalDecide,
+  type CaseDetail as Case,
+  caseAudit,
+  caseDetail,
+  caseReports,
+  caseTransition,
+  caseUpdate,
+  evidenceFileAdd,
+  noteAdd,
+  reportFileHref,
+  reportRetry,
+  type StepIn,
+  type SubjectIn,
+  subjectAdd,
+} from "../api/endpoints";
+import { nextSteps, STATUS_WORDS } from "../cases";
 import { Failure, Loading, useLoaded } from "../components/Status";
 import { shortId, stamp } from "../format";
 
-interface Approval {
-  id: number;
-  action: string;
-  status: string;
-  requested_by: string;
-  decided_by: string | null;
-}
-
-interface Case {
-  id: number;
-  title: string;
-  summary: string;
-  status: CaseStatus;
-  outcome: string | null;
-  priority: string;
-  assignee: string | null;
-  subjects: { id: number; kind: string; ref: string }[];
-  notes: { id: number; author: string; body: string; created_at: string }[];
-  evidence: { id: number; kind: string; name: string; size: number; sha256: string; acquired_by: string; acquired_at: string }[];
-  approvals: Approval[];
-}
-
-interface Report {
-  id: number;
-  status: "pending" | "ready" | "failed";
-  attempts: number;
-  last_error: string;
-  pdf_sha256: string;
-  generated_at: string;
-}
-
-interface AuditRow {
-  seq: number;
-  at: string;
-  actor: string;
-  action: string;
-}
-
 export function CasePage() {
   const { caseId = "" } = useParams();
-  const found = useLoaded(() => api<Case>(`cases/${caseId}/`), caseId);
+  const found = useLoaded(() => caseDetail(caseId), caseId);
   const version = found.data ? caseVersion(found.data) : "";
-  const reports = useLoaded(() => api<Report[]>(`cases/${caseId}/reports/`), `${caseId}:${version}`);
+  const reports = useLoaded(() => caseReports(caseId), `${caseId}:${version}`);
   const [error, setError] = useState<string | null>(null);
 
-  async function act(path: string, body: unknown, method = "POST") {
+  async function act(call: () => Promise<unknown>) {
     setError(null);
     try {
-      await api(path, { method, body });
+      await call();
       found.reload();
     } catch (failure) {
       setError(messageOf(failure));
@@ -85,7 +65,8 @@ export function CasePage() {
           aria-label="assign"
           onSubmit={(event) => {
             event.preventDefault();
-            void act(`cases/${c.id}/`, { assignee: new FormData(event.currentTarget).get("assignee") }, "PATCH");
+            const assignee = new FormData(event.currentTarget).get("assignee") as string;
+            void act(() => caseUpdate(c.id, { assignee }));
           }}
         >
           <label>
@@ -102,15 +83,15 @@ export function CasePage() {
             type="button"
             onClick={() =>
               void (step.kind === "transition"
-                ? act(`cases/${c.id}/transition/`, { to: step.to })
-                : act(`cases/${c.id}/approvals/`, { action: step.to }))
+                ? act(() => caseTransition(c.id, { to: step.to } as StepIn))
+                : act(() => approvalAsk(c.id, { action: step.to } as ApprovalIn)))
             }
           >
             {step.label}
           </button>
         ))}
         {!pending.some((a) => a.action === "export") && (
-          <button type="button" onClick={() => void act(`cases/${c.id}/approvals/`, { action: "export" })}>
+          <button type="button" onClick={() => void act(() => approvalAsk(c.id, { action: "export" }))}>
             Ask to export a report
           </button>
         )}
@@ -123,10 +104,10 @@ export function CasePage() {
             {pending.map((a) => (
               <li key={a.id}>
                 {a.action === "close" ? "Close the case" : "Export a report"}, asked by {a.requested_by}{" "}
-                <button type="button" onClick={() => void act(`approvals/${a.id}/decide/`, { approve: true })}>
+                <button type="button" onClick={() => void act(() => approvalDecide(a.id, { approve: true }))}>
                   Approve {a.action}
                 </button>{" "}
-                <button type="button" onClick={() => void act(`approvals/${a.id}/decide/`, { approve: false })}>
+                <button type="button" onClick={() => void act(() => approvalDecide(a.id, { approve: false }))}>
                   Reject {a.action}
                 </button>
               </li>
@@ -154,7 +135,7 @@ export function CasePage() {
             onSubmit={(event) => {
               event.preventDefault();
               const form = new FormData(event.currentTarget);
-              void act(`cases/${c.id}/subjects/`, { kind: form.get("kind"), ref: String(form.get("ref")).trim() });
+              void act(() => subjectAdd(c.id, { kind: form.get("kind"), ref: String(form.get("ref")).trim() } as SubjectIn));
               event.currentTarget.reset();
             }}
           >
@@ -207,7 +188,7 @@ export function CasePage() {
           onSubmit={(event) => {
             event.preventDefault();
             const form = event.currentTarget;
-            void act(`cases/${c.id}/evidence/files/`, new FormData(form)).then(() => form.reset());
+            void act(() => evidenceFileAdd(c.id, new FormData(form))).then(() => form.reset());
           }}
         >
           <label>
@@ -226,10 +207,10 @@ export function CasePage() {
             r.status === "ready" ? (
               <li key={r.id}>
                 Report {r.id} ({stamp(r.generated_at)}):{" "}
-                <a href={`/api/v1/cases/${c.id}/reports/${r.id}/pdf/`} download>
+                <a href={reportFileHref(c.id, r.id, "pdf")} download>
                   PDF
                 </a>{" "}
-                <a href={`/api/v1/cases/${c.id}/reports/${r.id}/csv/`} download>
+                <a href={reportFileHref(c.id, r.id, "csv")} download>
                   CSV
                 </a>
               </li>
@@ -239,7 +220,7 @@ export function CasePage() {
                 {r.last_error && <span role="alert"> — {r.last_error}</span>}{" "}
                 <button
                   type="button"
-                  onClick={() => void act(`cases/${c.id}/reports/${r.id}/retry/`, {}).then(reports.reload)}
+                  onClick={() => void act(() => reportRetry(c.id, r.id)).then(reports.reload)}
                 >
                   Retry now
                 </button>
@@ -269,7 +250,7 @@ function Notes({ caseId, notes, onAdded, closed }: { caseId: number; notes: Case
     event.preventDefault();
     const form = event.currentTarget;
     try {
-      await api(`cases/${caseId}/notes/`, { method: "POST", body: { body: new FormData(form).get("body") } });
+      await noteAdd(caseId, { body: new FormData(form).get("body") as string });
       form.reset();
       onAdded();
     } catch (failure) {
@@ -302,7 +283,7 @@ function Notes({ caseId, notes, onAdded, closed }: { caseId: number; notes: Case
 }
 
 function Audit({ caseId, version }: { caseId: number; version: string }) {
-  const rows = useLoaded(() => api<AuditRow[]>(`cases/${caseId}/audit/`), `${caseId}:${version}`);
+  const rows = useLoaded(() => caseAudit(caseId), `${caseId}:${version}`);
   return (
     <section aria-labelledby="audit">
       <h2 id="audit">Audit trail</h2>
