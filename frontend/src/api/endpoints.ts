@@ -4,7 +4,11 @@
  * or renames stops the build, and an answer whose serializer changes changes the pages' types with it. */
 
 import { api, query } from "../api";
+import type { Page } from "../graph/model";
+import type { Address, Cluster, Found, Transaction, TxRow } from "./declared";
 import type { components, paths } from "./schema";
+
+export type { Address, Cluster, Found, Side, Transaction, TxRow } from "./declared";
 
 export type Schemas = components["schemas"];
 
@@ -160,3 +164,18 @@ export interface User {
 export const sessionRead = () => read<User>("/api/v1/session/");
 export const signIn = (body: Body<"/api/v1/session/", "post">) => api<User>(at("/api/v1/session/"), { method: "POST", body });
 export const signOut = () => send("/api/v1/session/", "delete", {});
+
+// Tags (tagpack/api)
+export type TagRow = Answer<"/api/v1/tags/", "get">[number];
+export const tagsOf = (addresses: string[], limit: number) => get("/api/v1/tags/", {}, query({ address: addresses, limit }));
+
+// The graph (graph/explore.py through app/api): plain dicts, so their shapes are declared in ./declared
+export const addressDetail = (address: string) => read<Address>("/api/v1/addresses/{address}/", { address });
+export const clusterDetail = (clusterId: string) => read<Cluster>("/api/v1/clusters/{cluster_id}/", { cluster_id: clusterId });
+export const transactionDetail = (txid: string) => read<Transaction>("/api/v1/transactions/{txid}/", { txid });
+export const search = (q: string) => read<Found>("/api/v1/search/", {}, query({ q }));
+/** A page of an address's transactions (with the direction), or a cluster's, newest first. */
+export const transactionsOf = (of: { address: string } | { cluster: string }, page: { limit: number; until?: number }) =>
+  "address" in of
+    ? read<Page<TxRow>>("/api/v1/addresses/{address}/neighbours/", { address: of.address }, query(page))
+    : read<Page<TxRow>>("/api/v1/clusters/{cluster_id}/transactions/", { cluster_id: of.cluster }, query(page));

@@ -5,34 +5,26 @@
 import { useState } from "react";
 import { Link } from "react-router-dom";
 
-import { api, query } from "../api";
+import { transactionsOf, type TxRow as Row } from "../api/endpoints";
 import { btc, shortId, when } from "../format";
-import type { Page } from "../graph/model";
 import { Failure, Loading, useLoaded } from "./Status";
-
-interface Row {
-  txid: string;
-  time: number | null;
-  value: number | null;
-  direction?: "in" | "out";
-}
 
 const PAGE = 25;
 
-export function Transactions({ path }: { path: string }) {
+export function Transactions({ of }: { of: { address: string } | { cluster: string } }) {
   const [rows, setRows] = useState<Row[]>([]);
   const [until, setUntil] = useState<number | undefined>(undefined);
   const [cut, setCut] = useState(false);
   const key = (row: Row) => `${row.txid}:${row.direction ?? ""}`;
   const shown = useLoaded(async () => {
-    const page = await api<Page<Row>>(`${path}${query({ limit: PAGE, until })}`);
+    const page = await transactionsOf(of, { limit: PAGE, until });
     setRows((before) => {
       const known = new Set(before.map(key));
       return [...before, ...page.items.filter((row) => !known.has(key(row)))];
     });
     setCut(page.matched > page.returned);
     return page;
-  }, `${path}:${until}`);
+  }, `${"address" in of ? `address:${of.address}` : `cluster:${of.cluster}`}:${until}`);
 
   const oldest = rows.length ? rows[rows.length - 1].time : null;
   const directed = rows.some((row) => row.direction);

@@ -3,32 +3,16 @@
 
 import { Link, useParams } from "react-router-dom";
 
-import { api } from "../api";
+import { addressDetail } from "../api/endpoints";
 import { Exposure } from "../components/Exposure";
 import { Failure, Loading, useLoaded } from "../components/Status";
-import { type Tag, Tags } from "../components/Tags";
+import { Tags } from "../components/Tags";
 import { Transactions } from "../components/Transactions";
 import { btc, riskLevel, shortId, when } from "../format";
 
-interface Address {
-  address: string;
-  risk: number | null;
-  risk_label: string | null;
-  risk_model: string | null;
-  reasons: string[] | null;
-  received: number | null;
-  sent: number | null;
-  n_tx: number | null;
-  first_seen: number | null;
-  last_seen: number | null;
-  cluster: string | null;
-  tags: Tag[];
-  cluster_tags: Tag[];
-}
-
 export function AddressPage() {
   const { address = "" } = useParams();
-  const detail = useLoaded(() => api<Address>(`addresses/${encodeURIComponent(address)}/`), address);
+  const detail = useLoaded(() => addressDetail(address), address);
   if (detail.loading) return <Loading what="the address" />;
   if (detail.error || !detail.data) return <Failure error={detail.error ?? "not found"} retry={detail.reload} />;
   const a = detail.data;
@@ -74,7 +58,7 @@ export function AddressPage() {
       <Exposure kind="address" of={a.address} />
       <Tags title="Tags" tags={a.tags} />
       <Tags title="Tags in its cluster" tags={a.cluster_tags} />
-      <Transactions path={`addresses/${encodeURIComponent(a.address)}/neighbours/`} />
+      <Transactions of={{ address: a.address }} />
     </article>
   );
 }

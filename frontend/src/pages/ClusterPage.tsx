@@ -2,32 +2,16 @@
 
 import { Link, useParams } from "react-router-dom";
 
-import { api } from "../api";
+import { clusterDetail } from "../api/endpoints";
 import { Exposure } from "../components/Exposure";
 import { Failure, Loading, useLoaded } from "../components/Status";
-import { type Tag, Tags } from "../components/Tags";
+import { Tags } from "../components/Tags";
 import { Transactions } from "../components/Transactions";
 import { btc, riskLevel, when } from "../format";
-import type { Page } from "../graph/model";
-
-interface Cluster {
-  cluster: string;
-  size: number;
-  received: number | null;
-  sent: number | null;
-  first_seen: number | null;
-  last_seen: number | null;
-  risk: number | null;
-  flagged_addresses: number | null;
-  risk_model: string | null;
-  merged_into: string | null;
-  members: Page<{ address: string; risk: number | null; received: number | null; n_tx: number | null }>;
-  tags: Tag[];
-}
 
 export function ClusterPage() {
   const { clusterId = "" } = useParams();
-  const found = useLoaded(() => api<Cluster>(`clusters/${encodeURIComponent(clusterId)}/`), clusterId);
+  const found = useLoaded(() => clusterDetail(clusterId), clusterId);
   if (found.loading) return <Loading what="the cluster" />;
   if (found.error || !found.data) return <Failure error={found.error ?? "not found"} retry={found.reload} />;
   const c = found.data;
@@ -60,7 +44,7 @@ export function ClusterPage() {
       </dl>
       <Exposure kind="cluster" of={c.cluster} />
       <Tags title="Tags in the cluster" tags={c.tags} />
-      <Transactions path={`clusters/${encodeURIComponent(c.cluster)}/transactions/`} />
+      <Transactions of={{ cluster: c.cluster }} />
       <section aria-label="members">
         <h2>Riskiest members</h2>
         {c.members.cut && (

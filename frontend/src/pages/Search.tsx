@@ -2,23 +2,15 @@
 
 import { Link, useSearchParams } from "react-router-dom";
 
-import { api, query } from "../api";
-import type { Case } from "../api/endpoints";
+import { search } from "../api/endpoints";
 import { Failure, Loading, useLoaded } from "../components/Status";
 import { riskLevel, shortId } from "../format";
-
-interface Found {
-  addresses: { address: string; risk: number | null; cluster: string | null }[];
-  transactions: { txid: string; height: number | null }[];
-  tags: { label: string; address: string | null; category: string | null; source: string | null }[];
-  cases: Case[];
-}
 
 export function Search() {
   const [params] = useSearchParams();
   const q = (params.get("q") ?? "").trim();
   const found = useLoaded(
-    () => (q.length < 2 ? Promise.resolve(null) : api<Found>(`search/${query({ q })}`)),
+    () => (q.length < 2 ? Promise.resolve(null) : search(q)),
     q,
   );
   if (q.length < 2) return <p>Type at least two characters in the search box.</p>;

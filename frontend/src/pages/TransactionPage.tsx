@@ -3,49 +3,22 @@
 
 import { Link, useParams } from "react-router-dom";
 
-import { api, query } from "../api";
+import { type Side, tagsOf, type TagRow, transactionDetail } from "../api/endpoints";
 import { Failure, Loading, useLoaded } from "../components/Status";
 import { btc, riskLevel, when } from "../format";
 import type { Page } from "../graph/model";
 
-interface Transaction {
-  txid: string;
-  height: number | null;
-  time: number | null;
-  fee: number | null;
-  value: number | null;
-  coinbase: boolean;
-  unconfirmed: boolean | null;
-  inputs: Page<Side>;
-  outputs: Page<Side>;
-}
-
-interface Side {
-  address: string | null;
-  value: number | null;
-  risk: number | null;
-}
-
-interface TagRow {
-  address: string;
-  label: string;
-  category: string | null;
-  abuse: string | null;
-  source: string | null;
-  confidence: string | null;
-}
-
 export function TransactionPage() {
   const { txid = "" } = useParams();
-  const tx = useLoaded(() => api<Transaction>(`transactions/${encodeURIComponent(txid)}/`), txid);
+  const tx = useLoaded(() => transactionDetail(txid), txid);
   const addresses = tx.data
     ? [...new Set([...tx.data.inputs.items, ...tx.data.outputs.items].map((row) => row.address).filter(Boolean))]
     : [];
   const tags = useLoaded(
     () =>
       addresses.length
-        ? api<TagRow[]>(`tags/${query({ address: addresses.slice(0, 100) as string[], limit: 500 })}`)
-        : Promise.resolve([]),
+        ? tagsOf(addresses.slice(0, 100) as string[], 500)
+        : Promise.resolve([] as TagRow[]),
     addresses.join(","),
   );
   if (tx.loading) return <Loading what="the transaction" />;
