@@ -3,6 +3,7 @@
 If a serializer changes and nobody regenerates, the pages would compile against an API that no longer
 exists; these tests fail instead, and say which command brings the files back in step."""
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -33,3 +34,18 @@ def test_the_committed_types_are_generated_from_the_committed_schema(tmp_path):
     assert fresh.read_text() == TYPES.read_text(), (
         "frontend/src/api/schema.d.ts is stale: run `npm run gen:api` in frontend/"
     )
+
+
+def test_pages_reach_the_api_only_through_the_endpoints_module():
+    """One place names the paths (frontend/src/api/endpoints.ts), so a page cannot call a path the schema
+    lacks or read an answer through a type written by hand."""
+    calls = re.compile(r"\bapi\s*[<(]|/api/v1/|from \"\.\./api\"|from \"\./api\"")
+    allowed = re.compile(r'^import \{ messageOf \} from "\.\.?/api";$')
+    offenders = [
+        f"{path.relative_to(FRONTEND)}:{number}: {line.strip()}"
+        for path in sorted((FRONTEND / "src").rglob("*.ts*"))
+        if path.parent.name != "api" and path.name != "api.ts" and not path.name.endswith(".test.ts")
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if calls.search(line) and not allowed.match(line.strip())
+    ]
+    assert offenders == []

@@ -52,7 +52,7 @@ export interface Transaction {
   coinbase: boolean;
   unconfirmed: boolean | null;
   inputs: Page<Side>;
-  outputs: Page<Side>;
+  outputs: Page<Side & { n: number }>;
 }
 
 /** A row of an address's or a cluster's transactions; `direction` only for an address. */

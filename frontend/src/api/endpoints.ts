@@ -4,7 +4,7 @@
  * or renames stops the build, and an answer whose serializer changes changes the pages' types with it. */
 
 import { api, query } from "../api";
-import type { Page } from "../graph/model";
+import type { AddressPath, Flow, NeighbourEdge, Page } from "../graph/model";
 import type { Address, Cluster, Found, Transaction, TxRow } from "./declared";
 import type { components, paths } from "./schema";
 
@@ -179,3 +179,15 @@ export const transactionsOf = (of: { address: string } | { cluster: string }, pa
   "address" in of
     ? read<Page<TxRow>>("/api/v1/addresses/{address}/neighbours/", { address: of.address }, query(page))
     : read<Page<TxRow>>("/api/v1/clusters/{cluster_id}/transactions/", { cluster_id: of.cluster }, query(page));
+
+// The explorer's walks (graph/explore.py, investigations/tracing.py)
+type Walk = Record<string, string | number | undefined>;
+/** An address's transactions as edges to draw, filtered by direction, value and time. */
+export const neighbours = (address: string, filter: Walk) =>
+  read<Page<NeighbourEdge>>("/api/v1/addresses/{address}/neighbours/", { address }, query(filter));
+/** Follow the money from an address, `hops` deep, forward or backward. */
+export const flows = (address: string, filter: { direction: string; hops: number }) =>
+  read<Flow & { notes: string[] }>("/api/v1/addresses/{address}/flows/", { address }, query(filter));
+/** Paths of at most `hops` between two addresses. */
+export const pathsBetween = (filter: { source: string; target: string; hops: number; limit: number }) =>
+  read<{ paths: AddressPath[] }>("/api/v1/paths/", {}, query(filter));

@@ -4,23 +4,28 @@
 import { type FormEvent, useEffect, useMemo, useRef, useState } from "react";
 import { Link, useSearchParams } from "react-router-dom";
 
-import { api, messageOf, query } from "../api";
-import { casesList } from "../api/endpoints";
+import { messageOf } from "../api";
+import {
+  addressDetail,
+  caseDetail,
+  casesList,
+  clusterDetail,
+  evidenceSnapshotAdd,
+  flows,
+  neighbours,
+  pathsBetween,
+  tagsOf,
+  transactionDetail,
+} from "../api/endpoints";
 import { Failure, useLoaded } from "../components/Status";
 import { riskLevel, shortId, when } from "../format";
 import { GraphCanvas, type GraphHandle } from "../graph/GraphCanvas";
 import {
-  type AddressDetail,
-  type AddressPath,
-  type ClusterDetail,
   elements,
   emptyModel,
   type GraphModel,
   inWindow,
-  type NeighbourEdge,
-  type Page,
   timeRange,
-  type TransactionDetail,
   withAddress,
   withCluster,
   withNeighbours,
@@ -28,7 +33,6 @@ import {
   withPath,
   withTransaction,
   snapshot,
-  type Flow,
   withFlow,
   type ColourBy,
   uncategorised,
@@ -90,14 +94,13 @@ export function Explorer() {
    * answer arrives, so what changed meanwhile (tags looked up) is kept. */
   async function expandAddress(address: string, base?: GraphModel) {
     const minValue = filters.minBtc ? Math.round(Number(filters.minBtc) * 1e8) : undefined;
-    const suffix = query({
+    const page = await neighbours(address, {
       direction: filters.direction,
       min_value: minValue,
       limit: filters.limit,
       since: unixDay(filters.since),
       until: unixDay(filters.until, true),
     });
-    const page = await api<Page<NeighbourEdge>>(`addresses/${encodeURIComponent(address)}/neighbours/${suffix}`);
     setModel((current) => withNeighbours(base ?? current, address, page));
     setNotice(page.cut ? `Cut: ${page.returned} of ${page.matched} transactions shown. ${page.notes.join(" ")}` : null);
   }
@@ -105,20 +108,19 @@ export function Explorer() {
   /** A case's subjects: its addresses (with what the graph knows of them), clusters (their riskiest
    * members) and transactions (their inputs and outputs). */
   async function startFromCase(caseId: string, base: GraphModel) {
-    const found = await api<{ subjects: { kind: string; ref: string }[] }>(`cases/${encodeURIComponent(caseId)}/`);
+    const found = await caseDetail(caseId);
     let model = base;
-    for (const subject of found.subjects) {
-      const ref = encodeURIComponent(subject.ref);
-      if (subject.kind === "address") model = withAddress(model, await api<AddressDetail>(`addresses/${ref}/`));
-      else if (subject.kind === "cluster") model = withCluster(model, await api<ClusterDetail>(`clusters/${ref}/`));
-      else model = withTransaction(model, await api<TransactionDetail>(`transactions/${ref}/`));
+    for (const { kind, ref } of found.subjects) {
+      if (kind === "address") model = withAddress(model, await addressDetail(ref));
+      else if (kind === "cluster") model = withCluster(model, await clusterDetail(ref));
+      else model = withTransaction(model, await transactionDetail(ref));
     }
     setModel(model);
     setNotice(found.subjects.length ? null : `Case #${caseId} has no subjects yet: add them on its page.`);
   }
 
   async function expandTransaction(txid: string, base?: GraphModel) {
-    const tx = await api<TransactionDetail>(`transactions/${encodeURIComponent(txid)}/`);
+    const tx = await transactionDetail(txid);
     setModel((current) => withTransaction(base ?? current, tx));
     setNotice(tx.inputs.cut || tx.outputs.cut ? "Cut: the transaction has more inputs or outputs than shown." : null);
   }
@@ -136,14 +138,14 @@ export function Explorer() {
       if (params.get("case")) {
         await startFromCase(start, fresh);
       } else if (params.get("cluster")) {
-        const cluster = await api<ClusterDetail>(`clusters/${encodeURIComponent(start)}/`);
+        const cluster = await clusterDetail(start);
         setModel(withCluster(fresh, cluster));
         setGrouped(true);
         setNotice(cluster.members.cut ? `Cut: the ${cluster.members.returned} riskiest of ${cluster.members.total} members shown.` : null);
       } else if (params.get("tx")) {
         await expandTransaction(start, fresh);
       } else {
-        const detail = await api<AddressDetail>(`addresses/${encodeURIComponent(start)}/`);
+        const detail = await addressDetail(start);
         await expandAddress(detail.address, withAddress(fresh, detail));
       }
     });
@@ -162,9 +164,7 @@ export function Explorer() {
     const source = selected && model.nodes[selected];
     if (!source || source.kind !== "address") return;
     void run("following the money", async () => {
-      const flow = await api<Flow & { notes: string[] }>(
-        `addresses/${encodeURIComponent(source.ref)}/flows/${query({ direction, hops })}`,
-      );
+      const flow = await flows(source.ref, { direction, hops });
       setModel(withFlow(model, flow));
       const reached = flow.addresses.length;
       setNotice(`${direction === "forward" ? "Forward" : "Backward"} ${hops} hops: ${reached} addresses.` +
@@ -176,7 +176,7 @@ export function Explorer() {
     const source = selected && model.nodes[selected];
     if (!source || source.kind !== "address") return;
     void run("finding a path", async () => {
-      const found = await api<{ paths: AddressPath[] }>(`paths/${query({ source: source.ref, target, hops: 4, limit: 1 })}`);
+      const found = await pathsBetween({ source: source.ref, target, hops: 4, limit: 1 });
       if (!found.paths.length) {
         setNotice(`No path of at most 4 hops from ${shortId(source.ref)} to ${shortId(target)}.`);
         return;
@@ -194,9 +194,7 @@ export function Explorer() {
     if (!missing.length) return;
     const batch = missing.slice(0, TAGS_AT_ONCE);
     void run("looking up tags", async () => {
-      const tags = await api<{ address: string; category: string | null; abuse: string | null }[]>(
-        `tags/${query({ address: batch, limit: 500 })}`,
-      );
+      const tags = await tagsOf(batch, 500);
       const categories: Record<string, string> = {};
       for (const tag of tags) {
         const category = tag.abuse ?? tag.category;
@@ -310,10 +308,8 @@ function SaveToCase({ model, start }: { model: GraphModel; start: string }) {
     const form = new FormData(event.currentTarget);
     setError(null);
     try {
-      const evidence = await api<{ sha256: string }>(`cases/${form.get("case")}/evidence/snapshots/`, {
-        method: "POST",
-        body: { name: form.get("name"), snapshot: { start, ...snapshot(model) } },
-      });
+      const drawn = { start, ...snapshot(model) }; // with where the view started
+      const evidence = await evidenceSnapshotAdd(String(form.get("case")), { name: form.get("name") as string, snapshot: drawn });
       setSaved(`Saved to case #${form.get("case")} (SHA-256 ${shortId(evidence.sha256, 8)}).`);
     } catch (failure) {
       setError(messageOf(failure));
