@@ -39,13 +39,6 @@ export type Body<P extends keyof paths, M extends Method> = M extends keyof path
     : never
   : never;
 
-/** The query parameters `method` on `path` takes. */
-export type Query<P extends keyof paths, M extends Method> = M extends keyof paths[P]
-  ? paths[P][M] extends { parameters: { query?: infer Q } }
-    ? NonNullable<Q>
-    : never
-  : never;
-
 const V1 = "/api/v1/";
 
 /** The path api() takes (relative to /api/v1/) for a schema template and its path parameters, each
@@ -68,7 +61,7 @@ function send<P extends keyof paths, M extends Exclude<Method, "get">>(
 }
 
 /** For a view whose schema declares only "an object" (a plain dict from graph/explore.py, or a view without
- * a serializer): its shape is declared below, once, next to its path, until the view gets a serializer. */
+ * a serializer): its shape is declared once (./declared, or beside its path), until the view gets one. */
 function read<T>(template: keyof paths, params?: Record<string, string | number>, search = "") {
   return api<T>(`${at(template, params)}${search}`);
 }
