@@ -6,6 +6,7 @@ whether it was cut (`Page.cut`) and by how much, so the explorer can tell the us
 with a time or amount filter. Amounts are satoshis; times are block times (Unix seconds).
 """
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -115,9 +116,46 @@ RETURN a.address AS address, i.value AS value, i.outpoint AS outpoint
 """
 
 
-def address_detail(store: GraphStore, address: str) -> dict[str, Any] | None:
+@dataclass(frozen=True)
+class AddressDetail:
+    """One address as the graph holds it, with its cluster. Typed, so that screening and the API read
+    attributes a type checker can follow instead of string keys a renamed Cypher alias would break
+    silently. Amounts are satoshis, times block times; the risk fields are None before any model ran."""
+
+    address: str
+    script_type: str | None = None
+    first_seen: int | None = None
+    last_seen: int | None = None
+    first_height: int | None = None
+    last_height: int | None = None
+    received: int | None = None
+    sent: int | None = None
+    n_tx: int | None = None
+    risk: float | None = None
+    risk_label: str | None = None
+    risk_model: str | None = None
+    reasons: list[Any] | None = None
+    reason_weights: list[Any] | None = None
+    influential: list[Any] | None = None
+    cluster: str | None = None
+    cluster_size: int | None = None
+    cluster_risk: float | None = None
+    cluster_flagged: bool | None = None
+
+    @classmethod
+    def unseen(cls, address: str) -> "AddressDetail":
+        """An address the graph has never seen on chain: no amounts, no model, no cluster."""
+        return cls(address=address)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The API's JSON: every field, under the names the Cypher query gives them."""
+        return dataclasses.asdict(self)
+
+
+def address_detail(store: GraphStore, address: str) -> AddressDetail | None:
+    """The address and its cluster; None when the graph holds no such address."""
     rows = store.read(_ADDRESS, address=address)
-    return rows[0] if rows else None
+    return AddressDetail(**rows[0]) if rows else None
 
 
 def cluster_detail(store: GraphStore, cluster_id: str, *, limit: int = 100) -> dict[str, Any] | None:

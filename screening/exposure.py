@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from graph import get_graph
-from graph.explore import address_detail, cluster_biggest_members
+from graph.explore import AddressDetail, address_detail, cluster_biggest_members
 from graph.tags import tags_for, tags_in_cluster
 from investigations.tracing import follow_money
 
@@ -39,10 +39,10 @@ def _category(tag: dict) -> str:
     return tag["abuse"] or tag["category"] or "unknown"
 
 
-def exposure(detail: dict[str, Any], *, hops: int = 2, fanout: int = 25) -> Exposure:
+def exposure(detail: AddressDetail, *, hops: int = 2, fanout: int = 25) -> Exposure:
     """`detail`: the address as graph/explore.address_detail gives it (address, cluster, received, sent)."""
     store = get_graph()
-    address, cluster = detail["address"], detail["cluster"]
+    address, cluster = detail.address, detail.cluster
     in_cluster = tags_in_cluster(store, cluster, limit=CLUSTER_TAGS) if cluster else []
     found = Exposure(direct=_direct(tags_for(store, [address]).get(address, []), in_cluster))
     tagged: dict[str, dict] = {}
@@ -58,7 +58,7 @@ def exposure(detail: dict[str, Any], *, hops: int = 2, fanout: int = 25) -> Expo
         if trace is None:
             continue
         found.cut += trace.cut
-        whole = float((detail["received"] if direction == "backward" else detail["sent"]) or 0)
+        whole = float((detail.received if direction == "backward" else detail.sent) or 0)
         shares: dict[str, dict[str, Any]] = defaultdict(lambda: {"share": 0.0, "hops": None, "risk_class": None})
         for reached, node in trace.addresses.items():
             tag = tagged.get(reached)
@@ -105,7 +105,7 @@ def cluster_exposure(cluster: dict[str, Any], *, hops: int = 2, members: int = 1
         found.direct += [tag for tag in own.direct if tag not in found.direct]
         found.cut += own.cut
         for way in ("received", "sent"):
-            volume = float(detail[way] or 0)
+            volume = float(getattr(detail, way) or 0)
             weights[way] += volume
             for category, entry in getattr(own, way).items():
                 into = sums[way].setdefault(category, {"share": 0.0, "hops": entry["hops"], "risk_class": None})

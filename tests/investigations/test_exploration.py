@@ -46,7 +46,7 @@ def _txid(raw: bytes) -> str:
 def test_details_of_an_address_and_a_transaction(flows):
     store, _, tx2 = flows
     b = address_detail(store, addr("B"))
-    assert (b["received"], b["sent"], b["n_tx"]) == (30 * BTC, 30 * BTC, 2)
+    assert (b.received, b.sent, b.n_tx) == (30 * BTC, 30 * BTC, 2)
     tx = transaction_detail(store, tx2)
     assert sorted((i["address"], i["value"]) for i in tx["inputs"]["items"]) == sorted(
         [(addr("B"), 30 * BTC), (addr("X"), 50 * BTC)]
