@@ -8,7 +8,7 @@ with a time or amount filter. Amounts are satoshis; times are block times (Unix 
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 from graph.store import GraphStore
 
@@ -215,7 +215,29 @@ def cluster_transactions(
     return page
 
 
-def transaction_detail(store: GraphStore, txid: str, *, limit: int = 500) -> dict[str, Any] | None:
+class TransactionDetail(TypedDict):
+    """A transaction as the API sends it: a TypedDict rather than a dataclass, because it is the JSON
+    itself (each side a page, `Page.as_dict`) and the graph contract suite reads it by key."""
+
+    txid: str
+    height: int | None  # None while unconfirmed, or for a stub of a spend loaded before its block
+    time: int | None
+    block_hash: str | None
+    coinbase: bool | None
+    n_in: int | None
+    n_out: int | None
+    value: int | None
+    in_value: int | None
+    fee: int | None  # None while an input is unresolved
+    size: int | None
+    coinjoin: Any
+    unconfirmed: bool | None
+    inputs: dict[str, Any]  # a page of {address, value, outpoint, risk}
+    outputs: dict[str, Any]  # a page of {n, address, value, risk}
+
+
+def transaction_detail(store: GraphStore, txid: str, *, limit: int = 500) -> TransactionDetail | None:
+    """The transaction, its first `limit` inputs and outputs with each address's risk; None when absent."""
     rows = store.read(_TRANSACTION, txid=txid)
     if not rows:
         return None
@@ -229,11 +251,11 @@ def transaction_detail(store: GraphStore, txid: str, *, limit: int = 500) -> dic
     for row in [*inputs, *outputs]:
         row["risk"] = risks.get(row["address"])
     n_in = tx["n_in"] or len(inputs)
-    return {
-        **tx,
-        "inputs": Page(items=inputs, matched=n_in, scanned=len(inputs), total=n_in).as_dict(),  # n_in: exact
-        "outputs": Page(items=outputs[:limit], matched=len(outputs), scanned=len(outputs)).as_dict(),
-    }
+    return TransactionDetail(
+        **tx,  # the row's keys are the Cypher aliases of _TRANSACTION
+        inputs=Page(items=inputs, matched=n_in, scanned=len(inputs), total=n_in).as_dict(),  # n_in: exact
+        outputs=Page(items=outputs[:limit], matched=len(outputs), scanned=len(outputs)).as_dict(),
+    )
 
 
 _RISKS = "UNWIND $addresses AS x MATCH (a:Address {address: x}) RETURN a.address AS address, a.risk AS risk"
