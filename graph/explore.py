@@ -158,7 +158,30 @@ def address_detail(store: GraphStore, address: str) -> AddressDetail | None:
     return AddressDetail(**rows[0]) if rows else None
 
 
-def cluster_detail(store: GraphStore, cluster_id: str, *, limit: int = 100) -> dict[str, Any] | None:
+@dataclass(frozen=True)
+class ClusterDetail:
+    """A cluster as the graph holds it, and a page of its riskiest members (typed like AddressDetail, so
+    screening reads attributes). `merged_into`: the cluster that absorbed this one, if any."""
+
+    cluster: str
+    size: int | None = None
+    received: int | None = None
+    sent: int | None = None
+    first_seen: int | None = None
+    last_seen: int | None = None
+    risk: float | None = None
+    flagged: Any = None
+    flagged_addresses: Any = None
+    risk_model: str | None = None
+    merged_into: str | None = None
+    members: dict[str, Any] = field(default_factory=dict)  # Page.as_dict of {address, risk, risk_label, ...}
+
+    def as_dict(self) -> dict[str, Any]:
+        """The API's JSON: every field, under the names the Cypher query gives them."""
+        return dataclasses.asdict(self)
+
+
+def cluster_detail(store: GraphStore, cluster_id: str, *, limit: int = 100) -> ClusterDetail | None:
     """The cluster and its riskiest members among the first SCAN; the members page says if it was cut."""
     rows = store.read(_CLUSTER, cluster=cluster_id)
     if not rows:
@@ -167,7 +190,7 @@ def cluster_detail(store: GraphStore, cluster_id: str, *, limit: int = 100) -> d
     size = rows[0]["size"] or 0
     looked = min(size, SCAN)
     page = Page(items=members, matched=looked, scanned=looked, complete=size <= SCAN, total=size)
-    return {**rows[0], "members": page.as_dict()}
+    return ClusterDetail(**rows[0], members=page.as_dict())
 
 
 # A cluster's transactions: any its members took part in, once each, newest first. The members and the

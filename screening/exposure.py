@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from graph import get_graph
-from graph.explore import AddressDetail, address_detail, cluster_biggest_members
+from graph.explore import AddressDetail, ClusterDetail, address_detail, cluster_biggest_members
 from graph.tags import tags_for, tags_in_cluster
 from investigations.tracing import follow_money
 
@@ -91,7 +91,7 @@ def _direct(own: list[dict], in_cluster: list[dict]) -> list[dict[str, Any]]:
     return direct
 
 
-def cluster_exposure(cluster: dict[str, Any], *, hops: int = 2, members: int = 10) -> Exposure:
+def cluster_exposure(cluster: ClusterDetail, *, hops: int = 2, members: int = 10) -> Exposure:
     """A cluster's exposure, from its `members` biggest addresses (by value moved): each one's shares,
     weighted by what it received (or sent), so the cluster's shares are of the value those members moved,
     and still add up to at most 1 a direction. A bigger cluster says so in `cut`. `cluster`: as
@@ -99,7 +99,7 @@ def cluster_exposure(cluster: dict[str, Any], *, hops: int = 2, members: int = 1
     store, found = get_graph(), Exposure()
     weights = {"received": 0.0, "sent": 0.0}
     sums: dict[str, dict[str, dict[str, Any]]] = {"received": {}, "sent": {}}
-    for address in cluster_biggest_members(store, cluster["cluster"], limit=members):
+    for address in cluster_biggest_members(store, cluster.cluster, limit=members):
         detail = address_detail(store, address)
         own = exposure(detail, hops=hops)
         found.direct += [tag for tag in own.direct if tag not in found.direct]
@@ -115,6 +115,6 @@ def cluster_exposure(cluster: dict[str, Any], *, hops: int = 2, members: int = 1
     for way in ("received", "sent"):
         whole = weights[way]
         getattr(found, way).update({c: {**v, "share": v["share"] / whole} for c, v in sums[way].items() if whole})
-    if (cluster.get("size") or 0) > members:
-        found.cut.append(f"from the cluster's {members} biggest addresses of {cluster['size']:,}")
+    if (cluster.size or 0) > members:
+        found.cut.append(f"from the cluster's {members} biggest addresses of {cluster.size:,}")
     return found

@@ -97,7 +97,7 @@ class ClusterApi(APIView):
         own = own_pack(request.user)
         store = get_graph()
         detail = _found(explore.cluster_detail(store, cluster_id), f"cluster {cluster_id}")
-        return Response({**detail, "tags": tags_in_cluster(store, cluster_id, own_pack=own, limit=50)})
+        return Response({**detail.as_dict(), "tags": tags_in_cluster(store, cluster_id, own_pack=own, limit=50)})
 
 
 class ClusterTransactionsApi(APIView):
