@@ -6,8 +6,9 @@ whether it was cut (`Page.cut`) and by how much, so the explorer can tell the us
 with a time or amount filter. Amounts are satoshis; times are block times (Unix seconds).
 """
 
+import dataclasses
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 from graph.store import GraphStore
 
@@ -115,12 +116,72 @@ RETURN a.address AS address, i.value AS value, i.outpoint AS outpoint
 """
 
 
-def address_detail(store: GraphStore, address: str) -> dict[str, Any] | None:
+@dataclass(frozen=True)
+class AddressDetail:
+    """One address as the graph holds it, with its cluster. Typed, so that screening and the API read
+    attributes a type checker can follow instead of string keys a renamed Cypher alias would break
+    silently. Amounts are satoshis, times block times; the risk fields are None before any model ran."""
+
+    address: str
+    script_type: str | None = None
+    first_seen: int | None = None
+    last_seen: int | None = None
+    first_height: int | None = None
+    last_height: int | None = None
+    received: int | None = None
+    sent: int | None = None
+    n_tx: int | None = None
+    risk: float | None = None
+    risk_label: str | None = None
+    risk_model: str | None = None
+    reasons: list[Any] | None = None
+    reason_weights: list[Any] | None = None
+    influential: list[Any] | None = None
+    cluster: str | None = None
+    cluster_size: int | None = None
+    cluster_risk: float | None = None
+    cluster_flagged: bool | None = None
+
+    @classmethod
+    def unseen(cls, address: str) -> "AddressDetail":
+        """An address the graph has never seen on chain: no amounts, no model, no cluster."""
+        return cls(address=address)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The API's JSON: every field, under the names the Cypher query gives them."""
+        return dataclasses.asdict(self)
+
+
+def address_detail(store: GraphStore, address: str) -> AddressDetail | None:
+    """The address and its cluster; None when the graph holds no such address."""
     rows = store.read(_ADDRESS, address=address)
-    return rows[0] if rows else None
+    return AddressDetail(**rows[0]) if rows else None
 
 
-def cluster_detail(store: GraphStore, cluster_id: str, *, limit: int = 100) -> dict[str, Any] | None:
+@dataclass(frozen=True)
+class ClusterDetail:
+    """A cluster as the graph holds it, and a page of its riskiest members (typed like AddressDetail, so
+    screening reads attributes). `merged_into`: the cluster that absorbed this one, if any."""
+
+    cluster: str
+    size: int | None = None
+    received: int | None = None
+    sent: int | None = None
+    first_seen: int | None = None
+    last_seen: int | None = None
+    risk: float | None = None
+    flagged: Any = None
+    flagged_addresses: Any = None
+    risk_model: str | None = None
+    merged_into: str | None = None
+    members: dict[str, Any] = field(default_factory=dict)  # Page.as_dict of {address, risk, risk_label, ...}
+
+    def as_dict(self) -> dict[str, Any]:
+        """The API's JSON: every field, under the names the Cypher query gives them."""
+        return dataclasses.asdict(self)
+
+
+def cluster_detail(store: GraphStore, cluster_id: str, *, limit: int = 100) -> ClusterDetail | None:
     """The cluster and its riskiest members among the first SCAN; the members page says if it was cut."""
     rows = store.read(_CLUSTER, cluster=cluster_id)
     if not rows:
@@ -129,7 +190,7 @@ def cluster_detail(store: GraphStore, cluster_id: str, *, limit: int = 100) -> d
     size = rows[0]["size"] or 0
     looked = min(size, SCAN)
     page = Page(items=members, matched=looked, scanned=looked, complete=size <= SCAN, total=size)
-    return {**rows[0], "members": page.as_dict()}
+    return ClusterDetail(**rows[0], members=page.as_dict())
 
 
 # A cluster's transactions: any its members took part in, once each, newest first. The members and the
@@ -177,7 +238,29 @@ def cluster_transactions(
     return page
 
 
-def transaction_detail(store: GraphStore, txid: str, *, limit: int = 500) -> dict[str, Any] | None:
+class TransactionDetail(TypedDict):
+    """A transaction as the API sends it: a TypedDict rather than a dataclass, because it is the JSON
+    itself (each side a page, `Page.as_dict`) and the graph contract suite reads it by key."""
+
+    txid: str
+    height: int | None  # None while unconfirmed, or for a stub of a spend loaded before its block
+    time: int | None
+    block_hash: str | None
+    coinbase: bool | None
+    n_in: int | None
+    n_out: int | None
+    value: int | None
+    in_value: int | None
+    fee: int | None  # None while an input is unresolved
+    size: int | None
+    coinjoin: Any
+    unconfirmed: bool | None
+    inputs: dict[str, Any]  # a page of {address, value, outpoint, risk}
+    outputs: dict[str, Any]  # a page of {n, address, value, risk}
+
+
+def transaction_detail(store: GraphStore, txid: str, *, limit: int = 500) -> TransactionDetail | None:
+    """The transaction, its first `limit` inputs and outputs with each address's risk; None when absent."""
     rows = store.read(_TRANSACTION, txid=txid)
     if not rows:
         return None
@@ -191,11 +274,11 @@ def transaction_detail(store: GraphStore, txid: str, *, limit: int = 500) -> dic
     for row in [*inputs, *outputs]:
         row["risk"] = risks.get(row["address"])
     n_in = tx["n_in"] or len(inputs)
-    return {
-        **tx,
-        "inputs": Page(items=inputs, matched=n_in, scanned=len(inputs), total=n_in).as_dict(),  # n_in: exact
-        "outputs": Page(items=outputs[:limit], matched=len(outputs), scanned=len(outputs)).as_dict(),
-    }
+    return TransactionDetail(
+        **tx,  # the row's keys are the Cypher aliases of _TRANSACTION
+        inputs=Page(items=inputs, matched=n_in, scanned=len(inputs), total=n_in).as_dict(),  # n_in: exact
+        outputs=Page(items=outputs[:limit], matched=len(outputs), scanned=len(outputs)).as_dict(),
+    )
 
 
 _RISKS = "UNWIND $addresses AS x MATCH (a:Address {address: x}) RETURN a.address AS address, a.risk AS risk"

@@ -68,7 +68,7 @@ def follow_money(
     if start is None:
         return None
     trace = Trace(direction=direction, source=address)
-    whole = start["received"] or 0
+    whole = start.received or 0
     since = 0 if direction == "forward" else NEVER
     trace.addresses[address] = {"hop": 0, "haircut": whole, "poison": whole, "received": whole, "height": since}
     frontier = [address]

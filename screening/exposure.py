@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from graph import get_graph
-from graph.explore import address_detail, cluster_biggest_members
+from graph.explore import AddressDetail, ClusterDetail, address_detail, cluster_biggest_members
 from graph.tags import tags_for, tags_in_cluster
 from investigations.tracing import follow_money
 
@@ -39,10 +39,10 @@ def _category(tag: dict) -> str:
     return tag["abuse"] or tag["category"] or "unknown"
 
 
-def exposure(detail: dict[str, Any], *, hops: int = 2, fanout: int = 25) -> Exposure:
+def exposure(detail: AddressDetail, *, hops: int = 2, fanout: int = 25) -> Exposure:
     """`detail`: the address as graph/explore.address_detail gives it (address, cluster, received, sent)."""
     store = get_graph()
-    address, cluster = detail["address"], detail["cluster"]
+    address, cluster = detail.address, detail.cluster
     in_cluster = tags_in_cluster(store, cluster, limit=CLUSTER_TAGS) if cluster else []
     found = Exposure(direct=_direct(tags_for(store, [address]).get(address, []), in_cluster))
     tagged: dict[str, dict] = {}
@@ -58,7 +58,7 @@ def exposure(detail: dict[str, Any], *, hops: int = 2, fanout: int = 25) -> Expo
         if trace is None:
             continue
         found.cut += trace.cut
-        whole = float((detail["received"] if direction == "backward" else detail["sent"]) or 0)
+        whole = float((detail.received if direction == "backward" else detail.sent) or 0)
         shares: dict[str, dict[str, Any]] = defaultdict(lambda: {"share": 0.0, "hops": None, "risk_class": None})
         for reached, node in trace.addresses.items():
             tag = tagged.get(reached)
@@ -91,7 +91,7 @@ def _direct(own: list[dict], in_cluster: list[dict]) -> list[dict[str, Any]]:
     return direct
 
 
-def cluster_exposure(cluster: dict[str, Any], *, hops: int = 2, members: int = 10) -> Exposure:
+def cluster_exposure(cluster: ClusterDetail, *, hops: int = 2, members: int = 10) -> Exposure:
     """A cluster's exposure, from its `members` biggest addresses (by value moved): each one's shares,
     weighted by what it received (or sent), so the cluster's shares are of the value those members moved,
     and still add up to at most 1 a direction. A bigger cluster says so in `cut`. `cluster`: as
@@ -99,13 +99,13 @@ def cluster_exposure(cluster: dict[str, Any], *, hops: int = 2, members: int = 1
     store, found = get_graph(), Exposure()
     weights = {"received": 0.0, "sent": 0.0}
     sums: dict[str, dict[str, dict[str, Any]]] = {"received": {}, "sent": {}}
-    for address in cluster_biggest_members(store, cluster["cluster"], limit=members):
+    for address in cluster_biggest_members(store, cluster.cluster, limit=members):
         detail = address_detail(store, address)
         own = exposure(detail, hops=hops)
         found.direct += [tag for tag in own.direct if tag not in found.direct]
         found.cut += own.cut
         for way in ("received", "sent"):
-            volume = float(detail[way] or 0)
+            volume = float(getattr(detail, way) or 0)
             weights[way] += volume
             for category, entry in getattr(own, way).items():
                 into = sums[way].setdefault(category, {"share": 0.0, "hops": entry["hops"], "risk_class": None})
@@ -115,6 +115,6 @@ def cluster_exposure(cluster: dict[str, Any], *, hops: int = 2, members: int = 1
     for way in ("received", "sent"):
         whole = weights[way]
         getattr(found, way).update({c: {**v, "share": v["share"] / whole} for c, v in sums[way].items() if whole})
-    if (cluster.get("size") or 0) > members:
-        found.cut.append(f"from the cluster's {members} biggest addresses of {cluster['size']:,}")
+    if (cluster.size or 0) > members:
+        found.cut.append(f"from the cluster's {members} biggest addresses of {cluster.size:,}")
     return found

@@ -16,7 +16,7 @@ from django.db.models import Max
 from chain.addresses import address_normalise
 from graph import get_graph
 from graph.chain import chain_tip
-from graph.explore import address_detail
+from graph.explore import AddressDetail, address_detail
 from graphml.models import LabelingJob, ModelVersion
 from investigations.models import AuditEvent
 from screening.exposure import Exposure, exposure, tags_exposure
@@ -29,7 +29,6 @@ TAG_EVENTS = ("tagpack.import", "tag.add", "tag.remove")
 DIRECT_SCORE = {("address", "sanctioned"): 100, ("cluster", "sanctioned"): 100, ("address", "illicit"): 100,
                 ("cluster", "illicit"): 90, ("address", "high_risk"): 70, ("cluster", "high_risk"): 60}  # fmt: skip
 INDIRECT_WEIGHT = {"sanctioned": 100, "illicit": 100, "high_risk": 60}  # times the share, halved each hop past 1
-NO_MODEL = {"risk": None, "risk_label": None, "risk_model": None, "reasons": None, "cluster": None}
 PROCESS_MEMO = 10_000  # verdicts a web process keeps (a few KiB each)
 EPOCH_SECONDS = 1.0  # how stale a cached verdict may be after the graph, model or tags change
 
@@ -82,9 +81,9 @@ def screen_one(address: str, *, hops: int = 2) -> dict[str, Any]:
     found = exposure(detail, hops=hops) if detail is not None else tags_exposure(address)
     if found is None:
         return {"address": address, "status": 404, "error": "never seen on chain by this installation"}
-    score, reasons = risk_score(detail or {**NO_MODEL, "address": address}, found)
+    score, reasons = risk_score(detail or AddressDetail.unseen(address), found)
     if detail is None:
-        detail = {**NO_MODEL, "address": address}
+        detail = AddressDetail.unseen(address)
         reasons.append("never seen on chain by this installation: judged by its tags alone")
     return {
         "address": address,
@@ -93,20 +92,20 @@ def screen_one(address: str, *, hops: int = 2) -> dict[str, Any]:
         "risk_level": next(level for floor, level in LEVELS if score >= floor),
         "score_reasons": reasons,
         "model": {
-            "score": detail["risk"],
-            "label": detail["risk_label"],
-            "version": detail["risk_model"],
-            "reasons": detail["reasons"] or [],
+            "score": detail.risk,
+            "label": detail.risk_label,
+            "version": detail.risk_model,
+            "reasons": detail.reasons or [],
         },
-        "cluster": detail["cluster"],
+        "cluster": detail.cluster,
         "exposure": {"direct": found.direct, "received": found.received, "sent": found.sent},
         "cut": found.cut,
     }
 
 
-def risk_score(detail: dict[str, Any], found: Exposure) -> tuple[int, list[str]]:
+def risk_score(detail: AddressDetail, found: Exposure) -> tuple[int, list[str]]:
     """0-100: the highest of the model's score, the direct tags and the indirect illicit exposure."""
-    parts = [(round((detail["risk"] or 0) * 100), f"model {detail['risk_model'] or '-'}: {detail['risk'] or 0:.2f}")]
+    parts = [(round((detail.risk or 0) * 100), f"model {detail.risk_model or '-'}: {detail.risk or 0:.2f}")]
     for tag in found.direct:
         points = DIRECT_SCORE.get((tag["via"], tag["risk_class"]))
         if points:

@@ -50,8 +50,8 @@ class AddressApi(APIView):
         store = get_graph()
         detail = _found(explore.address_detail(store, address), f"address {address}")
         tags = tags_for(store, [address], own_pack=own).get(address, [])
-        cluster_tags = tags_in_cluster(store, detail["cluster"], own_pack=own, limit=20) if detail["cluster"] else []
-        return Response({**detail, "tags": tags, "cluster_tags": cluster_tags})
+        cluster_tags = tags_in_cluster(store, detail.cluster, own_pack=own, limit=20) if detail.cluster else []
+        return Response({**detail.as_dict(), "tags": tags, "cluster_tags": cluster_tags})
 
 
 class NeighboursApi(APIView):
@@ -97,7 +97,7 @@ class ClusterApi(APIView):
         own = own_pack(request.user)
         store = get_graph()
         detail = _found(explore.cluster_detail(store, cluster_id), f"cluster {cluster_id}")
-        return Response({**detail, "tags": tags_in_cluster(store, cluster_id, own_pack=own, limit=50)})
+        return Response({**detail.as_dict(), "tags": tags_in_cluster(store, cluster_id, own_pack=own, limit=50)})
 
 
 class ClusterTransactionsApi(APIView):
@@ -160,7 +160,7 @@ class SearchApi(APIView):
         transaction = explore.transaction_detail(store, query, limit=0) if len(query) == 64 else None
         return Response(
             {
-                "addresses": [address] if address else [],
+                "addresses": [address.as_dict()] if address else [],
                 "transactions": [transaction] if transaction else [],
                 "tags": tags_search(store, query, own_pack=own_pack(request.user), limit=limit),
                 "cases": CaseOut(cases, many=True).data,

@@ -46,7 +46,7 @@ def _txid(raw: bytes) -> str:
 def test_details_of_an_address_and_a_transaction(flows):
     store, _, tx2 = flows
     b = address_detail(store, addr("B"))
-    assert (b["received"], b["sent"], b["n_tx"]) == (30 * BTC, 30 * BTC, 2)
+    assert (b.received, b.sent, b.n_tx) == (30 * BTC, 30 * BTC, 2)
     tx = transaction_detail(store, tx2)
     assert sorted((i["address"], i["value"]) for i in tx["inputs"]["items"]) == sorted(
         [(addr("B"), 30 * BTC), (addr("X"), 50 * BTC)]
@@ -136,6 +136,25 @@ def test_the_api_explores_for_investigators_only(flows, people):
     assert ana.get(f"{API}/addresses/{addr('A')}/flows/", {"hops": 9}).status_code == 400
     assert client_for(people["nobody"]).get(f"{API}/addresses/{addr('B')}/").status_code == 403
     assert client_for().get(f"{API}/paths/", {"source": "a", "target": "b"}).status_code == 403
+
+
+def test_the_address_and_cluster_answers_keep_their_fields(flows, people):
+    """address_detail and cluster_detail are dataclasses now; the JSON still has every field by its old name."""
+    ana = client_for(people["ana"])
+    b = ana.get(f"{API}/addresses/{addr('B')}/").json()
+    assert set(b) == {
+        "address", "script_type", "first_seen", "last_seen", "first_height", "last_height", "received", "sent",
+        "n_tx", "risk", "risk_label", "risk_model", "reasons", "reason_weights", "influential", "cluster",
+        "cluster_size", "cluster_risk", "cluster_flagged", "tags", "cluster_tags",
+    }  # fmt: skip
+    assert (b["address"], b["n_tx"], b["cluster_size"]) == (addr("B"), 2, 2)  # B and X spent together
+    cluster = ana.get(f"{API}/clusters/{b['cluster']}/").json()
+    assert set(cluster) == {
+        "cluster", "size", "received", "sent", "first_seen", "last_seen", "risk", "flagged", "flagged_addresses",
+        "risk_model", "merged_into", "members", "tags",
+    }  # fmt: skip
+    assert (cluster["cluster"], cluster["size"], cluster["members"]["total"]) == (b["cluster"], 2, 2)
+    assert {m["address"] for m in cluster["members"]["items"]} == {addr("B"), addr("X")}
 
 
 def test_search_finds_addresses_transactions_tags_and_only_the_teams_cases(flows, people):
