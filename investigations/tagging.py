@@ -23,6 +23,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from chain.addresses import address_normalise
+from core.errors import ChainSleuthError
 from graph import get_graph
 from graph.tags import PUBLIC, TEAM, tag_delete, tag_visibility_set, tags_delete_stale, tags_of_pack, tags_write
 from investigations.audit.log import audit_event_append
@@ -38,7 +39,7 @@ VISIBILITIES = (TEAM, PUBLIC)  # a hand-made tag's; TEAM, the first, is the defa
 PACK_NAME = re.compile(r"[\w.-][\w.:/-]{0,199}")
 
 
-class TagError(ValueError):
+class TagError(ChainSleuthError, ValueError):
     """A tag that cannot be made as asked; the message says which field and why."""
 
 
