@@ -24,7 +24,7 @@ from investigations.services import (
     case_create,
     case_transition,
 )
-from investigations.tagging import TagError
+from investigations.tagging import TagError, TagForbidden
 from screening.keys import key_issue
 from screening.models import Organisation, Transfer
 from screening.transfers import TransferConflict, TransferError
@@ -65,6 +65,7 @@ def keyed(key: str) -> APIClient:
         (TransferError, ChainSleuthError, 400),
         (TransferConflict, Conflict, 409),
         (TagError, ChainSleuthError, 400),
+        (TagForbidden, Forbidden, 403),
         (EvidenceError, ChainSleuthError, 400),
         (RegistryError, ChainSleuthError, 400),
         (EllipticError, ChainSleuthError, 400),
