@@ -212,7 +212,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": ["app.parsers.DepthLimitedJSONParser"],  # uploads name their own parsers
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "investigations.api.errors.api_exception_handler",
+    "EXCEPTION_HANDLER": "app.errors.api_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "ChainSleuth API",

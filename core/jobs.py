@@ -15,6 +15,8 @@ from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from core.errors import ChainSleuthError
+
 
 class JobRow(models.Model):
     """Status, timestamps, owner and lease, attempts and the first error of one job."""
@@ -29,7 +31,7 @@ class JobRow(models.Model):
 
     FINAL: ClassVar[frozenset[str]] = frozenset({Status.SUCCEEDED, Status.FAILED, Status.ERRORED, Status.CANCELLED})
     # Errors that mean "this job cannot be done as asked" (recorded FAILED); anything else is ERRORED.
-    domain_errors: ClassVar[tuple[type[BaseException], ...]] = (ValueError,)
+    domain_errors: ClassVar[tuple[type[BaseException], ...]] = (ValueError, ChainSleuthError)
     # The Celery task that runs a row (its only argument the row's id), sent again by the sweep below.
     task_name: ClassVar[str] = ""
 

@@ -15,7 +15,14 @@ import numpy as np
 import torch
 from torch_geometric.data import HeteroData
 
+from core.errors import ChainSleuthError
 from graphml.features import ChainArrays, address_features
+
+
+class NothingToLearn(ChainSleuthError, ValueError):
+    """Too few labels (none, or no illicit one in a period) to train on: wait for more verdicts. Its own
+    class so that a retrain can skip it without swallowing every other ValueError (a graph's included)."""
+
 
 UNLABELLED = -1
 
@@ -72,7 +79,7 @@ def temporal_split(arrays: ChainArrays, labels: Labels, *, train: float = 0.6, v
     period gets its share of them. When even that cannot, the first cut stands and training refuses it."""
     heights = arrays.address_height[labels.y != UNLABELLED]
     if len(heights) == 0:
-        raise ValueError("no labelled address in the graph: nothing to train on")
+        raise NothingToLearn("no labelled address in the graph: nothing to train on")
     split = _cut(heights, train, val)
     illicit = arrays.address_height[labels.y == 1]
     if _learnable(split, illicit):

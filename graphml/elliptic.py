@@ -22,6 +22,7 @@ import numpy as np
 import torch
 from torch_geometric.data import HeteroData
 
+from core.errors import ChainSleuthError
 from graphml.dataset import UNLABELLED, Labels, Split
 from graphml.training import Progress, TrainingReport, TrainSpec, train_models
 
@@ -42,7 +43,7 @@ PUBLISHED = {
 }
 
 
-class EllipticError(ValueError):
+class EllipticError(ChainSleuthError, ValueError):
     """A file missing or not in the published format; the message names the file and the line."""
 
 

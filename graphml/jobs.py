@@ -23,7 +23,7 @@ from graph.ml import (
     write_scores,
 )
 from graphml import labeling
-from graphml.dataset import graph_until
+from graphml.dataset import NothingToLearn, graph_until
 from graphml.models import LabelingJob, ModelVersion
 from graphml.outcomes import confirmed_labels, confirmed_labels_since
 from graphml.registry import (
@@ -94,7 +94,7 @@ def model_retrain_if_due(*, spec: TrainSpec | None = None) -> ModelVersion | Non
             spec=spec,
             change_min_confidence=settings.CLUSTER_CHANGE_MIN_CONFIDENCE,
         )
-    except ValueError as error:  # too few labels in a period: wait for more, keep labeling
+    except NothingToLearn as error:  # too few labels in a period: wait for more, keep labeling
         log.warning("retraining on %d new verdicts skipped: %s", due, error)
         return None
     version = model_version_register(report=report, directory=directory)

@@ -5,14 +5,15 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
+from core.errors import ChainSleuthError
 from graphml.features import ADDRESS_FEATURES, TX_FEATURES
 from graphml.labeling import TrainedModel, load
 from graphml.models import ModelVersion
 from graphml.training import TrainingReport
 
 
-class RegistryError(ValueError):
-    pass
+class RegistryError(ChainSleuthError, ValueError):
+    """No such model version, or none active: the message says which."""
 
 
 def model_version_register(*, report: TrainingReport, directory: Path, activate: bool = False) -> ModelVersion:

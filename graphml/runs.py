@@ -11,7 +11,7 @@ from chain.clustering import DEFAULT_CHANGE_MIN_CONFIDENCE
 from graph.ml import address_pages, transaction_pages
 from graph.store import GraphStore
 from graph.tags import tag_classes
-from graphml.dataset import UNLABELLED, graph_until, labels_for
+from graphml.dataset import UNLABELLED, NothingToLearn, graph_until, labels_for
 from graphml.evaluation import metrics
 from graphml.features import ChainArrays, build
 from graphml.report import write_report
@@ -61,10 +61,10 @@ def train_run(
     if truth is not None and not truth.is_file():
         raise FileNotFoundError(f"no ground truth at {truth}")
     if truth is None and not confirmed:
-        raise ValueError("nothing to learn from: no ground-truth file and no confirmed labels")
+        raise NothingToLearn("nothing to learn from: no ground-truth file and no confirmed labels")
     arrays = chain_arrays(store, change_min_confidence=change_min_confidence)
     if not arrays.addresses:
-        raise ValueError("the graph holds no confirmed address: ingest blocks first")
+        raise NothingToLearn("the graph holds no confirmed address: ingest blocks first")
     labels = labels_for(arrays, truth=truth, confirmed=confirmed)
     report = train_all(arrays, labels, spec or TrainSpec(), progress=progress)
     write_report(report, directory)

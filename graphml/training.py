@@ -17,7 +17,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.metrics import average_precision_score
 from torch_geometric.data import HeteroData
 
-from graphml.dataset import UNLABELLED, Labels, Split, graph_until, temporal_split
+from graphml.dataset import UNLABELLED, Labels, NothingToLearn, Split, graph_until, temporal_split
 from graphml.evaluation import Calibrator, metrics, threshold_for_precision
 from graphml.features import ChainArrays
 from graphml.nets import KINDS, NodeScorer
@@ -96,7 +96,7 @@ def train_models(
     graph holding what was known at its period's end; `target` is the node type scored."""
     illicit = {period: int((labels.y[masks[period]] == 1).sum()) for period in ("train", "val")}
     if not all(illicit.values()):
-        raise ValueError(
+        raise NothingToLearn(
             f"the training or validation period has no illicit example (training {illicit['train']}, validation "
             f"{illicit['val']}, of {int((labels.y == 1).sum())} illicit labelled addresses): nothing to learn from. "
             "Label more addresses, or for the demo world set DEMO_WORLD_TXS to 3000 or more"

@@ -6,12 +6,14 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from core.errors import ChainSleuthError
+
 # Binary types by their signatures; text types must also decode as UTF-8.
 MAGIC = {"application/pdf": b"%PDF-", "image/png": b"\x89PNG\r\n\x1a\n", "image/jpeg": b"\xff\xd8\xff"}
 TEXT_TYPES = {".csv": "text/csv", ".json": "application/json", ".txt": "text/plain", ".md": "text/markdown"}
 
 
-class EvidenceError(ValueError):
+class EvidenceError(ChainSleuthError, ValueError):
     """Refused evidence; the message names the file and the rule it broke."""
 
 

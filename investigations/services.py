@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from core.errors import ChainSleuthError, Conflict, Forbidden, NotFound
 from graph import explore, get_graph
 from graphml.outcomes import confirmed_label_record
 from investigations.audit.log import audit_event_append
@@ -35,16 +36,20 @@ TRANSITIONS = {
 APPROVERS = {Membership.Role.SUPERVISOR, Membership.Role.ADMIN}
 
 
-class CaseError(ValueError):
+class CaseError(ChainSleuthError, ValueError):
     """A request that cannot be done; the message says why and what to do instead."""
 
 
-class CaseConflict(CaseError):
+class CaseConflict(CaseError, Conflict):
     """The case's state does not allow it now (a wrong move in the workflow, a closed case)."""
 
 
-class UnknownSubject(CaseError):
+class UnknownSubject(CaseError, NotFound):
     """The graph has no such address, cluster or transaction."""
+
+
+class CaseForbidden(Forbidden, PermissionDenied):
+    """The user's role does not allow this (403); still Django's PermissionDenied for callers outside the API."""
 
 
 def case_open_get(*, user: AbstractBaseUser, case_id: int) -> Case:
@@ -177,9 +182,9 @@ def _decide(user: AbstractBaseUser, approval_id: int, approve: bool) -> Approval
     if approval.status != Approval.Status.PENDING:
         raise CaseConflict(f"approval {approval.id} was already {approval.status}")
     if membership(user).role not in APPROVERS:
-        raise PermissionDenied("only a supervisor or an admin approves")
+        raise CaseForbidden("only a supervisor or an admin approves")
     if approval.requested_by_id == user.pk:
-        raise PermissionDenied("four eyes: whoever asked cannot approve")
+        raise CaseForbidden("four eyes: whoever asked cannot approve")
     approval.status = Approval.Status.APPROVED if approve else Approval.Status.REJECTED
     approval.decided_by, approval.decided_at = user, timezone.now()
     approval.save(update_fields=["status", "decided_by", "decided_at"])

@@ -23,6 +23,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from chain.addresses import address_normalise
+from core.errors import ChainSleuthError, Forbidden
 from graph import get_graph
 from graph.tags import PUBLIC, TEAM, tag_delete, tag_visibility_set, tags_delete_stale, tags_of_pack, tags_write
 from investigations.audit.log import audit_event_append
@@ -38,8 +39,12 @@ VISIBILITIES = (TEAM, PUBLIC)  # a hand-made tag's; TEAM, the first, is the defa
 PACK_NAME = re.compile(r"[\w.-][\w.:/-]{0,199}")
 
 
-class TagError(ValueError):
+class TagError(ChainSleuthError, ValueError):
     """A tag that cannot be made as asked; the message says which field and why."""
+
+
+class TagForbidden(Forbidden, PermissionDenied):
+    """The user's role does not allow this (403); still Django's PermissionDenied for callers outside the API."""
 
 
 @dataclass
@@ -241,7 +246,7 @@ def _checked_visibility(visibility: str) -> None:
 
 def tagpack_import_allowed(user: AbstractBaseUser) -> None:
     if membership(user).role != Membership.Role.ADMIN:
-        raise PermissionDenied("only an admin imports TagPacks")
+        raise TagForbidden("only an admin imports TagPacks")
 
 
 def _checked_fields(known: Taxonomy, address, label, category, abuse, confidence) -> dict:

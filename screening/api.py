@@ -17,13 +17,12 @@ from rest_framework.views import APIView
 from chain.addresses import address_normalise
 from graph import get_graph
 from graph.explore import address_detail, cluster_detail
-from investigations.api.errors import Conflict
 from investigations.selectors import membership
 from screening.auth import KeyApiView
 from screening.exposure import cluster_exposure, exposure
 from screening.models import ApiKey, Hold, Transfer
 from screening.services import BATCH_MAX, LEVELS, screen_addresses
-from screening.transfers import TransferConflict, TransferError, transfer_register, transfer_release, transfers_of
+from screening.transfers import TransferError, transfer_register, transfer_release, transfers_of
 
 ENTRY_MAX = 200  # characters of one address entry
 
@@ -328,10 +327,7 @@ class TransferListApi(KeyApiView, generics.ListAPIView):
         transaction is seen on chain. Poll GET, or receive the alerts by webhook."""
         data = self.TransferInput(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            transfer = transfer_register(organisation=request.auth.organisation, **data.validated_data)
-        except TransferError as error:
-            raise serializers.ValidationError({"detail": str(error)}) from None
+        transfer = transfer_register(organisation=request.auth.organisation, **data.validated_data)
         return Response(TransferOut(transfer).data, status=202)
 
 
@@ -375,8 +371,6 @@ class TransferReleaseApi(KeyApiView):
                 organisation=request.auth.organisation, transfer_id=transfer_id,
                 reason=data.validated_data["reason"], actor=request.user.get_username(),
             )  # fmt: skip
-        except TransferError as error:
+        except TransferError as error:  # the reason is a field of this form: say so in DRF's field shape
             raise serializers.ValidationError({"reason": [str(error)]}) from None
-        except TransferConflict as error:
-            raise Conflict(str(error)) from None
         return Response(TransferOut(transfer).data)

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from core.errors import ChainSleuthError, Conflict
 from graph import get_graph
 from graph.explore import transactions_confirmed
 from investigations.audit.log import audit_event_append
@@ -23,11 +24,11 @@ from screening.webhooks import webhooks_notify
 HOLD_LEVELS = ("high", "severe")
 
 
-class TransferError(ValueError):
+class TransferError(ChainSleuthError, ValueError):
     """A transfer that cannot be registered as given; the message names the field."""
 
 
-class TransferConflict(Exception):
+class TransferConflict(Conflict):
     """The transfer's state does not allow this now (e.g. a release with no open hold)."""
 
 

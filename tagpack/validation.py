@@ -22,6 +22,8 @@ from typing import Any
 
 import yaml
 
+from core.errors import ChainSleuthError
+
 # PyYAML's safe loader, in C where it was built with libyaml: the large packs parse several times faster.
 _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -29,12 +31,15 @@ _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _TAXONOMIES_WITHOUT_FILE = frozenset({"tag_type"})
 
 
-class TagPackError(ValueError):
+class TagPackError(ChainSleuthError, ValueError):
     """A TagPack broke the schema; `problems` keeps the messages one by one."""
 
     def __init__(self, problems: list[str]):
         super().__init__("\n".join(problems))
         self.problems = tuple(problems)
+
+    def body(self) -> dict:
+        return {"detail": "the TagPack is refused", "problems": list(self.problems)}
 
 
 @dataclass(frozen=True)
