@@ -9,6 +9,7 @@ first address, which makes ids repeatable for the same input.
 """
 
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,6 +45,26 @@ def groups_of(txid: str, analysis: TxClustering, min_change_confidence: float) -
     return groups
 
 
+def linked_components(links: Iterable[Sequence[str]]) -> list[list[str]]:
+    """The sets of nodes that `links` join, directly or through others (union-find, path halving), each in
+    the order its nodes were first met; a node no link joins to another is not listed."""
+    parent: dict[str, str] = {}
+
+    def find(node: str) -> str:
+        while parent.setdefault(node, node) != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    for nodes in links:
+        for node in nodes[1:]:
+            parent[find(node)] = find(nodes[0])
+    components: dict[str, list[str]] = defaultdict(list)
+    for node in list(parent):
+        components[find(node)].append(node)
+    return list(components.values())
+
+
 def plan_clusters(
     groups: list[Group],
     members: dict[str, Membership],
@@ -57,30 +78,18 @@ def plan_clusters(
 
     `time` is the first block's, `last_time` the last's (the same for one block); `height` the last block's.
     """
-    parent: dict[str, str] = {}
-
-    def find(node: str) -> str:
-        while parent.setdefault(node, node) != node:
-            parent[node] = parent[parent[node]]
-            node = parent[node]
-        return node
-
     cause: dict[str, Group] = {}  # the first group that touched each address or cluster
+    links = []
     for group in groups:
         nodes = [_node(address, members) for address in group.addresses]
         for node in nodes:
             cause.setdefault(node, group)
-        for node in nodes[1:]:
-            parent[find(node)] = find(nodes[0])
-
-    components: dict[str, list[str]] = defaultdict(list)
-    for node in list(parent):
-        components[find(node)].append(node)
+        links.append(nodes)
     plan = ClusterPlan()
     target_of: dict[str, str] = {}
     deltas: dict[str, dict[str, Any]] = defaultdict(lambda: _empty_delta(time, last_time or time, height))
     known = {m.cluster: m for m in members.values() if m.cluster}
-    for nodes in components.values():
+    for nodes in linked_components(links):
         if len(nodes) > 1:
             _plan_component(nodes, members, known, cause, plan, target_of, deltas, height)
     _add_activity(members, volumes, target_of, deltas)

@@ -13,7 +13,7 @@ import logging
 from collections import defaultdict
 
 from chain.clustering import MULTI_INPUT_CONFIDENCE
-from chain.clusters import Group
+from chain.clusters import Group, linked_components
 from chain.signals import chain_rolled_back
 from graph import chain as chain_graph
 from graph import recluster
@@ -78,25 +78,14 @@ def _groups(evidence: list[dict], members: dict[str, str], min_change_confidence
 
 def _components(groups: list[Group]) -> tuple[list[list[str]], dict[str, dict]]:
     """Connected addresses (two or more), each sorted; and per address the first link that reached it."""
-    parent: dict[str, str] = {}
-
-    def find(node: str) -> str:
-        while parent.setdefault(node, node) != node:
-            parent[node] = parent[parent[node]]
-            node = parent[node]
-        return node
-
     cause: dict[str, dict] = {}
     for group in groups:
         for address in group.addresses:
             cause.setdefault(
                 address, {"txid": group.txid, "heuristic": group.heuristic, "confidence": group.confidence}
             )
-            parent[find(address)] = find(group.addresses[0])
-    pieces: dict[str, list[str]] = defaultdict(list)
-    for address in sorted(parent):
-        pieces[find(address)].append(address)
-    return [piece for piece in pieces.values() if len(piece) > 1], cause
+    pieces = linked_components(group.addresses for group in groups)
+    return sorted(sorted(piece) for piece in pieces if len(piece) > 1), cause
 
 
 def _names(store, components, members, merges, cause, block_hash) -> dict[int, str]:
