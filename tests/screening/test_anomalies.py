@@ -9,7 +9,6 @@ import uuid
 import numpy as np
 import pytest
 
-from app.celery import app as celery_app
 from chain.serialization import txid_of
 from investigations.alerts import alerts_triage
 from investigations.models import Alert, Team
@@ -18,8 +17,8 @@ from screening.models import Organisation, Transfer, Webhook
 from screening.rolling import Peers, Thresholds, empty_state, folded, observe
 from screening.webhooks import signature_verify
 from tests.chain.blockmaker import ChainMaker, to
-from tests.conftest import celery_worker
 from tests.investigations.test_exploration import BTC, addr
+from tests.screening.conftest import own_queue_worker
 from tests.screening.test_transfers import SECRET, Receiver
 
 BLOCK_S = 600.0
@@ -221,24 +220,8 @@ def test_old_blocks_move_no_statistics_and_raise_nothing(settings, ingest, chain
 @pytest.fixture
 def realtime_worker(chain_graph, settings):
     """A worker of this test's own, on a realtime queue of its own, reading this test's graph."""
-    queue = f"realtime-{uuid.uuid4().hex[:8]}"
-    before = celery_app.conf.task_routes
-    _route({name: {"queue": queue} for name in settings.CELERY_TASK_ROUTES})
-    try:
-        with celery_worker(
-            graph_name=settings.GRAPH_NAME, queues=[queue], env={"CELERY_REALTIME_QUEUE": queue}
-        ) as process:
-            yield process
-    finally:
-        _route(before)
-
-
-def _route(routes: dict) -> None:
-    """Celery builds its router once, at the first task sent: rebuild it, or the routes set here would be
-    ignored after an earlier test sent a task (and the scan would go to another test's worker and graph)."""
-    celery_app.conf.task_routes = routes
-    celery_app.amqp.flush_routes()
-    celery_app.amqp.__dict__.pop("router", None)
+    with own_queue_worker(settings, settings.CELERY_TASK_ROUTES) as process:
+        yield process
 
 
 @pytest.mark.slow

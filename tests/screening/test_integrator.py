@@ -10,7 +10,6 @@ import json
 import re
 import threading
 import time
-import uuid
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
@@ -20,10 +19,10 @@ from django.core.management import call_command
 from investigations.tagging import tagpacks_import
 from screening.models import Transfer
 from screening.transfers import transfers_seen_check
-from tests.conftest import REPO_ROOT, celery_worker
+from tests.conftest import REPO_ROOT
 from tests.investigations.test_exploration import BTC, addr
 from tests.investigations.test_tags import tag, write_pack
-from tests.screening.test_anomalies import _route
+from tests.screening.conftest import own_queue_worker
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -83,17 +82,8 @@ def receiver():
 @pytest.fixture
 def screening_worker(chain_graph, settings):
     """The stack's worker: screening's tasks on a queue of this test's own, reading this test's graph."""
-    queue = f"screening-{uuid.uuid4().hex[:8]}"
-    before = dict(settings.CELERY_TASK_ROUTES)
-    _route({name: {"queue": queue} for name in SCREENING_TASKS})
-    try:
-        # Deliveries queued by the worker itself follow its own routes: the realtime queue, named here.
-        with celery_worker(
-            graph_name=settings.GRAPH_NAME, queues=[queue], env={"CELERY_REALTIME_QUEUE": queue}
-        ) as process:
-            yield process
-    finally:
-        _route(before)
+    with own_queue_worker(settings, SCREENING_TASKS) as process:
+        yield process
 
 
 def test_an_integrator_follows_the_guide_from_a_key_to_a_generated_client(
