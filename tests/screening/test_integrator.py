@@ -8,9 +8,7 @@ typed client generated from the schema. The admin then lists the transfers, the 
 import io
 import json
 import re
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 import requests
@@ -23,6 +21,7 @@ from tests.conftest import REPO_ROOT
 from tests.investigations.test_exploration import BTC, addr
 from tests.investigations.test_tags import tag, write_pack
 from tests.screening.conftest import own_queue_worker
+from tests.screening.test_webhooks import Receiver
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -47,36 +46,16 @@ def guide_run(section: str, **replacements: str) -> dict:
     return namespace
 
 
-class Receiver:
-    """The exchange's webhook endpoint: keeps every POST's headers and body, answers 200."""
-
-    def __init__(self):
-        self.received: list[tuple[dict[str, str], bytes]] = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.received.append((dict(self.headers), body))
-                self.send_response(200)
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = HTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/chainsleuth"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def events(self, name: str) -> list[tuple[dict[str, str], bytes]]:
-        return [(headers, body) for headers, body in self.received if headers["ChainSleuth-Event"] == name]
-
-
 @pytest.fixture
 def receiver():
-    made = Receiver()
+    """The exchange's webhook endpoint: keeps every POST's headers and body, answers 200."""
+    made = Receiver([])
     yield made
     made.server.shutdown()
+
+
+def events(receiver: Receiver, name: str) -> list[tuple[dict[str, str], bytes]]:
+    return [(headers, body) for headers, body in receiver.received if headers["ChainSleuth-Event"] == name]
 
 
 @pytest.fixture
@@ -122,7 +101,7 @@ def test_an_integrator_follows_the_guide_from_a_key_to_a_generated_client(
     matching = guide["register_deposit"](tx2, 0, addr("D"), 60 * BTC, "customer-1")
     mismatching = guide["register_deposit"](tx2, 1, addr("D"), 19 * BTC, "customer-2")
     assert (matching["status"], mismatching["status"]) == ("pending", "pending")
-    _wait_for(lambda: len(receiver.events("transfer.hold")) + len(receiver.events("transfer.mismatch")) >= 2)
+    _wait_for(lambda: len(events(receiver, "transfer.hold")) + len(events(receiver, "transfer.mismatch")) >= 2)
     transfers_seen_check()  # beat's minute: nothing is screened again, nothing sent twice
     time.sleep(3)
     _exactly_one_signed_event_each(receiver, secret, verify, matching["id"], mismatching["id"])
@@ -147,7 +126,7 @@ def _key_from_the_command_line() -> str:
 
 
 def _exactly_one_signed_event_each(receiver: Receiver, secret: str, verify, matching: int, mismatching: int) -> None:
-    (hold,), (mismatch,) = receiver.events("transfer.hold"), receiver.events("transfer.mismatch")
+    (hold,), (mismatch,) = events(receiver, "transfer.hold"), events(receiver, "transfer.mismatch")
     for (headers, body), transfer in ((hold, matching), (mismatch, mismatching)):
         assert verify(secret, headers["X-ChainSleuth-Signature"], body)
         payload = json.loads(body)
