@@ -34,3 +34,5 @@ export const STATUS_WORDS: Record<CaseStatus, string> = {
   dismissed: "dismissed",
   closed: "closed",
 };
+
+export const PRIORITIES = ["low", "medium", "high", "critical"];
