@@ -9,7 +9,7 @@ each other's order.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.apps import apps
@@ -20,6 +20,7 @@ Role = Membership.Role
 EVERY_ROLE = frozenset(Role.values)
 MEMBER, KEY, PUBLIC = "member", "key", "public"  # who an endpoint is for: investigators, API keys, anyone
 SECRET = "blue-only"  # every text of team Blue's rows holds it: no other principal's answer may
+ORGANISATION_SECRET = "exchange-only"  # the same for organisation Exchange's rows
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,6 @@ class Principal:
     role: str | None = None
     organisation: str | None = None
     scopes: tuple[str, ...] = ()
-    notes: list[str] = field(default_factory=list, compare=False)
 
 
 OWN_TEAM, OWN_ORGANISATION = "Blue", "Exchange"
@@ -91,6 +91,12 @@ def expected(endpoint: Endpoint, who: Principal) -> int:
     if endpoint.owned and who.team != OWN_TEAM:
         return 404
     return endpoint.ok if who.role in endpoint.roles else 403
+
+
+def leaks(who: Principal, content: bytes) -> list[str]:
+    """The markers of rows `who` may not see that `content` shows."""
+    hidden = [(SECRET, who.team == OWN_TEAM), (ORGANISATION_SECRET, who.organisation == OWN_ORGANISATION)]
+    return [marker for marker, theirs in hidden if not theirs and marker.encode() in content]
 
 
 FINGERPRINT_APPS = ("investigations", "screening", "graphml", "chain")

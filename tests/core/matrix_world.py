@@ -1,6 +1,7 @@
 """The rows the matrix's endpoints act on: team Blue's and organisation Exchange's, in the hand-built chain
 (tests/investigations/test_exploration.py `flows`). Methods make a fresh row per call where a call may
-change it; every text a team member could read holds SECRET, so an answer to anyone else must not."""
+change it; every text a team member could read holds SECRET (ORGANISATION_SECRET, what the organisation's
+key could read), so an answer to anyone else must not."""
 
 import hashlib
 import itertools
@@ -16,7 +17,7 @@ from investigations.tagging import tag_add, team_pack
 from screening.models import Hold, Organisation, Transfer, Webhook
 from screening.transfers import transfer_register
 from tests.conftest import free_port
-from tests.core.api_matrix import OWN_ORGANISATION, OWN_TEAM, SECRET
+from tests.core.api_matrix import ORGANISATION_SECRET, OWN_ORGANISATION, OWN_TEAM, SECRET
 from tests.investigations.test_exploration import addr
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 16
@@ -32,8 +33,10 @@ class World:
             "MATCH (:Address {address: $a})-[:IN_CLUSTER]->(c:Cluster) RETURN c.cluster_id AS id", a=self.address
         )[0]["id"]
         self.team, self.exchange = Team.objects.get(name=OWN_TEAM), Organisation.objects.get(name=OWN_ORGANISATION)
-        self.case_id = self.case().id
-        self.tag_key()  # a private tag of Blue's the other team must not see
+        # One of each before any call, so that every list has a row of Blue's (Exchange's) to leak.
+        self.case_id, _, _ = self.case().id, self.alert(), self.entry()
+        self.tag_key()  # a private tag
+        self.transfer(), self.webhook()
         self.pack = team_pack(OWN_TEAM)
         self.model_version = self._model_version()
 
@@ -79,7 +82,13 @@ class World:
         return tag_add(user=self.ana, address=self.other_address, label=label, abuse="scam")["key"]
 
     def transfer(self, *, held: bool = False) -> Transfer:
-        transfer = transfer_register(organisation=self.exchange, direction="deposit", address=self.address, amount=1)
+        transfer = transfer_register(
+            organisation=self.exchange,
+            direction="deposit",
+            address=self.address,
+            amount=1,
+            user_ref=ORGANISATION_SECRET,
+        )
         if held:
             Hold.objects.create(transfer=transfer, event="transfer.hold", reason="risky")
             Transfer.objects.filter(id=transfer.id).update(hold=True)
@@ -88,7 +97,9 @@ class World:
     def webhook(self) -> Webhook:
         """A receiver that is not there: a test delivery fails at once, and is still answered."""
         url = f"http://127.0.0.1:{free_port()}/hook"
-        return Webhook.objects.create(organisation=self.exchange, url=url, secret="s" * 24)
+        return Webhook.objects.create(
+            organisation=self.exchange, url=url, secret="s" * 24, description=ORGANISATION_SECRET
+        )
 
     def _model_version(self) -> ModelVersion:
         directory = self.tmp / "model"
