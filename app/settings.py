@@ -287,6 +287,12 @@ DEMO_WORLD_TXS = env_int("DEMO_WORLD_TXS", 30_000, minimum=0, maximum=10_000_000
 if 0 < DEMO_WORLD_TXS < 1_000:
     raise ImproperlyConfigured(f"DEMO_WORLD_TXS: 0 (no demo world) or at least 1000, got {DEMO_WORLD_TXS}")
 DEMO_WORLD_DIR = VAR_DIR / "demo-world"
+# The chain store (chain/store/, docs/scale.md): partitioned Parquet of the whole chain. Its partition size
+# and bucket count are fixed when a store is made; the memory limit bounds each DuckDB join of the resolve phase.
+CHAIN_STORE_DIR = Path(env_str("CHAIN_STORE_DIR", str(VAR_DIR / "chainstore"))).resolve()
+CHAIN_STORE_PARTITION_BLOCKS = env_int("CHAIN_STORE_PARTITION_BLOCKS", 1_000, minimum=1)
+CHAIN_STORE_BUCKETS = env_int("CHAIN_STORE_BUCKETS", 64, minimum=1, maximum=256)
+CHAIN_STORE_MEMORY_LIMIT = env_str("CHAIN_STORE_MEMORY_LIMIT", "1GB")
 # The nightly run retrains once this many investigators' verdicts (confirmed or dismissed cases' addresses)
 # have been recorded since the last model was trained; 0 never retrains.
 ALERTS_PER_LABELING_JOB = env_int("ALERTS_PER_LABELING_JOB", 500, minimum=0)  # the riskiest flagged clusters

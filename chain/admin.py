@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from app.admin import ReadOnlyAdmin
-from chain.models import IngestRun
+from chain.models import ChainStoreRun, IngestRun
 
 
 @admin.register(IngestRun)
@@ -22,3 +22,25 @@ class IngestRunAdmin(ReadOnlyAdmin):
     ]
     list_filter = ["status", "kind"]
     search_fields = ["source", "error"]
+
+
+@admin.register(ChainStoreRun)
+class ChainStoreRunAdmin(ReadOnlyAdmin):
+    """Store builds are started by `manage.py chainstore build`; here operators follow their phases."""
+
+    list_display = [
+        "id",
+        "status",
+        "phase",
+        "source",
+        "store_dir",
+        "blocks",
+        "txs",
+        "inputs_unresolved",
+        "failed_at",
+        "error",
+        "created_at",
+        "finished_at",
+    ]
+    list_filter = ["status", "phase", "kind"]
+    search_fields = ["source", "store_dir", "error"]

@@ -69,3 +69,70 @@ class IngestRun(JobRow):
         if not self.error:
             self.failed_at = where
         return message
+
+
+class ChainStoreRun(JobRow):
+    """One build of the chain store (chain/store/): its phases, their figures, and the bad data that stopped it.
+
+    The store's files are the record of what is done (manifests and markers); this row is what the
+    admin and the command show. Counts are the store's totals after the run, so a resumed build reads
+    the same as an uninterrupted one; `partitions_present` tells what an earlier attempt had done.
+    """
+
+    task_name = "chain.chainstore_run"
+    domain_errors = (ValueError, ChainDataError)
+
+    class Phase(models.TextChoices):
+        PARSE = "parse"
+        RESOLVE = "resolve"
+        DONE = "done"
+
+    kind = models.CharField(max_length=8, choices=IngestRun.Kind.choices)
+    source = models.CharField(max_length=2000, help_text="paths, or the RPC URL without credentials")
+    network = models.CharField(max_length=16, default="bitcoin")
+    store_dir = models.CharField(max_length=2000)
+    phase = models.CharField(max_length=8, choices=Phase.choices, default=Phase.PARSE)
+
+    partitions_total = models.PositiveIntegerField(default=0)
+    partitions_parsed = models.PositiveIntegerField(default=0, help_text="parsed by this run")
+    partitions_present = models.PositiveIntegerField(default=0, help_text="parsed before, left as they were")
+    blocks = models.PositiveIntegerField(default=0)
+    blocks_orphaned = models.PositiveIntegerField(default=0, help_text="not on the longest chain: not stored")
+    txs = models.PositiveBigIntegerField(default=0)
+    outputs = models.PositiveBigIntegerField(default=0)
+    inputs = models.PositiveBigIntegerField(default=0)
+    buckets_total = models.PositiveIntegerField(default=0)
+    buckets_done = models.PositiveIntegerField(default=0)
+    partitions_resolved = models.PositiveIntegerField(default=0)
+    inputs_resolved = models.PositiveBigIntegerField(default=0)
+    inputs_unresolved = models.PositiveBigIntegerField(default=0, help_text="spent output not in the store")
+    repeated_coinbases = models.PositiveIntegerField(default=0, help_text="BIP30 repeats, flagged `repeated`")
+    first_height = models.IntegerField(null=True, blank=True)
+    last_height = models.IntegerField(null=True, blank=True)
+    phase_seconds = models.JSONField(default=dict, blank=True)
+
+    failed_at = models.CharField(max_length=2000, blank=True, help_text="file and byte offset, or RPC height")
+
+    class Meta(JobRow.Meta):
+        pass
+
+    def __str__(self) -> str:
+        return f"chain store {self.store_dir} from {self.source} ({self.status}, {self.phase})"
+
+    @property
+    def progress(self) -> float:
+        """Parse counts for half, resolve (buckets, then partitions) for the other half."""
+        if self.phase == self.Phase.DONE:
+            return 1.0
+        parsed = (
+            (self.partitions_parsed + self.partitions_present) / self.partitions_total if self.partitions_total else 0
+        )
+        steps = self.buckets_total + self.partitions_total
+        resolved = (self.buckets_done + self.partitions_resolved) / steps if steps else 0
+        return min(1.0, 0.5 * parsed + 0.5 * resolved)
+
+    def error_describe(self, error: BaseException) -> str:
+        if isinstance(error, ChainDataError):
+            self.failed_at = self.failed_at or error.where
+            return error.message
+        return super().error_describe(error)

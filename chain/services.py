@@ -143,15 +143,19 @@ def _execute(run: IngestRun, tally: Tally, saver, workers: int, rpc_url: str | N
 
 
 def _scan(run: IngestRun) -> Scan:
-    network = network_named(run.network)
-    if run.kind == IngestRun.Kind.BLK:
-        scans = [scan_blk_file(path, network) for path in blk_paths(Path(run.source))]
+    return source_scan(kind=run.kind, source=run.source, network=network_named(run.network))
+
+
+def source_scan(*, kind: str, source: str, network) -> Scan:
+    """The entries of a file source (blk, JSON, raw block), in file order; the chain store reads them too."""
+    if kind == IngestRun.Kind.BLK:
+        scans = [scan_blk_file(path, network) for path in blk_paths(Path(source))]
         return Scan([e for s in scans for e in s.entries], [err for s in scans for err in s.errors])
-    if run.kind == IngestRun.Kind.JSON:
-        return _scan_json(json_paths(run.source))
-    if run.kind == IngestRun.Kind.RAW:
-        return Scan([_raw(run.source)], [])
-    raise ChainDataError(run.source, f"{run.kind} runs are not executed here")
+    if kind == IngestRun.Kind.JSON:
+        return _scan_json(json_paths(source))
+    if kind == IngestRun.Kind.RAW:
+        return Scan([_raw(source)], [])
+    raise ChainDataError(source, f"{kind} runs are not executed here")
 
 
 def _scan_json(paths: list[Path]) -> Scan:

@@ -13,3 +13,12 @@ def ingest_run(run_id: int) -> str:
     One process: a Celery child may not fork a parser pool of its own.
     """
     return ingest_run_execute(run_id=run_id, workers=1).status
+
+
+@shared_task(name="chain.chainstore_run")
+def chainstore_run(run_id: int) -> str:
+    """A store build; redelivered after its worker died, it takes the run over and resumes from the store's
+    files. One process, as for ingest runs."""
+    from chain.store.services import chainstore_run_execute
+
+    return chainstore_run_execute(run_id=run_id, workers=1).status
