@@ -58,6 +58,7 @@ class StoreOptions:
     buckets: int = 64
     workers: int = 1
     memory_limit: str = "1GB"
+    resolve: bool = True  # False: parse only (the source had a record that could not be framed)
     on_progress: Callable[[StoreTally], None] = lambda tally: None
 
 
@@ -72,7 +73,7 @@ def store_build(
     started = time.monotonic()
     manifests = _parse_phase(store, plan, network, options, tally)
     tally.phase_seconds["parse"] = round(time.monotonic() - started, 3)
-    if len(manifests) == len(plan.partitions):
+    if options.resolve and len(manifests) == len(plan.partitions):
         started = time.monotonic()
         tally.phase = "resolve"
         _resolve_phase(store, manifests, options, tally)

@@ -93,9 +93,10 @@ def resolve_prepare(store: layout.StoreLayout, manifests: dict[int, dict]) -> No
     """Start over when the parsed partitions changed since the last resolve (a source with more blocks);
     otherwise keep every bucket and partition already done. Then number the transactions."""
     fingerprint = plan_fingerprint(manifests)
-    if (layout.read_json(store.resolve_plan) or {}).get("fingerprint") != fingerprint:
-        shutil.rmtree(store.resolve, ignore_errors=True)
-        shutil.rmtree(store.tables, ignore_errors=True)
+    if (layout.read_json(store.resolve_plan) or {}).get("fingerprint") == fingerprint:
+        return  # the plan is written after the numbering: both are there and current
+    shutil.rmtree(store.resolve, ignore_errors=True)
+    shutil.rmtree(store.tables, ignore_errors=True)
     parts = sorted(manifests)
     bases = [0]
     for part in parts[:-1]:

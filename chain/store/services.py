@@ -42,6 +42,7 @@ def chainstore_run_execute(
                 workers=workers,
                 memory_limit=settings.CHAIN_STORE_MEMORY_LIMIT,
                 on_progress=saver,
+                resolve=not scan.errors,
             )
             store_build(scan.entries, root=Path(run.store_dir), network=network, options=options, tally=tally)
             if scan.errors:  # a record that could not be framed (a truncated file): after the good blocks
