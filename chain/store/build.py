@@ -150,22 +150,36 @@ def _run_jobs(jobs: list[PartitionJob], workers: int, done: Callable[[dict], Non
     die = functools.partial(die_with_parent, os.getpid(), signal.SIGKILL)  # no parser outlives a kill -9
     failures: list[tuple[int, BaseException]] = []
     with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=die) as pool:
-        futures: dict[Future, int] = {pool.submit(partition_parse, job): job.part for job in jobs}
+        futures: dict[Future, int] = {pool.submit(_parse_in_worker, job): job.part for job in jobs}
         pending = set(futures)
         while pending:
             finished, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in finished:
                 if future.cancelled():
                     continue
-                if future.exception() is None:
+                error = future.exception() or _bad_data(future.result())
+                if error is None:
                     done(future.result())
                 else:
-                    failures.append((futures[future], future.exception()))
+                    failures.append((futures[future], error))
             if failures:
                 for future in pending:
                     future.cancel()
     if failures:
         raise min(failures, key=lambda failure: failure[0])[1]
+
+
+def _parse_in_worker(job: PartitionJob) -> dict:
+    """Bad data comes back as a value: a ChainDataError does not survive pickling (its arguments are two)."""
+    try:
+        return partition_parse(job)
+    except ChainDataError as error:
+        return {"bad_data": {"where": error.where, "message": error.message}}
+
+
+def _bad_data(result: dict) -> ChainDataError | None:
+    bad = result.get("bad_data")
+    return ChainDataError(bad["where"], bad["message"]) if bad else None
 
 
 def _resolve_phase(store, manifests: dict[int, dict], options: StoreOptions, tally: StoreTally) -> None:

@@ -1,0 +1,124 @@
+"""The chain store's crash promises: kill -9 at any moment and a resume gives the same tables, no row twice or
+missing; bad data stops the build at its file and byte offset with every partition before it kept."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from chain.models import ChainStoreRun
+from chain.store.layout import StoreLayout
+from tests.chain.storetools import build, tables_snapshot
+from tests.chain.test_bad_input import records
+from tests.chain.test_kill_and_resume import busy_chain
+from tests.conftest import REPO_ROOT
+
+pytestmark = pytest.mark.django_db
+STORE_ENV = {"CHAIN_STORE_PARTITION_BLOCKS": "10", "CHAIN_STORE_BUCKETS": "16"}
+
+
+@pytest.fixture
+def store_settings(settings):
+    settings.CHAIN_STORE_PARTITION_BLOCKS = int(STORE_ENV["CHAIN_STORE_PARTITION_BLOCKS"])
+    settings.CHAIN_STORE_BUCKETS = int(STORE_ENV["CHAIN_STORE_BUCKETS"])
+
+
+def build_command(path: Path, store: Path, tmp_path: Path) -> subprocess.Popen:
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO", "CHAIN_STORE"))}
+    env.update(
+        STORE_ENV,
+        DJANGO_SETTINGS_MODULE="app.settings",
+        VAR_DIR=str(tmp_path / "var"),
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    )
+    if not (tmp_path / "db.sqlite3").exists():
+        subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=REPO_ROOT, env=env, check=True)
+    argv = [sys.executable, "manage.py", "chainstore", "build", "blk", str(path), "--store", str(store)]
+    argv += ["--network", "regtest", "--workers", "1"]
+    return subprocess.Popen(argv, cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def parsed(store: Path) -> int:
+    return len(list(StoreLayout(store).staging.glob("part=*/_manifest.json")))
+
+
+def joined(store: Path) -> int:
+    return len(list((StoreLayout(store).resolve / "joined").glob("*/_done.json")))
+
+
+def finalized(store: Path) -> int:
+    return len(list((StoreLayout(store).tables / "_done").glob("*.json")))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("phase", "landed"),
+    [("parse", lambda store: parsed(store) >= 3), ("resolve", lambda store: joined(store) >= 1)],
+)
+def test_a_build_killed_mid_phase_resumes_to_the_same_tables(tmp_path, store_settings, phase, landed):
+    path = busy_chain(blocks=120, txs_per_block=20).write_blk(tmp_path / "blk00000.dat")
+    reference = build("blk", path, tmp_path / "reference", network="regtest")
+    assert reference.status == ChainStoreRun.Status.SUCCEEDED, reference.error
+    store = tmp_path / "store"
+    process = build_command(path, store, tmp_path)
+    _kill_when(process, lambda: landed(store))
+    assert finalized(store) < reference.partitions_total, f"the kill must land before the end ({phase})"
+    resumed = build_command(path, store, tmp_path)
+    assert resumed.wait(timeout=120) == 0, resumed.stderr.read().decode()
+    assert tables_snapshot(store) == tables_snapshot(tmp_path / "reference")
+    assert not list(StoreLayout(store).staging.glob(".*")), "a killed attempt's temporary files are gone"
+
+
+def _kill_when(process: subprocess.Popen, ready) -> None:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        assert process.poll() is None, f"the build ended before the kill: {process.stderr.read().decode()}"
+        if ready():
+            os.kill(process.pid, signal.SIGKILL)
+            process.wait()
+            return
+        time.sleep(0.005)
+    raise AssertionError("the build made no progress")
+
+
+@pytest.fixture
+def heights_file(fixtures, settings) -> bytes:
+    settings.CHAIN_STORE_PARTITION_BLOCKS = 50
+    settings.CHAIN_STORE_BUCKETS = 4
+    return (fixtures / "blk-heights-1-255.dat").read_bytes()
+
+
+def test_a_corrupt_block_stops_the_build_at_its_offset_and_keeps_the_partitions_before(heights_file, tmp_path):
+    offset, _ = records(heights_file)[120]  # height 121: the third partition (heights 100-149)
+    bad = bytearray(heights_file)
+    bad[offset + 8 + 80 + 50] ^= 0xFF  # inside the coinbase: the merkle root no longer matches
+    path = tmp_path / "blk00000.dat"
+    path.write_bytes(bad)
+    run = build("blk", path, tmp_path / "store", workers=2)
+    assert run.status == ChainStoreRun.Status.FAILED
+    assert run.failed_at == f"{path} byte {offset}"
+    assert "merkle root" in run.error
+    store = StoreLayout(tmp_path / "store")
+    assert [store.manifest(part).exists() for part in (0, 1)] == [True, True]
+    assert not store.staged(2).exists(), "the bad partition left nothing behind"
+    assert not store.tables.exists(), "nothing is resolved over a source with bad data"
+    path.write_bytes(heights_file)  # the file mended: the build resumes with the partitions it kept
+    mended = build("blk", path, tmp_path / "store", workers=2)
+    assert (mended.status, mended.blocks, mended.inputs_unresolved) == (ChainStoreRun.Status.SUCCEEDED, 255, 0)
+    assert mended.partitions_present >= 2
+
+
+def test_a_truncated_file_stops_the_build_at_the_cut_record_after_the_blocks_before_it(heights_file, tmp_path):
+    offset, _ = records(heights_file)[200]  # height 201
+    path = tmp_path / "blk00000.dat"
+    path.write_bytes(heights_file[: offset + 100])
+    run = build("blk", path, tmp_path / "store")
+    assert run.status == ChainStoreRun.Status.FAILED
+    assert run.failed_at == f"{path} byte {offset}"
+    assert run.error.startswith("truncated file")
+    assert (run.blocks, run.last_height, run.partitions_parsed) == (200, 200, 5)
+    assert not StoreLayout(tmp_path / "store").tables.exists()
