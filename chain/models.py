@@ -91,6 +91,7 @@ class ChainStoreRun(JobRow):
     source = models.CharField(max_length=2000, help_text="paths, or the RPC URL without credentials")
     network = models.CharField(max_length=16, default="bitcoin")
     store_dir = models.CharField(max_length=2000)
+    options = models.JSONField(default=dict, blank=True, help_text="RPC runs: from, to, cookie_file")
     phase = models.CharField(max_length=8, choices=Phase.choices, default=Phase.PARSE)
 
     partitions_total = models.PositiveIntegerField(default=0)

@@ -5,6 +5,8 @@ source does only what is missing (partitions without a matching manifest, bucket
 without their done-marker), so a run killed at any moment resumes to the same files.
 """
 
+import contextlib
+import fcntl
 import functools
 import multiprocessing
 import os
@@ -28,6 +30,10 @@ from chain.store.resolve import bucket_join, connect, partition_finalize, resolv
 
 class StoreMismatch(ChainDataError):
     """The store directory was made for another network or another partition size or bucket count."""
+
+
+class StoreBusy(ChainDataError):
+    """Another build is writing this store now."""
 
 
 @dataclass
@@ -67,6 +73,23 @@ def store_build(
 ) -> StoreTally:
     """Parse then resolve; raises ChainDataError at bad data, after every other partition is written."""
     store = layout.StoreLayout(root)
+    with _store_lock(store):
+        return _build(store, entries, network, options, tally)
+
+
+@contextlib.contextmanager
+def _store_lock(store: layout.StoreLayout):
+    """One build per store at a time. The kernel drops the lock with its process, so a kill -9 frees it."""
+    store.root.mkdir(parents=True, exist_ok=True)
+    with open(store.root / ".lock", "a") as handle:  # "a": the file is not rewritten (a rerun changes no file)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise StoreBusy(str(store.root), "another build is writing this store; try again when it ends") from None
+        yield
+
+
+def _build(store, entries, network: Network, options: StoreOptions, tally: StoreTally) -> StoreTally:
     _settings_check(store, network, options)
     plan = store_plan(entries, network=network, partition_blocks=options.partition_blocks)
     tally.partitions_total, tally.blocks_orphaned = len(plan.partitions), plan.orphans

@@ -6,36 +6,52 @@ from pathlib import Path
 
 from django.conf import settings
 
+from chain.errors import ChainDataError
 from chain.models import ChainStoreRun, IngestRun
 from chain.networks import network_named
+from chain.rpc import CoreRPC
 from chain.services import source_scan
+from chain.sources import Scan, rpc_entries
 from chain.store.build import StoreOptions, StoreTally, store_build
 from core.runner import job_execute
 
 _TALLY_FIELDS = list(StoreTally.__dataclass_fields__)
 
 
-def chainstore_run_create(*, kind: str, source: str, store_dir: str | None = None, network: str = "bitcoin"):
-    """A store build of a file source (blk*.dat, raw block, getblock JSON files) into `store_dir`."""
+def chainstore_run_create(
+    *, kind: str, source: str, store_dir: str | None = None, network: str = "bitcoin", options: dict | None = None
+) -> ChainStoreRun:
+    """A store build of `source` into `store_dir`. For a node (`rpc`) `source` is its URL, stored without
+    user:password (hand the full URL to the executor); `options` then names the heights (from, to) and
+    the cookie file."""
     network_named(network)  # an unknown network is refused before anything runs
-    if kind not in (IngestRun.Kind.BLK, IngestRun.Kind.RAW, IngestRun.Kind.JSON):
-        raise ValueError(f"a chain store is built from blk, raw or json sources, not {kind!r}")
+    if kind not in IngestRun.Kind.values:
+        raise ValueError(f"unknown source kind {kind!r}")
+    if kind == IngestRun.Kind.RPC:
+        source = CoreRPC(source).where
     directory = str(Path(store_dir or settings.CHAIN_STORE_DIR).resolve())
-    return ChainStoreRun.objects.create(kind=kind, source=source, network=network, store_dir=directory)
+    return ChainStoreRun.objects.create(
+        kind=kind, source=source, network=network, store_dir=directory, options=options or {}
+    )
 
 
 def chainstore_run_execute(
-    *, run_id: int, workers: int = 1, on_progress: Callable[[ChainStoreRun], None] | None = None
+    *,
+    run_id: int,
+    workers: int = 1,
+    on_progress: Callable[[ChainStoreRun], None] | None = None,
+    rpc_url: str | None = None,
 ) -> ChainStoreRun:
     """Build to the end. Bad data stops the run FAILED with `failed_at` (file and byte offset); every partition
-    written before stays, and a new run over the same store resumes from what is there."""
+    written before stays, and a new run over the same store resumes from what is there. `rpc_url` may carry
+    the node's user:password (never stored)."""
 
     def body(run: ChainStoreRun) -> None:
         tally = StoreTally()
         saver = _ProgressSaver(run, tally, on_progress)
         try:
             network = network_named(run.network)
-            scan = source_scan(kind=run.kind, source=run.source, network=network)
+            scan = _scan(run, network, rpc_url)
             options = StoreOptions(
                 partition_blocks=settings.CHAIN_STORE_PARTITION_BLOCKS,
                 buckets=settings.CHAIN_STORE_BUCKETS,
@@ -51,6 +67,18 @@ def chainstore_run_execute(
             _copy(tally, run)
 
     return job_execute(ChainStoreRun, run_id, body)
+
+
+def _scan(run: ChainStoreRun, network, rpc_url: str | None) -> Scan:
+    if run.kind != IngestRun.Kind.RPC:
+        return source_scan(kind=run.kind, source=run.source, network=network)
+    url, cookie = rpc_url or run.source, run.options.get("cookie_file")
+    rpc = CoreRPC(url, cookie_file=cookie)
+    if rpc.network_name() != network.name:
+        raise ChainDataError(rpc.where, f"the node is on {rpc.network_name()}, but this run is for {network.name}")
+    last = run.options.get("to")
+    last = rpc.tip_height() if last is None else last
+    return Scan(rpc_entries(rpc, url, cookie, run.options.get("from", 0), last), [])
 
 
 class _ProgressSaver:

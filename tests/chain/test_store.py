@@ -6,6 +6,7 @@ import pytest
 from chain.models import ChainStoreRun
 from chain.networks import NETWORKS
 from chain.simulator.run import WorldSpec, simulate
+from chain.store.services import chainstore_run_create, chainstore_run_execute
 from tests.chain.storetools import (
     build,
     files_snapshot,
@@ -185,3 +186,34 @@ def test_the_admin_lists_store_runs_with_their_phase_and_error(client, django_us
     assert page.status_code == 200
     assert all(text in page.content.decode() for text in ("/data/store", "merkle root", "blk00003.dat byte 77"))
     assert client.get("/admin/chain/chainstorerun/add/").status_code == 403
+
+
+def test_a_node_height_range_builds_with_the_nodes_prevouts_and_keeps_no_password(tmp_path, settings):
+    from tests.chain.fakenode import FakeNode
+    from tests.chain.test_core_rpc import paying_chain
+
+    settings.CHAIN_STORE_PARTITION_BLOCKS = 2
+    node = FakeNode(paying_chain().blocks).start()
+    try:
+        run = chainstore_run_create(
+            kind="rpc", source=node.url, store_dir=str(tmp_path / "store"), network="regtest", options={"from": 3}
+        )
+        run = chainstore_run_execute(run_id=run.id, rpc_url=node.url)
+    finally:
+        node.stop()
+    assert run.status == ChainStoreRun.Status.SUCCEEDED, run.error
+    assert (run.blocks, run.first_height, run.last_height, run.inputs_unresolved) == (4, 3, 6, 0)
+    assert "secret" not in run.source
+    fees = rows(tmp_path / "store", "SELECT fee FROM {transactions} WHERE NOT coinbase ORDER BY height")
+    assert fees == [(2 * 100_000_000,)] * 4
+
+
+def test_a_store_another_build_is_writing_is_refused(fixtures, tmp_path):
+    import fcntl
+
+    (tmp_path / "store").mkdir()
+    with open(tmp_path / "store" / ".lock", "a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        run = build("blk", fixtures / "blk-heights-1-255.dat", tmp_path / "store")
+    assert (run.status, run.failed_at) == (ChainStoreRun.Status.FAILED, str(tmp_path / "store"))
+    assert "another build" in run.error

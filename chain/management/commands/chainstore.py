@@ -1,4 +1,4 @@
-"""`manage.py chainstore build blk|raw|json … --store DIR` and `manage.py chainstore status --store DIR`."""
+"""`manage.py chainstore build blk|raw|json|rpc … --store DIR` and `manage.py chainstore status --store DIR`."""
 
 import json
 import os
@@ -21,8 +21,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         actions = parser.add_subparsers(dest="action", required=True)
         build = actions.add_parser("build", help="parse and resolve a source into the store (resumable)")
-        build.add_argument("kind", choices=["blk", "raw", "json"], help="the source's format, as for `ingest`")
-        build.add_argument("sources", nargs="+", help="blk: a file or directory; raw: a file; json: files or dirs")
+        build.add_argument("kind", choices=["blk", "raw", "json", "rpc"], help="the source's format, as for `ingest`")
+        build.add_argument(
+            "sources", nargs="+", help="blk: a file or directory; raw: a file; json: files or dirs; rpc: the node's URL"
+        )
+        build.add_argument("--from", dest="first", type=int, help="rpc: first height (default 0)")
+        build.add_argument("--to", dest="last", type=int, help="rpc: last height (default: the node's tip)")
+        build.add_argument("--cookie", help="rpc: the node's .cookie file, instead of user:password in the URL")
         build.add_argument("--network", default="bitcoin", choices=sorted(NETWORKS))
         build.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="parser processes")
         status = actions.add_parser("status", help="what a store holds, read from its markers")
@@ -36,12 +41,24 @@ class Command(BaseCommand):
             except ChainDataError as error:
                 raise CommandError(str(error)) from None
             return
-        run = chainstore_run_create(
-            kind=options["kind"], source="\n".join(options["sources"]), store_dir=store, network=options["network"]
-        )
+        kind, source = options["kind"], "\n".join(options["sources"])
+        rpc_options = {"from": options["first"], "to": options["last"], "cookie_file": options["cookie"]}
+        try:
+            run = chainstore_run_create(
+                kind=kind,
+                source=source,
+                store_dir=store,
+                network=options["network"],
+                options={key: value for key, value in rpc_options.items() if value is not None},
+            )
+        except (ValueError, ChainDataError) as error:
+            raise CommandError(str(error)) from None
+        rpc_url = source if kind == "rpc" else None
         try:
             with _ProgressBar() as bar:
-                run = chainstore_run_execute(run_id=run.id, workers=options["workers"], on_progress=bar.update)
+                run = chainstore_run_execute(
+                    run_id=run.id, workers=options["workers"], on_progress=bar.update, rpc_url=rpc_url
+                )
         except Exception as error:  # errored: recorded on the run and logged with its traceback by the runner
             run.refresh_from_db()
             raise CommandError(f"store run {run.id} errored at {run.failed_at or 'start'}: {run.error}") from error
