@@ -15,6 +15,7 @@ from chain.scripts import classify, spent_script
 
 BECH32M = 0x2BC830A3  # BIP350: witness version 1 and up
 _CHARSET = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
+_CHARSET_BYTES = _CHARSET.encode().ljust(256, b"?")  # bytes.translate: 5-bit values to their characters
 _GENERATOR = (0x3B6A57B2, 0x26508E6D, 0x1EA119FA, 0x3D4233DD, 0x2A1462B3)
 
 
@@ -68,12 +69,8 @@ def segwit_address(hrp: str, version: int, program: bytes) -> str:
     groups = (bits + pad) // 5
     data = [version] + [(number >> 5 * (groups - 1 - i)) & 31 for i in range(groups)]
     checksum = _polymod(_hrp_state(hrp), data + [0] * 6) ^ (1 if version == 0 else BECH32M)
-    return (
-        hrp
-        + "1"
-        + "".join(_CHARSET[d] for d in data)
-        + "".join(_CHARSET[(checksum >> 5 * (5 - i)) & 31] for i in range(6))
-    )
+    data += [(checksum >> 5 * (5 - i)) & 31 for i in range(6)]
+    return hrp + "1" + bytes(data).translate(_CHARSET_BYTES).decode("ascii")
 
 
 @cache

@@ -89,22 +89,22 @@ class _Sink:
 
     def __init__(self, path: Path, schema: pa.Schema) -> None:
         self.path, self.schema = path, schema
-        self.columns: dict[str, list] = {name: [] for name in schema.names}
+        self.buffer: list[tuple] = []
         self.writer = pq.ParquetWriter(path, schema, compression="zstd")
         self.rows = 0
 
     def add(self, *values) -> None:
-        for column, value in zip(self.columns.values(), values, strict=True):
-            column.append(value)
-        if len(self.columns[self.schema.names[0]]) >= FLUSH_ROWS:
+        self.buffer.append(values)
+        if len(self.buffer) >= FLUSH_ROWS:
             self.flush()
 
     def flush(self) -> None:
-        rows = len(self.columns[self.schema.names[0]])
-        if rows:
-            self.writer.write_table(pa.table(self.columns, schema=self.schema))
-            self.rows += rows
-            self.columns = {name: [] for name in self.schema.names}
+        if self.buffer:
+            transposed = zip(*self.buffer, strict=True)  # rows to columns, in C
+            columns = [pa.array(values, type=f.type) for values, f in zip(transposed, self.schema, strict=True)]
+            self.writer.write_table(pa.Table.from_arrays(columns, schema=self.schema))
+            self.rows += len(self.buffer)
+            self.buffer = []
 
     def close(self) -> None:
         self.flush()
