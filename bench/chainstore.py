@@ -76,9 +76,10 @@ def _best(work, repeats: int = 3) -> float:
     return min(times)
 
 
-def phase(blocks: Path, store: Path, options: StoreOptions) -> dict:
-    """One phase in a process of its own; its figures and peak RSS come back over a pipe."""
-    context = multiprocessing.get_context("fork")
+def phase(blocks: Path, store: Path, options: dict) -> dict:
+    """One phase in a fresh process of its own (spawned: a forked one would count the simulator's pages as
+    its own), so its peak RSS is the phase's; its figures come back over a pipe."""
+    context = multiprocessing.get_context("spawn")
     receive, send = context.Pipe(duplex=False)
     process = context.Process(target=_phase_child, args=(blocks, store, options, send))
     process.start()
@@ -87,8 +88,9 @@ def phase(blocks: Path, store: Path, options: StoreOptions) -> dict:
     return result
 
 
-def _phase_child(blocks: Path, store: Path, options: StoreOptions, send) -> None:
+def _phase_child(blocks: Path, store: Path, options: dict, send) -> None:
     entries = entries_of(blocks)
+    options = StoreOptions(**options)
     started = time.perf_counter()
     tally = store_build(entries, root=store, network=REGTEST, options=options, tally=StoreTally())
     seconds = time.perf_counter() - started
@@ -113,8 +115,8 @@ def build(size: int, args) -> dict:
     shutil.rmtree(store, ignore_errors=True)
     options = {"partition_blocks": args.partition_blocks, "buckets": args.buckets, "workers": args.workers}
     options["memory_limit"] = settings.CHAIN_STORE_MEMORY_LIMIT
-    parse = phase(blocks, store, StoreOptions(**options, resolve=False))
-    resolve = phase(blocks, store, StoreOptions(**options, resolve=True))
+    parse = phase(blocks, store, {**options, "resolve": False})
+    resolve = phase(blocks, store, {**options, "resolve": True})
     disk = sum(path.stat().st_size for path in (store / "tables").rglob("*.parquet"))
     staging = sum(path.stat().st_size for path in (store / "staging").rglob("*.parquet"))
     shutil.rmtree(store, ignore_errors=True)

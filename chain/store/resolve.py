@@ -97,10 +97,10 @@ def resolve_prepare(store: layout.StoreLayout, manifests: dict[int, dict]) -> No
         return  # the plan is written after the numbering: both are there and current
     shutil.rmtree(store.resolve, ignore_errors=True)
     shutil.rmtree(store.tables, ignore_errors=True)
-    parts = sorted(manifests)
-    bases = [0]
-    for part in parts[:-1]:
-        bases.append(bases[-1] + manifests[part]["txs"])
+    parts, bases, total = sorted(manifests), [], 0
+    for part in parts:
+        bases.append(total)
+        total += manifests[part]["txs"]
     layout.write_table(store.numbering, pa.table({"part": parts, "tx_base": bases}, schema=_NUMBERING))
     layout.write_json(store.resolve_plan, {"fingerprint": fingerprint})
 
