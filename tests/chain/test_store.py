@@ -217,3 +217,20 @@ def test_a_store_another_build_is_writing_is_refused(fixtures, tmp_path):
         run = build("blk", fixtures / "blk-heights-1-255.dat", tmp_path / "store")
     assert (run.status, run.failed_at) == (ChainStoreRun.Status.FAILED, str(tmp_path / "store"))
     assert "another build" in run.error
+
+
+def test_a_stale_block_without_its_parent_is_left_out_as_orphaned(tmp_path):
+    from tests.chain.blockmaker import ChainMaker
+
+    main, rival = ChainMaker(), ChainMaker()
+    for height in range(5):
+        main.block(miner=f"main{height}")
+    for height in range(3):
+        rival.block(miner=f"rival{height}")
+    both = ChainMaker(blocks=[*main.blocks, rival.blocks[2]])  # the rival's third block, its parent missing
+    run = build("blk", both.write_blk(tmp_path / "blk00000.dat"), tmp_path / "store", network="regtest")
+    assert (run.status, run.blocks, run.blocks_orphaned) == (ChainStoreRun.Status.SUCCEEDED, 5, 1)
+    miners = rows(
+        tmp_path / "store", "SELECT count(*) FROM {outputs} WHERE tx_id IN (SELECT tx_id FROM {transactions})"
+    )
+    assert miners == [(5,)]
