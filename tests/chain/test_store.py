@@ -234,3 +234,22 @@ def test_a_stale_block_without_its_parent_is_left_out_as_orphaned(tmp_path):
         tmp_path / "store", "SELECT count(*) FROM {outputs} WHERE tx_id IN (SELECT tx_id FROM {transactions})"
     )
     assert miners == [(5,)]
+
+
+def test_the_build_command_shows_each_phase_with_its_rate_and_a_summary(fixtures, tmp_path):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out, err = StringIO(), StringIO()
+    store = str(tmp_path / "store")
+    call_command(
+        "chainstore", "build", "blk", str(fixtures / "blk-heights-1-255.dat"), "--store", store, stdout=out, stderr=err
+    )
+    assert "store run" in out.getvalue()
+    assert "255 blocks, 262 transactions" in out.getvalue()
+    assert "0 unresolved" in out.getvalue()
+    progress = err.getvalue()
+    assert "parse" in progress
+    assert "tx/s" in progress
+    assert "inputs/s" in progress

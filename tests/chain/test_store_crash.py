@@ -49,10 +49,10 @@ def migrated(tmp_path_factory) -> Path:
     return directory / "db.sqlite3"
 
 
-def build_command(path: Path, store: Path, tmp_path: Path) -> subprocess.Popen:
+def build_command(path: Path, store: Path, tmp_path: Path, workers: int = 1) -> subprocess.Popen:
     env = command_env(tmp_path)
     argv = [sys.executable, "manage.py", "chainstore", "build", "blk", str(path), "--store", str(store)]
-    argv += ["--network", "regtest", "--workers", "1"]
+    argv += ["--network", "regtest", "--workers", str(workers)]
     return subprocess.Popen(argv, cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
@@ -70,16 +70,18 @@ def finalized(store: Path) -> int:
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    ("phase", "landed"),
-    [("parse", lambda store: parsed(store) >= 3), ("resolve", lambda store: joined(store) >= 1)],
+    ("phase", "landed", "workers"),
+    [("parse", lambda store: parsed(store) >= 3, 2), ("resolve", lambda store: joined(store) >= 1, 1)],
 )
-def test_a_build_killed_mid_phase_resumes_to_the_same_tables(tmp_path, store_settings, migrated, phase, landed):
+def test_a_build_killed_mid_phase_resumes_to_the_same_tables(
+    tmp_path, store_settings, migrated, phase, landed, workers
+):
     shutil.copy(migrated, tmp_path / "db.sqlite3")
     path = busy_chain(blocks=120, txs_per_block=20).write_blk(tmp_path / "blk00000.dat")
     reference = build("blk", path, tmp_path / "reference", network="regtest")
     assert reference.status == ChainStoreRun.Status.SUCCEEDED, reference.error
     store = tmp_path / "store"
-    process = build_command(path, store, tmp_path)
+    process = build_command(path, store, tmp_path, workers)
     _kill_when(process, lambda: landed(store))
     assert finalized(store) < reference.partitions_total, f"the kill must land before the end ({phase})"
     resumed = build_command(path, store, tmp_path)
