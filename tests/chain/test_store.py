@@ -41,6 +41,7 @@ def test_the_first_255_blocks_give_every_block_and_transaction_and_every_input_r
     assert (run.status, run.phase) == (ChainStoreRun.Status.SUCCEEDED, ChainStoreRun.Phase.DONE), run.error
     assert (run.blocks, run.txs, run.first_height, run.last_height, run.partitions_total) == (255, 262, 1, 255, 6)
     assert (run.inputs, run.inputs_resolved, run.inputs_unresolved) == (7, 7, 0)
+    assert (run.progress, set(run.phase_seconds)) == (1.0, {"parse", "resolve"})
     counts = rows(
         tmp_path / "store",
         "SELECT (SELECT count(*) FROM {blocks}), (SELECT count(*) FROM {transactions}), "

@@ -138,4 +138,5 @@ def test_a_truncated_file_stops_the_build_at_the_cut_record_after_the_blocks_bef
     assert run.failed_at == f"{path} byte {offset}"
     assert run.error.startswith("truncated file")
     assert (run.blocks, run.last_height, run.partitions_parsed) == (200, 200, 5)
+    assert 0 < run.progress < 1
     assert not StoreLayout(tmp_path / "store").tables.exists()
