@@ -271,7 +271,7 @@ CELERY_TIMEZONE = TIME_ZONE
 # so an ingest run or a labeling job holding the other worker's processes never delays it.
 CELERY_REALTIME_QUEUE = env_str("CELERY_REALTIME_QUEUE", "realtime")
 CELERY_TASK_ROUTES = {
-    name: {"queue": CELERY_REALTIME_QUEUE} for name in ("screening.anomalies_scan", "screening.deliver")
+    name: {"queue": CELERY_REALTIME_QUEUE} for name in ("screening.anomalies_scan", "screening.delivery_attempt")
 }
 # A job row's lease (core/jobs.py): its worker extends it every third of this; a worker killed mid-job
 # stops, and once the lease has run out the redelivered task takes the job over.

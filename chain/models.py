@@ -14,7 +14,7 @@ class IngestRun(JobRow):
     its status and progress figures; `error` and `failed_at` name the bad block.
     """
 
-    task_name = "chain.ingest_run"
+    task_name = "chain.ingest_run_execute"
 
     # Bad data, an unreachable node and a graph error are the run's own failures, recorded FAILED.
     domain_errors = (ValueError, ChainDataError, GraphError)

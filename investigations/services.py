@@ -22,7 +22,9 @@ from graphml.outcomes import confirmed_label_record
 from investigations.audit.log import audit_event_append
 from investigations.evidence import Fingerprint, fingerprint, snapshot_bytes
 from investigations.models import Approval, Case, Evidence, Membership, Note, Report, Subject
+from investigations.retries import ReportFailed
 from investigations.selectors import case_addresses, case_get, cases_visible, membership
+from investigations.tasks import report_generate as report_generate_task
 
 Status = Case.Status
 # Open → In progress → Confirmed | Dismissed → Closed; a confirmed case closes only with a second pair of eyes.
@@ -198,19 +200,10 @@ def _decide(user: AbstractBaseUser, approval_id: int, approve: bool) -> Approval
     return approval
 
 
-class ReportFailed(RuntimeError):
-    """Making a report's files failed; the report row holds the error, and a retry may succeed."""
-
-
-REPORT_RETRY = "investigations.report_generate"
-
-
 def report_retry_queue(report_id: int, *, attempt: int) -> None:
     """The worker tries again after a backoff that doubles with each attempt (REPORT_RETRY_BACKOFF)."""
-    from celery import current_app  # queued by name: the task module imports this one
-
     countdown = settings.REPORT_RETRY_BACKOFF * 2 ** (attempt - 1)
-    current_app.send_task(REPORT_RETRY, args=[report_id], countdown=countdown)
+    report_generate_task.apply_async(args=[report_id], countdown=countdown)
 
 
 def report_generate(*, report_id: int) -> Report:

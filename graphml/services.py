@@ -45,7 +45,7 @@ BATCH = 5_000
 FIRST_RUN_SPEC = TrainSpec(models=("graphsage",), epochs=40, patience=20, hidden=32)
 
 
-def first_model_bootstrap(*, truth: Path, directory: Path) -> LabelingJob | None:
+def model_first_bootstrap(*, truth: Path, directory: Path) -> LabelingJob | None:
     """On a new installation with a demo world, train a first model on it and label the graph, so
     investigators find flagged clusters minutes after the first start. None when a model exists."""
     if ModelVersion.objects.exists() or not truth.is_file():
@@ -61,7 +61,7 @@ def first_model_bootstrap(*, truth: Path, directory: Path) -> LabelingJob | None
     return labeling_job_execute(job_id=labeling_job_create().id)
 
 
-def nightly_labeling(*, retrain_spec: TrainSpec | None = None) -> LabelingJob | None:
+def labeling_nightly(*, retrain_spec: TrainSpec | None = None) -> LabelingJob | None:
     """Retrain first when enough new verdicts exist; then label the addresses active since the last full or
     nightly job with the active model, or every address when retraining promoted a new one. None without
     an active model."""
