@@ -205,12 +205,12 @@ X_FRAME_OPTIONS = "DENY"
 CSRF_FAILURE_VIEW = "app.errors.csrf_failure"  # JSON under /api/, Django's page elsewhere
 
 # --- REST API ---
-# A JSON body nested deeper than this is refused with a 400 (app/parsers.py); the API's own bodies use a few levels.
+# A JSON body nested deeper than this is refused with a 400 (core/parsers.py); the API's own bodies use a few levels.
 JSON_MAX_DEPTH = env_int("JSON_MAX_DEPTH", 64, minimum=4, maximum=500)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PARSER_CLASSES": ["app.parsers.DepthLimitedJSONParser"],  # uploads name their own parsers
+    "DEFAULT_PARSER_CLASSES": ["core.parsers.DepthLimitedJSONParser"],  # uploads name their own parsers
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "app.errors.api_exception_handler",
 }

@@ -34,8 +34,8 @@ from graphml.registry import (
     model_version_register,
 )
 from graphml.runs import chain_arrays, collector_paused, train_run
-from graphml.signals import labeling_job_succeeded
 from graphml.training import TrainSpec
+from investigations.alerts import alerts_from_labeling
 
 log = logging.getLogger(__name__)
 BATCH = 5_000
@@ -133,10 +133,19 @@ def labeling_job_execute(*, job_id: int, on_progress: Callable[[LabelingJob], No
         with collector_paused():
             _run(job, on_progress or (lambda job: None))
 
-    def succeeded(job: LabelingJob) -> None:
-        labeling_job_succeeded.send(sender=LabelingJob, job=job)
+    return job_execute(LabelingJob, job_id, body, raise_failed=True, on_success=_alerts_raise)
 
-    return job_execute(LabelingJob, job_id, body, raise_failed=True, on_success=succeeded)
+
+def _alerts_raise(job: LabelingJob) -> None:
+    """A job that flagged clusters puts them in every team's alert queue (investigations, the layer below)."""
+    if not job.clusters_flagged:
+        return
+    try:
+        raised = alerts_from_labeling(model=f"v{job.model_version.version}")
+    except Exception:  # the scores are written and the job succeeded; the next job raises what this one missed
+        log.exception("labeling job %s: raising its alerts failed", job.id)
+        return
+    log.info("labeling job %s: %d new alerts", job.id, raised)
 
 
 def _run(job: LabelingJob, on_progress: Callable[[LabelingJob], None]) -> None:

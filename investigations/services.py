@@ -18,12 +18,12 @@ from django.utils import timezone
 
 from core.errors import ChainSleuthError, Conflict, Forbidden, NotFound
 from graph import explore, get_graph
-from graphml.outcomes import confirmed_label_record
 from investigations.audit.log import audit_event_append
 from investigations.evidence import Fingerprint, fingerprint, snapshot_bytes
 from investigations.models import Approval, Case, Evidence, Membership, Note, Report, Subject
 from investigations.retries import ReportFailed
 from investigations.selectors import case_addresses, case_get, cases_visible, membership
+from investigations.signals import case_verdict_reached
 from investigations.tasks import report_generate as report_generate_task
 
 Status = Case.Status
@@ -293,9 +293,9 @@ def _move(case: Case, to: str) -> None:
 
 
 def _record_verdicts(case: Case, *, illicit: bool) -> None:
-    """The case's addresses become labels the next model learns from (docs/labeling.md)."""
-    for address in sorted(case_addresses(case)):
-        confirmed_label_record(address=address, illicit=illicit, source=f"case:{case.id}")
+    """The case's addresses become labels the next model learns from (labeling listens: docs/labeling.md)."""
+    addresses = sorted(case_addresses(case))
+    case_verdict_reached.send(sender=Case, addresses=addresses, illicit=illicit, source=f"case:{case.id}")
 
 
 def _audit(user: AbstractBaseUser, action: str, case: Case, data: dict) -> None:

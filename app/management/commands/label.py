@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from app.embedded import EmbeddedServerError, broker_ensure
+from core.embedded import EmbeddedServerError, broker_ensure
 from graphml.registry import RegistryError
 from graphml.services import labeling_job_create, labeling_job_execute
 from graphml.tasks import labeling_job_execute as labeling_job_execute_task

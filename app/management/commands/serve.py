@@ -13,10 +13,10 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from app import embedded
 from app.services import admin_ensure
 from app.supervisor import Supervisor
 from chain.services import demo_world_load
+from core import embedded
 from graph import get_graph
 from graph.schema import ensure_schema
 from graphml.tasks import model_first_bootstrap as model_first_bootstrap_task

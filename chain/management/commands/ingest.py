@@ -6,13 +6,13 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from app.embedded import EmbeddedServerError, broker_ensure
 from chain.errors import ChainDataError
 from chain.models import IngestRun
 from chain.networks import NETWORKS
 from chain.rpc import CoreRPC
 from chain.services import ingest_rpc_run_create, ingest_run_create, ingest_run_execute
 from chain.tasks import ingest_run_execute as ingest_run_execute_task
+from core.embedded import EmbeddedServerError, broker_ensure
 
 
 class Command(BaseCommand):
