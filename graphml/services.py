@@ -14,6 +14,7 @@ import numpy as np
 from django.conf import settings
 from django.utils import timezone
 
+from core.errors import ChainSleuthError
 from core.runner import job_execute
 from graph import get_graph
 from graph.ml import (
@@ -39,6 +40,10 @@ from investigations.alerts import alerts_from_labeling
 
 log = logging.getLogger(__name__)
 BATCH = 5_000
+
+
+class LabelingScopeError(ChainSleuthError, ValueError):
+    """A scope no job can label (unknown, or a case that does not exist)."""
 
 
 # Small and quick, for the first start: the full model comes from `manage.py train`.
@@ -111,7 +116,9 @@ def labeling_job_create(
     """`explain_top` (default LABELING_EXPLAIN_TOP): GNNExplainer takes ~0.2 s an address, so only the
     riskiest flagged ones get reasons."""
     if scope not in ("all", "since_last") and not scope.startswith(("cluster:", "case:")):
-        raise ValueError(f"unknown scope {scope!r}: 'all', 'since_last', 'cluster:<cluster id>' or 'case:<case id>'")
+        raise LabelingScopeError(
+            f"unknown scope {scope!r}: 'all', 'since_last', 'cluster:<cluster id>' or 'case:<case id>'"
+        )
     if scope.startswith("case:"):
         _case(scope)  # refused now, not when a worker picks the job up
     model = ModelVersion.objects.filter(version=version).first() if version else model_version_active()
@@ -208,5 +215,5 @@ def _case(scope: str):
     ref = scope.removeprefix("case:")
     case = Case.objects.filter(id=int(ref)).first() if ref.isdigit() else None
     if case is None:
-        raise ValueError(f"scope {scope!r}: there is no case {ref}")
+        raise LabelingScopeError(f"scope {scope!r}: there is no case {ref}")
     return case

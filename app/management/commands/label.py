@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from core.embedded import EmbeddedServerError, broker_ensure
-from graphml.registry import RegistryError
+from core.errors import ChainSleuthError
 from graphml.services import labeling_job_create, labeling_job_execute
 from graphml.tasks import labeling_job_execute as labeling_job_execute_task
 
@@ -33,7 +33,7 @@ class Command(BaseCommand):
                 raise CommandError(str(error)) from None
         try:
             job = labeling_job_create(scope=scope, version=version, explain_top=explain_top)
-        except (RegistryError, ValueError) as exc:
+        except ChainSleuthError as exc:  # no such model, an unknown scope or case
             raise CommandError(str(exc)) from exc
         if queue:
             labeling_job_execute_task.delay_on_commit(job.id)
