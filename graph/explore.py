@@ -58,6 +58,10 @@ class Page:
         return not self.complete or self.matched > len(self.items)
 
     @property
+    def returned(self) -> int:
+        return len(self.items)
+
+    @property
     def omitted(self) -> int:
         """How many matching answers were left out: exact when complete, a lower bound otherwise."""
         return self.matched - len(self.items)
@@ -67,7 +71,7 @@ class Page:
             "items": self.items,
             "cut": self.cut,
             "complete": self.complete,
-            "returned": len(self.items),
+            "returned": self.returned,
             "matched": self.matched,
             "omitted": self.omitted,
             "scanned": self.scanned,
