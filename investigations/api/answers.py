@@ -292,7 +292,7 @@ class FoundOut(serializers.Serializer):
 
 class FlaggedClusterOut(serializers.Serializer):
     cluster = Text()
-    risk = _number()
+    risk = Number(help_text="never null: the queue holds clusters at or above a risk")
     size = _int()
     flagged_addresses = _number(help_text="a count; FalkorDB's sum() gives it as a float")
     received = _int()

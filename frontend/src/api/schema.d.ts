@@ -606,8 +606,11 @@ export interface components {
     };
     FlaggedClusterOut: {
       cluster: string;
-      /** Format: double */
-      risk: number | null;
+      /**
+       * Format: double
+       * @description never null: the queue holds clusters at or above a risk
+       */
+      risk: number;
       size: number | null;
       /**
        * Format: double
