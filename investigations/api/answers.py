@@ -74,12 +74,12 @@ class PageOut(serializers.Serializer):
     notes = serializers.ListField(child=Text(), help_text="how to narrow a cut answer")
 
 
-def page_of(item: type[serializers.Serializer], name: str) -> type[PageOut]:
-    """A page whose `items` are `item`s; `items` first, as Page.as_dict sends it (DRF orders fields by when
-    they were made, so the page's own fields are copied after `items`)."""
+def page_of(item: type[serializers.Serializer], name: str) -> type[serializers.Serializer]:
+    """A PageOut whose `items` are `item`s, first, as Page.as_dict sends them (DRF orders fields by when
+    they were made, so PageOut's own fields are copied after `items`)."""
     items = item(many=True)
-    fields = {"items": items, **{name: copy.deepcopy(f) for name, f in PageOut._declared_fields.items()}}
-    return type(name, (serializers.Serializer,), {**fields, "__doc__": PageOut.__doc__})
+    page_fields = {field_name: copy.deepcopy(f) for field_name, f in PageOut._declared_fields.items()}
+    return type(name, (serializers.Serializer,), {"items": items, **page_fields, "__doc__": PageOut.__doc__})
 
 
 class GraphTagOut(serializers.Serializer):
