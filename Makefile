@@ -29,7 +29,7 @@ run: install frontend  ## the whole stack on the embedded default: http://127.0.
 	$(BIN)/python manage.py serve
 
 test: lint frontend browser  ## lint, the web app's unit tests, the whole test suite (slow and browser tests included), then its PostgreSQL leg
-	cd frontend && npm test --silent
+	cd frontend && npm run lint --silent && npm test --silent
 	$(BIN)/python -m pytest
 	TEST_DATABASE=postgres $(BIN)/python -m pytest -q -m postgres_leg
 

@@ -231,6 +231,10 @@ SPECTACULAR_SETTINGS = {
         "AlertSourceEnum": "investigations.models.Alert.Source",
         # An address or a cluster: screening's `via`, the explorer's and the alert escalation's `kind`.
         "NodeKindEnum": ["address", "cluster"],
+        # The exploration answers' directions: a neighbour's edge, and a trace's (investigations/api/answers.py).
+        "EdgeDirectionEnum": ["in", "out"],
+        "DirectionEnum": "screening.models.Transfer.Direction",  # the name it had before those two came
+        "TraceDirectionEnum": ["forward", "backward"],
     },
 }
 

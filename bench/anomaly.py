@@ -153,7 +153,7 @@ def alert_latency(address: str, team: Team, since: float, timeout: float = 60.0)
     on the same address may still be open: the chain is the same each run)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        alert = Alert.objects.filter(team=team, source="anomaly", ref=address).first()
+        alert = Alert.objects.for_team(team).filter(source="anomaly", ref=address).first()
         fresh = [o for o in alert.detail["occurrences"] if o["written_at"] >= since] if alert is not None else []
         if fresh:
             return (fresh[0]["raised_at"] - fresh[0]["written_at"]) * 1000
@@ -198,7 +198,8 @@ def main() -> None:
             latencies.append(alert_latency(address, team, since))
         others = Counter(
             kind
-            for kind, detail in Alert.objects.filter(team=team, source="anomaly")
+            for kind, detail in Alert.objects.for_team(team)
+            .filter(source="anomaly")
             .exclude(ref__in=bursters)
             .values_list("kind", "detail")
             if any(occurrence["written_at"] >= run_started for occurrence in detail["occurrences"])

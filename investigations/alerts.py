@@ -11,10 +11,10 @@ Every triage step is an audit event.
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 
+from core.scoping import CHANGE, teammates
 from graph import explore, get_graph
 from investigations.audit.log import audit_event_append
 from investigations.models import Alert, Case, Subject, Team, WatchEntry, Watchlist
@@ -44,7 +44,8 @@ def alert_recurring(
         with transaction.atomic():
             open_alert = (
                 Alert.objects.select_for_update()
-                .filter(team=team, source=source, kind=kind, ref=ref, status__in=OPEN)
+                .for_team(team)
+                .filter(source=source, kind=kind, ref=ref, status__in=OPEN)
                 .first()
             )
             if open_alert is not None:
@@ -73,9 +74,9 @@ def alerts_from_labeling(*, model: str, limit: int | None = None) -> int:
     raised = 0
     for team in Team.objects.all():
         known = set(
-            Alert.objects.filter(
-                team=team, source=Alert.Source.LABELING, ref__in=[cluster["cluster"] for cluster in clusters]
-            ).values_list("ref", flat=True)
+            Alert.objects.for_team(team)
+            .filter(source=Alert.Source.LABELING, ref__in=[cluster["cluster"] for cluster in clusters])
+            .values_list("ref", flat=True)
         )
         new = [
             Alert(
@@ -146,7 +147,7 @@ def alerts_triage(
     All or nothing: one alert that cannot move refuses the whole request."""
     team = membership(user).team
     ids = list(dict.fromkeys(alert_ids))
-    alerts = list(Alert.objects.select_for_update().filter(team=team, id__in=ids))
+    alerts = list(Alert.objects.select_for_update().for_user(user, CHANGE).filter(id__in=ids))
     if len(alerts) != len(ids):
         missing = sorted(set(ids) - {alert.id for alert in alerts})
         raise Alert.DoesNotExist(f"no alerts {missing} in your team")
@@ -165,7 +166,7 @@ def alerts_triage(
 
 
 def _teammate(team: Team, username: str):
-    person = get_user_model().objects.filter(username=username, membership__team=team).first()
+    person = teammates(team).filter(username=username).first()
     if person is None:
         raise CaseError(f"assignee: {username!r} is not in your team")
     return person
@@ -174,8 +175,7 @@ def _teammate(team: Team, username: str):
 @transaction.atomic
 def alert_escalate(*, user: AbstractBaseUser, alert_id: int, case_id: int | None = None) -> Case:
     """Open a case about the alert's subject (or add it to an existing case of the team)."""
-    team = membership(user).team
-    alert = Alert.objects.select_for_update().filter(team=team, id=alert_id).first()
+    alert = Alert.objects.select_for_update().for_user(user, CHANGE).filter(id=alert_id).first()
     if alert is None:
         raise Alert.DoesNotExist(f"no alert {alert_id} in your team")
     if alert.status not in OPEN:
@@ -193,10 +193,9 @@ def alert_escalate(*, user: AbstractBaseUser, alert_id: int, case_id: int | None
 
 @transaction.atomic
 def watchlist_create(*, user: AbstractBaseUser, name: str) -> Watchlist:
-    team = membership(user).team
-    if Watchlist.objects.filter(team=team, name=name).exists():
+    if Watchlist.objects.for_user(user).filter(name=name).exists():
         raise CaseError(f"name: your team already has a watchlist {name!r}")
-    watchlist = Watchlist.objects.create(team=team, name=name, created_by=user)
+    watchlist = Watchlist.objects.create(team=membership(user).team, name=name, created_by=user)
     audit_event_append(
         actor=user.get_username(), action="watchlist.create", target=f"watchlist:{watchlist.id}", data={"name": name}
     )
@@ -206,7 +205,7 @@ def watchlist_create(*, user: AbstractBaseUser, name: str) -> Watchlist:
 @transaction.atomic
 def watch_entry_add(*, user: AbstractBaseUser, watchlist_id: int, kind: str, ref: str, note: str = "") -> WatchEntry:
     """The entry starts from what the graph shows now: only later activity raises alerts."""
-    watchlist = Watchlist.objects.get(id=watchlist_id, team=membership(user).team)
+    watchlist = Watchlist.objects.for_user(user, CHANGE).get(id=watchlist_id)
     seen = explore.activity(get_graph(), kind, [ref]).get(ref)
     if seen is None:
         raise CaseError(f"ref: the graph holds no {kind} {ref}")
@@ -228,7 +227,7 @@ def watch_entry_add(*, user: AbstractBaseUser, watchlist_id: int, kind: str, ref
 
 @transaction.atomic
 def watch_entry_remove(*, user: AbstractBaseUser, watchlist_id: int, entry_id: int) -> None:
-    entry = WatchEntry.objects.get(id=entry_id, watchlist_id=watchlist_id, watchlist__team=membership(user).team)
+    entry = WatchEntry.objects.for_user(user, CHANGE).get(id=entry_id, watchlist_id=watchlist_id)
     data = {"kind": entry.kind, "ref": entry.ref}
     entry.delete()
     audit_event_append(

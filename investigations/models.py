@@ -4,6 +4,8 @@ UPDATE and DELETE on them (migration 0002), so not even a bug in our own code ca
 from django.conf import settings
 from django.db import models
 
+from core.scoping import TeamScoped
+
 
 class AuditEvent(models.Model):
     """One action, a leaf of the audit log's Merkle tree; `seq` is its 0-based leaf index."""
@@ -64,7 +66,7 @@ class Membership(models.Model):
         return f"{self.user} ({self.role}, {self.team})"
 
 
-class Case(models.Model):
+class Case(TeamScoped):
     class Status(models.TextChoices):
         OPEN = "open"
         IN_PROGRESS = "in_progress"
@@ -100,8 +102,10 @@ class Case(models.Model):
         return f"case {self.pk}: {self.title} ({self.status})"
 
 
-class Subject(models.Model):
+class Subject(TeamScoped):
     """What a case is about, with the risk the graph gave it when it was added (scores change later)."""
+
+    team_path = "case__team"
 
     class Kind(models.TextChoices):
         ADDRESS = "address"
@@ -122,9 +126,17 @@ class Subject(models.Model):
         return f"{self.kind} {self.ref}"
 
 
-class Approval(models.Model):
+class Approval(TeamScoped):
     """Four eyes: an action (closing a confirmed case, exporting its report) that a second user, a
     supervisor who did not ask for it, must approve before it happens."""
+
+    team_path = "case__team"
+    team_roles = {  # four eyes: who may decide; the asker may not either (investigations/services.py)
+        "decide": (
+            frozenset({Membership.Role.SUPERVISOR, Membership.Role.ADMIN}),
+            "only a supervisor or an admin approves",
+        )
+    }
 
     class Action(models.TextChoices):
         CLOSE = "close"
@@ -156,9 +168,11 @@ class Approval(models.Model):
         return f"{self.action} of case {self.case_id}: {self.status}"
 
 
-class Note(models.Model):
+class Note(TeamScoped):
     """Markdown an investigator adds to a case. Notes are never edited: a correction is a new note, so the
     audit log's record of each one stays true."""
+
+    team_path = "case__team"
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notes")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -173,8 +187,10 @@ class Note(models.Model):
         return f"note {self.pk} on case {self.case_id}"
 
 
-class Evidence(models.Model):
+class Evidence(TeamScoped):
     """A graph snapshot or an uploaded file, hashed (SHA-256) as it was acquired."""
+
+    team_path = "case__team"
 
     class Kind(models.TextChoices):
         SNAPSHOT = "snapshot"
@@ -220,7 +236,7 @@ class TagPackImport(models.Model):
         return f"{self.pack}: {self.tags} tags"
 
 
-class Watchlist(models.Model):
+class Watchlist(TeamScoped):
     """Addresses and clusters a team keeps an eye on: new activity on any of them raises an alert."""
 
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="watchlists")
@@ -235,7 +251,9 @@ class Watchlist(models.Model):
         return f"{self.name} ({self.team})"
 
 
-class WatchEntry(models.Model):
+class WatchEntry(TeamScoped):
+    team_path = "watchlist__team"
+
     class Kind(models.TextChoices):
         ADDRESS = "address"
         CLUSTER = "cluster"
@@ -257,7 +275,7 @@ class WatchEntry(models.Model):
         return f"{self.kind} {self.ref} on {self.watchlist}"
 
 
-class Alert(models.Model):
+class Alert(TeamScoped):
     class Source(models.TextChoices):
         LABELING = "labeling"  # a labeling job flagged a cluster
         WATCHLIST = "watchlist"  # a watched address or cluster moved
@@ -307,11 +325,13 @@ class Alert(models.Model):
         return f"{self.source} alert on {self.kind} {self.ref} ({self.status})"
 
 
-class Report(models.Model):
+class Report(TeamScoped):
     """A case report exported with a supervisor's approval: the PDF and the subjects' CSV as they were
     made, with their hashes (also in the audit log). The row is made with the approval; making the files
     can fail (storage full or unwritable, the graph down), so it is `failed` with the last error until a
     retry (Celery's, with backoff, or the team's) makes it `ready`."""
+
+    team_path = "case__team"
 
     class Status(models.TextChoices):
         PENDING = "pending"

@@ -1,30 +1,29 @@
-"""Reads of cases. Everything a user asks for starts from `cases_visible`, so no lookup or list can reach
-another team's rows; an object of another team is reported as not found, never as forbidden (its existence
-is not ours to tell). `case_addresses` has no user: jobs run on a case's behalf."""
+"""Reads of cases. Everything a user asks for starts from the models' `objects.for_user` (core/scoping.py),
+so no lookup or list can reach another team's rows; an object of another team is reported as not found,
+never as forbidden (its existence is not ours to tell). `case_addresses` has no user: jobs run on a case's
+behalf."""
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 
+from core.scoping import CHANGE, VIEW, team_member
 from graph import get_graph
 from graph.ml import cluster_members
 from investigations.models import Alert, Case, Membership, Subject, TagPackImport, Watchlist
 
 
 def membership(user: AbstractBaseUser) -> Membership:
-    try:
-        return user.membership
-    except (ObjectDoesNotExist, AttributeError):
-        raise PermissionDenied("you are in no team: an admin must add you to one") from None
+    """The user's team and role; PermissionDenied (403) for a user in no team."""
+    return team_member(user)
 
 
 def cases_visible(user: AbstractBaseUser):
     """Every case query starts here, so no list or lookup can reach another team's rows."""
-    return Case.objects.filter(team=membership(user).team)
+    return Case.objects.for_user(user)
 
 
 def case_get(*, user: AbstractBaseUser, case_id: int, for_update: bool = False) -> Case:
     """`for_update`: lock the row until the transaction ends (services that change the case)."""
-    cases = cases_visible(user)
+    cases = Case.objects.for_user(user, CHANGE if for_update else VIEW)
     case = (cases.select_for_update() if for_update else cases).filter(id=case_id).first()
     if case is None:
         raise Case.DoesNotExist(f"no case {case_id}")
@@ -65,7 +64,7 @@ def cases_search(*, user: AbstractBaseUser, text: str, limit: int = 20):
 
 def alerts_visible(user: AbstractBaseUser, *, status=(), source=None, assignee=None, limit: int = 100):
     """The team's alerts, newest first; `assignee` "none" means unassigned."""
-    found = Alert.objects.filter(team=membership(user).team)
+    found = Alert.objects.for_user(user)
     if status:
         found = found.filter(status__in=status)
     if source:
@@ -78,5 +77,4 @@ def alerts_visible(user: AbstractBaseUser, *, status=(), source=None, assignee=N
 
 
 def watchlists_visible(user: AbstractBaseUser):
-    team = membership(user).team
-    return Watchlist.objects.filter(team=team).prefetch_related("entries__added_by").select_related("created_by")
+    return Watchlist.objects.for_user(user).prefetch_related("entries__added_by").select_related("created_by")

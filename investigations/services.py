@@ -8,7 +8,6 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
@@ -17,12 +16,13 @@ from django.db.models import F
 from django.utils import timezone
 
 from core.errors import ChainSleuthError, Conflict, Forbidden, NotFound
+from core.scoping import role_require, teammates
 from graph import explore, get_graph
 from investigations.audit.log import audit_event_append
 from investigations.evidence import Fingerprint, fingerprint, snapshot_bytes
-from investigations.models import Approval, Case, Evidence, Membership, Note, Report, Subject
+from investigations.models import Approval, Case, Evidence, Note, Report, Subject
 from investigations.retries import ReportFailed
-from investigations.selectors import case_addresses, case_get, cases_visible, membership
+from investigations.selectors import case_addresses, case_get, membership
 from investigations.signals import case_verdict_reached
 from investigations.tasks import report_generate as report_generate_task
 
@@ -35,7 +35,7 @@ TRANSITIONS = {
     Status.DISMISSED: {Status.CLOSED},
     Status.CLOSED: set(),
 }
-APPROVERS = {Membership.Role.SUPERVISOR, Membership.Role.ADMIN}
+APPROVERS = Approval.team_roles["decide"][0]  # supervisors and admins
 
 
 class CaseError(ChainSleuthError, ValueError):
@@ -51,7 +51,9 @@ class UnknownSubject(CaseError, NotFound):
 
 
 class CaseForbidden(Forbidden, PermissionDenied):
-    """The user's role does not allow this (403); still Django's PermissionDenied for callers outside the API."""
+    """Four eyes refused (403): whoever asked for an approval cannot give it. A role that may not decide is
+    refused by the scoping (core.scoping.RoleForbidden). Still Django's PermissionDenied for callers
+    outside the API."""
 
 
 def case_open_get(*, user: AbstractBaseUser, case_id: int) -> Case:
@@ -105,7 +107,7 @@ def case_update(*, user: AbstractBaseUser, case_id: int, **changes) -> Case:
 def _assignee(case: Case, username: str | None):
     if not username:
         return None
-    person = get_user_model().objects.filter(username=username, membership__team=case.team).first()
+    person = teammates(case.team).filter(username=username).first()
     if person is None:
         raise CaseError(f"assignee: {username!r} is not in the case's team")
     return person
@@ -178,13 +180,12 @@ def approval_decide(*, user: AbstractBaseUser, approval_id: int, approve: bool) 
 
 @transaction.atomic
 def _decide(user: AbstractBaseUser, approval_id: int, approve: bool) -> Approval:
-    approval = Approval.objects.select_for_update().filter(id=approval_id, case__in=cases_visible(user)).first()
+    approval = Approval.objects.select_for_update().for_user(user, "decide").filter(id=approval_id).first()
     if approval is None:
         raise Approval.DoesNotExist(f"no approval {approval_id}")
     if approval.status != Approval.Status.PENDING:
         raise CaseConflict(f"approval {approval.id} was already {approval.status}")
-    if membership(user).role not in APPROVERS:
-        raise CaseForbidden("only a supervisor or an admin approves")
+    role_require(user, Approval, "decide")
     if approval.requested_by_id == user.pk:
         raise CaseForbidden("four eyes: whoever asked cannot approve")
     approval.status = Approval.Status.APPROVED if approve else Approval.Status.REJECTED
@@ -250,7 +251,7 @@ def _report_failed(report: Report, error: Exception) -> None:
 def report_retry(*, user: AbstractBaseUser, case_id: int, report_id: int) -> Report:
     """The case's team tries a failed report again now; the answer shows whether it was made this time."""
     case = case_get(user=user, case_id=case_id)
-    report = Report.objects.filter(case=case, id=report_id).first()
+    report = Report.objects.for_user(user).filter(case=case, id=report_id).first()
     if report is None:
         raise Report.DoesNotExist(f"no report {report_id} in case {case_id}")
     if report.status == Report.Status.READY:
@@ -266,7 +267,7 @@ def report_retry(*, user: AbstractBaseUser, case_id: int, report_id: int) -> Rep
 def report_file(*, user: AbstractBaseUser, case_id: int, report_id: int, fmt: str) -> tuple[bytes, str]:
     """A report's PDF or CSV, checked against the hash taken when it was made; the download is audited."""
     case = case_get(user=user, case_id=case_id)
-    report = Report.objects.filter(case=case, id=report_id).first()
+    report = Report.objects.for_user(user).filter(case=case, id=report_id).first()
     if report is None:
         raise Report.DoesNotExist(f"no report {report_id} in case {case_id}")
     if report.status != Report.Status.READY:
@@ -312,9 +313,8 @@ def note_add(*, user: AbstractBaseUser, case_id: int, body: str) -> Note:
     if not body.strip():
         raise CaseError("a note needs some text")
     note = Note.objects.create(case=case, author=user, body=body)
-    team = membership(user).team
     names = set(MENTION.findall(body))
-    mentioned = list(get_user_model().objects.filter(username__in=names, membership__team=team))
+    mentioned = list(teammates(membership(user).team).filter(username__in=names))
     note.mentions.set(mentioned)
     digest = hashlib.sha256(body.encode()).hexdigest()
     _audit(

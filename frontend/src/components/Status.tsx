@@ -1,6 +1,6 @@
 /** The loading and error states every request shows. */
 
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useEffectEvent, useState } from "react";
 
 import { messageOf } from "../api";
 
@@ -32,7 +32,9 @@ export interface Loaded<T> {
   reload: () => void;
 }
 
-/** Run `load` now and whenever `key` changes; the latest answer wins. */
+/** Run `load` now and whenever `key` changes; the latest answer wins. `key` stands for what `load`
+ * reads, so a caller can pass a new closure each render without loading again: the effect calls the
+ * latest `load` (an effect event) but runs only when `key` (or a retry) changes. */
 export function useLoaded<T>(load: () => Promise<T>, key: string): Loaded<T> {
   const [state, setState] = useState<{ data: T | null; error: string | null; loading: boolean }>({
     data: null,
@@ -41,10 +43,11 @@ export function useLoaded<T>(load: () => Promise<T>, key: string): Loaded<T> {
   });
   const [round, setRound] = useState(0);
   const reload = useCallback(() => setRound((n) => n + 1), []);
+  const loadLatest = useEffectEvent(load);
   useEffect(() => {
     let current = true;
     setState((before) => ({ ...before, loading: true, error: null }));
-    load()
+    loadLatest()
       .then((data) => current && setState({ data, error: null, loading: false }))
       .catch((failure: unknown) => {
         const message = messageOf(failure);
@@ -53,7 +56,6 @@ export function useLoaded<T>(load: () => Promise<T>, key: string): Loaded<T> {
     return () => {
       current = false;
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps -- `key` stands for what `load` reads
   }, [key, round]);
   return { ...state, reload };
 }

@@ -1,15 +1,13 @@
 /** The team's cases, with a status filter, and a new case. */
 
-import { type FormEvent, useState } from "react";
-import { Link, useNavigate } from "react-router-dom";
+import { useState } from "react";
+import { Link } from "react-router-dom";
 
-import { messageOf } from "../api";
-import { type Case, caseCreate, casesList } from "../api/endpoints";
-import { STATUS_WORDS } from "../cases";
+import { casesList } from "../api/endpoints";
+import { PRIORITIES, STATUS_WORDS } from "../cases";
+import { NewCase } from "../components/cases/NewCase";
 import { Failure, Loading, useLoaded } from "../components/Status";
 import { stamp } from "../format";
-
-const PRIORITIES = ["low", "medium", "high", "critical"];
 
 export function Cases() {
   const [status, setStatus] = useState("");
@@ -73,38 +71,5 @@ export function Cases() {
         </table>
       )}
     </section>
-  );
-}
-
-function NewCase() {
-  const navigate = useNavigate();
-  const [error, setError] = useState<string | null>(null);
-  async function submit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    const form = new FormData(event.currentTarget);
-    try {
-      const made = await caseCreate({
-        title: String(form.get("title")),
-        priority: form.get("priority") as Case["priority"],
-      });
-      navigate(`/cases/${made.id}`);
-    } catch (failure) {
-      setError(messageOf(failure));
-    }
-  }
-  return (
-    <form className="filters" onSubmit={submit} aria-label="new case">
-      <label>
-        New case
-        <input name="title" placeholder="title" required />
-      </label>
-      <select name="priority" aria-label="priority of the new case" defaultValue="medium">
-        {PRIORITIES.map((p) => (
-          <option key={p}>{p}</option>
-        ))}
-      </select>
-      <button type="submit">Open case</button>
-      {error && <Failure error={error} />}
-    </form>
   );
 }

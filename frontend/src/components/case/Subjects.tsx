@@ -1,0 +1,51 @@
+/** The case's subjects, each linked to its page, and adding one (refused, by name, when the graph
+ * does not hold it). */
+
+import { Link } from "react-router-dom";
+
+import { subjectAdd, type SubjectIn } from "../../api/endpoints";
+import type { Act, Case } from "./types";
+
+export function Subjects({ c, act }: { c: Case; act: Act }) {
+  return (
+    <section aria-labelledby="subjects">
+      <h2 id="subjects">Subjects</h2>
+      {c.subjects.length === 0 ? (
+        <p>None yet.</p>
+      ) : (
+        <ul>
+          {c.subjects.map((s) => (
+            <li key={s.id}>
+              {s.kind} <Link className="ref" to={subjectPage(s.kind, s.ref)}>{s.ref}</Link>
+            </li>
+          ))}
+        </ul>
+      )}
+      {c.status !== "closed" && (
+        <form
+          className="filters"
+          aria-label="add a subject"
+          onSubmit={(event) => {
+            event.preventDefault();
+            const form = new FormData(event.currentTarget);
+            void act(() => subjectAdd(c.id, { kind: form.get("kind"), ref: String(form.get("ref")).trim() } as SubjectIn));
+            event.currentTarget.reset();
+          }}
+        >
+          <select name="kind" aria-label="subject kind" defaultValue="address">
+            <option value="address">address</option>
+            <option value="cluster">cluster</option>
+            <option value="transaction">transaction</option>
+          </select>
+          <input name="ref" aria-label="subject" size={45} required />
+          <button type="submit">Add subject</button>
+        </form>
+      )}
+    </section>
+  );
+}
+
+function subjectPage(kind: string, ref: string): string {
+  const page = { address: "addresses", cluster: "clusters", transaction: "transactions" }[kind] ?? "addresses";
+  return `/${page}/${encodeURIComponent(ref)}`;
+}

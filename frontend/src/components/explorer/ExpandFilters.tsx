@@ -1,0 +1,45 @@
+/** What an expansion brings: direction, minimum amount, block-date range and how many. */
+
+import type { Filters } from "../../hooks/explorerState";
+
+const LIMITS = [50, 100, 500, 1000, 2000]; // neighbours per expansion (the API's most: 2,000)
+
+interface Props {
+  filters: Filters;
+  onChange: (change: Partial<Filters>) => void;
+}
+
+export function ExpandFilters({ filters, onChange }: Props) {
+  return (
+    <>
+      <label>
+        Direction
+        <select value={filters.direction} onChange={(e) => onChange({ direction: e.target.value as Filters["direction"] })}>
+          <option value="both">both</option>
+          <option value="in">received</option>
+          <option value="out">sent</option>
+        </select>
+      </label>
+      <label>
+        Min BTC
+        <input inputMode="decimal" size={6} value={filters.minBtc} onChange={(e) => onChange({ minBtc: e.target.value })} />
+      </label>
+      <label>
+        From
+        <input type="date" value={filters.since} onChange={(e) => onChange({ since: e.target.value })} />
+      </label>
+      <label>
+        To
+        <input type="date" value={filters.until} onChange={(e) => onChange({ until: e.target.value })} />
+      </label>
+      <label>
+        At most
+        <select value={filters.limit} onChange={(e) => onChange({ limit: Number(e.target.value) })}>
+          {LIMITS.map((n) => (
+            <option key={n} value={n}>{n}</option>
+          ))}
+        </select>
+      </label>
+    </>
+  );
+}

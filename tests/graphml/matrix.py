@@ -1,0 +1,16 @@
+"""Labeling's endpoints in the shared API matrix (tests/core/test_api_matrix.py): any team member reads them."""
+
+from tests.core.api_matrix import Endpoint
+
+API = "/api/v1"
+
+ENDPOINTS = [
+    Endpoint("labeling-jobs", "get", lambda w: f"{API}/labeling/jobs/", owned=False),
+    Endpoint("labeling-models", "get", lambda w: f"{API}/labeling/models/", owned=False),
+    Endpoint(
+        "labeling-plot",
+        "get",
+        lambda w: f"{API}/labeling/models/{w.model_version.version}/plots/training_curves.png",
+        owned=False,
+    ),
+]
