@@ -4,6 +4,7 @@ missing; bad data stops the build at its file and byte offset with every partiti
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -19,7 +20,8 @@ from tests.chain.test_kill_and_resume import busy_chain
 from tests.conftest import REPO_ROOT
 
 pytestmark = pytest.mark.django_db
-STORE_ENV = {"CHAIN_STORE_PARTITION_BLOCKS": "10", "CHAIN_STORE_BUCKETS": "16"}
+# A short lease: the resumed build takes the killed one's run over once that lease has run out.
+STORE_ENV = {"CHAIN_STORE_PARTITION_BLOCKS": "10", "CHAIN_STORE_BUCKETS": "16", "JOB_LEASE_SECONDS": "1"}
 
 
 @pytest.fixture
@@ -29,7 +31,7 @@ def store_settings(settings):
 
 
 def command_env(directory: Path) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO", "CHAIN_STORE"))}
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO", "CHAIN_STORE", "JOB_"))}
     env.update(
         STORE_ENV,
         DJANGO_SETTINGS_MODULE="app.settings",
@@ -88,6 +90,9 @@ def test_a_build_killed_mid_phase_resumes_to_the_same_tables(
     assert resumed.wait(timeout=120) == 0, resumed.stderr.read().decode()
     assert tables_snapshot(store) == tables_snapshot(tmp_path / "reference")
     assert not list(StoreLayout(store).staging.glob(".*")), "a killed attempt's temporary files are gone"
+    with sqlite3.connect(tmp_path / "db.sqlite3") as db:
+        runs = db.execute("SELECT status, attempts, phase FROM chain_chainstorerun").fetchall()
+    assert runs == [("succeeded", 2, "done")], "the resumed build took the killed one's run over"
 
 
 def _kill_when(process: subprocess.Popen, ready) -> None:
