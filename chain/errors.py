@@ -1,4 +1,6 @@
-"""Errors about chain data, each naming where the bad data is."""
+"""Errors about chain data, each naming where the bad data is, and about runs that cannot be made as asked."""
+
+from core.errors import ChainSleuthError
 
 
 class ChainDataError(Exception):
@@ -12,3 +14,8 @@ class ChainDataError(Exception):
 
 class ChainOrderError(ChainDataError):
     """A block cannot be placed in the chain (its parent is unknown and it carries no height)."""
+
+
+class RunSpecError(ChainSleuthError):
+    """A run asked for something no run can do (an unknown source kind or network, a store's buckets out of
+    range): the caller's to fix, so a job records it FAILED and a command answers it without a traceback."""

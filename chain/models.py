@@ -3,6 +3,7 @@
 from django.db import models
 
 from chain.errors import ChainDataError
+from core.errors import ChainSleuthError
 from core.jobs import JobRow
 from graph.errors import GraphError
 
@@ -16,8 +17,8 @@ class IngestRun(JobRow):
 
     task_name = "chain.ingest_run_execute"
 
-    # Bad data, an unreachable node and a graph error are the run's own failures, recorded FAILED.
-    domain_errors = (ValueError, ChainDataError, GraphError)
+    # Our refusals, bad data, an unreachable node and a graph error are the run's own failures, recorded FAILED.
+    domain_errors = (ChainSleuthError, ChainDataError, GraphError)
 
     class Kind(models.TextChoices):
         BLK = "blk", "blk*.dat files"
@@ -82,7 +83,7 @@ class ChainStoreRun(JobRow):
     # No Celery task: builds run from `manage.py chainstore build`, and one whose process died is taken over
     # by the next build of the same source into the same store (chain/store/services.py).
     task_name = ""
-    domain_errors = (ValueError, ChainDataError)
+    domain_errors = (ChainSleuthError, ChainDataError)
 
     class Phase(models.TextChoices):
         PARSE = "parse"

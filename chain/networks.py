@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass
 
+from chain.errors import RunSpecError
+
 NULL_HASH = "0" * 64
 
 
@@ -54,7 +56,7 @@ def network_named(name: str) -> Network:
     try:
         return NETWORKS[name]
     except KeyError:
-        raise ValueError(f"unknown network {name!r}; known: {', '.join(NETWORKS)}") from None
+        raise RunSpecError(f"unknown network {name!r}; known: {', '.join(NETWORKS)}") from None
 
 
 def network_of_magic(magic: bytes) -> Network | None:

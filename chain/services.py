@@ -12,7 +12,7 @@ import redis
 from django.conf import settings
 
 from chain.blocks import Block, parse_tx
-from chain.errors import ChainDataError
+from chain.errors import ChainDataError, RunSpecError
 from chain.follow import NodeSource, ingest_from_node
 from chain.ingest import IngestOptions, Tally, ingest_entries
 from chain.loading import lone_tx_row
@@ -47,7 +47,7 @@ def ingest_run_create(
     """`source` never carries credentials: for RPC runs it is the node URL without them."""
     network_named(network)  # refuse an unknown network before anything is queued
     if kind not in IngestRun.Kind.values:
-        raise ValueError(f"unknown source kind {kind!r}")
+        raise RunSpecError(f"unknown source kind {kind!r}")
     return IngestRun.objects.create(kind=kind, source=source, network=network, skip_bad=skip_bad, options=options or {})
 
 

@@ -30,8 +30,10 @@ class JobRow(models.Model):
         CANCELLED = "cancelled"
 
     FINAL: ClassVar[frozenset[str]] = frozenset({Status.SUCCEEDED, Status.FAILED, Status.ERRORED, Status.CANCELLED})
-    # Errors that mean "this job cannot be done as asked" (recorded FAILED); anything else is ERRORED.
-    domain_errors: ClassVar[tuple[type[BaseException], ...]] = (ValueError, ChainSleuthError)
+    # Errors that mean "this job cannot be done as asked" (recorded FAILED); anything else is ERRORED. Our own
+    # errors only: a bare ValueError is as likely a bug (ours, or a library's) as a refusal, and a bug must
+    # leave its traceback in the log, not read as the job's own failure.
+    domain_errors: ClassVar[tuple[type[BaseException], ...]] = (ChainSleuthError,)
     # The Celery task that runs a row (its only argument the row's id), sent again by the sweep below.
     task_name: ClassVar[str] = ""
 

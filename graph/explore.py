@@ -10,6 +10,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
+from graph.errors import ExploreError
 from graph.store import GraphStore
 
 SCAN = 2_000  # matching edges one neighbour query collects per direction
@@ -403,9 +404,9 @@ def paths(
     (addresses, txids, cluster ids) and the edge values (None for cluster membership). A path from a node
     to itself is refused: Neo4j's allShortestPaths fails on it where FalkorDB answers."""
     if not 1 <= hops <= MAX_HOPS:
-        raise ValueError(f"hops: {hops} is not between 1 and {MAX_HOPS}")
+        raise ExploreError(f"hops: {hops} is not between 1 and {MAX_HOPS}")
     if source == target:
-        raise ValueError("target: the same as source; a path needs two ends")
+        raise ExploreError("target: the same as source; a path needs two ends")
     queries = _ADDRESS_PATHS if kind == "address" else _CLUSTER_PATHS
     return store.read(queries[hops], source=source, target=target, limit=limit)
 

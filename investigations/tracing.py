@@ -19,12 +19,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.errors import ChainSleuthError
 from graph import get_graph
 from graph.explore import address_detail, inputs_of, payments, received_of, spends
 
 MAX_HOPS = 6
 OUTPUTS = 50  # a transaction's outputs (or inputs, backward) followed
 NEVER = 2**62  # backward from an address: every payment it ever got counts
+
+
+class TraceError(ChainSleuthError):
+    """A trace no one can follow as asked (hops out of range, an unknown direction): 400."""
 
 
 @dataclass
@@ -60,9 +65,9 @@ def follow_money(
     """None when the graph does not hold `address`. `stop` picks, among the addresses a hop reached, those
     the money is not followed past (screening stops at tagged services: funds that reach one have arrived)."""
     if not 1 <= hops <= MAX_HOPS:
-        raise ValueError(f"hops: {hops} is not between 1 and {MAX_HOPS}")
+        raise TraceError(f"hops: {hops} is not between 1 and {MAX_HOPS}")
     if direction not in ("forward", "backward"):
-        raise ValueError(f"direction: {direction!r} is neither forward nor backward")
+        raise TraceError(f"direction: {direction!r} is neither forward nor backward")
     store = get_graph()
     start = address_detail(store, address)
     if start is None:

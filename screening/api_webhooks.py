@@ -9,7 +9,6 @@ from rest_framework.response import Response
 from screening.auth import KeyApiView
 from screening.models import ApiKey, Webhook, WebhookDelivery
 from screening.webhook_registry import (
-    WebhookError,
     deliveries_of,
     webhook_create,
     webhook_delete,
@@ -54,14 +53,6 @@ def _valid(serializer_class: type[serializers.Serializer], data) -> dict:
     return found.validated_data
 
 
-def _saved(save, **fields) -> Webhook:
-    """The service's refusal as a field error, in DRF's shape ({"url": ["…"]})."""
-    try:
-        return save(**fields)
-    except WebhookError as error:
-        raise serializers.ValidationError({error.field: [error.message]}) from None
-
-
 class WebhookApiView(KeyApiView):
     scope = ApiKey.Scope.WEBHOOKS
 
@@ -93,7 +84,7 @@ class WebhookListApi(WebhookApiView):
     def post(self, request):
         """Register a webhook. The answer holds its signing secret: the only time it is shown."""
         data = _valid(self.WebhookInput, request.data)
-        hook = _saved(webhook_create, organisation=request.auth.organisation, **data)
+        hook = webhook_create(organisation=request.auth.organisation, **data)  # a refusal: WebhookError.body()
         return Response(self.WebhookCreatedOut(hook).data, status=status.HTTP_201_CREATED)
 
 
@@ -114,7 +105,7 @@ class WebhookDetailApi(WebhookApiView):
         """Change what is given; `active: false` pauses deliveries of new events."""
         hook = self.webhook(request, webhook_id)
         data = _valid(self.WebhookChangeInput, request.data)
-        return Response(WebhookOut(_saved(webhook_update, webhook=hook, **data)).data)
+        return Response(WebhookOut(webhook_update(webhook=hook, **data)).data)
 
     @extend_schema(responses={204: None, **NOT_FOUND, **ERRORS})
     def delete(self, request, webhook_id: int):

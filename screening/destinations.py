@@ -15,6 +15,8 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
+from core.errors import ChainSleuthError
+
 IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 METADATA = frozenset(map(ipaddress.ip_address, ("169.254.169.254", "fd00:ec2::254")))
 ADDRESSES_TRIED = 3  # of those a name resolves to, at most this many are tried (each may take the timeout)
@@ -29,7 +31,7 @@ KINDS = (  # the first that holds names the refusal; is_private also holds for m
 )
 
 
-class DestinationRefused(ValueError):
+class DestinationRefused(ChainSleuthError):
     """The URL is malformed or points inside; the message says which and why."""
 
 

@@ -18,6 +18,7 @@ import uuid
 
 from django.utils import timezone
 
+from core.errors import ChainSleuthError
 from screening.models import ApiKey, Organisation
 from screening.ratelimit import Verdict, rate_check
 from screening.shared_redis import redis_client
@@ -27,6 +28,10 @@ MEMO_MAX = 10_000  # keys a process keeps; past that it starts afresh
 FAILURES_PER_MINUTE = 30  # unusable keys (wrong secret, unknown, revoked) one source address may send
 
 _memo: dict[str, tuple[ApiKey, bytes | None]] = {}  # prefix → (row, its version when read)
+
+
+class KeyScopeError(ChainSleuthError):
+    """A key asked for with no scope, or one we do not have: 400."""
 
 
 class InvalidKey(Exception):
@@ -45,7 +50,7 @@ def key_issue(*, organisation: Organisation, name: str, scopes: list[str], rate_
     """The new key in clear, once: only its hash is stored."""
     unknown = set(scopes) - set(ApiKey.Scope.values)
     if unknown or not scopes:
-        raise ValueError(f"scopes: give some of {', '.join(ApiKey.Scope.values)} (got {sorted(scopes)})")
+        raise KeyScopeError(f"scopes: give some of {', '.join(ApiKey.Scope.values)} (got {sorted(scopes)})")
     prefix, secret = secrets.token_hex(4), secrets.token_urlsafe(32)
     ApiKey.objects.create(
         organisation=organisation,

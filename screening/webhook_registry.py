@@ -6,18 +6,23 @@ import secrets
 
 from django.db.models import QuerySet
 
+from core.errors import ChainSleuthError
 from screening.destinations import DestinationRefused, destination_check
 from screening.models import Organisation, Webhook, WebhookDelivery
 
 SECRET_MIN = 16
 
 
-class WebhookError(ValueError):
-    """A webhook that cannot be saved as given; `field` names what is wrong."""
+class WebhookError(ChainSleuthError):
+    """A webhook that cannot be saved as given; `field` names what is wrong, and the API answers in DRF's
+    field-error shape ({"url": ["…"]}), as it answers the input serializer's own refusals."""
 
     def __init__(self, field: str, message: str):
         super().__init__(f"{field}: {message}")
         self.field, self.message = field, message
+
+    def body(self) -> dict:
+        return {self.field: [self.message]}
 
 
 def webhook_create(*, organisation: Organisation, url: str, description: str = "", secret: str = "") -> Webhook:

@@ -18,7 +18,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from chain.errors import ChainDataError
+from chain.errors import ChainDataError, RunSpecError
 from chain.networks import Network
 from chain.sources import Entry
 from chain.store import layout
@@ -110,7 +110,7 @@ def _settings_check(store: layout.StoreLayout, network: Network, options: StoreO
     """A store's partition size and buckets are fixed when it is made: its files depend on them."""
     wanted = {"network": network.name, "partition_blocks": options.partition_blocks, "buckets": options.buckets}
     if not 1 <= options.buckets <= 256:
-        raise ValueError(f"buckets must be 1 to 256 (the txid's first byte), got {options.buckets}")
+        raise RunSpecError(f"buckets must be 1 to 256 (the txid's first byte), got {options.buckets}")
     found = layout.read_json(store.settings_file)
     if found is None:
         layout.write_json(store.settings_file, wanted)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from chain.errors import ChainDataError
+from chain.errors import ChainDataError, RunSpecError
 from chain.models import ChainStoreRun, IngestRun
 from chain.networks import network_named
 from chain.rpc import CoreRPC
@@ -31,7 +31,7 @@ def chainstore_run_create(
     """
     network_named(network)  # an unknown network is refused before anything runs
     if kind not in IngestRun.Kind.values:
-        raise ValueError(f"unknown source kind {kind!r}")
+        raise RunSpecError(f"unknown source kind {kind!r}")
     if kind == IngestRun.Kind.RPC:
         source = CoreRPC(source).where
     fields = {

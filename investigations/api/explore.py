@@ -4,13 +4,13 @@ The chain is public and shared by every team; the endpoints still need a team (i
 Every answer that could be long is a page that says whether it was cut (graph/explore.py).
 """
 
-from django.core.exceptions import ObjectDoesNotExist
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from chain.addresses import address_normalise
+from core.errors import NotFound
 from graph import explore, get_graph
 from graph.tags import tags_for, tags_in_cluster, tags_search
 from investigations import selectors, tracing
@@ -19,8 +19,8 @@ from investigations.api.views import BIGINT, ERRORS
 from investigations.tagging import own_pack
 
 
-class NotInGraph(ObjectDoesNotExist):
-    pass
+class NotInGraph(NotFound):
+    """What the URL names is not in the graph: 404, answered by the one API handler."""
 
 
 def _found(value, what: str):

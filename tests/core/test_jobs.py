@@ -3,6 +3,7 @@
 IngestRun stands for every job row here: the contract is the base's, not the subclass's.
 """
 
+import logging
 import threading
 import time
 
@@ -10,6 +11,7 @@ import pytest
 from django.db import connections
 
 from chain.models import IngestRun
+from core.errors import ChainSleuthError
 from core.jobs import JobRow
 from core.runner import job_execute
 
@@ -128,7 +130,7 @@ def test_a_body_that_returns_succeeds_with_its_duration():
 @pytest.mark.django_db
 def test_our_own_error_fails_the_job_and_an_unexpected_one_errors_it_and_is_raised():
     def refused(job):
-        raise ValueError("no such network")
+        raise ChainSleuthError("no such network")
 
     def broken(job):
         raise ZeroDivisionError("oops")
@@ -142,6 +144,38 @@ def test_our_own_error_fails_the_job_and_an_unexpected_one_errors_it_and_is_rais
     assert errored.status == Status.ERRORED
     assert "ZeroDivisionError" in errored.error
     assert errored.finished_at is not None
+
+
+@pytest.mark.django_db
+def test_a_bug_raising_a_plain_value_error_errors_the_job_with_its_traceback(caplog):
+    """A bare ValueError is no refusal of ours (a slip in our code, a library's complaint): it must not read
+    as the job's own failure, and its traceback must reach the worker's log."""
+
+    def buggy(job):
+        int("not a number")
+
+    job_id = queued().id
+    with caplog.at_level(logging.ERROR, logger="core.runner"), pytest.raises(ValueError, match="invalid literal"):
+        job_execute(IngestRun, job_id, buggy)
+    job = IngestRun.objects.get(id=job_id)
+    assert job.status == Status.ERRORED
+    assert "invalid literal for int()" in job.error
+    (logged,) = [record for record in caplog.records if record.name == "core.runner"]
+    assert logged.exc_info is not None and logged.exc_info[0] is ValueError
+    assert 'int("not a number")' in caplog.text, "the traceback names the line that raised"
+
+
+@pytest.mark.django_db
+def test_a_refusal_of_ours_fails_the_job_and_is_not_logged_as_an_error(caplog):
+    def refused(job):
+        raise ChainSleuthError("scope: nothing to label")
+
+    job_id = queued().id
+    with caplog.at_level(logging.WARNING, logger="core.runner"):
+        job = job_execute(IngestRun, job_id, refused)
+    assert (job.status, job.error) == (Status.FAILED, "scope: nothing to label")
+    assert IngestRun.objects.get(id=job_id).status == Status.FAILED
+    assert all(record.exc_info is None for record in caplog.records), "a refusal is no crash: no traceback"
 
 
 @pytest.mark.django_db

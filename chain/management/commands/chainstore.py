@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from chain.errors import ChainDataError
+from chain.errors import ChainDataError, RunSpecError
 from chain.models import ChainStoreRun
 from chain.networks import NETWORKS
 from chain.store.build import store_status
@@ -51,7 +51,7 @@ class Command(BaseCommand):
                 network=options["network"],
                 options={key: value for key, value in rpc_options.items() if value is not None},
             )
-        except (ValueError, ChainDataError) as error:
+        except (RunSpecError, ChainDataError) as error:
             raise CommandError(str(error)) from None
         rpc_url = source if kind == "rpc" else None
         try:
