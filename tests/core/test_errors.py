@@ -9,13 +9,16 @@ from pathlib import Path
 import pytest
 from rest_framework.test import APIClient
 
+from chain.errors import RunSpecError
 from chain.simulator.run import WorldSpecError
 from core.errors import ChainSleuthError, Conflict, Forbidden, NotFound
 from graph import GraphParameterError
+from graph.errors import ExploreError
 from graphml.dataset import NothingToLearn
 from graphml.elliptic import EllipticError
 from graphml.registry import RegistryError
 from graphml.services import LabelingScopeError
+from investigations.api.explore import NotInGraph
 from investigations.audit.log import UnknownEvent
 from investigations.evidence import EvidenceError
 from investigations.services import (
@@ -28,9 +31,12 @@ from investigations.services import (
     case_transition,
 )
 from investigations.tagging import TagError, TagForbidden
-from screening.keys import key_issue
+from investigations.tracing import TraceError
+from screening.destinations import DestinationRefused
+from screening.keys import KeyScopeError, key_issue
 from screening.models import Organisation, Transfer
 from screening.transfers import TransferConflict, TransferError
+from screening.webhook_registry import WebhookError
 from tagpack import TagPackError
 from tests.chain.conftest import chain_graph  # noqa: F401 - a graph of its own for each test
 from tests.investigations.conftest import people  # noqa: F401 - two teams of investigators
@@ -81,6 +87,25 @@ def test_every_domain_error_has_a_base_and_its_status(error, base, status):
     assert error.status == status
 
 
+@pytest.mark.parametrize(
+    ("error", "base", "status"),
+    [
+        (RunSpecError, ChainSleuthError, 400),
+        (ExploreError, ChainSleuthError, 400),
+        (TraceError, ChainSleuthError, 400),
+        (KeyScopeError, ChainSleuthError, 400),
+        (WebhookError, ChainSleuthError, 400),
+        (DestinationRefused, ChainSleuthError, 400),
+        (NotInGraph, NotFound, 404),
+    ],
+)
+def test_the_refusals_that_were_plain_value_errors_are_domain_errors(error, base, status):
+    """Were they bare ValueErrors (or Django's ObjectDoesNotExist), a job would take a bug for a refusal, and
+    the API handler would not know them by their base."""
+    assert issubclass(error, base)
+    assert error.status == status
+
+
 def test_a_graph_parameter_error_is_not_a_shortage_of_labels():
     """The retrain skips NothingToLearn only; a value the graph cannot hold must reach the job's log."""
     assert not issubclass(GraphParameterError, NothingToLearn)
@@ -99,6 +124,15 @@ def test_a_chainsleuth_error_is_a_400_with_its_message(exchange_key):
 
 
 @pytest.mark.django_db
+def test_a_refused_webhook_is_a_400_in_the_field_shape_through_the_one_handler(exchange_key):
+    exchange, _ = exchange_key
+    key = key_issue(organisation=exchange, name="hooks", scopes=["webhooks"])
+    answer = keyed(key).post(f"{API}/webhooks", {"url": "ftp://93.184.216.34/"}, format="json")
+    assert answer.status_code == 400, answer.content
+    assert answer.json() == {"url": ["'ftp://93.184.216.34/': only http and https URLs are called"]}
+
+
+@pytest.mark.django_db
 def test_a_conflict_is_a_409(exchange_key):
     exchange, key = exchange_key
     transfer = Transfer.objects.create(organisation=exchange, direction="deposit", address="bc1qx", amount=1)
@@ -114,6 +148,13 @@ def test_a_not_found_is_a_404(people, chain_graph):  # noqa: F811
     answer = signed_in(people["ana"]).post(url, {"kind": "address", "ref": "bc1qnotthere"}, format="json")
     assert answer.status_code == 404, answer.content
     assert answer.json() == {"detail": "unknown address 'bc1qnotthere': the graph has no such address"}
+
+
+@pytest.mark.django_db
+def test_an_address_the_graph_does_not_hold_is_a_404_with_its_detail(people, chain_graph):  # noqa: F811
+    answer = signed_in(people["ana"]).get(f"{API}/addresses/1NotInTheGraphXXXXXXXXXXXXXXXXXXX/")
+    assert answer.status_code == 404, answer.content
+    assert answer.json() == {"detail": "the graph holds no address 1NotInTheGraphXXXXXXXXXXXXXXXXXXX"}
 
 
 @pytest.mark.django_db

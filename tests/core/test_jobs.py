@@ -161,7 +161,8 @@ def test_a_bug_raising_a_plain_value_error_errors_the_job_with_its_traceback(cap
     assert job.status == Status.ERRORED
     assert "invalid literal for int()" in job.error
     (logged,) = [record for record in caplog.records if record.name == "core.runner"]
-    assert logged.exc_info is not None and logged.exc_info[0] is ValueError
+    assert logged.exc_info is not None
+    assert logged.exc_info[0] is ValueError
     assert 'int("not a number")' in caplog.text, "the traceback names the line that raised"
 
 
