@@ -1,7 +1,5 @@
 """The graph store's own exceptions: callers never see a driver's error types."""
 
-from core.errors import ChainSleuthError
-
 
 class GraphError(Exception):
     """Anything that went wrong talking to the graph database."""
@@ -25,8 +23,3 @@ class GraphConstraintError(GraphQueryError):
 
 class GraphParameterError(GraphError, ValueError):
     """A parameter value the graph engines cannot store faithfully; the message names the parameter."""
-
-
-class ExploreError(ChainSleuthError, ValueError):
-    """A read asked for something no graph answers (a path of too many hops, or from a node to itself): the
-    caller's to fix, 400. Still a ValueError for the callers that caught one before."""

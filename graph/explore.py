@@ -10,7 +10,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
-from graph.errors import ExploreError
+from graph.refusals import ExploreError
 from graph.store import GraphStore
 
 SCAN = 2_000  # matching edges one neighbour query collects per direction

@@ -13,7 +13,7 @@ from chain.errors import RunSpecError
 from chain.simulator.run import WorldSpecError
 from core.errors import ChainSleuthError, Conflict, Forbidden, NotFound
 from graph import GraphParameterError
-from graph.errors import ExploreError
+from graph.refusals import ExploreError
 from graphml.dataset import NothingToLearn
 from graphml.elliptic import EllipticError
 from graphml.registry import RegistryError
