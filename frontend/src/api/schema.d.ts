@@ -640,18 +640,18 @@ export interface components {
           [key: string]: unknown;
         }[];
     };
-    /** @description A tag as graph/tags.py reads it (also `is_cluster_definer`, which /tags/ leaves out). */
+    /** @description A tag (TagOut) with `is_cluster_definer`, as the address, cluster and search answers send it. */
     GraphTagOut: {
       key: string;
       address: string;
       label: string;
       category: string | null;
       abuse: string | null;
-      concepts: string[] | null;
-      risk_class: string | null;
-      confidence: string | null;
-      confidence_score: number | null;
-      source: string | null;
+      concepts: string[];
+      risk_class: string;
+      confidence: string;
+      confidence_score: number;
+      source: string;
       actor: string | null;
       context: string | null;
       lastmod: string | null;
@@ -970,6 +970,10 @@ export interface components {
        */
       visibility?: components["schemas"]["VisibilityEnum"];
     };
+    /**
+     * @description A tag as graph/tags.py reads it and tagpack/reading.py tag_row writes it, as /tags/ sends it (which
+     * leaves out `is_cluster_definer`).
+     */
     TagOut: {
       key: string;
       address: string;
@@ -1024,7 +1028,7 @@ export interface components {
      * @enum {string}
      */
     TraceDirectionEnum: "forward" | "backward";
-    /** @description investigations/tracing.py Trace.as_dict: follow the money, hop by hop. */
+    /** @description investigations/tracing.py Trace: follow the money, hop by hop. */
     TraceOut: {
       direction: components["schemas"]["TraceDirectionEnum"];
       source: string;
