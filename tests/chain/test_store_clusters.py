@@ -6,6 +6,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from chain.ingest import IngestOptions, Tally, ingest_entries
 from chain.networks import network_named
@@ -200,3 +202,17 @@ def test_a_coinjoin_merges_no_one_and_a_weak_change_guess_merges_nothing(chain_g
     assert store_partition(tmp_path / "store") == {}
     ingest_block_by_block("blk", source, network="regtest")
     assert graph_partition(chain_graph) == {}
+
+
+def test_the_cluster_command_records_its_phase_on_the_store_run(fixtures, tmp_path, capsys):
+    run = build("raw", fixtures / "block-574200.blk", tmp_path / "store")
+    with pytest.raises(CommandError, match="no finished build"):
+        call_command("chainstore", "cluster", "--store", str(tmp_path / "elsewhere"))
+    call_command("chainstore", "cluster", "--store", str(tmp_path / "store"), "--engine", "sql")
+    output = capsys.readouterr().out
+    run.refresh_from_db()
+    assert (run.phase, run.clusters, run.clustered_addresses) == ("done", 535, 2080)
+    assert run.cluster_links >= run.clustered_addresses - run.clusters, "a tree of links joins each cluster"
+    assert run.phase_seconds["cluster"] > 0
+    assert "components" in output
+    assert f"{run.cluster_links:,} links, 535 clusters of 2,080 addresses" in output
