@@ -122,6 +122,11 @@ def assert_same_clusters(store_dir: Path, graph) -> None:
     assert {frozenset(ours[row[0]]): row[1:] for row in figures} == {
         frozenset(theirs[name]): values for name, values in expected.items()
     }
+    founded = dict(cluster_rows(store_dir, "SELECT cluster_id, first_height FROM {clusters}"))
+    heights = graph.read("MATCH (c:Cluster) WHERE c.size > 0 RETURN c.cluster_id AS id, c.first_height AS height")
+    assert {name: founded.get(name) for name in named} == {
+        row["id"]: row["height"] for row in heights if row["id"] in named
+    }, "a cluster no merge renamed was founded in the block of its first link"
 
 
 @pytest.mark.parametrize(
@@ -216,3 +221,31 @@ def test_the_cluster_command_records_its_phase_on_the_store_run(fixtures, tmp_pa
     assert run.phase_seconds["cluster"] > 0
     assert "components" in output
     assert f"{run.cluster_links:,} links, 535 clusters of 2,080 addresses" in output
+
+
+def _mix(chain: ChainMaker, name: str, inputs: int, outputs: list[tuple[int, bytes]], owners: int | None = None):
+    """A transaction spending `inputs` fresh coinbases (of `owners` distinct miners: all different by default)."""
+    coinbases = [chain.block(miner=f"{name}{i % (owners or inputs)}") for i in range(inputs)]
+    return chain.spend(*[(txid, 0) for txid in coinbases], outputs=outputs)
+
+
+def test_every_coinjoin_kind_is_told_as_the_incremental_path_tells_it(chain_graph, tmp_path, settings):
+    chain = ChainMaker()
+    shapes = {
+        "wasabi": _mix(chain, "w", 10, [(10_000_000, to(f"wasabi{i}")) for i in range(10)]),
+        "wasabi2": _mix(chain, "ww", 50, [(2_000_000 + (i % 30) * 1_000, to(f"round{i}")) for i in range(50)]),
+        "joinmarket": _mix(
+            chain, "jm", 3, [(COIN, to(f"jm{i}")) for i in range(3)] + [(7 * COIN, to(f"jmc{i}")) for i in range(3)]
+        ),
+        "batch": _mix(chain, "exchange", 3, [(COIN, to(f"customer{i}")) for i in range(3)], owners=1),
+    }
+    for tx in shapes.values():
+        chain.block(tx, fees=COIN)  # any fee: made blocks are not checked for it
+    source = chain.write_blk(tmp_path / "blk00000.dat")
+    build("blk", source, tmp_path / "store", network="regtest")
+    store_cluster(tmp_path / "store", min_confidence=settings.CLUSTER_CHANGE_MIN_CONFIDENCE)
+    kinds = cluster_rows(tmp_path / "store", "SELECT coinjoin FROM {tx_clustering} WHERE coinjoin IS NOT NULL")
+    assert sorted(kind for (kind,) in kinds) == ["joinmarket", "wasabi", "wasabi2"], "a one-owner batch is no join"
+    assert store_partition(tmp_path / "store") == {}, "no CoinJoin links its inputs; the batch has one owner"
+    ingest_block_by_block("blk", source, network="regtest")
+    assert store_verdicts(tmp_path / "store") == graph_verdicts(chain_graph)
