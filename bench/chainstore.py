@@ -141,6 +141,7 @@ def _cluster_child(store: Path, engine: str, send) -> None:
             "clusters": tally.clusters,
             "addresses": tally.addresses,
             "rounds": tally.rounds,
+            "steps": tally.step_seconds,
             "rss_mib": rss,
         }
     )
@@ -181,6 +182,8 @@ def _cluster_lines(size: str, clusters: dict) -> list[str]:
             f"({found['seconds']:.1f} s; {found['addresses']:,} addresses, {found['links']:,} links, "
             f"{found['clusters']:,} clusters; peak RSS {found['rss_mib']:,.0f} MiB) | ≥ 1,000,000 inputs/s |"
         )
+        steps = ", ".join(f"{step} {seconds:.1f}" for step, seconds in found["steps"].items())
+        lines.append(f"| {size}: clustering ({engine}), seconds per step | {steps} | |")
     return lines
 
 
@@ -218,12 +221,23 @@ def main() -> None:
             f"| {size}: peak RSS, parse (main / largest worker) | {parse['rss_mib']:,.0f} / "
             f"{parse['worker_rss_mib']:,.0f} MiB | ≤ 3 GB, flat |",
             f"| {size}: peak RSS, resolve | {resolve['rss_mib']:,.0f} MiB | ≤ 3 GB, flat |",
-            *_cluster_lines(size, run["clusters"]),
             f"| {size}: disk, final tables / staging | {run['table_bytes_per_tx']:,.0f} / "
             f"{run['staging_bytes_per_tx']:,.0f} bytes per tx | |",
         ]
     print("\n".join(lines))
     write_section("Chain store", "\n".join(lines))
+    clustering = [
+        f'Machine: {machine()}. The same run and stores as "Chain store" above (`bench/chainstore.py`): the '
+        "clustering phase (chain/store/clusters.py) over each built store, in a spawned process of its own, "
+        f"DuckDB threads {os.cpu_count()}, memory_limit {settings.CHAIN_STORE_MEMORY_LIMIT}.",
+        "",
+        "| measure | figure | target |",
+        "| --- | --- | --- |",
+    ]
+    for run in runs:
+        clustering += _cluster_lines(f"{run['size']:,} tx", run["clusters"])
+    print("\n".join(clustering))
+    write_section("Chain store clustering", "\n".join(clustering))
 
 
 if __name__ == "__main__":

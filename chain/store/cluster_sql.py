@@ -29,32 +29,32 @@ def change_masks() -> list[tuple[int, list[str], float]]:
     return masks
 
 
-# Per address: where it first appears. seen_before(a) at transaction t (block-by-block ingest): a was paid by a
-# transaction before t, or spent from in a block before t's (the graph learns input addresses per block).
+# Per address, in one pass over outputs and inputs: where it first appears, and the graph's Address figures.
+# seen_before(a) at transaction t (block-by-block ingest): a was paid by a transaction before t, or spent from
+# in a block before t's (the graph learns input addresses per block). Its script type is the one where it first
+# appears (inputs before outputs within a transaction, as chain/loading.py counts them).
 ADDRESS_FIRSTS = """
 CREATE TABLE address_firsts AS
-WITH outs AS (
-  SELECT o.address, min(o.tx_id) AS first_out_tx, {arg_min}(o.script_type, o.tx_id * 2097152 + o.n) AS out_type
-  FROM outputs o WHERE o.address IS NOT NULL GROUP BY o.address
-), ins AS (
-  SELECT i.address, min(i.tx_id) AS first_in_tx, min(t.height) AS first_in_height,
-         {arg_min}(i.script_type, i.tx_id * 2097152 + i.index) AS in_type
-  FROM inputs i JOIN transactions t ON t.tx_id = i.tx_id
-  WHERE i.address IS NOT NULL AND NOT t.repeated GROUP BY i.address
+WITH activity AS (
+  SELECT o.address, o.tx_id, 1 AS side, o.n AS pos, o.script_type, o.value AS received, 0 AS sent, t.time, t.height
+  FROM outputs o JOIN transactions t ON t.tx_id = o.tx_id WHERE o.address IS NOT NULL AND NOT t.repeated
+  UNION ALL
+  SELECT i.address, i.tx_id, 0 AS side, i.index AS pos, i.script_type, 0 AS received, coalesce(i.value, 0) AS sent,
+         t.time, t.height
+  FROM inputs i JOIN transactions t ON t.tx_id = i.tx_id WHERE i.address IS NOT NULL AND NOT t.repeated
 )
-SELECT coalesce(o.address, i.address) AS address, o.first_out_tx, i.first_in_tx, i.first_in_height,
-       CASE WHEN i.first_in_tx IS NULL OR o.first_out_tx < i.first_in_tx THEN o.out_type ELSE i.in_type END
-         AS script_type,
-       CASE WHEN i.first_in_tx IS NULL OR o.first_out_tx < i.first_in_tx THEN o.first_out_tx ELSE i.first_in_tx END
-         AS first_tx_id
-FROM outs o FULL OUTER JOIN ins i ON i.address = o.address
+SELECT address, min(CASE WHEN side = 1 THEN tx_id END) AS first_out_tx,
+       min(CASE WHEN side = 0 THEN height END) AS first_in_height, min(tx_id) AS first_tx_id,
+       {arg_min}(script_type, tx_id * 4194304 + side * 2097152 + pos) AS script_type,
+       sum(received) AS received, sum(sent) AS sent, min(time) AS first_seen, max(time) AS last_seen,
+       max(height) AS last_height
+FROM activity GROUP BY address
 """
 
 # Dense integer ids in the order addresses first appear on the chain.
 ADDRESSES = """
 CREATE TABLE addresses AS
-SELECT (row_number() OVER (ORDER BY first_tx_id, address) - 1) AS address_id, address, script_type, first_tx_id
-FROM address_firsts
+SELECT (row_number() OVER (ORDER BY first_tx_id, address) - 1) AS address_id, * FROM address_firsts
 """
 
 # The inputs chain/loading.py's `_named` gives the heuristics: resolved, or naming their own address and type.
@@ -68,7 +68,7 @@ WHERE NOT t.coinbase AND NOT t.repeated AND (i.resolved OR i.derived_type IS NOT
 
 INPUT_FACTS = """
 CREATE TABLE input_facts AS
-SELECT tx_id, count(*) AS named, count(DISTINCT address) AS owners, count(DISTINCT script_type) AS types,
+SELECT tx_id, count(*) AS named, count(DISTINCT address_id) AS owners, count(DISTINCT script_type) AS types,
        min(script_type) AS input_type, min(address_id) AS anchor
 FROM named_inputs GROUP BY tx_id
 """
@@ -100,36 +100,43 @@ FROM facts
 """
 
 # chain/clustering.py guess_change: two addressed outputs to different addresses, every input named. Each
-# heuristic votes for output 0 or 1 (bits in CHANGE_ORDER); votes for both outputs cancel.
+# heuristic votes for output 0 or 1 (bits in CHANGE_ORDER) when it holds for exactly one of them (round_payment
+# for the other one); votes for both outputs cancel.
 CHANGE = """
 CREATE TABLE change AS
-WITH pair AS (
-  SELECT t.tx_id, t.height, f.input_type, f.types,
-         o0.address AS a0, o1.address AS a1, o0.value AS v0, o1.value AS v1,
-         o0.script_type AS s0, o1.script_type AS s1
+WITH two AS (
+  SELECT t.tx_id, t.height, f.input_type, f.types
   FROM transactions t JOIN input_facts f ON f.tx_id = t.tx_id AND f.named = t.n_inputs
-  JOIN outputs o0 ON o0.tx_id = t.tx_id AND o0.n = 0 JOIN outputs o1 ON o1.tx_id = t.tx_id AND o1.n = 1
   WHERE t.n_outputs = 2 AND NOT t.coinbase AND NOT t.repeated
-    AND o0.address IS NOT NULL AND o1.address IS NOT NULL AND o0.address <> o1.address
+), outs AS (
+  SELECT w.tx_id, o.n, a.address_id,
+    CASE WHEN a.first_out_tx < w.tx_id OR coalesce(a.first_in_height < w.height, false) THEN 0 ELSE 1 END AS fresh,
+    CASE WHEN w.types = 1 AND o.script_type = w.input_type THEN 1 ELSE 0 END AS typed,
+    CASE WHEN o.value % {round_unit} = 0 THEN 1 ELSE 0 END AS round_value
+  FROM two w JOIN outputs o ON o.tx_id = w.tx_id JOIN addresses a ON a.address = o.address
+), pair AS (
+  SELECT tx_id,
+    max(CASE WHEN n = 0 THEN address_id END) AS id0, max(CASE WHEN n = 1 THEN address_id END) AS id1,
+    max(CASE WHEN n = 0 THEN fresh END) AS fresh0, max(CASE WHEN n = 1 THEN fresh END) AS fresh1,
+    max(CASE WHEN n = 0 THEN typed END) AS t0, max(CASE WHEN n = 1 THEN typed END) AS t1,
+    max(CASE WHEN n = 0 THEN round_value END) AS round0, max(CASE WHEN n = 1 THEN round_value END) AS round1
+  FROM outs GROUP BY tx_id HAVING count(*) = 2
 ), flags AS (
-  SELECT p.*,
-    EXISTS (SELECT 1 FROM named_inputs i WHERE i.tx_id = p.tx_id AND i.address = p.a0) AS r0,
-    EXISTS (SELECT 1 FROM named_inputs i WHERE i.tx_id = p.tx_id AND i.address = p.a1) AS r1,
-    NOT (f0.first_out_tx < p.tx_id OR coalesce(f0.first_in_height < p.height, false)) AS fresh0,
-    NOT (f1.first_out_tx < p.tx_id OR coalesce(f1.first_in_height < p.height, false)) AS fresh1,
-    (p.types = 1 AND p.s0 = p.input_type) AS t0, (p.types = 1 AND p.s1 = p.input_type) AS t1,
-    (p.v0 % {round_unit} = 0) AS round0, (p.v1 % {round_unit} = 0) AS round1
-  FROM pair p JOIN address_firsts f0 ON f0.address = p.a0 JOIN address_firsts f1 ON f1.address = p.a1
+  SELECT p.*, max(CASE WHEN i.address_id = p.id0 THEN 1 ELSE 0 END) AS r0,
+         max(CASE WHEN i.address_id = p.id1 THEN 1 ELSE 0 END) AS r1
+  FROM pair p JOIN named_inputs i ON i.tx_id = p.tx_id
+  WHERE p.id0 <> p.id1
+  GROUP BY p.tx_id, p.id0, p.id1, p.fresh0, p.fresh1, p.t0, p.t1, p.round0, p.round1
 ), votes AS (
-  SELECT tx_id, a0, a1,
-    (CASE WHEN r0 AND NOT r1 THEN 1 ELSE 0 END) + (CASE WHEN fresh0 AND NOT fresh1 THEN 2 ELSE 0 END)
-      + (CASE WHEN t0 AND NOT t1 THEN 4 ELSE 0 END) + (CASE WHEN round1 AND NOT round0 THEN 8 ELSE 0 END) AS votes0,
-    (CASE WHEN r1 AND NOT r0 THEN 1 ELSE 0 END) + (CASE WHEN fresh1 AND NOT fresh0 THEN 2 ELSE 0 END)
-      + (CASE WHEN t1 AND NOT t0 THEN 4 ELSE 0 END) + (CASE WHEN round0 AND NOT round1 THEN 8 ELSE 0 END) AS votes1
+  SELECT tx_id, id0, id1,
+    (CASE WHEN r0 > r1 THEN 1 ELSE 0 END) + (CASE WHEN fresh0 > fresh1 THEN 2 ELSE 0 END)
+      + (CASE WHEN t0 > t1 THEN 4 ELSE 0 END) + (CASE WHEN round1 > round0 THEN 8 ELSE 0 END) AS votes0,
+    (CASE WHEN r1 > r0 THEN 1 ELSE 0 END) + (CASE WHEN fresh1 > fresh0 THEN 2 ELSE 0 END)
+      + (CASE WHEN t1 > t0 THEN 4 ELSE 0 END) + (CASE WHEN round0 > round1 THEN 8 ELSE 0 END) AS votes1
   FROM flags
 )
 SELECT tx_id, CASE WHEN votes0 > 0 THEN 0 ELSE 1 END AS change_n,
-       CASE WHEN votes0 > 0 THEN a0 ELSE a1 END AS change_address,
+       CASE WHEN votes0 > 0 THEN id0 ELSE id1 END AS change_address_id,
        CASE WHEN votes0 > 0 THEN votes0 ELSE votes1 END AS mask
 FROM votes WHERE (votes0 > 0) <> (votes1 > 0)
 """
@@ -137,7 +144,7 @@ FROM votes WHERE (votes0 > 0) <> (votes1 > 0)
 TX_CLUSTERING = """
 CREATE TABLE tx_clustering AS
 SELECT t.tx_id, t.height, j.coinjoin, (j.coinjoin IS NULL AND coalesce(f.owners, 0) > 1) AS multi_input,
-       c.change_n, m.heuristics AS change_heuristics, m.confidence AS change_confidence, c.change_address,
+       c.change_n, m.heuristics AS change_heuristics, m.confidence AS change_confidence, c.change_address_id,
        f.anchor
 FROM transactions t
 LEFT JOIN input_facts f ON f.tx_id = t.tx_id
@@ -155,9 +162,9 @@ SELECT DISTINCT x.anchor AS u, i.address_id AS v
 FROM tx_clustering x JOIN named_inputs i ON i.tx_id = x.tx_id
 WHERE x.multi_input AND i.address_id IS NOT NULL AND i.address_id <> x.anchor
 UNION
-SELECT x.anchor AS u, a.address_id AS v
-FROM tx_clustering x JOIN addresses a ON a.address = x.change_address
-WHERE x.change_confidence >= {min_confidence} AND x.anchor IS NOT NULL AND a.address_id <> x.anchor
+SELECT x.anchor AS u, x.change_address_id AS v
+FROM tx_clustering x
+WHERE x.change_confidence >= {min_confidence} AND x.anchor IS NOT NULL AND x.change_address_id <> x.anchor
 """
 
 # Connected components, alternating large-star and small-star (Kiveris et al., "Connected Components in
@@ -199,17 +206,16 @@ SELECT u AS address_id, v AS root FROM edges UNION SELECT DISTINCT v AS address_
 TOUCHED = """
 CREATE TABLE touched AS
 WITH linking AS (
-  SELECT tx_id, height, change_address FROM tx_clustering
-  WHERE multi_input OR (change_confidence >= {min_confidence} AND anchor IS NOT NULL)
+  SELECT tx_id, height, multi_input, change_address_id,
+         (change_confidence >= {min_confidence} AND anchor IS NOT NULL) AS change_links
+  FROM tx_clustering WHERE multi_input OR (change_confidence >= {min_confidence} AND anchor IS NOT NULL)
 ), pairs AS (
-  SELECT l.tx_id, l.height, i.address FROM linking l JOIN named_inputs i ON i.tx_id = l.tx_id
-  WHERE i.address IS NOT NULL
+  SELECT l.tx_id, l.height, i.address_id FROM linking l JOIN named_inputs i ON i.tx_id = l.tx_id
+  WHERE i.address_id IS NOT NULL
   UNION
-  SELECT l.tx_id, l.height, l.change_address FROM linking l JOIN tx_clustering x ON x.tx_id = l.tx_id
-  WHERE x.change_confidence >= {min_confidence} AND x.anchor IS NOT NULL
+  SELECT tx_id, height, change_address_id AS address_id FROM linking WHERE change_links
 )
-SELECT a.address_id, p.height, min(p.tx_id) AS first_tx FROM pairs p JOIN addresses a ON a.address = p.address
-GROUP BY a.address_id, p.height
+SELECT address_id, height, min(tx_id) AS first_tx FROM pairs GROUP BY address_id, height
 """
 
 NAMES = """
@@ -227,28 +233,12 @@ SELECT r.root, 'cl_' || r.address AS cluster_id, f.height AS first_height
 FROM ranked r JOIN founding f ON f.root = r.root WHERE r.r = 1
 """
 
-# What each address received, sent and when it was active: the graph's Address figures.
-ADDRESS_FIGURES = """
-CREATE TABLE address_figures AS
-WITH activity AS (
-  SELECT o.address, o.value AS received, 0 AS sent, t.time, t.height
-  FROM outputs o JOIN transactions t ON t.tx_id = o.tx_id WHERE o.address IS NOT NULL AND NOT t.repeated
-  UNION ALL
-  SELECT i.address, 0, coalesce(i.value, 0), t.time, t.height
-  FROM inputs i JOIN transactions t ON t.tx_id = i.tx_id WHERE i.address IS NOT NULL AND NOT t.repeated
-)
-SELECT address, sum(received) AS received, sum(sent) AS sent, min(time) AS first_seen, max(time) AS last_seen,
-       max(height) AS last_height
-FROM activity GROUP BY address
-"""
-
 CLUSTERS = """
 CREATE TABLE clusters AS
-SELECT n.cluster_id, count(*) AS size, sum(f.received) AS received, sum(f.sent) AS sent,
-       min(f.first_seen) AS first_seen, max(f.last_seen) AS last_seen, min(n.first_height) AS first_height,
-       max(f.last_height) AS last_height
+SELECT n.cluster_id, count(*) AS size, sum(a.received) AS received, sum(a.sent) AS sent,
+       min(a.first_seen) AS first_seen, max(a.last_seen) AS last_seen, min(n.first_height) AS first_height,
+       max(a.last_height) AS last_height
 FROM labels l JOIN cluster_names n ON n.root = l.root JOIN addresses a ON a.address_id = l.address_id
-JOIN address_figures f ON f.address = a.address
 GROUP BY n.cluster_id
 """
 

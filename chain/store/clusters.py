@@ -17,7 +17,7 @@ machine while the links fit in memory (16 bytes a link). Both give the same labe
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -44,6 +44,8 @@ class ClusterTally:
     inputs: int = 0
     rounds: int = 0  # large-star/small-star rounds (sql engine)
     seconds: float = 0.0
+    step_seconds: dict[str, float] = field(default_factory=dict)  # where the time goes
+    step_started: float = 0.0
 
 
 def cluster_table_path(store: StoreLayout, table: str) -> Path:
@@ -63,13 +65,14 @@ def store_cluster(
     store = StoreLayout(root)
     tally, started = ClusterTally(), time.monotonic()
     with connect(store, threads=threads, memory_limit=memory_limit) as con:
+        con.execute("SET enable_progress_bar = false")  # the command prints its own steps
         _views(con, store)
         tally.inputs = con.execute("SELECT count(*) FROM inputs").fetchone()[0]
         _heuristics(con, min_confidence, tally, on_step)
         _step(tally, on_step, "components")
         labels_build(con, engine=engine, tally=tally)
         _step(tally, on_step, "names")
-        for template in (sql.TOUCHED, sql.NAMES, sql.ADDRESS_FIGURES, sql.CLUSTERS, sql.ADDRESS_CLUSTERS):
+        for template in (sql.TOUCHED, sql.NAMES, sql.CLUSTERS, sql.ADDRESS_CLUSTERS):
             con.execute(sql.statement(template, min_confidence=min_confidence))
         tally.clusters, tally.clustered = con.execute("SELECT count(*), sum(size) FROM clusters").fetchone()
         tally.clustered = tally.clustered or 0
@@ -109,6 +112,7 @@ def _heuristics(con, min_confidence: float, tally: ClusterTally, on_step) -> Non
         _step(tally, on_step, name)
         for template in templates:
             con.execute(sql.statement(template, min_confidence=min_confidence))
+        con.execute("DROP TABLE IF EXISTS address_firsts")  # `addresses` carries its columns from here on
     tally.addresses = con.execute("SELECT count(*) FROM addresses").fetchone()[0]
     tally.links = con.execute("SELECT count(*) FROM links").fetchone()[0]
 
@@ -146,17 +150,16 @@ def _stars(con, links: str) -> int:
 def _scipy_labels(con, links: str) -> int:
     found = con.execute(f"SELECT u, v FROM {links} WHERE u <> v").fetchnumpy()  # noqa: S608
     u, v = np.asarray(found["u"], dtype=np.int64), np.asarray(found["v"], dtype=np.int64)
-    nodes = np.unique(np.concatenate([u, v]))
-    if len(nodes):
-        pairs = np.searchsorted(nodes, u), np.searchsorted(nodes, v)
-        graph = coo_matrix((np.ones(len(u), dtype=np.int8), pairs), shape=(len(nodes), len(nodes)))
-        _, component = connected_components(graph, directed=False)
-        roots = np.full(component.max() + 1, np.iinfo(np.int64).max)
-        np.minimum.at(roots, component, nodes)  # nodes are sorted: the first of each component is its smallest
-        root = roots[component]
-    else:
-        root = nodes
-    con.register("labels_arrow", pa.table({"address_id": nodes, "root": root}))
+    size = int(max(u.max(), v.max())) + 1 if len(u) else 0
+    graph = coo_matrix((np.ones(len(u), dtype=np.int8), (u, v)), shape=(size, size))  # ids are dense: no renumbering
+    _, component = connected_components(graph, directed=False)
+    linked = np.zeros(size, dtype=bool)
+    linked[u], linked[v] = True, True
+    nodes = np.flatnonzero(linked)
+    _, first = np.unique(component[nodes], return_index=True)  # nodes ascend: the first of a component is its least
+    root = np.empty(len(component), dtype=np.int64)
+    root[component[nodes[first]]] = nodes[first]
+    con.register("labels_arrow", pa.table({"address_id": nodes, "root": root[component[nodes]]}))
     con.execute("DROP TABLE IF EXISTS labels")
     con.execute("CREATE TABLE labels AS SELECT * FROM labels_arrow")
     con.unregister("labels_arrow")
@@ -172,8 +175,8 @@ def _write(con, store: StoreLayout) -> None:
         "tx_clustering": "SELECT tx_id, coinjoin, multi_input, change_n, change_heuristics, change_confidence "
         "FROM tx_clustering ORDER BY tx_id",
         "addresses": "SELECT address_id, address, script_type, first_tx_id FROM addresses ORDER BY address_id",
-        "address_clusters": "SELECT address_id, cluster_id FROM address_clusters ORDER BY address_id",
-        "clusters": "SELECT * FROM clusters ORDER BY cluster_id",
+        "address_clusters": "SELECT address_id, cluster_id FROM address_clusters",
+        "clusters": "SELECT * FROM clusters",
     }
     for table, query in queries.items():
         (temporary / table).mkdir(parents=True)
@@ -184,5 +187,8 @@ def _write(con, store: StoreLayout) -> None:
 
 
 def _step(tally: ClusterTally, on_step, name: str) -> None:
-    tally.step = name
+    now = time.monotonic()
+    if tally.step:
+        tally.step_seconds[tally.step] = round(now - tally.step_started, 3)
+    tally.step, tally.step_started = name, now
     on_step(tally)
