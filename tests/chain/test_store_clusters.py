@@ -147,7 +147,10 @@ def test_store_clusters_equal_the_incremental_clusters_on_real_blocks(
 def test_store_clusters_equal_the_incremental_clusters_on_a_simulated_world(chain_graph, world, tmp_path, settings):
     run = build("blk", world, tmp_path / "store", network="regtest", workers=2)
     assert run.status == "succeeded", run.error
+    store_cluster(tmp_path / "store", min_confidence=settings.CLUSTER_CHANGE_MIN_CONFIDENCE, engine="scipy")
+    by_scipy = cluster_rows(tmp_path / "store", "SELECT * FROM {address_clusters} ORDER BY address_id")
     tally = store_cluster(tmp_path / "store", min_confidence=settings.CLUSTER_CHANGE_MIN_CONFIDENCE, engine="sql")
+    assert cluster_rows(tmp_path / "store", "SELECT * FROM {address_clusters} ORDER BY address_id") == by_scipy
     ingest_block_by_block("blk", world, network="regtest")
     assert tally.clusters == len(graph_partition(chain_graph)) > 10
     assert_same_clusters(tmp_path / "store", chain_graph)
