@@ -1,5 +1,6 @@
 """`manage.py chainstore cluster --store DIR`: the subcommand's arguments and its progress lines."""
 
+import os
 import time
 
 from django.core.management.base import CommandError
@@ -13,7 +14,7 @@ def cluster_parser_add(actions) -> object:
     parser.add_argument(
         "--engine", choices=["scipy", "sql"], default="scipy", help="connected components: scipy or SQL stars"
     )
-    parser.add_argument("--threads", type=int, default=2, help="DuckDB threads")
+    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="DuckDB threads (all cores)")
     return parser
 
 
