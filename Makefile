@@ -33,9 +33,10 @@ test: lint frontend browser  ## lint, the web app's unit tests, the whole test s
 	$(BIN)/python -m pytest
 	TEST_DATABASE=postgres $(BIN)/python -m pytest -q -m postgres_leg
 
-lint: install
+lint: install  ## ruff, and the import-linter contracts of pyproject.toml (the layer order)
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 format: install
 	$(BIN)/ruff format .

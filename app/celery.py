@@ -21,6 +21,6 @@ app.autodiscover_tasks()
 @beat_init.connect
 def _start_embedded_server(**_kwargs) -> None:
     """Worker and beat may be the first processes up; they start the embedded server if it is used."""
-    from app.embedded import ensure_running_if_needed
+    from core.embedded import ensure_running_if_needed
 
     ensure_running_if_needed()

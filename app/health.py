@@ -10,7 +10,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from app.embedded import NO_RETRY
+from core.embedded import NO_RETRY
 from graph import get_graph
 
 log = logging.getLogger(__name__)

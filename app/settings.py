@@ -205,12 +205,12 @@ X_FRAME_OPTIONS = "DENY"
 CSRF_FAILURE_VIEW = "app.errors.csrf_failure"  # JSON under /api/, Django's page elsewhere
 
 # --- REST API ---
-# A JSON body nested deeper than this is refused with a 400 (app/parsers.py); the API's own bodies use a few levels.
+# A JSON body nested deeper than this is refused with a 400 (core/parsers.py); the API's own bodies use a few levels.
 JSON_MAX_DEPTH = env_int("JSON_MAX_DEPTH", 64, minimum=4, maximum=500)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PARSER_CLASSES": ["app.parsers.DepthLimitedJSONParser"],  # uploads name their own parsers
+    "DEFAULT_PARSER_CLASSES": ["core.parsers.DepthLimitedJSONParser"],  # uploads name their own parsers
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "app.errors.api_exception_handler",
 }
@@ -231,6 +231,10 @@ SPECTACULAR_SETTINGS = {
         "AlertSourceEnum": "investigations.models.Alert.Source",
         # An address or a cluster: screening's `via`, the explorer's and the alert escalation's `kind`.
         "NodeKindEnum": ["address", "cluster"],
+        # The exploration answers' directions: a neighbour's edge, and a trace's (investigations/api/answers.py).
+        "EdgeDirectionEnum": ["in", "out"],
+        "DirectionEnum": "screening.models.Transfer.Direction",  # the name it had before those two came
+        "TraceDirectionEnum": ["forward", "backward"],
     },
 }
 
@@ -271,7 +275,7 @@ CELERY_TIMEZONE = TIME_ZONE
 # so an ingest run or a labeling job holding the other worker's processes never delays it.
 CELERY_REALTIME_QUEUE = env_str("CELERY_REALTIME_QUEUE", "realtime")
 CELERY_TASK_ROUTES = {
-    name: {"queue": CELERY_REALTIME_QUEUE} for name in ("screening.anomalies_scan", "screening.deliver")
+    name: {"queue": CELERY_REALTIME_QUEUE} for name in ("screening.anomalies_scan", "screening.delivery_attempt")
 }
 # A job row's lease (core/jobs.py): its worker extends it every third of this; a worker killed mid-job
 # stops, and once the lease has run out the redelivered task takes the job over.

@@ -4,7 +4,7 @@ Children get their own process groups, so Ctrl-C reaches only us and we stop
 them in order, gracefully first: gunicorn finishes its requests, the worker
 its current tasks (an unfinished late-acked task is redelivered later).
 If we are killed outright (SIGKILL), the kernel sends each child SIGTERM
-(PR_SET_PDEATHSIG, app/processes.py), so none outlives us.
+(PR_SET_PDEATHSIG, core/processes.py), so none outlives us.
 """
 
 import contextlib
@@ -15,7 +15,7 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 
-from app.processes import with_parent_death
+from core.processes import with_parent_death
 
 log = logging.getLogger(__name__)
 

@@ -1,13 +1,16 @@
-"""Project-wide Celery tasks. Thin: ids in, a service call, retries on transient graph errors."""
+"""Project-wide Celery tasks. Thin: ids in, a service call (imported in the body), retries on transient graph
+errors."""
 
 from celery import shared_task
 
-from graph import GraphUnavailable, get_graph
-from graph.schema import INDEXES, UNIQUE_KEYS, ensure_schema
+from graph.errors import GraphUnavailable
 
 
 @shared_task(name="graph.ensure_schema", autoretry_for=(GraphUnavailable,), retry_backoff=True, max_retries=5)
-def ensure_graph_schema() -> dict[str, int]:
+def ensure_schema() -> dict[str, int]:
+    from graph import get_graph
+    from graph.schema import INDEXES, UNIQUE_KEYS, ensure_schema
+
     ensure_schema(get_graph())
     return {"unique_keys": len(UNIQUE_KEYS), "indexes": len(INDEXES)}
 

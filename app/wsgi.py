@@ -8,6 +8,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "app.settings")
 
 application = get_wsgi_application()
 
-from app.embedded import ensure_running_if_needed  # noqa: E402 - needs configured settings
+from core.embedded import ensure_running_if_needed  # noqa: E402 - needs configured settings
 
 ensure_running_if_needed()

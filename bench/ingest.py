@@ -24,13 +24,13 @@ from bench.runtime import ROOT, server_start  # first: it sets Django up
 from bitcoinlib.blocks import Block as LibBlock
 from django.conf import settings
 
-from app.embedded import from_settings
 from bench.report import write_section
 from chain import scripts
 from chain.ingest import IngestOptions, Tally, ingest_entries
 from chain.networks import NETWORKS
 from chain.serialization import OutPoint, block_hash_of, coinbase_tx, serialize_block, serialize_tx, txid_of
 from chain.sources import raw_entry, scan_blk_file
+from core.embedded import from_settings
 from graph import open_graph
 from graph.schema import ensure_schema
 

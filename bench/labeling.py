@@ -32,10 +32,10 @@ from chain.networks import NETWORKS
 from chain.simulator.run import WorldSpec, simulate
 from chain.sources import scan_blk_file
 from graph.tags import tags_write
-from graphml.jobs import labeling_job_create, labeling_job_execute
 from graphml.models import LabelingJob
 from graphml.registry import model_version_register
 from graphml.runs import train_run
+from graphml.services import labeling_job_create, labeling_job_execute
 from graphml.training import BASELINE
 from tagpack import load_schema
 from tagpack.reading import read_pack

@@ -16,7 +16,7 @@ import django
 
 django.setup()
 
-from app.embedded import EmbeddedServer, from_settings
+from core.embedded import EmbeddedServer, from_settings
 
 
 def server_start() -> tuple[EmbeddedServer, bool]:

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
-from app.admin import ReadOnlyAdmin
 from chain.models import ChainStoreRun, IngestRun
+from core.admin import ReadOnlyAdmin
 
 
 @admin.register(IngestRun)

@@ -16,7 +16,6 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 
-from app.processes import die_with_parent
 from chain.blocks import Block
 from chain.chainplan import Segment, plan_chain
 from chain.errors import ChainDataError, ChainOrderError
@@ -24,6 +23,7 @@ from chain.loading import batch_load
 from chain.networks import NULL_HASH, Network
 from chain.rpc import NodeError, NodeUnreachable
 from chain.sources import Entry
+from core.processes import die_with_parent
 from graph import chain as chain_graph
 from graph.store import GraphStore
 

@@ -14,7 +14,7 @@ class IngestRun(JobRow):
     its status and progress figures; `error` and `failed_at` name the bad block.
     """
 
-    task_name = "chain.ingest_run"
+    task_name = "chain.ingest_run_execute"
 
     # Bad data, an unreachable node and a graph error are the run's own failures, recorded FAILED.
     domain_errors = (ValueError, ChainDataError, GraphError)
@@ -79,7 +79,9 @@ class ChainStoreRun(JobRow):
     the same as an uninterrupted one; `partitions_present` tells what an earlier attempt had done.
     """
 
-    task_name = "chain.chainstore_run"
+    # No Celery task: builds run from `manage.py chainstore build`, and one whose process died is taken over
+    # by the next build of the same source into the same store (chain/store/services.py).
+    task_name = ""
     domain_errors = (ValueError, ChainDataError)
 
     class Phase(models.TextChoices):

@@ -55,7 +55,7 @@ def get_graph() -> GraphStore:
     if _store is None or _store_pid != os.getpid():
         from django.conf import settings
 
-        from app.embedded import ensure_running_if_needed
+        from core.embedded import ensure_running_if_needed
 
         ensure_running_if_needed()
         _store = open_graph(

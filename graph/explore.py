@@ -58,6 +58,10 @@ class Page:
         return not self.complete or self.matched > len(self.items)
 
     @property
+    def returned(self) -> int:
+        return len(self.items)
+
+    @property
     def omitted(self) -> int:
         """How many matching answers were left out: exact when complete, a lower bound otherwise."""
         return self.matched - len(self.items)
@@ -67,7 +71,7 @@ class Page:
             "items": self.items,
             "cut": self.cut,
             "complete": self.complete,
-            "returned": len(self.items),
+            "returned": self.returned,
             "matched": self.matched,
             "omitted": self.omitted,
             "scanned": self.scanned,
@@ -383,7 +387,16 @@ RETURN [n IN nodes(p) | coalesce(n.address, n.txid, n.cluster_id)] AS nodes,
 }
 
 
-def paths(store: GraphStore, source: str, target: str, *, kind: str = "address", hops: int = 4, limit: int = 5):
+class Path(TypedDict):
+    """A path as paths() finds it: the node ids in order, and the value of each edge between them."""
+
+    nodes: list[str]  # addresses, txids (and cluster ids, between clusters)
+    values: list[int | None]  # satoshis; None for cluster membership
+
+
+def paths(
+    store: GraphStore, source: str, target: str, *, kind: str = "address", hops: int = 4, limit: int = 5
+) -> list[Path]:
     """The shortest paths from `source` to `target` of at most `hops` address hops, up to `limit` of them.
     Between addresses they follow the money (spend, then pay); between clusters they go either way, and
     a cluster on the way is one more hop (member to cluster to member: the same owner). Each path: the node ids in order
@@ -488,7 +501,19 @@ _ACTIVITY = {
 }
 
 
-def flagged_clusters(store: GraphStore, *, min_risk: float = 0.0, limit: int = 100) -> list[dict[str, Any]]:
+class FlaggedCluster(TypedDict):
+    """A row of the flagged-cluster queue: the queue endpoint sends it, labeling's alerts keep it as detail."""
+
+    cluster: str
+    risk: float  # never None: the query filters on it
+    size: int | None
+    flagged_addresses: float | None  # a count, which FalkorDB's sum() gives as a float
+    received: int | None
+    last_seen: int | None
+    risk_model: str | None
+
+
+def flagged_clusters(store: GraphStore, *, min_risk: float = 0.0, limit: int = 100) -> list[FlaggedCluster]:
     """The riskiest flagged clusters first (the queue investigators start from)."""
     return store.read(_FLAGGED_CLUSTERS, min_risk=min_risk, limit=limit)
 

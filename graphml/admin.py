@@ -6,7 +6,7 @@ the one-active rule and the activation history stay right); verdicts can be corr
 
 from django.contrib import admin
 
-from app.admin import ReadOnlyAdmin
+from core.admin import ReadOnlyAdmin
 from graphml.models import ConfirmedLabel, LabelingJob, ModelVersion
 
 

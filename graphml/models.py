@@ -38,7 +38,7 @@ class ModelVersion(models.Model):
 class LabelingJob(JobRow):
     """Scores one scope with one model version; a job row (core/jobs.py) the UI and the API show."""
 
-    task_name = "graphml.label"
+    task_name = "graphml.labeling_job_execute"
 
     model_version = models.ForeignKey(ModelVersion, on_delete=models.PROTECT, related_name="jobs")
     scope = models.CharField(max_length=200, default="all", help_text="all, since_last, cluster:<id> or case:<id>")

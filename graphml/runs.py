@@ -89,7 +89,7 @@ def evaluate_run(*, store: GraphStore, truth: Path, version: int | None = None) 
     labels = labels_for(arrays, truth=truth)
     unseen = (labels.y != UNLABELLED) & (arrays.address_height > model.trained_until)
     if not unseen.any():
-        raise ValueError(f"no labelled address after block {model.trained_until}, where v{model.version} stopped")
+        raise NothingToLearn(f"no labelled address after block {model.trained_until}, where v{model.version} stopped")
     probabilities = trained.probabilities(graph_until(arrays, None))[unseen]
     typologies = [labels.typology[i] for i in np.flatnonzero(unseen)]
     return {

@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from app.admin import ReadOnlyAdmin
+from core.admin import ReadOnlyAdmin
 from investigations.models import AuditEvent, Case, Membership, Team
 
 

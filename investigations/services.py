@@ -18,11 +18,13 @@ from django.utils import timezone
 from core.errors import ChainSleuthError, Conflict, Forbidden, NotFound
 from core.scoping import role_require, teammates
 from graph import explore, get_graph
-from graphml.outcomes import confirmed_label_record
 from investigations.audit.log import audit_event_append
 from investigations.evidence import Fingerprint, fingerprint, snapshot_bytes
 from investigations.models import Approval, Case, Evidence, Note, Report, Subject
+from investigations.retries import ReportFailed
 from investigations.selectors import case_addresses, case_get, membership
+from investigations.signals import case_verdict_reached
+from investigations.tasks import report_generate as report_generate_task
 
 Status = Case.Status
 # Open → In progress → Confirmed | Dismissed → Closed; a confirmed case closes only with a second pair of eyes.
@@ -199,19 +201,10 @@ def _decide(user: AbstractBaseUser, approval_id: int, approve: bool) -> Approval
     return approval
 
 
-class ReportFailed(RuntimeError):
-    """Making a report's files failed; the report row holds the error, and a retry may succeed."""
-
-
-REPORT_RETRY = "investigations.report_generate"
-
-
 def report_retry_queue(report_id: int, *, attempt: int) -> None:
     """The worker tries again after a backoff that doubles with each attempt (REPORT_RETRY_BACKOFF)."""
-    from celery import current_app  # queued by name: the task module imports this one
-
     countdown = settings.REPORT_RETRY_BACKOFF * 2 ** (attempt - 1)
-    current_app.send_task(REPORT_RETRY, args=[report_id], countdown=countdown)
+    report_generate_task.apply_async(args=[report_id], countdown=countdown)
 
 
 def report_generate(*, report_id: int) -> Report:
@@ -301,9 +294,9 @@ def _move(case: Case, to: str) -> None:
 
 
 def _record_verdicts(case: Case, *, illicit: bool) -> None:
-    """The case's addresses become labels the next model learns from (docs/labeling.md)."""
-    for address in sorted(case_addresses(case)):
-        confirmed_label_record(address=address, illicit=illicit, source=f"case:{case.id}")
+    """The case's addresses become labels the next model learns from (labeling listens: docs/labeling.md)."""
+    addresses = sorted(case_addresses(case))
+    case_verdict_reached.send(sender=Case, addresses=addresses, illicit=illicit, source=f"case:{case.id}")
 
 
 def _audit(user: AbstractBaseUser, action: str, case: Case, data: dict) -> None:

@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib import admin
 
-from app.admin import ReadOnlyAdmin
+from core.admin import ReadOnlyAdmin
 from screening.models import ApiKey, Organisation, RequestLog, Transfer, Webhook, WebhookDelivery
 from screening.webhook_registry import WebhookError, secret_new, webhook_secret_checked, webhook_url_checked
 

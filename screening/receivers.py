@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import transaction
 
 from screening.keys import key_changed
-from screening.queue import anomalies_scan_queue
+from screening.tasks import anomalies_scan as anomalies_scan_task
 
 
 def scan_after_write(sender, *, blocks, txids, activity, absorbed, newest_time, written_at, **kwargs) -> None:
@@ -16,7 +16,7 @@ def scan_after_write(sender, *, blocks, txids, activity, absorbed, newest_time, 
         return
     if newest_time is not None and newest_time < time.time() - settings.ANOMALY_HISTORY_DAYS * 86400:
         return
-    anomalies_scan_queue(blocks=blocks, txids=txids, written_at=written_at, activity=activity, absorbed=absorbed)
+    anomalies_scan_task.delay(blocks, txids, written_at, activity, absorbed)
 
 
 def key_saved_or_deleted(sender, *, instance, **kwargs) -> None:

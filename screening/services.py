@@ -54,7 +54,7 @@ def _screen_cached(text: str, hops: int, epoch: str) -> dict[str, Any]:
     key = f"screen:{settings.GRAPH_NAME}:{epoch}:{hops}:{normal}"
     found = cache.get(key)
     if found is None:
-        found = screen_one(normal, hops=hops)
+        found = address_screen(normal, hops=hops)
         cache.set(key, found, timeout=3600)
     return found
 
@@ -73,7 +73,7 @@ def address_checked(text: str) -> tuple[str, str | None]:
     return normal, None
 
 
-def screen_one(address: str, *, hops: int = 2) -> dict[str, Any]:
+def address_screen(address: str, *, hops: int = 2) -> dict[str, Any]:
     """The verdict on one address. One the graph has never seen on chain is judged by its tags alone (a brand
     new sanctioned address is severe); only an address that is neither seen nor tagged is not found (404)."""
     store = get_graph()

@@ -9,7 +9,7 @@ from django.conf import settings
 
 @functools.cache
 def redis_client() -> redis.Redis:
-    from app.embedded import ensure_running_if_needed
+    from core.embedded import ensure_running_if_needed
 
     ensure_running_if_needed()  # as the graph store does: a command on a fresh checkout starts the embedded server
     return redis.Redis.from_url(settings.REDIS_URL)

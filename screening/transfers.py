@@ -17,8 +17,8 @@ from graph.explore import transactions_confirmed
 from investigations.audit.log import audit_event_append
 from investigations.models import Alert, Subject, Team
 from screening.models import Hold, Organisation, Transfer
-from screening.queue import transfer_screen_queue
-from screening.services import address_checked, screen_one
+from screening.services import address_checked, address_screen
+from screening.tasks import transfer_screen as transfer_screen_task
 from screening.webhooks import webhooks_notify
 
 HOLD_LEVELS = ("high", "severe")
@@ -39,7 +39,7 @@ def transfer_register(*, organisation: Organisation, **fields: Any) -> Transfer:
     if fields.get("txid") and fields.get("output_index") is None:
         raise TransferError("output_index: give it with txid (which output is the transfer)")
     transfer = Transfer.objects.create(organisation=organisation, **{**fields, "address": address})
-    transaction.on_commit(lambda: transfer_screen_queue(transfer.id))
+    transaction.on_commit(lambda: transfer_screen_task.delay(transfer.id))
     return transfer
 
 
@@ -53,7 +53,7 @@ def transfer_screen(*, transfer_id: int) -> Transfer:
     outputs = (seen or {}).get("out_address") or []
     n = found.output_index
     pays = seen is None or (n is not None and n < len(outputs) and outputs[n] == found.address)
-    verdict = screen_one(found.address) if pays else None
+    verdict = address_screen(found.address) if pays else None
     with transaction.atomic():
         transfer = _locked(transfer_id)
         if transfer.status == Transfer.Status.MISMATCH:  # a racing screening got there first

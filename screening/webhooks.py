@@ -26,7 +26,8 @@ from django.utils import timezone
 
 from screening.destinations import Destination, DestinationRefused, destination_check
 from screening.models import Organisation, Webhook, WebhookDelivery
-from screening.queue import delivery_queue
+from screening.retries import MAX_ATTEMPTS, DeliveryFailed
+from screening.tasks import delivery_attempt as delivery_attempt_task
 
 HEADER = "X-ChainSleuth-Signature"
 EVENT_HEADER = "ChainSleuth-Event"
@@ -34,11 +35,6 @@ EVENT_ID_HEADER = "ChainSleuth-Event-Id"
 DELIVERY_ID_HEADER = "ChainSleuth-Delivery-Id"
 TEST_EVENT = "webhook.test"
 TIMEOUT_S = 5
-MAX_ATTEMPTS = 6  # with backoff 2, 4, 8, 16, 32 s between them
-
-
-class DeliveryFailed(Exception):
-    """The receiver did not take the event (no answer, or not 2xx): try again later."""
 
 
 def signature(secret: str, body: bytes, at: int | None = None) -> str:
@@ -67,7 +63,7 @@ def webhooks_notify(*, organisation: Organisation, event: str, payload: dict[str
         for hook in organisation.webhooks.filter(active=True)
     ]
     for delivery in deliveries:
-        transaction.on_commit(lambda id_=delivery.id: delivery_queue(id_))
+        transaction.on_commit(lambda id_=delivery.id: delivery_attempt_task.delay(id_))
     return deliveries
 
 

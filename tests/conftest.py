@@ -58,7 +58,7 @@ def pytest_sessionstart(session):
     if settings.EMBEDDED_SERVER:
         import shutil
 
-        from app.embedded import from_settings
+        from core.embedded import from_settings
 
         from_settings().stop()
         shutil.rmtree(settings.EMBEDDED_DIR / "appendonlydir", ignore_errors=True)
@@ -69,7 +69,7 @@ def pytest_sessionfinish(session, exitstatus):
     from django.conf import settings
 
     if settings.EMBEDDED_SERVER:
-        from app.embedded import from_settings
+        from core.embedded import from_settings
 
         from_settings().stop()
 
@@ -97,7 +97,7 @@ def celery_worker(*, graph_name: str, queues: list[str], env: dict[str, str] | N
     from django.db import connection
 
     from app.celery import app as celery_app
-    from app.embedded import ensure_running_if_needed
+    from core.embedded import ensure_running_if_needed
 
     ensure_running_if_needed()
     celery_app.control.purge()

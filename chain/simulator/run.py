@@ -11,6 +11,7 @@ from chain.simulator.output import Output
 from chain.simulator.typologies import TYPOLOGIES, Campaign, Operation
 from chain.simulator.wallets import Actor
 from chain.simulator.world import Tally, World
+from core.errors import ChainSleuthError
 
 NETWORK = NETWORKS["regtest"]
 MIN_TXS, MAX_TXS = 1_000, 10_000_000
@@ -25,6 +26,10 @@ TYPOLOGY_WEIGHTS = {
 }
 
 
+class WorldSpecError(ChainSleuthError, ValueError):
+    """A world that cannot be simulated as asked; the message names the setting."""
+
+
 @dataclass(frozen=True)
 class WorldSpec:
     """What the user chooses: how big, which seed, how much crime and how well it hides."""
@@ -37,10 +42,10 @@ class WorldSpec:
 
     def __post_init__(self) -> None:
         if not MIN_TXS <= self.txs <= MAX_TXS:
-            raise ValueError(f"txs must be between {MIN_TXS:,} and {MAX_TXS:,}, not {self.txs:,}")
+            raise WorldSpecError(f"txs must be between {MIN_TXS:,} and {MAX_TXS:,}, not {self.txs:,}")
         for name in ("illicit_share", "blend", "tag_share"):
             if not 0 <= getattr(self, name) <= 1:
-                raise ValueError(f"{name} must be between 0 and 1, not {getattr(self, name)}")
+                raise WorldSpecError(f"{name} must be between 0 and 1, not {getattr(self, name)}")
 
     @property
     def txs_per_block(self) -> int:

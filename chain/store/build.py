@@ -18,7 +18,6 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from app.processes import die_with_parent
 from chain.errors import ChainDataError
 from chain.networks import Network
 from chain.sources import Entry
@@ -26,6 +25,7 @@ from chain.store import layout
 from chain.store.parse import PartitionJob, partition_parse, plan_digest
 from chain.store.plan import StorePlan, store_plan
 from chain.store.resolve import bucket_join, connect, partition_finalize, resolve_prepare
+from core.processes import die_with_parent
 
 
 class StoreMismatch(ChainDataError):

@@ -32,20 +32,23 @@ class StorePlan:
 
 
 def store_plan(entries: Sequence[Entry], *, network: Network, partition_blocks: int) -> StorePlan:
-    """Raises ChainOrderError for a segment that cannot be placed, or two blocks at one height."""
+    """Raises ChainOrderError for a segment that cannot be placed."""
     chain = plan_chain(entries)
     placed: dict[int, Placed] = {}
-    for segment in chain.segments:
+    orphans = len(chain.orphans)
+    # Longest first: a segment that claims a height another holds is a stale branch whose parent the source
+    # lacks; it is left out whole and counted as orphaned, as ingest keeps out a rival at a height it holds.
+    for segment in sorted(chain.segments, key=lambda segment: len(segment.blocks), reverse=True):
         base = _segment_base(segment, network)
-        for depth, entry in enumerate(segment.blocks):
-            height = base + depth
-            if height in placed:
-                raise ChainOrderError(_where(entry), f"two blocks at height {height}: {placed[height].entry.hash}")
-            placed[height] = Placed(entry, height)
+        heights = range(base, base + len(segment.blocks))
+        if any(height in placed for height in heights):
+            orphans += len(segment.blocks)
+            continue
+        placed.update((height, Placed(entry, height)) for height, entry in zip(heights, segment.blocks, strict=True))
     partitions: dict[int, list[Placed]] = {}
     for height in sorted(placed):
         partitions.setdefault(height // partition_blocks, []).append(placed[height])
-    return StorePlan(partitions, orphans=len(chain.orphans), duplicates=chain.duplicates)
+    return StorePlan(partitions, orphans=orphans, duplicates=chain.duplicates)
 
 
 def _segment_base(segment: Segment, network: Network) -> int:

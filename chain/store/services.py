@@ -23,16 +23,26 @@ def chainstore_run_create(
 ) -> ChainStoreRun:
     """A store build of `source` into `store_dir`. For a node (`rpc`) `source` is its URL, stored without
     user:password (hand the full URL to the executor); `options` then names the heights (from, to) and
-    the cookie file."""
+    the cookie file.
+
+    The same build left unfinished (its process was killed) is returned instead of a new row: executing it
+    takes it over once the dead owner's lease has run out (core/runner.py), so a resumed build is one run
+    with two attempts, and no row reads "running" for ever. Store builds have no Celery task for that.
+    """
     network_named(network)  # an unknown network is refused before anything runs
     if kind not in IngestRun.Kind.values:
         raise ValueError(f"unknown source kind {kind!r}")
     if kind == IngestRun.Kind.RPC:
         source = CoreRPC(source).where
-    directory = str(Path(store_dir or settings.CHAIN_STORE_DIR).resolve())
-    return ChainStoreRun.objects.create(
-        kind=kind, source=source, network=network, store_dir=directory, options=options or {}
-    )
+    fields = {
+        "kind": kind,
+        "source": source,
+        "network": network,
+        "store_dir": str(Path(store_dir or settings.CHAIN_STORE_DIR).resolve()),
+        "options": options or {},
+    }
+    unfinished = ChainStoreRun.objects.filter(status__in=[ChainStoreRun.Status.QUEUED, ChainStoreRun.Status.RUNNING])
+    return unfinished.filter(**fields).order_by("-created_at").first() or ChainStoreRun.objects.create(**fields)
 
 
 def chainstore_run_execute(

@@ -1,7 +1,9 @@
 /** What the case workflow allows next (investigations/services.py TRANSITIONS), as buttons: the server
  * decides, the app only offers what would not be refused. */
 
-export type CaseStatus = "open" | "in_progress" | "confirmed" | "dismissed" | "closed";
+import type { Schemas } from "./api/endpoints";
+
+export type CaseStatus = Schemas["CaseStatusEnum"];
 
 export interface Step {
   label: string;

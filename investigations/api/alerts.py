@@ -7,7 +7,7 @@ from rest_framework.views import APIView
 
 from graph import explore, get_graph
 from investigations import alerts, selectors
-from investigations.api.explore import OBJECT
+from investigations.api.answers import FlaggedClustersOut
 from investigations.api.views import BIGINT, ERRORS, NOT_BLANK, CaseOut, input_valid
 from investigations.models import Alert, Subject, WatchEntry, Watchlist
 
@@ -93,13 +93,14 @@ class FlaggedClustersApi(APIView):
         min_risk = serializers.FloatField(min_value=0, max_value=1, default=0.0)
         limit = serializers.IntegerField(min_value=1, max_value=500, default=100)
 
-    @extend_schema(parameters=[QueueFilters], responses={200: OBJECT, **ERRORS})
+    @extend_schema(parameters=[QueueFilters], responses={200: FlaggedClustersOut, **ERRORS})
     def get(self, request):
         """The flagged-cluster queue: the riskiest clusters the active model flagged, first."""
         selectors.membership(request.user)
         filters = self.QueueFilters(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        return Response({"clusters": explore.flagged_clusters(get_graph(), **filters.validated_data)})
+        clusters = explore.flagged_clusters(get_graph(), **filters.validated_data)
+        return Response(FlaggedClustersOut({"clusters": clusters}).data)
 
 
 class WatchlistListApi(APIView):

@@ -5,8 +5,7 @@ Every answer that could be long is a page that says whether it was cut (graph/ex
 """
 
 from django.core.exceptions import ObjectDoesNotExist
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -15,10 +14,9 @@ from chain.addresses import address_normalise
 from graph import explore, get_graph
 from graph.tags import tags_for, tags_in_cluster, tags_search
 from investigations import selectors, tracing
-from investigations.api.views import BIGINT, ERRORS, CaseOut
+from investigations.api import answers
+from investigations.api.views import BIGINT, ERRORS
 from investigations.tagging import own_pack
-
-OBJECT = OpenApiResponse(OpenApiTypes.OBJECT, description="see docs/exploration.md for the fields")
 
 
 class NotInGraph(ObjectDoesNotExist):
@@ -43,7 +41,7 @@ def _filters(serializer_class, request) -> dict:
 
 
 class AddressApi(APIView):
-    @extend_schema(responses={200: OBJECT, **ERRORS})
+    @extend_schema(responses={200: answers.AddressAnswerOut, **ERRORS})
     def get(self, request, address: str):
         own = own_pack(request.user)
         address = _address(address)
@@ -51,7 +49,7 @@ class AddressApi(APIView):
         detail = _found(explore.address_detail(store, address), f"address {address}")
         tags = tags_for(store, [address], own_pack=own).get(address, [])
         cluster_tags = tags_in_cluster(store, detail.cluster, own_pack=own, limit=20) if detail.cluster else []
-        return Response({**detail.as_dict(), "tags": tags, "cluster_tags": cluster_tags})
+        return Response(answers.AddressAnswerOut(detail, context={"tags": tags, "cluster_tags": cluster_tags}).data)
 
 
 class NeighboursApi(APIView):
@@ -67,12 +65,12 @@ class NeighboursApi(APIView):
         max_value = serializers.IntegerField(required=False, min_value=0, max_value=BIGINT, help_text="satoshis")
         limit = serializers.IntegerField(min_value=1, max_value=2000, default=100)
 
-    @extend_schema(parameters=[NeighbourFilters], responses={200: OBJECT, **ERRORS})
+    @extend_schema(parameters=[NeighbourFilters], responses={200: answers.NeighbourPageOut, **ERRORS})
     def get(self, request, address: str):
         selectors.membership(request.user)
         address = _address(address)
         page = explore.neighbours(get_graph(), address, **_filters(self.NeighbourFilters, request))
-        return Response(_found(page, f"address {address}").as_dict())
+        return Response(answers.NeighbourPageOut(_found(page, f"address {address}")).data)
 
 
 class FlowsApi(APIView):
@@ -82,22 +80,23 @@ class FlowsApi(APIView):
         fanout = serializers.IntegerField(min_value=1, max_value=200, default=25)
         max_nodes = serializers.IntegerField(min_value=1, max_value=2000, default=200)
 
-    @extend_schema(parameters=[FlowFilters], responses={200: OBJECT, **ERRORS})
+    @extend_schema(parameters=[FlowFilters], responses={200: answers.TraceOut, **ERRORS})
     def get(self, request, address: str):
         """Follow the money N hops with haircut and poison taint (investigations/tracing.py)."""
         selectors.membership(request.user)
         address = _address(address)
         trace = tracing.follow_money(address=address, **_filters(self.FlowFilters, request))
-        return Response(_found(trace, f"address {address}").as_dict())
+        return Response(answers.TraceOut(_found(trace, f"address {address}").as_dict()).data)
 
 
 class ClusterApi(APIView):
-    @extend_schema(responses={200: OBJECT, **ERRORS})
+    @extend_schema(responses={200: answers.ClusterDetailOut, **ERRORS})
     def get(self, request, cluster_id: str):
         own = own_pack(request.user)
         store = get_graph()
         detail = _found(explore.cluster_detail(store, cluster_id), f"cluster {cluster_id}")
-        return Response({**detail.as_dict(), "tags": tags_in_cluster(store, cluster_id, own_pack=own, limit=50)})
+        tags = tags_in_cluster(store, cluster_id, own_pack=own, limit=50)
+        return Response(answers.ClusterDetailOut(detail, context={"tags": tags}).data)
 
 
 class ClusterTransactionsApi(APIView):
@@ -107,19 +106,20 @@ class ClusterTransactionsApi(APIView):
         )
         limit = serializers.IntegerField(min_value=1, max_value=500, default=50)
 
-    @extend_schema(parameters=[ClusterTxFilters], responses={200: OBJECT, **ERRORS})
+    @extend_schema(parameters=[ClusterTxFilters], responses={200: answers.ClusterTxPageOut, **ERRORS})
     def get(self, request, cluster_id: str):
         """The transactions the cluster's addresses took part in, newest first, a page at a time."""
         selectors.membership(request.user)
         page = explore.cluster_transactions(get_graph(), cluster_id, **_filters(self.ClusterTxFilters, request))
-        return Response(_found(page, f"cluster {cluster_id}").as_dict())
+        return Response(answers.ClusterTxPageOut(_found(page, f"cluster {cluster_id}")).data)
 
 
 class TransactionApi(APIView):
-    @extend_schema(responses={200: OBJECT, **ERRORS})
+    @extend_schema(responses={200: answers.TransactionDetailOut, **ERRORS})
     def get(self, request, txid: str):
         selectors.membership(request.user)
-        return Response(_found(explore.transaction_detail(get_graph(), txid), f"transaction {txid}"))
+        detail = _found(explore.transaction_detail(get_graph(), txid), f"transaction {txid}")
+        return Response(answers.TransactionDetailOut(detail).data)
 
 
 class PathsApi(APIView):
@@ -130,7 +130,7 @@ class PathsApi(APIView):
         hops = serializers.IntegerField(min_value=1, max_value=explore.MAX_HOPS, default=4)
         limit = serializers.IntegerField(min_value=1, max_value=50, default=5)
 
-    @extend_schema(parameters=[PathFilters], responses={200: OBJECT, **ERRORS})
+    @extend_schema(parameters=[PathFilters], responses={200: answers.PathsOut, **ERRORS})
     def get(self, request):
         selectors.membership(request.user)
         filters = _filters(self.PathFilters, request)
@@ -140,7 +140,7 @@ class PathsApi(APIView):
         detail = explore.address_detail if kind == "address" else explore.cluster_detail
         for end in ("source", "target"):
             _found(detail(store, filters[end]), f"{kind} {filters[end]} ({end})")
-        return Response({"paths": explore.paths(store, **filters)})
+        return Response(answers.PathsOut({"paths": explore.paths(store, **filters)}).data)
 
 
 class SearchApi(APIView):
@@ -148,7 +148,7 @@ class SearchApi(APIView):
         q = serializers.CharField(min_length=2, max_length=200)
         limit = serializers.IntegerField(min_value=1, max_value=100, default=20)
 
-    @extend_schema(parameters=[SearchFilters], responses={200: OBJECT, **ERRORS})
+    @extend_schema(parameters=[SearchFilters], responses={200: answers.FoundOut, **ERRORS})
     def get(self, request):
         """An address or txid (exact), tags by label prefix, the user's team's cases by title or id."""
         filters = _filters(self.SearchFilters, request)
@@ -158,11 +158,10 @@ class SearchApi(APIView):
         store = get_graph()
         address = explore.address_detail(store, address_like)
         transaction = explore.transaction_detail(store, query, limit=0) if len(query) == 64 else None
-        return Response(
-            {
-                "addresses": [address.as_dict()] if address else [],
-                "transactions": [transaction] if transaction else [],
-                "tags": tags_search(store, query, own_pack=own_pack(request.user), limit=limit),
-                "cases": CaseOut(cases, many=True).data,
-            }
-        )
+        found = {
+            "addresses": [address] if address else [],
+            "transactions": [transaction] if transaction else [],
+            "tags": tags_search(store, query, own_pack=own_pack(request.user), limit=limit),
+            "cases": cases,
+        }
+        return Response(answers.FoundOut(found).data)

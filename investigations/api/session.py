@@ -15,7 +15,16 @@ from rest_framework.views import APIView
 
 from investigations.models import Membership
 
-SIGNED_IN = OpenApiResponse(OpenApiTypes.OBJECT, description="who is signed in, and their team and role")
+
+class SessionOut(serializers.Serializer):
+    """Who is signed in; every field null when nobody is."""
+
+    username = serializers.CharField(allow_null=True)
+    team = serializers.CharField(allow_null=True)
+    role = serializers.ChoiceField(choices=Membership.Role.choices, allow_null=True)
+
+
+SIGNED_IN = OpenApiResponse(SessionOut, description="who is signed in, and their team and role")
 REFUSED = OpenApiResponse(OpenApiTypes.OBJECT, description="malformed (400), or wrong credentials or CSRF token (403)")
 LOCKED = OpenApiResponse(
     OpenApiTypes.OBJECT,
@@ -46,8 +55,8 @@ class SessionApi(APIView):
         """Who is signed in (a null username when nobody is: not an error, the app's first question); also
         sets the CSRF cookie the app sends back."""
         if not request.user.is_authenticated:
-            return Response({"username": None, "team": None, "role": None})
-        return Response(whoami(request.user))
+            return Response(SessionOut({"username": None, "team": None, "role": None}).data)
+        return Response(SessionOut(whoami(request.user)).data)
 
     @extend_schema(request=SignIn, responses={200: SIGNED_IN, 400: REFUSED, 403: REFUSED, 429: LOCKED})
     @method_decorator(csrf_protect)  # no signing a victim into someone else's account from another site
@@ -58,7 +67,7 @@ class SessionApi(APIView):
         if user is None:
             raise AuthenticationFailed("wrong username or password")
         login(request._request, user)
-        return Response(whoami(user))
+        return Response(SessionOut(whoami(user)).data)
 
     @extend_schema(request=None, responses={204: None})
     def delete(self, request):

@@ -159,18 +159,20 @@ class TagPackExportApi(APIView):
         return response
 
 
+class ConceptOut(serializers.Serializer):
+    id = serializers.CharField()
+    label = serializers.CharField()
+    description = serializers.CharField()
+    broader = serializers.ListField(child=serializers.CharField())
+    risk_class = serializers.CharField()
+
+
+class TaxonomyOut(serializers.Serializer):
+    concepts = ConceptOut(many=True)
+    confidence = serializers.DictField(child=serializers.IntegerField())
+
+
 class TaxonomyApi(APIView):
-    class ConceptOut(serializers.Serializer):
-        id = serializers.CharField()
-        label = serializers.CharField()
-        description = serializers.CharField()
-        broader = serializers.ListField(child=serializers.CharField())
-        risk_class = serializers.CharField()
-
-    class TaxonomyOut(serializers.Serializer):
-        concepts = serializers.ListField(child=serializers.DictField())
-        confidence = serializers.DictField(child=serializers.IntegerField())
-
     @extend_schema(
         responses={200: OpenApiResponse(TaxonomyOut, description="concepts and confidence levels"), **ERRORS}
     )
@@ -187,4 +189,4 @@ class TaxonomyApi(APIView):
             }
             for concept_id, concept in known.concepts.items()
         ]
-        return Response({"concepts": self.ConceptOut(concepts, many=True).data, "confidence": known.confidence})
+        return Response(TaxonomyOut({"concepts": concepts, "confidence": known.confidence}).data)

@@ -8,7 +8,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from app.parsers import DepthLimitedJSONParser
+from core.parsers import DepthLimitedJSONParser
 from investigations import selectors, services
 from investigations.models import Approval, AuditEvent, Case, Evidence, Note, Subject
 

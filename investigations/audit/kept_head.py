@@ -33,7 +33,7 @@ class KeptHeadUnavailable(Exception):
 
 @functools.cache
 def _client() -> redis.Redis:
-    from app.embedded import ensure_running_if_needed
+    from core.embedded import ensure_running_if_needed
 
     ensure_running_if_needed()
     return redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2)

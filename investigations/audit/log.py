@@ -15,6 +15,7 @@ from zlib import crc32
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from core.errors import NotFound
 from investigations.audit import merkle, signing
 from investigations.audit.kept_head import kept_head_keep
 from investigations.models import AuditEvent, TreeHead
@@ -22,6 +23,10 @@ from investigations.models import AuditEvent, TreeHead
 RETRIES = 5
 # PostgreSQL's advisory lock id for appends: any fixed bigint no other code takes.
 APPEND_LOCK = crc32(b"chainsleuth audit append")
+
+
+class UnknownEvent(NotFound, ValueError):
+    """No audit event with that sequence number in the latest signed head."""
 
 
 def canonical(*, seq: int, at: datetime, actor: str, action: str, target: str, data: dict) -> bytes:
@@ -109,7 +114,7 @@ def inclusion_proofs(seqs: list[int]) -> list[dict]:
     head = TreeHead.objects.order_by("-size").first()
     for seq in seqs:
         if head is None or not 0 <= seq < head.size:
-            raise ValueError(f"no audit event #{seq}")
+            raise UnknownEvent(f"no audit event #{seq}")
     if not seqs:
         return []
     leaves = leaf_hashes(head.size)

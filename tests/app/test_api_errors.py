@@ -85,7 +85,7 @@ def test_it_refuses_deeply_nested_json_from_an_exchange_too(screening_key, path)
 
 
 def test_json_nested_to_the_limit_is_still_read(people):  # noqa: F811
-    from app.parsers import json_depth
+    from core.parsers import json_depth
 
     assert json_depth(__import__("json").loads(nested(64))) == 64
     answer = signed_in(people["ana"]).post("/api/v1/cases/", nested(64), content_type="application/json")

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from app.tasks import ensure_graph_schema
+from app.tasks import ensure_schema
 from graph import GraphConstraintError
 from graph.schema import INDEXES, UNIQUE_KEYS
 from tests.app.probe_tasks import slow_attempt
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.slow
 
 def test_a_queued_task_takes_effect_in_the_graph(worker, graph):
     graph.write("MATCH (n) DETACH DELETE n")
-    result = ensure_graph_schema.delay()
+    result = ensure_schema.delay()
     assert result.get(timeout=60) == {"unique_keys": len(UNIQUE_KEYS), "indexes": len(INDEXES)}
     graph.write("CREATE (:Address {address: 'bc1qduplicate'})")
     with pytest.raises(GraphConstraintError):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from app.embedded import EmbeddedServer
+from core.embedded import EmbeddedServer
 from tests.chain.blockmaker import ChainMaker
 from tests.conftest import REPO_ROOT, free_port
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from app.embedded import EmbeddedServer, EmbeddedServerError
+from core.embedded import EmbeddedServer, EmbeddedServerError
 from graph import open_graph
 from tests.conftest import REPO_ROOT, free_port
 
@@ -58,7 +58,7 @@ def test_starting_it_twice_reuses_the_running_server(server):
 
 def test_concurrent_starters_start_exactly_one_server(server):
     script = (
-        "import sys; from pathlib import Path; from app.embedded import EmbeddedServer;"
+        "import sys; from pathlib import Path; from core.embedded import EmbeddedServer;"
         "s = EmbeddedServer(data_dir=Path(sys.argv[1]), port=int(sys.argv[2]), password='test-password');"
         "print(s.ensure_running())"
     )

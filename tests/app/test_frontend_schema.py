@@ -49,3 +49,44 @@ def test_pages_reach_the_api_only_through_the_endpoints_module():
         if calls.search(line) and not allowed.match(line.strip())
     ]
     assert offenders == []
+
+
+def _untyped_objects(node, schemas: dict, where: str, seen: set) -> list[str]:
+    """The places under `node` (refs followed once each) where the schema says "an object" and names
+    neither its fields nor the type of its values: the front end could only declare that answer by hand."""
+    if isinstance(node, list):
+        return [place for i, item in enumerate(node) for place in _untyped_objects(item, schemas, where, seen)]
+    if not isinstance(node, dict):
+        return []
+    if "$ref" in node:
+        name = node["$ref"].rsplit("/", 1)[-1]
+        if name in seen:
+            return []
+        seen.add(name)
+        return _untyped_objects(schemas[name], schemas, name, seen)
+    found = []
+    if node.get("type") == "object" and "properties" not in node and not node.get("additionalProperties"):
+        found.append(where)
+    for key, value in node.items():
+        found += _untyped_objects(value, schemas, f"{where}/{key}", seen)
+    return found
+
+
+def test_every_api_answer_names_its_fields():
+    """Each success answer of /api/v1 is a schema with fields (a serializer), never a bare "object"."""
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    schemas = schema["components"]["schemas"]
+    untyped = [
+        f"{method.upper()} {path} {status}: {place}"
+        for path, operations in schema["paths"].items()
+        if path.startswith("/api/v1/")
+        for method, operation in operations.items()
+        for status, answer in operation["responses"].items()
+        if str(status).startswith("2")
+        for body in answer.get("content", {}).values()
+        for place in _untyped_objects(body["schema"], schemas, "answer", set())
+    ]
+    assert len(schema["paths"]) >= 30
+    assert untyped == []

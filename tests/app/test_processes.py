@@ -12,7 +12,7 @@ PARENT = """
 import subprocess, sys, time
 from concurrent.futures import ProcessPoolExecutor
 import functools, multiprocessing, os, signal
-from app.processes import die_with_parent, with_parent_death
+from core.processes import die_with_parent, with_parent_death
 
 wrapped = subprocess.Popen(with_parent_death(["sleep", "120"]), start_new_session=True)
 pool = ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork"),
@@ -66,7 +66,7 @@ def test_a_wrapped_command_and_pool_processes_die_when_their_parent_is_killed():
 
 
 def test_a_wrapped_command_runs_with_its_own_arguments_and_exit_status():
-    from app.processes import with_parent_death
+    from core.processes import with_parent_death
 
     done = subprocess.run(with_parent_death(["sh", "-c", "echo $0 $1; exit 3", "a b", "c"]), capture_output=True)
     assert (done.returncode, done.stdout) == (3, b"a b c\n")

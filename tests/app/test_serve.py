@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from app.embedded import EmbeddedServer
+from core.embedded import EmbeddedServer
 from graph import open_graph
 from tests.app.test_processes import wait_gone
 from tests.conftest import REPO_ROOT, free_port

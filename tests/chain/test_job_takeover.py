@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from chain.models import IngestRun
 from chain.services import ingest_run_create
-from chain.tasks import ingest_run
+from chain.tasks import ingest_run_execute as ingest_run_execute_task
 from core.sweep import jobs_expired_resend
 from tests.chain.conftest import fingerprint
 from tests.chain.test_kill_and_resume import busy_chain
@@ -28,7 +28,7 @@ def test_a_run_whose_worker_is_killed_is_taken_over_and_succeeds(worker, graph, 
     graph.drop_all()
     chain = busy_chain(blocks=120, txs_per_block=20)
     run = ingest_run_create(kind="blk", source=str(chain.write_blk(tmp_path / "blk00000.dat")), network="regtest")
-    ingest_run.delay(run.id)
+    ingest_run_execute_task.delay(run.id)
     _wait_for(lambda: blocks(graph) >= 10, "the worker wrote no blocks")
     worker_pool_kill(worker)
     killed_at = blocks(graph)
@@ -48,7 +48,7 @@ def test_a_run_whose_whole_worker_is_killed_is_sent_again_by_the_sweep_and_succe
     run = ingest_run_create(kind="blk", source=str(chain.write_blk(tmp_path / "blk00000.dat")), network="regtest")
     doomed = f"doomed-{uuid.uuid4().hex[:8]}"
     with celery_worker(graph_name=settings.GRAPH_NAME, queues=[doomed]) as first:
-        ingest_run.apply_async(args=[run.id], queue=doomed)
+        ingest_run_execute_task.apply_async(args=[run.id], queue=doomed)
         _wait_for(lambda: blocks(graph) >= 10, "the worker wrote no blocks")
         os.killpg(first.pid, signal.SIGKILL)  # the main process and its pool, as a host's OOM killer would
         first.wait()

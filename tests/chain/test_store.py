@@ -41,6 +41,7 @@ def test_the_first_255_blocks_give_every_block_and_transaction_and_every_input_r
     assert (run.status, run.phase) == (ChainStoreRun.Status.SUCCEEDED, ChainStoreRun.Phase.DONE), run.error
     assert (run.blocks, run.txs, run.first_height, run.last_height, run.partitions_total) == (255, 262, 1, 255, 6)
     assert (run.inputs, run.inputs_resolved, run.inputs_unresolved) == (7, 7, 0)
+    assert (run.progress, set(run.phase_seconds)) == (1.0, {"parse", "resolve"})
     counts = rows(
         tmp_path / "store",
         "SELECT (SELECT count(*) FROM {blocks}), (SELECT count(*) FROM {transactions}), "
@@ -217,3 +218,39 @@ def test_a_store_another_build_is_writing_is_refused(fixtures, tmp_path):
         run = build("blk", fixtures / "blk-heights-1-255.dat", tmp_path / "store")
     assert (run.status, run.failed_at) == (ChainStoreRun.Status.FAILED, str(tmp_path / "store"))
     assert "another build" in run.error
+
+
+def test_a_stale_block_without_its_parent_is_left_out_as_orphaned(tmp_path):
+    from tests.chain.blockmaker import ChainMaker
+
+    main, rival = ChainMaker(), ChainMaker()
+    for height in range(5):
+        main.block(miner=f"main{height}")
+    for height in range(3):
+        rival.block(miner=f"rival{height}")
+    both = ChainMaker(blocks=[*main.blocks, rival.blocks[2]])  # the rival's third block, its parent missing
+    run = build("blk", both.write_blk(tmp_path / "blk00000.dat"), tmp_path / "store", network="regtest")
+    assert (run.status, run.blocks, run.blocks_orphaned) == (ChainStoreRun.Status.SUCCEEDED, 5, 1)
+    miners = rows(
+        tmp_path / "store", "SELECT count(*) FROM {outputs} WHERE tx_id IN (SELECT tx_id FROM {transactions})"
+    )
+    assert miners == [(5,)]
+
+
+def test_the_build_command_shows_each_phase_with_its_rate_and_a_summary(fixtures, tmp_path):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out, err = StringIO(), StringIO()
+    store = str(tmp_path / "store")
+    call_command(
+        "chainstore", "build", "blk", str(fixtures / "blk-heights-1-255.dat"), "--store", store, stdout=out, stderr=err
+    )
+    assert "store run" in out.getvalue()
+    assert "255 blocks, 262 transactions" in out.getvalue()
+    assert "0 unresolved" in out.getvalue()
+    progress = err.getvalue()
+    assert "parse" in progress
+    assert "tx/s" in progress
+    assert "inputs/s" in progress

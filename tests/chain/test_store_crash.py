@@ -4,6 +4,7 @@ missing; bad data stops the build at its file and byte offset with every partiti
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -19,7 +20,8 @@ from tests.chain.test_kill_and_resume import busy_chain
 from tests.conftest import REPO_ROOT
 
 pytestmark = pytest.mark.django_db
-STORE_ENV = {"CHAIN_STORE_PARTITION_BLOCKS": "10", "CHAIN_STORE_BUCKETS": "16"}
+# A short lease: the resumed build takes the killed one's run over once that lease has run out.
+STORE_ENV = {"CHAIN_STORE_PARTITION_BLOCKS": "10", "CHAIN_STORE_BUCKETS": "16", "JOB_LEASE_SECONDS": "1"}
 
 
 @pytest.fixture
@@ -29,7 +31,7 @@ def store_settings(settings):
 
 
 def command_env(directory: Path) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO", "CHAIN_STORE"))}
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO", "CHAIN_STORE", "JOB_"))}
     env.update(
         STORE_ENV,
         DJANGO_SETTINGS_MODULE="app.settings",
@@ -49,10 +51,10 @@ def migrated(tmp_path_factory) -> Path:
     return directory / "db.sqlite3"
 
 
-def build_command(path: Path, store: Path, tmp_path: Path) -> subprocess.Popen:
+def build_command(path: Path, store: Path, tmp_path: Path, workers: int = 1) -> subprocess.Popen:
     env = command_env(tmp_path)
     argv = [sys.executable, "manage.py", "chainstore", "build", "blk", str(path), "--store", str(store)]
-    argv += ["--network", "regtest", "--workers", "1"]
+    argv += ["--network", "regtest", "--workers", str(workers)]
     return subprocess.Popen(argv, cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
@@ -70,22 +72,27 @@ def finalized(store: Path) -> int:
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    ("phase", "landed"),
-    [("parse", lambda store: parsed(store) >= 3), ("resolve", lambda store: joined(store) >= 1)],
+    ("phase", "landed", "workers"),
+    [("parse", lambda store: parsed(store) >= 3, 2), ("resolve", lambda store: joined(store) >= 1, 1)],
 )
-def test_a_build_killed_mid_phase_resumes_to_the_same_tables(tmp_path, store_settings, migrated, phase, landed):
+def test_a_build_killed_mid_phase_resumes_to_the_same_tables(
+    tmp_path, store_settings, migrated, phase, landed, workers
+):
     shutil.copy(migrated, tmp_path / "db.sqlite3")
     path = busy_chain(blocks=120, txs_per_block=20).write_blk(tmp_path / "blk00000.dat")
     reference = build("blk", path, tmp_path / "reference", network="regtest")
     assert reference.status == ChainStoreRun.Status.SUCCEEDED, reference.error
     store = tmp_path / "store"
-    process = build_command(path, store, tmp_path)
+    process = build_command(path, store, tmp_path, workers)
     _kill_when(process, lambda: landed(store))
     assert finalized(store) < reference.partitions_total, f"the kill must land before the end ({phase})"
     resumed = build_command(path, store, tmp_path)
     assert resumed.wait(timeout=120) == 0, resumed.stderr.read().decode()
     assert tables_snapshot(store) == tables_snapshot(tmp_path / "reference")
     assert not list(StoreLayout(store).staging.glob(".*")), "a killed attempt's temporary files are gone"
+    with sqlite3.connect(tmp_path / "db.sqlite3") as db:
+        runs = db.execute("SELECT status, attempts, phase FROM chain_chainstorerun").fetchall()
+    assert runs == [("succeeded", 2, "done")], "the resumed build took the killed one's run over"
 
 
 def _kill_when(process: subprocess.Popen, ready) -> None:
@@ -136,4 +143,5 @@ def test_a_truncated_file_stops_the_build_at_the_cut_record_after_the_blocks_bef
     assert run.failed_at == f"{path} byte {offset}"
     assert run.error.startswith("truncated file")
     assert (run.blocks, run.last_height, run.partitions_parsed) == (200, 200, 5)
+    assert 0 < run.progress < 1
     assert not StoreLayout(tmp_path / "store").tables.exists()

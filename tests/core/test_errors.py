@@ -9,11 +9,14 @@ from pathlib import Path
 import pytest
 from rest_framework.test import APIClient
 
+from chain.simulator.run import WorldSpecError
 from core.errors import ChainSleuthError, Conflict, Forbidden, NotFound
 from graph import GraphParameterError
 from graphml.dataset import NothingToLearn
 from graphml.elliptic import EllipticError
 from graphml.registry import RegistryError
+from graphml.services import LabelingScopeError
+from investigations.audit.log import UnknownEvent
 from investigations.evidence import EvidenceError
 from investigations.services import (
     CaseConflict,
@@ -181,3 +184,23 @@ def test_no_service_catches_value_error_around_a_domain_call():
             for line, calls in _value_error_guards(path.read_text()):
                 offenders.append(f"{path.relative_to(ROOT)}:{line} around {', '.join(calls)}")
     assert offenders == []
+
+
+def test_no_management_command_catches_value_error_around_a_domain_call():
+    """The CLI's boundary too: a command turns our errors into a CommandError by their class, so an error it
+    did not expect (a graph's parameter error, a bug) still shows its traceback."""
+    offenders = []
+    for path in sorted(ROOT.glob("*/management/commands/*.py")):
+        for line, calls in _value_error_guards(path.read_text()):
+            offenders.append(f"{path.relative_to(ROOT)}:{line} around {', '.join(calls)}")
+    assert offenders == []
+
+
+@pytest.mark.parametrize(
+    ("error", "base"),
+    [(LabelingScopeError, ChainSleuthError), (WorldSpecError, ChainSleuthError), (UnknownEvent, NotFound)],
+)
+def test_the_errors_commands_catch_are_domain_errors_and_still_value_errors(error, base):
+    """Still ValueErrors, so callers that caught those (and the job runner's FAILED) behave as before."""
+    assert issubclass(error, base)
+    assert issubclass(error, ValueError)

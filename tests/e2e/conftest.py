@@ -31,7 +31,7 @@ def _skip_without_tools() -> None:
 def web(tmp_path_factory):
     """The server's URL and what the seed made (users ana and sam, a flagged cluster and its alert)."""
     _skip_without_tools()
-    from app.embedded import ensure_running_if_needed
+    from core.embedded import ensure_running_if_needed
 
     ensure_running_if_needed()
     work = tmp_path_factory.mktemp("e2e")

@@ -26,7 +26,7 @@ def store(request):
         engine_store.drop_all()
         engine_store.close()
         return
-    from app.embedded import ensure_running_if_needed
+    from core.embedded import ensure_running_if_needed
 
     ensure_running_if_needed()
     base = settings.GRAPH_URL if settings.GRAPH_URL.startswith("falkordb") else None

@@ -6,11 +6,11 @@ import pytest
 
 from chain.services import ingest_run_create, ingest_run_execute
 from chain.simulator.run import WorldSpec, simulate
-from graphml.jobs import labeling_job_create
 from graphml.models import LabelingJob
 from graphml.registry import model_version_register
 from graphml.runs import train_run
-from graphml.tasks import label
+from graphml.services import labeling_job_create
+from graphml.tasks import labeling_job_execute as labeling_job_execute_task
 from graphml.training import TrainSpec
 from tests.conftest import job_wait_final, worker_pool_kill
 
@@ -27,7 +27,7 @@ def test_a_job_whose_worker_is_killed_is_taken_over_and_succeeds(worker, graph, 
     report = train_run(store=graph, truth=tmp_path / "world" / "truth.csv", directory=tmp_path / "m", spec=TINY)
     model_version_register(report=report, directory=tmp_path / "m", activate=True)
     job = labeling_job_create(explain_top=10)
-    label.delay(job.id)
+    labeling_job_execute_task.delay(job.id)
     _wait_until_running(job)
     worker_pool_kill(worker)
     job.refresh_from_db()

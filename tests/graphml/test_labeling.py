@@ -5,11 +5,11 @@ import csv
 import pytest
 from django.db import IntegrityError
 
-from graphml.jobs import labeling_job_create, labeling_job_execute
 from graphml.models import LabelingJob, ModelVersion
 from graphml.registry import RegistryError, model_version_promote, model_version_register, model_version_rollback
 from graphml.runs import train_run
-from graphml.tasks import label
+from graphml.services import labeling_job_create, labeling_job_execute
+from graphml.tasks import labeling_job_execute as labeling_job_execute_task
 from investigations.models import Alert, Team
 from tests.graphml.conftest import FAST
 
@@ -138,7 +138,7 @@ def test_a_real_worker_runs_a_queued_job(worker, graph, tmp_path):
     report = train_run(store=graph, truth=tmp_path / "world" / "truth.csv", directory=tmp_path / "m", spec=FAST)
     model_version_register(report=report, directory=tmp_path / "m", activate=True)
     job = labeling_job_create(explain_top=5)
-    assert label.delay(job.id).get(timeout=300) == "succeeded"
+    assert labeling_job_execute_task.delay(job.id).get(timeout=300) == "succeeded"
     job.refresh_from_db()
     assert job.addresses_scored == len(scores(graph)) > 0
     assert job.model_version.version == 1
@@ -146,14 +146,14 @@ def test_a_real_worker_runs_a_queued_job(worker, graph, tmp_path):
 
 
 def test_the_first_start_trains_a_small_model_on_the_demo_world_and_labels_it(world_graph, tmp_path):
-    from graphml.jobs import first_model_bootstrap
+    from graphml.services import model_first_bootstrap
 
     store, truth = world_graph
-    job = first_model_bootstrap(truth=truth, directory=tmp_path / "first")
+    job = model_first_bootstrap(truth=truth, directory=tmp_path / "first")
     assert job.status == LabelingJob.Status.SUCCEEDED
     assert ModelVersion.objects.get().active
     assert job.addresses_scored == len(scores(store))
-    assert first_model_bootstrap(truth=truth, directory=tmp_path / "again") is None, "once a model exists"
+    assert model_first_bootstrap(truth=truth, directory=tmp_path / "again") is None, "once a model exists"
 
 
 def test_the_nightly_job_labels_only_what_moved_since_the_last_run(ingest, chain_graph, tmp_path):
@@ -162,7 +162,7 @@ def test_the_nightly_job_labels_only_what_moved_since_the_last_run(ingest, chain
     from chain.networks import NETWORKS
     from chain.simulator.run import WorldSpec, simulate
     from chain.sources import scan_blk_file
-    from graphml.jobs import nightly_labeling
+    from graphml.services import labeling_nightly
 
     world = tmp_path / "world"
     simulate(WorldSpec(txs=4_000, seed=2, illicit_share=0.1), world)
@@ -175,7 +175,7 @@ def test_the_nightly_job_labels_only_what_moved_since_the_last_run(ingest, chain
         )
     )
     assert ingest("blk", early, network="regtest").status == "succeeded"
-    assert nightly_labeling() is None, "no model yet"
+    assert labeling_nightly() is None, "no model yet"
     report = train_run(store=chain_graph, truth=world / "truth.csv", directory=tmp_path / "m", spec=FAST)
     model_version_register(report=report, directory=tmp_path / "m", activate=True)
     first = labeling_job_execute(job_id=labeling_job_create(explain_top=0).id)
@@ -183,12 +183,12 @@ def test_the_nightly_job_labels_only_what_moved_since_the_last_run(ingest, chain
 
     assert ingest("blk", world / "blocks", network="regtest").status == "succeeded"
     moved = chain_graph.read("MATCH (a:Address) WHERE a.last_height > $h RETURN a.address AS a", h=first.scored_until)
-    job = nightly_labeling()
+    job = labeling_nightly()
     assert (job.scope, job.status) == ("since_last", LabelingJob.Status.SUCCEEDED)
     assert job.addresses_scored == len(moved) > 0
     after = scores(chain_graph)
     assert {a for a in after if after[a][0] is not None} == set(before) | {row["a"] for row in moved}
-    assert PeriodicTask.objects.get(task="graphml.nightly").crontab.hour == "2", "an admin-editable schedule"
+    assert PeriodicTask.objects.get(task="graphml.labeling_nightly").crontab.hour == "2", "an admin-editable schedule"
 
 
 def test_evaluate_scores_a_version_on_addresses_it_never_trained_on(trained, capsys):
@@ -223,9 +223,9 @@ def test_the_label_and_models_commands(trained, capsys):
 
 
 def test_enough_new_verdicts_retrain_and_the_nightly_run_relabels_with_the_new_model(trained, settings, tmp_path):
-    from graphml.jobs import model_retrain_if_due, nightly_labeling
     from graphml.outcomes import confirmed_label_record
     from graphml.registry import model_version_active
+    from graphml.services import labeling_nightly, model_retrain_if_due
 
     _, truth, _ = trained
     settings.RETRAIN_MIN_LABELS, settings.VAR_DIR, settings.DEMO_WORLD_DIR = 3, tmp_path, truth.parent
@@ -238,7 +238,7 @@ def test_enough_new_verdicts_retrain_and_the_nightly_run_relabels_with_the_new_m
     assert model_retrain_if_due(spec=FAST) is None, "two verdicts are fewer than three"
 
     confirmed_label_record(address=licit[1], illicit=False, source="case:3")
-    job = nightly_labeling(retrain_spec=FAST)
+    job = labeling_nightly(retrain_spec=FAST)
     second = ModelVersion.objects.get(version=2)
     assert job.model_version == model_version_active()
     assert job.scope == ("all" if second.active else "since_last"), "a new active model rescores everything"
@@ -247,8 +247,8 @@ def test_enough_new_verdicts_retrain_and_the_nightly_run_relabels_with_the_new_m
 
 
 def test_verdicts_alone_too_few_for_a_split_leave_the_model_as_it_is(trained, settings, tmp_path, caplog):
-    from graphml.jobs import model_retrain_if_due
     from graphml.outcomes import confirmed_label_record
+    from graphml.services import model_retrain_if_due
 
     _, truth, _ = trained
     settings.RETRAIN_MIN_LABELS, settings.VAR_DIR, settings.DEMO_WORLD_DIR = 2, tmp_path, tmp_path / "no-world"

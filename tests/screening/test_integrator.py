@@ -27,7 +27,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 GUIDE = REPO_ROOT / "docs" / "screening.md"
 GUIDE_API = "https://chainsleuth.example/api/v1"
-SCREENING_TASKS = ("screening.transfer_screen", "screening.deliver", "screening.anomalies_scan")
+SCREENING_TASKS = ("screening.transfer_screen", "screening.delivery_attempt", "screening.anomalies_scan")
 
 
 def guide_code(section: str) -> str:

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from app import embedded
+from core import embedded
 
 
 class Command(BaseCommand):

@@ -6,8 +6,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from core.errors import ChainSleuthError
 from graph import get_graph
-from graphml.registry import RegistryError
 from graphml.runs import evaluate_run
 
 
@@ -23,6 +23,6 @@ class Command(BaseCommand):
     def handle(self, *, version, truth, **_options):
         try:
             result = evaluate_run(store=get_graph(), truth=truth, version=version)
-        except (FileNotFoundError, ValueError, RegistryError) as exc:
+        except (FileNotFoundError, ChainSleuthError) as exc:  # no truth file; a missing model, too few labels
             raise CommandError(str(exc)) from exc
         self.stdout.write(json.dumps(result, indent=2))

@@ -3,9 +3,10 @@
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from app.embedded import EmbeddedServerError, broker_ensure
-from graphml.jobs import labeling_job_create, labeling_job_execute
-from graphml.registry import RegistryError
+from core.embedded import EmbeddedServerError, broker_ensure
+from core.errors import ChainSleuthError
+from graphml.services import labeling_job_create, labeling_job_execute
+from graphml.tasks import labeling_job_execute as labeling_job_execute_task
 
 
 class Command(BaseCommand):
@@ -32,12 +33,10 @@ class Command(BaseCommand):
                 raise CommandError(str(error)) from None
         try:
             job = labeling_job_create(scope=scope, version=version, explain_top=explain_top)
-        except (RegistryError, ValueError) as exc:
+        except ChainSleuthError as exc:  # no such model, an unknown scope or case
             raise CommandError(str(exc)) from exc
         if queue:
-            from graphml.tasks import label
-
-            label.delay_on_commit(job.id)
+            labeling_job_execute_task.delay_on_commit(job.id)
             self.stdout.write(f"labeling job {job.id} queued")
             return
         with tqdm(desc="reading the graph and scoring", unit="address", file=self.stderr, disable=None) as bar:

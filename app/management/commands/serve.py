@@ -13,12 +13,13 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from app import embedded
 from app.services import admin_ensure
 from app.supervisor import Supervisor
 from chain.services import demo_world_load
+from core import embedded
 from graph import get_graph
 from graph.schema import ensure_schema
+from graphml.tasks import model_first_bootstrap as model_first_bootstrap_task
 from investigations.tagging import demo_tags_load
 
 log = logging.getLogger(__name__)
@@ -87,14 +88,12 @@ class Command(BaseCommand):
             self.stdout.write(f"  the demo world's TagPack: {tags.tags:,} tags of what an investigator could know.")
 
     def _queue_first_model(self) -> None:
-        """With the workers up: a first model trained on the demo world labels it in the background.
-        Sent by name: importing the task would load torch into this supervising process for nothing."""
-        from app.celery import app
+        """With the workers up: a first model trained on the demo world labels it in the background."""
         from graphml.models import ModelVersion
 
         truth = settings.DEMO_WORLD_DIR / "truth.csv"
         if settings.DEMO_WORLD_TXS and truth.is_file() and not ModelVersion.objects.exists():
-            app.send_task("graphml.first_run", args=[str(truth), str(settings.VAR_DIR / "models" / "first-run")])
+            model_first_bootstrap_task.delay(str(truth), str(settings.VAR_DIR / "models" / "first-run"))
             self.stdout.write("A first model is training on the demo world; its flags appear in a few minutes.")
 
     def _announce(self, url: str, supervisor: Supervisor) -> None:

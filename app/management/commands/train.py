@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from core.errors import ChainSleuthError
 from graph import get_graph
 from graphml import elliptic
 from graphml.nets import KINDS
@@ -61,7 +62,7 @@ class Command(BaseCommand):
                     progress=bars,
                     change_min_confidence=settings.CLUSTER_CHANGE_MIN_CONFIDENCE,
                 )
-        except (FileNotFoundError, ValueError) as exc:
+        except (FileNotFoundError, ChainSleuthError) as exc:  # no truth file; too few labels, bad Elliptic files
             raise CommandError(str(exc)) from exc
         self._table(report)
         version = model_version_register(

@@ -3,12 +3,12 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from app.embedded import EmbeddedServerError, broker_ensure
 from chain.addresses import script_address
 from chain.burst import burst_files
 from chain.models import IngestRun
 from chain.networks import NETWORKS, network_named
 from chain.services import ingest_run_create, ingest_run_execute
+from core.embedded import EmbeddedServerError, broker_ensure
 from graph import get_graph
 from graph.chain import chain_tip
 

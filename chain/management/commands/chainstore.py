@@ -61,7 +61,7 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from None
         rpc_url = source if kind == "rpc" else None
         try:
-            with _ProgressBar() as bar:
+            with _ProgressBar(self.stderr._out) as bar:  # the stream itself: tqdm redraws with \r
                 run = chainstore_run_execute(
                     run_id=run.id, workers=options["workers"], on_progress=bar.update, rpc_url=rpc_url
                 )
@@ -84,6 +84,9 @@ class Command(BaseCommand):
 
 class _ProgressBar:
     """One tqdm bar per phase: partitions with tx/s while parsing, buckets and partitions while resolving."""
+
+    def __init__(self, stream) -> None:
+        self.stream = stream
 
     def __enter__(self) -> "_ProgressBar":
         self.bar, self.phase, self.started, self.txs_at_start = None, None, time.monotonic(), 0
@@ -116,7 +119,7 @@ class _ProgressBar:
             run.partitions_total if run.phase == ChainStoreRun.Phase.PARSE else run.buckets_total + run.partitions_total
         )
         unit = "partition" if run.phase == ChainStoreRun.Phase.PARSE else "step"
-        self.bar = tqdm(total=total, unit=unit, desc=run.phase, dynamic_ncols=True, mininterval=0.5)
+        self.bar = tqdm(total=total, unit=unit, desc=run.phase, dynamic_ncols=True, mininterval=0.5, file=self.stream)
 
     def __exit__(self, *_exc) -> None:
         if self.bar is not None:

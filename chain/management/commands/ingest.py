@@ -6,12 +6,13 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from app.embedded import EmbeddedServerError, broker_ensure
 from chain.errors import ChainDataError
 from chain.models import IngestRun
 from chain.networks import NETWORKS
 from chain.rpc import CoreRPC
 from chain.services import ingest_rpc_run_create, ingest_run_create, ingest_run_execute
+from chain.tasks import ingest_run_execute as ingest_run_execute_task
+from core.embedded import EmbeddedServerError, broker_ensure
 
 
 class Command(BaseCommand):
@@ -54,9 +55,7 @@ class Command(BaseCommand):
         else:
             run = ingest_run_create(kind=kind, source=source, network=network, skip_bad=skip_bad)
         if queue:
-            from chain.tasks import ingest_run
-
-            ingest_run.delay_on_commit(run.id)
+            ingest_run_execute_task.delay_on_commit(run.id)
             self.stdout.write(f"ingest run {run.id} queued")
             return
         try:

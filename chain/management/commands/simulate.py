@@ -5,7 +5,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from chain.simulator.run import MAX_TXS, MIN_TXS, WorldSpec, simulate
+from chain.simulator.run import MAX_TXS, MIN_TXS, WorldSpec, WorldSpecError, simulate
 
 
 class Command(BaseCommand):
@@ -27,7 +27,7 @@ class Command(BaseCommand):
     def handle(self, *, directory: Path, txs, seed, illicit_share, blend, tag_share, force, **_options):
         try:
             spec = WorldSpec(txs=txs, seed=seed, illicit_share=illicit_share, blend=blend, tag_share=tag_share)
-        except ValueError as exc:
+        except WorldSpecError as exc:
             raise CommandError(str(exc)) from exc
         if directory.exists() and any(directory.iterdir()) and not force:
             raise CommandError(f"{directory} is not empty; choose another directory or pass --force")

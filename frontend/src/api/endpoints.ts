@@ -4,17 +4,14 @@
  * or renames stops the build, and an answer whose serializer changes changes the pages' types with it. */
 
 import { api, query } from "../api";
-import type { AddressPath, Flow, NeighbourEdge, Page } from "../graph/model";
-import type { Address, Cluster, Found, Transaction, TxRow } from "./declared";
 import type { components, paths } from "./schema";
-
-export type { Address, Cluster, Found, Side, Transaction, TxRow } from "./declared";
 
 export type Schemas = components["schemas"];
 
 /** What the server sends for a schema object. An output serializer writes every field it declares, so a
- * field the schema marks optional (it has a default, so a client need not send it) always arrives. */
-export type Sent<T> = T extends (infer Item)[]
+ * field the schema marks optional (it has a default, so a client need not send it) always arrives; and a
+ * list the schema marks read-only is a plain array once parsed. */
+export type Sent<T> = T extends readonly (infer Item)[]
   ? Sent<Item>[]
   : T extends object
     ? { [K in keyof T]-?: Sent<Exclude<T[K], undefined>> }
@@ -60,12 +57,6 @@ function send<P extends keyof paths, M extends Exclude<Method, "get">>(
   return api<Answer<P, M>>(at(template, params), { method: method.toUpperCase(), body });
 }
 
-/** For a view whose schema declares only "an object" (a plain dict from graph/explore.py, or a view without
- * a serializer): its shape is declared once (./declared, or beside its path), until the view gets one. */
-function read<T>(template: keyof paths, params?: Record<string, string | number>, search = "") {
-  return api<T>(`${at(template, params)}${search}`);
-}
-
 // Cases (investigations/api)
 export type Case = Answer<"/api/v1/cases/", "post">;
 /** The team's cases; an empty filter value means any (the pages' selects offer "" for it). */
@@ -104,16 +95,8 @@ export const labelingModels = () => get("/api/v1/labeling/models/");
 export const modelPlotSrc = (version: number, name: string) =>
   `/api/v1/${at("/api/v1/labeling/models/{version}/plots/{name}.png", { version, name })}`;
 
-export interface FlaggedCluster {
-  cluster: string;
-  risk: number;
-  size: number;
-  flagged_addresses: number | null;
-  received: number | null;
-  last_seen: number | null;
-}
-export const flaggedClusters = (limit: number) =>
-  read<{ clusters: FlaggedCluster[] }>("/api/v1/queue/clusters/", {}, query({ limit }));
+export type FlaggedCluster = Answer<"/api/v1/queue/clusters/", "get">["clusters"][number];
+export const flaggedClusters = (limit: number) => get("/api/v1/queue/clusters/", {}, query({ limit }));
 
 // A case (investigations/api): its workflow, subjects, notes, evidence, reports and audit trail
 export type CaseDetail = Answer<"/api/v1/cases/{case_id}/", "get">;
@@ -149,38 +132,44 @@ export const reportFileHref = (caseId: number, reportId: number, fmt: "pdf" | "c
 export const caseAudit = (caseId: number) => get("/api/v1/cases/{case_id}/audit/", caseOf(caseId));
 
 // The session (app/api): who is signed in
-export interface User {
-  username: string | null; // null: nobody is signed in
-  team: string | null;
-  role: string | null;
-}
-export const sessionRead = () => read<User>("/api/v1/session/");
-export const signIn = (body: Body<"/api/v1/session/", "post">) => api<User>(at("/api/v1/session/"), { method: "POST", body });
+/** username null: nobody is signed in. */
+export type User = Answer<"/api/v1/session/", "get">;
+export const sessionRead = () => get("/api/v1/session/");
+export const signIn = (body: Body<"/api/v1/session/", "post">) => send("/api/v1/session/", "post", {}, body);
 export const signOut = () => send("/api/v1/session/", "delete", {});
 
 // Tags (tagpack/api)
 export type TagRow = Answer<"/api/v1/tags/", "get">[number];
 export const tagsOf = (addresses: string[], limit: number) => get("/api/v1/tags/", {}, query({ address: addresses, limit }));
 
-// The graph (graph/explore.py through app/api): plain dicts, so their shapes are declared in ./declared
-export const addressDetail = (address: string) => read<Address>("/api/v1/addresses/{address}/", { address });
-export const clusterDetail = (clusterId: string) => read<Cluster>("/api/v1/clusters/{cluster_id}/", { cluster_id: clusterId });
-export const transactionDetail = (txid: string) => read<Transaction>("/api/v1/transactions/{txid}/", { txid });
-export const search = (q: string) => read<Found>("/api/v1/search/", {}, query({ q }));
+// The graph (graph/explore.py, through the serializers of investigations/api/answers.py)
+export type Address = Answer<"/api/v1/addresses/{address}/", "get">;
+export type Cluster = Answer<"/api/v1/clusters/{cluster_id}/", "get">;
+export type Transaction = Answer<"/api/v1/transactions/{txid}/", "get">;
+/** An input or an output of a transaction, as a table shows it (an output may have no address). */
+export type Side = Pick<Transaction["outputs"]["items"][number], "address" | "value" | "risk">;
+/** A row of an address's or a cluster's transactions; `direction` only for an address. */
+export type TxRow = Answer<"/api/v1/clusters/{cluster_id}/transactions/", "get">["items"][number] &
+  Partial<Pick<Answer<"/api/v1/addresses/{address}/neighbours/", "get">["items"][number], "direction">>;
+export type Found = Answer<"/api/v1/search/", "get">;
+export const addressDetail = (address: string) => get("/api/v1/addresses/{address}/", { address });
+export const clusterDetail = (clusterId: string) => get("/api/v1/clusters/{cluster_id}/", { cluster_id: clusterId });
+export const transactionDetail = (txid: string) => get("/api/v1/transactions/{txid}/", { txid });
+export const search = (q: string) => get("/api/v1/search/", {}, query({ q }));
 /** A page of an address's transactions (with the direction), or a cluster's, newest first. */
 export const transactionsOf = (of: { address: string } | { cluster: string }, page: { limit: number; until?: number }) =>
   "address" in of
-    ? read<Page<TxRow>>("/api/v1/addresses/{address}/neighbours/", { address: of.address }, query(page))
-    : read<Page<TxRow>>("/api/v1/clusters/{cluster_id}/transactions/", { cluster_id: of.cluster }, query(page));
+    ? get("/api/v1/addresses/{address}/neighbours/", { address: of.address }, query(page))
+    : get("/api/v1/clusters/{cluster_id}/transactions/", { cluster_id: of.cluster }, query(page));
 
 // The explorer's walks (graph/explore.py, investigations/tracing.py)
 type Walk = Record<string, string | number | undefined>;
 /** An address's transactions as edges to draw, filtered by direction, value and time. */
 export const neighbours = (address: string, filter: Walk) =>
-  read<Page<NeighbourEdge>>("/api/v1/addresses/{address}/neighbours/", { address }, query(filter));
+  get("/api/v1/addresses/{address}/neighbours/", { address }, query(filter));
 /** Follow the money from an address, `hops` deep, forward or backward. */
 export const flows = (address: string, filter: { direction: string; hops: number }) =>
-  read<Flow & { notes: string[] }>("/api/v1/addresses/{address}/flows/", { address }, query(filter));
+  get("/api/v1/addresses/{address}/flows/", { address }, query(filter));
 /** Paths of at most `hops` between two addresses. */
 export const pathsBetween = (filter: { source: string; target: string; hops: number; limit: number }) =>
-  read<{ paths: AddressPath[] }>("/api/v1/paths/", {}, query(filter));
+  get("/api/v1/paths/", {}, query(filter));

@@ -209,6 +209,74 @@ export interface components {
      * @enum {string}
      */
     ActionEnum: "close" | "export";
+    /** @description The address page: the detail, its tags and its cluster's (given in the context: not the graph's). */
+    AddressAnswerOut: {
+      address: string;
+      script_type: string | null;
+      /** @description block time, Unix seconds */
+      first_seen: number | null;
+      /** @description block time, Unix seconds */
+      last_seen: number | null;
+      first_height: number | null;
+      last_height: number | null;
+      /** @description satoshis */
+      received: number | null;
+      /** @description satoshis */
+      sent: number | null;
+      n_tx: number | null;
+      /**
+       * Format: double
+       * @description 0 to 1
+       */
+      risk: number | null;
+      risk_label: string | null;
+      risk_model: string | null;
+      /** @description the features that weighed most */
+      reasons: string[] | null;
+      reason_weights: number[] | null;
+      /** @description the neighbours that weighed most */
+      influential: string[] | null;
+      cluster: string | null;
+      cluster_size: number | null;
+      /** Format: double */
+      cluster_risk: number | null;
+      cluster_flagged: boolean | null;
+      tags: readonly components["schemas"]["GraphTagOut"][];
+      cluster_tags: readonly components["schemas"]["GraphTagOut"][];
+    };
+    /** @description graph/explore.py AddressDetail; the risk fields are null before any model ran. */
+    AddressDetailOut: {
+      address: string;
+      script_type: string | null;
+      /** @description block time, Unix seconds */
+      first_seen: number | null;
+      /** @description block time, Unix seconds */
+      last_seen: number | null;
+      first_height: number | null;
+      last_height: number | null;
+      /** @description satoshis */
+      received: number | null;
+      /** @description satoshis */
+      sent: number | null;
+      n_tx: number | null;
+      /**
+       * Format: double
+       * @description 0 to 1
+       */
+      risk: number | null;
+      risk_label: string | null;
+      risk_model: string | null;
+      /** @description the features that weighed most */
+      reasons: string[] | null;
+      reason_weights: number[] | null;
+      /** @description the neighbours that weighed most */
+      influential: string[] | null;
+      cluster: string | null;
+      cluster_size: number | null;
+      /** Format: double */
+      cluster_risk: number | null;
+      cluster_flagged: boolean | null;
+    };
     AlertBulkInputRequest: {
       ids: number[];
       status?: components["schemas"]["AlertStatusEnum"];
@@ -359,6 +427,85 @@ export interface components {
     CaseTransitionInputRequest: {
       to: components["schemas"]["CaseStatusEnum"];
     };
+    /**
+     * @description graph/explore.py ClusterDetail with its tags (given in the context). `merged_into`: the cluster that
+     * absorbed this one, if any.
+     */
+    ClusterDetailOut: {
+      cluster: string;
+      size: number | null;
+      received: number | null;
+      sent: number | null;
+      first_seen: number | null;
+      last_seen: number | null;
+      /** Format: double */
+      risk: number | null;
+      flagged: boolean | null;
+      /**
+       * Format: double
+       * @description a count; FalkorDB's sum() gives it as a float
+       */
+      flagged_addresses: number | null;
+      risk_model: string | null;
+      merged_into: string | null;
+      members: components["schemas"]["ClusterMembersPageOut"];
+      tags: readonly components["schemas"]["GraphTagOut"][];
+    };
+    ClusterMemberOut: {
+      address: string;
+      /** Format: double */
+      risk: number | null;
+      risk_label: string | null;
+      received: number | null;
+      n_tx: number | null;
+    };
+    /** @description graph/explore.py Page: some of the answers, and whether (and by how much) the list was cut. */
+    ClusterMembersPageOut: {
+      items: components["schemas"]["ClusterMemberOut"][];
+      cut: boolean;
+      /** @description every edge was looked at */
+      complete: boolean;
+      returned: number;
+      /** @description passed the filters among the edges scanned */
+      matched: number;
+      /** @description matching answers left out: exact when complete, else a lower bound */
+      omitted: number;
+      scanned: number;
+      /** @description how many there are in all, when the graph keeps that count */
+      total: number | null;
+      /** @description how to narrow a cut answer */
+      notes: string[];
+    };
+    ClusterTxOut: {
+      txid: string;
+      time: number | null;
+      height: number | null;
+      value: number | null;
+    };
+    /** @description graph/explore.py Page: some of the answers, and whether (and by how much) the list was cut. */
+    ClusterTxPageOut: {
+      items: components["schemas"]["ClusterTxOut"][];
+      cut: boolean;
+      /** @description every edge was looked at */
+      complete: boolean;
+      returned: number;
+      /** @description passed the filters among the edges scanned */
+      matched: number;
+      /** @description matching answers left out: exact when complete, else a lower bound */
+      omitted: number;
+      scanned: number;
+      /** @description how many there are in all, when the graph keeps that count */
+      total: number | null;
+      /** @description how to narrow a cut answer */
+      notes: string[];
+    };
+    ConceptOut: {
+      id: string;
+      label: string;
+      description: string;
+      broader: string[];
+      risk_class: string;
+    };
     DeliveryOut: {
       id: number;
       event: string;
@@ -398,6 +545,12 @@ export interface components {
      * @enum {string}
      */
     DirectionEnum: "deposit" | "withdrawal";
+    /**
+     * @description * `in` - in
+     * * `out` - out
+     * @enum {string}
+     */
+    EdgeDirectionEnum: "in" | "out";
     ErrorOut: {
       detail: string;
     };
@@ -451,6 +604,33 @@ export interface components {
       hops: number | null;
       risk_class: string | null;
     };
+    FlaggedClusterOut: {
+      cluster: string;
+      /**
+       * Format: double
+       * @description never null: the queue holds clusters at or above a risk
+       */
+      risk: number;
+      size: number | null;
+      /**
+       * Format: double
+       * @description a count; FalkorDB's sum() gives it as a float
+       */
+      flagged_addresses: number | null;
+      received: number | null;
+      last_seen: number | null;
+      risk_model: string | null;
+    };
+    FlaggedClustersOut: {
+      clusters: components["schemas"]["FlaggedClusterOut"][];
+    };
+    /** @description Search: an exact address or txid, tags by label prefix, the team's cases. */
+    FoundOut: {
+      addresses: components["schemas"]["AddressDetailOut"][];
+      transactions: components["schemas"]["TransactionDetailOut"][];
+      tags: components["schemas"]["GraphTagOut"][];
+      cases: components["schemas"]["CaseOut"][];
+    };
     /** @description A graph view as the explorer saves it; keys besides these (layout, positions) are kept too. */
     GraphSnapshotRequest: {
       nodes: {
@@ -459,6 +639,31 @@ export interface components {
       edges?: {
           [key: string]: unknown;
         }[];
+    };
+    /** @description A tag as graph/tags.py reads it (also `is_cluster_definer`, which /tags/ leaves out). */
+    GraphTagOut: {
+      key: string;
+      address: string;
+      label: string;
+      category: string | null;
+      abuse: string | null;
+      concepts: string[] | null;
+      risk_class: string | null;
+      confidence: string | null;
+      confidence_score: number | null;
+      source: string | null;
+      actor: string | null;
+      context: string | null;
+      lastmod: string | null;
+      is_cluster_definer: boolean | null;
+      pack: string;
+      /**
+       * @description team: only the tag's team sees it
+       *
+       * * `team` - team
+       * * `public` - public
+       */
+      visibility: components["schemas"]["VisibilityEnum"];
     };
     HoldOut: {
       id: number;
@@ -538,6 +743,34 @@ export interface components {
       version: string | null;
       reasons: string[];
     };
+    /** @description One of an address's transactions: `out` it spends into it, `in` it pays the address. */
+    NeighbourOut: {
+      txid: string;
+      time: number | null;
+      height: number | null;
+      /** @description satoshis on the address's edge */
+      value: number | null;
+      n_in: number | null;
+      n_out: number | null;
+      direction: components["schemas"]["EdgeDirectionEnum"];
+    };
+    /** @description graph/explore.py Page: some of the answers, and whether (and by how much) the list was cut. */
+    NeighbourPageOut: {
+      items: components["schemas"]["NeighbourOut"][];
+      cut: boolean;
+      /** @description every edge was looked at */
+      complete: boolean;
+      returned: number;
+      /** @description passed the filters among the edges scanned */
+      matched: number;
+      /** @description matching answers left out: exact when complete, else a lower bound */
+      omitted: number;
+      scanned: number;
+      /** @description how many there are in all, when the graph keeps that count */
+      total: number | null;
+      /** @description how to narrow a cut answer */
+      notes: string[];
+    };
     /**
      * @description * `address` - address
      * * `cluster` - cluster
@@ -555,6 +788,8 @@ export interface components {
       /** Format: date-time */
       created_at: string;
     };
+    /** @enum {unknown} */
+    NullEnum: "";
     PaginatedTransferOutList: {
       /**
        * Format: uri
@@ -585,6 +820,15 @@ export interface components {
       description?: string;
       active?: boolean;
       secret?: string;
+    };
+    PathOut: {
+      /** @description addresses, txids, cluster ids in order */
+      nodes: string[];
+      /** @description each edge's satoshis; null for cluster membership */
+      values: (number | null)[];
+    };
+    PathsOut: {
+      paths: components["schemas"]["PathOut"][];
     };
     /**
      * @description * `low` - Low
@@ -627,6 +871,13 @@ export interface components {
      * @enum {string}
      */
     RiskLevelEnum: "severe" | "high" | "medium" | "low";
+    /**
+     * @description * `analyst` - Analyst
+     * * `supervisor` - Supervisor
+     * * `admin` - Admin
+     * @enum {string}
+     */
+    RoleEnum: "analyst" | "supervisor" | "admin";
     ScreenAnswerOut: {
       /** @description one per address, in the order given */
       results: components["schemas"]["ScreenResultOut"][];
@@ -669,6 +920,12 @@ export interface components {
      * @enum {integer}
      */
     ScreenResultOutStatusEnum: 200 | 400 | 404;
+    /** @description Who is signed in; every field null when nobody is. */
+    SessionOut: {
+      username: string | null;
+      team: string | null;
+      role: components["schemas"]["RoleEnum"] | components["schemas"]["NullEnum"] | null;
+    };
     SignInRequest: {
       username: string;
       password: string;
@@ -756,12 +1013,137 @@ export interface components {
       at: string;
     };
     TaxonomyOut: {
-      concepts: {
-          [key: string]: unknown;
-        }[];
+      concepts: components["schemas"]["ConceptOut"][];
       confidence: {
         [key: string]: number;
       };
+    };
+    /**
+     * @description * `forward` - forward
+     * * `backward` - backward
+     * @enum {string}
+     */
+    TraceDirectionEnum: "forward" | "backward";
+    /** @description investigations/tracing.py Trace.as_dict: follow the money, hop by hop. */
+    TraceOut: {
+      direction: components["schemas"]["TraceDirectionEnum"];
+      source: string;
+      addresses: components["schemas"]["TracedAddressOut"][];
+      transactions: components["schemas"]["TracedTransactionOut"][];
+      edges: components["schemas"]["TracedEdgeOut"][];
+      cut: boolean;
+      /** @description where the trace was cut */
+      notes: string[];
+    };
+    TracedAddressOut: {
+      address: string;
+      hop: number;
+      /**
+       * Format: double
+       * @description traced satoshis, in proportion
+       */
+      haircut: number;
+      /**
+       * Format: double
+       * @description satoshis touched by traced funds
+       */
+      poison: number;
+      received: number | null;
+      /** @description the block the traced funds reached it in */
+      height: number;
+    };
+    TracedEdgeOut: {
+      from: string;
+      to: string;
+      value: number | null;
+      /**
+       * Format: double
+       * @description on the edges out of a transaction only
+       */
+      haircut?: number;
+    };
+    TracedTransactionOut: {
+      txid: string;
+      hop: number;
+      height: number | null;
+      time: number | null;
+      /**
+       * Format: double
+       * @description the traced share of its inputs
+       */
+      share: number;
+    };
+    /** @description graph/explore.py TransactionDetail: each side a page. */
+    TransactionDetailOut: {
+      txid: string;
+      /** @description null while unconfirmed */
+      height: number | null;
+      time: number | null;
+      block_hash: string | null;
+      coinbase: boolean | null;
+      n_in: number | null;
+      n_out: number | null;
+      value: number | null;
+      in_value: number | null;
+      /** @description null while an input is unresolved */
+      fee: number | null;
+      size: number | null;
+      /** @description the CoinJoin rule that matched, if any */
+      coinjoin: string | null;
+      unconfirmed: boolean | null;
+      inputs: components["schemas"]["TransactionInputsPageOut"];
+      outputs: components["schemas"]["TransactionOutputsPageOut"];
+    };
+    TransactionInputOut: {
+      address: string;
+      /** @description null until the spent output is loaded */
+      value: number | null;
+      /** @description txid:n */
+      outpoint: string | null;
+      /** Format: double */
+      risk: number | null;
+    };
+    /** @description graph/explore.py Page: some of the answers, and whether (and by how much) the list was cut. */
+    TransactionInputsPageOut: {
+      items: components["schemas"]["TransactionInputOut"][];
+      cut: boolean;
+      /** @description every edge was looked at */
+      complete: boolean;
+      returned: number;
+      /** @description passed the filters among the edges scanned */
+      matched: number;
+      /** @description matching answers left out: exact when complete, else a lower bound */
+      omitted: number;
+      scanned: number;
+      /** @description how many there are in all, when the graph keeps that count */
+      total: number | null;
+      /** @description how to narrow a cut answer */
+      notes: string[];
+    };
+    TransactionOutputOut: {
+      n: number;
+      /** @description null for an output without an address */
+      address: string | null;
+      value: number | null;
+      /** Format: double */
+      risk: number | null;
+    };
+    /** @description graph/explore.py Page: some of the answers, and whether (and by how much) the list was cut. */
+    TransactionOutputsPageOut: {
+      items: components["schemas"]["TransactionOutputOut"][];
+      cut: boolean;
+      /** @description every edge was looked at */
+      complete: boolean;
+      returned: number;
+      /** @description passed the filters among the edges scanned */
+      matched: number;
+      /** @description matching answers left out: exact when complete, else a lower bound */
+      omitted: number;
+      scanned: number;
+      /** @description how many there are in all, when the graph keeps that count */
+      total: number | null;
+      /** @description how to narrow a cut answer */
+      notes: string[];
     };
     TransferAlertOut: {
       event: components["schemas"]["EventEnum"];
@@ -910,12 +1292,9 @@ export interface operations {
       };
     };
     responses: {
-      /** @description see docs/exploration.md for the fields */
       200: {
         content: {
-          "application/json": {
-            [key: string]: unknown;
-          };
+          "application/json": components["schemas"]["AddressAnswerOut"];
         };
       };
       /** @description refused; the body says why */
@@ -1010,12 +1389,9 @@ export interface operations {
       };
     };
     responses: {
-      /** @description see docs/exploration.md for the fields */
       200: {
         content: {
-          "application/json": {
-            [key: string]: unknown;
-          };
+          "application/json": components["schemas"]["TraceOut"];
         };
       };
       /** @description refused; the body says why */
@@ -1076,12 +1452,9 @@ export interface operations {
       };
     };
     responses: {
-      /** @description see docs/exploration.md for the fields */
       200: {
         content: {
-          "application/json": {
-            [key: string]: unknown;
-          };
+          "application/json": components["schemas"]["NeighbourPageOut"];
         };
       };
       /** @description refused; the body says why */
@@ -2032,12 +2405,9 @@ export interface operations {
       };
     };
     responses: {
-      /** @description see docs/exploration.md for the fields */
       200: {
         content: {
-          "application/json": {
-            [key: string]: unknown;
-          };
+          "application/json": components["schemas"]["ClusterDetailOut"];
         };
       };
       /** @description refused; the body says why */
@@ -2127,12 +2497,9 @@ export interface operations {
       };
     };
     responses: {
-      /** @description see docs/exploration.md for the fields */
       200: {
         content: {
-          "application/json": {
-            [key: string]: unknown;
-          };
+          "application/json": components["schemas"]["ClusterTxPageOut"];
         };
       };
       /** @description refused; the body says why */
@@ -2246,12 +2613,9 @@ export interface operations {
       };
     };
     responses: {
-      /** @description see docs/exploration.md for the fields */
       200: {
         content: {
-          "application/json": {
-            [key: string]: unknown;
-          };
+          "application/json": components["schemas"]["PathsOut"];
         };
       };
       /** @description refused; the body says why */
@@ -2297,12 +2661,9 @@ export interface operations {
       };
     };
     responses: {
-      /** @description see docs/exploration.md for the fields */
       200: {
         content: {
-          "application/json": {
-            [key: string]: unknown;
-          };
+          "application/json": components["schemas"]["FlaggedClustersOut"];
         };
       };
       /** @description refused; the body says why */
@@ -2407,12 +2768,9 @@ export interface operations {
       };
     };
     responses: {
-      /** @description see docs/exploration.md for the fields */
       200: {
         content: {
-          "application/json": {
-            [key: string]: unknown;
-          };
+          "application/json": components["schemas"]["FoundOut"];
         };
       };
       /** @description refused; the body says why */
@@ -2458,9 +2816,7 @@ export interface operations {
       /** @description who is signed in, and their team and role */
       200: {
         content: {
-          "application/json": {
-            [key: string]: unknown;
-          };
+          "application/json": components["schemas"]["SessionOut"];
         };
       };
     };
@@ -2475,9 +2831,7 @@ export interface operations {
       /** @description who is signed in, and their team and role */
       200: {
         content: {
-          "application/json": {
-            [key: string]: unknown;
-          };
+          "application/json": components["schemas"]["SessionOut"];
         };
       };
       /** @description malformed (400), or wrong credentials or CSRF token (403) */
@@ -2888,12 +3242,9 @@ export interface operations {
       };
     };
     responses: {
-      /** @description see docs/exploration.md for the fields */
       200: {
         content: {
-          "application/json": {
-            [key: string]: unknown;
-          };
+          "application/json": components["schemas"]["TransactionDetailOut"];
         };
       };
       /** @description refused; the body says why */

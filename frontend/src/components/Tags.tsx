@@ -1,14 +1,9 @@
 /** Attribution tags with where they come from, how sure the source is, and who sees them (a team's own
  * hand-made tag is private to it unless shared: docs/tags.md). */
 
-export interface Tag {
-  label: string;
-  category: string | null;
-  risk_class: string | null;
-  source: string | null;
-  confidence: string | null;
-  visibility?: "team" | "public";
-}
+import type { Schemas, Sent } from "../api/endpoints";
+
+export type Tag = Pick<Sent<Schemas["GraphTagOut"]>, "label" | "category" | "risk_class" | "source" | "confidence" | "visibility">;
 
 export function Tags({ title, tags }: { title: string; tags: Tag[] }) {
   if (!tags.length) return null;

@@ -2,6 +2,7 @@
  * at a time from the API's answers. Pure functions returning new models, so React sees each change and
  * the rules are unit-tested without a browser. */
 
+import type { Schemas, Sent } from "../api/endpoints";
 import { categoryColour, riskColour, shortId } from "../format";
 
 export type NodeKind = "address" | "transaction";
@@ -33,36 +34,21 @@ export interface GraphModel {
   edges: Record<string, GraphEdge>;
 }
 
-/** The API's page of answers (graph/explore.py Page.as_dict). */
-export interface Page<T> {
-  items: T[];
-  cut: boolean;
-  returned: number;
-  matched: number;
-  total: number | null;
-  notes: string[];
-}
+/** What the graph's answers need of each schema object (generated types, schema.d.ts): the fields these
+ * functions read, so a test can build one by hand. */
+type Of<Name extends keyof Schemas, Fields extends keyof Sent<Schemas[Name]>> = Pick<Sent<Schemas[Name]>, Fields>;
 
-export interface NeighbourEdge {
-  txid: string;
-  time: number | null;
-  height: number | null;
-  value: number | null;
-  direction: "in" | "out";
-}
+/** The API's page of answers (graph/explore.py Page, investigations/api/answers.py PageOut). */
+export type Page<T> = Of<"NeighbourPageOut", "cut" | "returned" | "matched" | "total" | "notes"> & { items: T[] };
 
-export interface AddressDetail {
-  address: string;
-  risk: number | null;
-  cluster: string | null;
-}
+export type NeighbourEdge = Of<"NeighbourOut", "txid" | "time" | "height" | "value" | "direction">;
 
-export interface TransactionDetail {
-  txid: string;
-  time: number | null;
-  inputs: Page<{ address: string | null; value: number | null }>;
-  outputs: Page<{ n: number; address: string | null; value: number | null }>;
-}
+export type AddressDetail = Of<"AddressDetailOut", "address" | "risk" | "cluster">;
+
+export type TransactionDetail = Of<"TransactionDetailOut", "txid" | "time"> & {
+  inputs: Page<Of<"TransactionInputOut", "address" | "value">>;
+  outputs: Page<Of<"TransactionOutputOut", "n" | "address" | "value">>;
+};
 
 export const emptyModel = (): GraphModel => ({ nodes: {}, edges: {} });
 export const addressId = (address: string) => `a:${address}`;
@@ -129,11 +115,9 @@ export function withTransaction(model: GraphModel, tx: TransactionDetail): Graph
   return { nodes, edges };
 }
 
-export interface ClusterDetail {
-  cluster: string;
-  risk: number | null;
-  members: Page<{ address: string; risk: number | null }>;
-}
+export type ClusterDetail = Of<"ClusterDetailOut", "cluster" | "risk"> & {
+  members: Page<Of<"ClusterMemberOut", "address" | "risk">>;
+};
 
 /** A cluster's riskiest members, drawn inside the cluster's box (the page says when it holds more). */
 export function withCluster(model: GraphModel, detail: ClusterDetail): GraphModel {
@@ -146,10 +130,8 @@ export function withCluster(model: GraphModel, detail: ClusterDetail): GraphMode
   return { ...model, nodes };
 }
 
-export interface AddressPath {
-  nodes: string[]; // address, txid, address, … (money moves left to right)
-  values: (number | null)[];
-}
+/** nodes: address, txid, address, … (money moves left to right); values: each edge's. */
+export type AddressPath = Of<"PathOut", "nodes" | "values">;
 
 /** A path found between two addresses, added to the graph; also the ids of its edges, to highlight. */
 export function withPath(model: GraphModel, path: AddressPath): { model: GraphModel; edgeIds: string[] } {
@@ -166,13 +148,11 @@ export function withPath(model: GraphModel, path: AddressPath): { model: GraphMo
   return { model: { nodes, edges }, edgeIds };
 }
 
-export interface Flow {
-  source: string;
-  addresses: { address: string; hop: number }[];
-  transactions: { txid: string; hop: number; time?: number | null }[];
-  edges: { from: string; to: string; value: number | null }[];
-  cut: boolean;
-}
+export type Flow = Of<"TraceOut", "source" | "cut"> & {
+  addresses: Of<"TracedAddressOut", "address" | "hop">[];
+  transactions: (Of<"TracedTransactionOut", "txid" | "hop"> & Partial<Of<"TracedTransactionOut", "time">>)[];
+  edges: Of<"TracedEdgeOut", "from" | "to" | "value">[];
+};
 
 /** Follow the money (investigations/tracing.py): the addresses and transactions the funds went through,
  * hop by hop, with the amount on each edge; the source is marked cut when the trace was. */

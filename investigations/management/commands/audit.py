@@ -6,7 +6,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from investigations.audit import signing
-from investigations.audit.log import inclusion_proof, tree_head_latest
+from investigations.audit.log import UnknownEvent, inclusion_proof, tree_head_latest
 from investigations.audit.verify import audit_log_verify
 
 
@@ -32,7 +32,7 @@ class Command(BaseCommand):
         elif action == "prove":
             try:
                 self.stdout.write(json.dumps(inclusion_proof(options["seq"]), indent=2))
-            except ValueError as exc:
+            except UnknownEvent as exc:
                 raise CommandError(str(exc)) from exc
         else:
             public = signing.public_key_bytes()

@@ -14,6 +14,7 @@ import numpy as np
 from django.conf import settings
 from django.utils import timezone
 
+from core.errors import ChainSleuthError
 from core.runner import job_execute
 from graph import get_graph
 from graph.ml import (
@@ -34,18 +35,22 @@ from graphml.registry import (
     model_version_register,
 )
 from graphml.runs import chain_arrays, collector_paused, train_run
-from graphml.signals import labeling_job_succeeded
 from graphml.training import TrainSpec
+from investigations.alerts import alerts_from_labeling
 
 log = logging.getLogger(__name__)
 BATCH = 5_000
+
+
+class LabelingScopeError(ChainSleuthError, ValueError):
+    """A scope no job can label (unknown, or a case that does not exist)."""
 
 
 # Small and quick, for the first start: the full model comes from `manage.py train`.
 FIRST_RUN_SPEC = TrainSpec(models=("graphsage",), epochs=40, patience=20, hidden=32)
 
 
-def first_model_bootstrap(*, truth: Path, directory: Path) -> LabelingJob | None:
+def model_first_bootstrap(*, truth: Path, directory: Path) -> LabelingJob | None:
     """On a new installation with a demo world, train a first model on it and label the graph, so
     investigators find flagged clusters minutes after the first start. None when a model exists."""
     if ModelVersion.objects.exists() or not truth.is_file():
@@ -61,7 +66,7 @@ def first_model_bootstrap(*, truth: Path, directory: Path) -> LabelingJob | None
     return labeling_job_execute(job_id=labeling_job_create().id)
 
 
-def nightly_labeling(*, retrain_spec: TrainSpec | None = None) -> LabelingJob | None:
+def labeling_nightly(*, retrain_spec: TrainSpec | None = None) -> LabelingJob | None:
     """Retrain first when enough new verdicts exist; then label the addresses active since the last full or
     nightly job with the active model, or every address when retraining promoted a new one. None without
     an active model."""
@@ -111,7 +116,9 @@ def labeling_job_create(
     """`explain_top` (default LABELING_EXPLAIN_TOP): GNNExplainer takes ~0.2 s an address, so only the
     riskiest flagged ones get reasons."""
     if scope not in ("all", "since_last") and not scope.startswith(("cluster:", "case:")):
-        raise ValueError(f"unknown scope {scope!r}: 'all', 'since_last', 'cluster:<cluster id>' or 'case:<case id>'")
+        raise LabelingScopeError(
+            f"unknown scope {scope!r}: 'all', 'since_last', 'cluster:<cluster id>' or 'case:<case id>'"
+        )
     if scope.startswith("case:"):
         _case(scope)  # refused now, not when a worker picks the job up
     model = ModelVersion.objects.filter(version=version).first() if version else model_version_active()
@@ -133,10 +140,19 @@ def labeling_job_execute(*, job_id: int, on_progress: Callable[[LabelingJob], No
         with collector_paused():
             _run(job, on_progress or (lambda job: None))
 
-    def succeeded(job: LabelingJob) -> None:
-        labeling_job_succeeded.send(sender=LabelingJob, job=job)
+    return job_execute(LabelingJob, job_id, body, raise_failed=True, on_success=_alerts_raise)
 
-    return job_execute(LabelingJob, job_id, body, raise_failed=True, on_success=succeeded)
+
+def _alerts_raise(job: LabelingJob) -> None:
+    """A job that flagged clusters puts them in every team's alert queue (investigations, the layer below)."""
+    if not job.clusters_flagged:
+        return
+    try:
+        raised = alerts_from_labeling(model=f"v{job.model_version.version}")
+    except Exception:  # the scores are written and the job succeeded; the next job raises what this one missed
+        log.exception("labeling job %s: raising its alerts failed", job.id)
+        return
+    log.info("labeling job %s: %d new alerts", job.id, raised)
 
 
 def _run(job: LabelingJob, on_progress: Callable[[LabelingJob], None]) -> None:
@@ -199,5 +215,5 @@ def _case(scope: str):
     ref = scope.removeprefix("case:")
     case = Case.objects.filter(id=int(ref)).first() if ref.isdigit() else None
     if case is None:
-        raise ValueError(f"scope {scope!r}: there is no case {ref}")
+        raise LabelingScopeError(f"scope {scope!r}: there is no case {ref}")
     return case

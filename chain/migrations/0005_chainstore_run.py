@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("chain", "0003_job_lease"),
+        ("chain", "0004_task_names"),
     ]
 
     operations = [
