@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("chain", "0004_chainstore_run"),
+        ("chain", "0005_chainstore_run"),
     ]
 
     operations = [
