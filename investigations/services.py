@@ -2,6 +2,7 @@
 an audit event in the same transaction (docs/audit.md). Reads are in selectors.py.
 """
 
+import dataclasses
 import hashlib
 import re
 from collections.abc import Iterable
@@ -144,10 +145,10 @@ def subject_add(*, user: AbstractBaseUser, case_id: int, kind: str, ref: str) ->
     if found is None:
         raise UnknownSubject(f"unknown {kind} {ref!r}: the graph has no such {kind}")
     subject, created = Subject.objects.get_or_create(
-        case=case, kind=kind, ref=ref, defaults={"snapshot": found, "added_by": user}
+        case=case, kind=kind, ref=ref, defaults={"snapshot": dataclasses.asdict(found), "added_by": user}
     )
     if created:
-        _audit(user, "subject.add", case, {"kind": kind, "ref": ref, "risk": found.get("risk")})
+        _audit(user, "subject.add", case, {"kind": kind, "ref": ref, "risk": found.risk})
     return subject
 
 
