@@ -510,19 +510,64 @@ RETURN txid, source, value
 """
 
 
-def spends(store: GraphStore, rows: list[dict[str, Any]], *, fanout: int) -> list[dict[str, Any]]:
+class Hop(TypedDict):
+    """Where a hop of follow-the-money starts: an address and the block its funds arrived in."""
+
+    address: str
+    height: int
+
+
+class Spend(TypedDict):
+    """A transaction an address spent into (spends()). TypedDicts, these hops: tracing keeps them as the
+    trace's rows and the graph contract suite reads them by key."""
+
+    address: str
+    received: int | None  # all the address ever received
+    txid: str
+    height: int
+    time: int | None
+    spent: int | None  # what this address put in
+    in_value: int | None
+    out_address: list[str] | None
+    out_value: list[int] | None
+
+
+class Payment(TypedDict):
+    """A transaction that paid an address (payments())."""
+
+    address: str
+    received: int | None
+    txid: str
+    height: int
+    time: int | None
+    paid: int | None  # what this address got from it
+    in_value: int | None
+    coinbase: bool | None
+    value: int | None
+    unresolved: Any
+
+
+class Input(TypedDict):
+    """One of a transaction's largest inputs (inputs_of())."""
+
+    txid: str
+    source: str
+    value: int | None
+
+
+def spends(store: GraphStore, rows: list[Hop], *, fanout: int) -> list[Spend]:
     """rows: address, height. The first `fanout` confirmed transactions each address spends into from that
     block on, with the whole transaction's outputs (its outpoint lists) and its total input value."""
     return store.read(_SPENDS, rows=rows, fanout=fanout) if rows else []
 
 
-def payments(store: GraphStore, rows: list[dict[str, Any]], *, fanout: int) -> list[dict[str, Any]]:
+def payments(store: GraphStore, rows: list[Hop], *, fanout: int) -> list[Payment]:
     """rows: address, height. The last `fanout` confirmed transactions paying each address up to that block,
     with the value paid to it."""
     return store.read(_PAYMENTS, rows=rows, fanout=fanout) if rows else []
 
 
-def inputs_of(store: GraphStore, txids: list[str], *, fanout: int) -> list[dict[str, Any]]:
+def inputs_of(store: GraphStore, txids: list[str], *, fanout: int) -> list[Input]:
     """The `fanout` largest inputs of each transaction: the spending address and the value."""
     return store.read(_INPUTS, txids=txids, fanout=fanout) if txids else []
 
