@@ -1,4 +1,5 @@
-"""Chain-store benchmark: blocks → chain store (parse + resolve) against single-process parse-only baselines.
+"""Chain-store benchmark: blocks → chain store (parse + resolve) against single-process parse-only baselines,
+then the clustering phase over the store (scipy and SQL components).
 
     .venv/bin/python -m bench.chainstore                       # simulated worlds of 100,000 and 500,000 tx
     .venv/bin/python -m bench.chainstore --sizes 1000000 5000000
@@ -32,6 +33,7 @@ from chain.networks import NETWORKS
 from chain.simulator.run import WorldSpec, simulate
 from chain.sources import blk_paths, scan_blk_file
 from chain.store.build import StoreOptions, StoreTally, store_build
+from chain.store.clusters import store_cluster
 
 REGTEST = NETWORKS["regtest"]
 SAMPLE_TXS = 20_000
@@ -109,6 +111,42 @@ def _phase_child(blocks: Path, store: Path, options: dict, send) -> None:
     )
 
 
+def cluster_phase(store: Path, engine: str) -> dict:
+    """The clustering phase over a built store, in a spawned process of its own (its peak RSS is its own)."""
+    context = multiprocessing.get_context("spawn")
+    receive, send = context.Pipe(duplex=False)
+    process = context.Process(target=_cluster_child, args=(store, engine, send))
+    process.start()
+    result = receive.recv()
+    process.join()
+    return result
+
+
+def _cluster_child(store: Path, engine: str, send) -> None:
+    started = time.perf_counter()
+    tally = store_cluster(
+        store,
+        min_confidence=settings.CLUSTER_CHANGE_MIN_CONFIDENCE,
+        engine=engine,
+        memory_limit=settings.CHAIN_STORE_MEMORY_LIMIT,
+        threads=os.cpu_count() or 1,
+    )
+    seconds = time.perf_counter() - started
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    send.send(
+        {
+            "seconds": seconds,
+            "inputs": tally.inputs,
+            "links": tally.links,
+            "clusters": tally.clusters,
+            "addresses": tally.addresses,
+            "rounds": tally.rounds,
+            "steps": tally.step_seconds,
+            "rss_mib": rss,
+        }
+    )
+
+
 def build(size: int, args) -> dict:
     blocks = world(size)
     store = Path(settings.VAR_DIR) / "chainstore-bench" / str(size)
@@ -117,6 +155,7 @@ def build(size: int, args) -> dict:
     options["memory_limit"] = settings.CHAIN_STORE_MEMORY_LIMIT
     parse = phase(blocks, store, {**options, "resolve": False})
     resolve = phase(blocks, store, {**options, "resolve": True})
+    clusters = {engine: cluster_phase(store, engine) for engine in ("scipy", "sql")}
     disk = sum(path.stat().st_size for path in (store / "tables").rglob("*.parquet"))
     staging = sum(path.stat().st_size for path in (store / "staging").rglob("*.parquet"))
     shutil.rmtree(store, ignore_errors=True)
@@ -125,12 +164,27 @@ def build(size: int, args) -> dict:
         "size": size,
         "parse": parse,
         "resolve": resolve,
+        "clusters": clusters,
         "tx_per_s": parse["txs"] / total,
         "parse_tx_per_s": parse["txs"] / parse["seconds"],
         "inputs_per_s": parse["inputs"] / resolve["seconds"],
         "table_bytes_per_tx": disk / parse["txs"],
         "staging_bytes_per_tx": staging / parse["txs"],
     }
+
+
+def _cluster_lines(size: str, clusters: dict) -> list[str]:
+    lines = []
+    for engine, found in clusters.items():
+        how = "scipy connected_components" if engine == "scipy" else f"SQL large/small-star, {found['rounds']} rounds"
+        lines.append(
+            f"| {size}: clustering ({how}) | {found['inputs'] / found['seconds']:,.0f} inputs/s "
+            f"({found['seconds']:.1f} s; {found['addresses']:,} addresses, {found['links']:,} links, "
+            f"{found['clusters']:,} clusters; peak RSS {found['rss_mib']:,.0f} MiB) | ≥ 1,000,000 inputs/s |"
+        )
+        steps = ", ".join(f"{step} {seconds:.1f}" for step, seconds in found["steps"].items())
+        lines.append(f"| {size}: clustering ({engine}), seconds per step | {steps} | |")
+    return lines
 
 
 def main() -> None:
@@ -172,6 +226,18 @@ def main() -> None:
         ]
     print("\n".join(lines))
     write_section("Chain store", "\n".join(lines))
+    clustering = [
+        f'Machine: {machine()}. The same run and stores as "Chain store" above (`bench/chainstore.py`): the '
+        "clustering phase (chain/store/clusters.py) over each built store, in a spawned process of its own, "
+        f"DuckDB threads {os.cpu_count()}, memory_limit {settings.CHAIN_STORE_MEMORY_LIMIT}.",
+        "",
+        "| measure | figure | target |",
+        "| --- | --- | --- |",
+    ]
+    for run in runs:
+        clustering += _cluster_lines(f"{run['size']:,} tx", run["clusters"])
+    print("\n".join(clustering))
+    write_section("Chain store clustering", "\n".join(clustering))
 
 
 if __name__ == "__main__":

@@ -37,6 +37,7 @@ class ChainStoreRunAdmin(ReadOnlyAdmin):
         "blocks",
         "txs",
         "inputs_unresolved",
+        "clusters",
         "failed_at",
         "error",
         "created_at",

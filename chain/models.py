@@ -88,6 +88,7 @@ class ChainStoreRun(JobRow):
     class Phase(models.TextChoices):
         PARSE = "parse"
         RESOLVE = "resolve"
+        CLUSTER = "cluster"  # `chainstore cluster`, after a build (chain/store/cluster_runs.py)
         DONE = "done"
 
     kind = models.CharField(max_length=8, choices=IngestRun.Kind.choices)
@@ -114,6 +115,9 @@ class ChainStoreRun(JobRow):
     first_height = models.IntegerField(null=True, blank=True)
     last_height = models.IntegerField(null=True, blank=True)
     phase_seconds = models.JSONField(default=dict, blank=True)
+    cluster_links = models.PositiveBigIntegerField(default=0, help_text="address pairs the heuristics linked")
+    clusters = models.PositiveBigIntegerField(default=0, help_text="clusters over the whole store")
+    clustered_addresses = models.PositiveBigIntegerField(default=0)
 
     failed_at = models.CharField(max_length=2000, blank=True, help_text="file and byte offset, or RPC height")
 

@@ -60,14 +60,22 @@ class TeamQuerySet(models.QuerySet):
         """One row of the user's team (DoesNotExist otherwise), then the action's role, if it needs one."""
         found = self.for_user(user, action).filter(**lookup).first()
         if found is None:
-            described = ", ".join(f"{name} {value}" for name, value in lookup.items())
-            raise self.model.DoesNotExist(f"no {self.model._meta.verbose_name} with {described} in your team")
+            raise self.model.DoesNotExist(_missing(self.model, lookup))
         role_require(user, self.model, action)
         return found
 
     def _action_checked(self, action: str) -> None:
         if action not in (VIEW, CHANGE) and action not in team_roles(self.model):
             raise ValueError(f"{self.model.__name__} has no action {action!r}")
+
+
+def _missing(model: type[models.Model], lookup: Mapping[str, Any]) -> str:
+    """ "no report 3 in case 7": the row by its id, then the rows it was looked for in (`case_id=7`). It
+    reads the same whether the row is missing or another team's."""
+    rest = {name: value for name, value in lookup.items() if name != "id"}
+    where = "".join(f" in {name.removesuffix('_id')} {value}" for name, value in rest.items())
+    named = f" {lookup['id']}" if "id" in lookup else ""
+    return f"no {model._meta.verbose_name}{named}{where}"
 
 
 def team_roles(model: type[models.Model]) -> Mapping[str, tuple[frozenset[str], str]]:

@@ -5,7 +5,7 @@ itself; it reads them here for loose (mempool) transactions and for a block scan
 query starts from indexed keys (block hash, txid) and walks only those transactions' own edges.
 """
 
-from typing import Any
+from typing import TypedDict
 
 from graph.store import GraphStore
 
@@ -48,14 +48,32 @@ RETURN x AS address, c.cluster_id AS cluster
 """
 
 
-def activity_of(store: GraphStore, *, blocks: list[str], txids: list[str]) -> list[dict[str, Any]]:
+class AddressActivity(TypedDict):
+    """What one address did in the blocks or transactions read: screening's anomaly scan turns these rows
+    into columns by key, as it does the ingest's own figures."""
+
+    address: str
+    n_tx: int
+    time: int | None  # the block's time; None for a loose (mempool) transaction
+    sent: int | float  # satoshis, as the engine's sum() gives them
+    received: int | float
+
+
+class Touch(TypedDict):
+    """An address that took part in a transaction."""
+
+    address: str
+    txid: str
+
+
+def activity_of(store: GraphStore, *, blocks: list[str], txids: list[str]) -> list[AddressActivity]:
     """Per address of the blocks `blocks` and the loose transactions `txids`: n_tx, sent, received and time
     (the block's; None for a loose transaction)."""
     rows = store.read(_OF_BLOCKS + _PER_ADDRESS, hashes=blocks) if blocks else []
     return rows + (store.read(_OF_TXS + _PER_ADDRESS, txids=txids) if txids else [])
 
 
-def txids_touching(store: GraphStore, addresses: list[str], *, blocks: list[str], txids: list[str]) -> list[dict]:
+def txids_touching(store: GraphStore, addresses: list[str], *, blocks: list[str], txids: list[str]) -> list[Touch]:
     """(address, txid) for the transactions of `blocks` and `txids` in which `addresses` took part."""
     if not addresses:
         return []

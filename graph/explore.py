@@ -35,11 +35,63 @@ RETURN t.height AS height, t.fee AS fee, t.coinjoin AS coinjoin, t.n_in AS n_in,
 }
 
 
-def snapshot(store: GraphStore, kind: str, ref: str) -> dict[str, Any] | None:
+@dataclass(frozen=True, slots=True)
+class AddressSnapshot:
+    """What a case keeps of an address it takes on: typed, so a renamed Cypher alias fails loudly, and
+    stored as JSON through `dataclasses.asdict` (the keys are the query's aliases)."""
+
+    risk: float | None
+    label: str | None
+    model: str | None
+    reasons: list[Any] | None
+    received: int | None
+    sent: int | None
+    cluster: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterSnapshot:
+    """What a case keeps of a cluster it takes on; `size` decides whether its members join the case's
+    addresses (investigations.selectors.CLUSTER_LIMIT)."""
+
+    risk: float | None
+    flagged: Any
+    flagged_addresses: Any  # a count, which FalkorDB's sum() gives as a float
+    model: str | None
+    size: int | None
+    received: int | None
+    sent: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class TransactionSnapshot:
+    """What a case keeps of a transaction it takes on."""
+
+    height: int | None
+    fee: int | None
+    coinjoin: Any
+    n_in: int | None
+    out_value: list[int] | None
+
+    @property
+    def risk(self) -> None:
+        """A transaction has no risk score of its own (the audit of a subject records one for every kind)."""
+        return None
+
+
+Snapshot = AddressSnapshot | ClusterSnapshot | TransactionSnapshot
+_SNAPSHOT_TYPES: dict[str, type[Snapshot]] = {
+    "address": AddressSnapshot,
+    "cluster": ClusterSnapshot,
+    "transaction": TransactionSnapshot,
+}
+
+
+def snapshot(store: GraphStore, kind: str, ref: str) -> Snapshot | None:
     """The properties a case records when it takes `ref` on as a subject; None when the graph has no such
     node. `kind`: address, cluster or transaction."""
     rows = store.read(_SNAPSHOTS[kind], ref=ref)
-    return rows[0] if rows else None
+    return _SNAPSHOT_TYPES[kind](**rows[0]) if rows else None
 
 
 @dataclass
@@ -459,19 +511,64 @@ RETURN txid, source, value
 """
 
 
-def spends(store: GraphStore, rows: list[dict[str, Any]], *, fanout: int) -> list[dict[str, Any]]:
+class Hop(TypedDict):
+    """Where a hop of follow-the-money starts: an address and the block its funds arrived in."""
+
+    address: str
+    height: int
+
+
+class Spend(TypedDict):
+    """A transaction an address spent into (spends()). TypedDicts, these hops: tracing keeps them as the
+    trace's rows and the graph contract suite reads them by key."""
+
+    address: str
+    received: int | None  # all the address ever received
+    txid: str
+    height: int
+    time: int | None
+    spent: int | None  # what this address put in
+    in_value: int | None
+    out_address: list[str] | None
+    out_value: list[int] | None
+
+
+class Payment(TypedDict):
+    """A transaction that paid an address (payments())."""
+
+    address: str
+    received: int | None
+    txid: str
+    height: int
+    time: int | None
+    paid: int | None  # what this address got from it
+    in_value: int | None
+    coinbase: bool | None
+    value: int | None
+    unresolved: Any
+
+
+class Input(TypedDict):
+    """One of a transaction's largest inputs (inputs_of())."""
+
+    txid: str
+    source: str
+    value: int | None
+
+
+def spends(store: GraphStore, rows: list[Hop], *, fanout: int) -> list[Spend]:
     """rows: address, height. The first `fanout` confirmed transactions each address spends into from that
     block on, with the whole transaction's outputs (its outpoint lists) and its total input value."""
     return store.read(_SPENDS, rows=rows, fanout=fanout) if rows else []
 
 
-def payments(store: GraphStore, rows: list[dict[str, Any]], *, fanout: int) -> list[dict[str, Any]]:
+def payments(store: GraphStore, rows: list[Hop], *, fanout: int) -> list[Payment]:
     """rows: address, height. The last `fanout` confirmed transactions paying each address up to that block,
     with the value paid to it."""
     return store.read(_PAYMENTS, rows=rows, fanout=fanout) if rows else []
 
 
-def inputs_of(store: GraphStore, txids: list[str], *, fanout: int) -> list[dict[str, Any]]:
+def inputs_of(store: GraphStore, txids: list[str], *, fanout: int) -> list[Input]:
     """The `fanout` largest inputs of each transaction: the spending address and the value."""
     return store.read(_INPUTS, txids=txids, fanout=fanout) if txids else []
 
@@ -519,7 +616,16 @@ def flagged_clusters(store: GraphStore, *, min_risk: float = 0.0, limit: int = 1
     return store.read(_FLAGGED_CLUSTERS, min_risk=min_risk, limit=limit)
 
 
-def activity(store: GraphStore, kind: str, refs: list[str]) -> dict[str, dict[str, Any]]:
+class Activity(TypedDict):
+    """A watched ref's latest block time and volume. A TypedDict rather than a dataclass: the graph
+    contract suite reads it by key, as it does TransactionDetail."""
+
+    ref: str
+    last_seen: int | None
+    volume: int  # satoshis received plus sent; 0 when the graph has neither
+
+
+def activity(store: GraphStore, kind: str, refs: list[str]) -> dict[str, Activity]:
     """Each ref's latest block time and volume (satoshis received plus sent): either grows with new activity."""
     rows = store.read(_ACTIVITY[kind], refs=refs) if refs else []
     return {row["ref"]: row for row in rows}
@@ -531,7 +637,17 @@ RETURN x AS txid, t.height AS height, t.out_address AS out_address, t.out_value 
 """
 
 
-def transactions_confirmed(store: GraphStore, txids: list[str]) -> dict[str, dict[str, Any]]:
+@dataclass(frozen=True, slots=True)
+class Confirmed:
+    """A transaction in a block, with its outputs in order (`out_address[n]` receives `out_value[n]`)."""
+
+    txid: str
+    height: int
+    out_address: list[str] | None
+    out_value: list[int] | None
+
+
+def transactions_confirmed(store: GraphStore, txids: list[str]) -> dict[str, Confirmed]:
     """The ones of `txids` that are in a block, with their outputs."""
     rows = store.read(_CONFIRMED, txids=txids) if txids else []
-    return {row["txid"]: row for row in rows}
+    return {row["txid"]: Confirmed(**row) for row in rows}

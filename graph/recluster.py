@@ -8,6 +8,7 @@ never gone while its merges stay.
 """
 
 from dataclasses import dataclass
+from typing import Any, TypedDict
 
 from graph.store import GraphStore
 
@@ -73,7 +74,28 @@ def cluster_members(store: GraphStore, clusters: list[str]) -> dict[str, str]:
     return {row["address"]: row["cluster"] for row in store.read(_MEMBERS, clusters=clusters)}
 
 
-def merged_by(store: GraphStore, clusters: list[str], txids: list[str]) -> list[dict[str, str]]:
+class Merge(TypedDict):
+    """A merge an orphaned transaction caused. TypedDicts, these rows: chain/reorg.py groups them by key."""
+
+    source: str  # the merged-away cluster
+    target: str  # the one it went into
+    live: str  # the one of the asked clusters that holds its members now
+
+
+class Evidence(TypedDict):
+    """A linking transaction that remains: multi-input, or with a change output clustering trusted."""
+
+    txid: str
+    height: int
+    multi_input: bool | None
+    change_n: int | None
+    change_heuristics: Any
+    change_confidence: float | None
+    out_address: list[str] | None
+    inputs: list[str]
+
+
+def merged_by(store: GraphStore, clusters: list[str], txids: list[str]) -> list[Merge]:
     """(source, target, live) for each merge that `txids` caused: the merged-away cluster, the one it went
     into, and the one of `clusters` that holds its members now."""
     if not clusters or not txids:
@@ -81,7 +103,7 @@ def merged_by(store: GraphStore, clusters: list[str], txids: list[str]) -> list[
     return store.read(_MERGED_BY, clusters=clusters, txids=txids)
 
 
-def remaining_evidence(store: GraphStore, addresses: list[str], block_hash: str) -> list[dict]:
+def remaining_evidence(store: GraphStore, addresses: list[str], block_hash: str) -> list[Evidence]:
     """The multi-input and change transactions that `addresses` spend in, the block `block_hash` left out."""
     if not addresses:
         return []

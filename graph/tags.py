@@ -13,14 +13,34 @@ as `team` in a team pack and `public` elsewhere, so an upgrade opens nothing up.
 """
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, TypedDict
 
 from graph.store import GraphStore
 
-TAG_FIELDS = (
-    "key", "address", "label", "category", "abuse", "concepts", "risk_class", "confidence",
-    "confidence_score", "source", "actor", "context", "lastmod", "is_cluster_definer", "pack", "visibility",
-)  # fmt: skip
+
+class Tag(TypedDict):
+    """A tag as every reader returns it: the API sends it as it is and the contract suite reads it by key,
+    so a TypedDict. Its keys, in order, are TAG_FIELDS (the export's columns)."""
+
+    key: str
+    address: str
+    label: str
+    category: str | None
+    abuse: str | None
+    concepts: list[str] | None
+    risk_class: str | None
+    confidence: str | None
+    confidence_score: int | None
+    source: str | None
+    actor: str | None
+    context: str | None
+    lastmod: Any
+    is_cluster_definer: bool | None
+    pack: str
+    visibility: str  # public or team
+
+
+TAG_FIELDS = tuple(Tag.__annotations__)
 
 _WRITE = """
 UNWIND $rows AS r
@@ -121,11 +141,9 @@ def tag_delete(store: GraphStore, *, key: str, pack: str) -> bool:
     return bool(rows and rows[0]["deleted"])
 
 
-def tags_for(
-    store: GraphStore, addresses: list[str], *, own_pack: str | None = None
-) -> dict[str, list[dict[str, Any]]]:
+def tags_for(store: GraphStore, addresses: list[str], *, own_pack: str | None = None) -> dict[str, list[Tag]]:
     """Every tag visible to `own_pack`'s team on each of `addresses` (absent when none), strongest first."""
-    found: dict[str, list[dict[str, Any]]] = {}
+    found: dict[str, list[Tag]] = {}
     for row in store.read(_FOR_ADDRESSES, addresses=list(dict.fromkeys(addresses)), own_pack=own_pack or ""):
         found.setdefault(row["address"], []).append(row)
     for tags in found.values():
@@ -133,9 +151,7 @@ def tags_for(
     return found
 
 
-def tags_of_pack(
-    store: GraphStore, pack: str, *, own_pack: str | None = None, page: int = 10_000
-) -> Iterator[dict[str, Any]]:
+def tags_of_pack(store: GraphStore, pack: str, *, own_pack: str | None = None, page: int = 10_000) -> Iterator[Tag]:
     """A pack's tags visible to `own_pack`'s team, in key order, read a page at a time (export)."""
     after = ""
     while rows := store.read(_OF_PACK, pack=pack, after=after, limit=page, own_pack=own_pack or ""):
@@ -143,14 +159,14 @@ def tags_of_pack(
         after = rows[-1]["key"]
 
 
-def tags_search(store: GraphStore, text: str, *, own_pack: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
+def tags_search(store: GraphStore, text: str, *, own_pack: str | None = None, limit: int = 50) -> list[Tag]:
     """Tags visible to `own_pack`'s team whose label starts with `text`, case-insensitively."""
     return store.read(_SEARCH, prefix=text.lower(), limit=limit, own_pack=own_pack or "")
 
 
 def tags_in_cluster(
     store: GraphStore, cluster_id: str, *, own_pack: str | None = None, limit: int = 100, scan: int = 5_000
-) -> list[dict]:
+) -> list[Tag]:
     """The tags visible to `own_pack`'s team on a cluster's members, among the first `scan` members: an
     exchange's cluster has millions, and every address view asks this. A big cluster's tags usually sit on
     many members, so a sample finds them."""

@@ -120,7 +120,7 @@ def labeling_job_create(
             f"unknown scope {scope!r}: 'all', 'since_last', 'cluster:<cluster id>' or 'case:<case id>'"
         )
     if scope.startswith("case:"):
-        _case(scope)  # refused now, not when a worker picks the job up
+        case_for_labeling(scope)  # refused now, not when a worker picks the job up
     model = ModelVersion.objects.filter(version=version).first() if version else model_version_active()
     if model is None:
         raise RegistryError(
@@ -206,10 +206,13 @@ def _members(scope: str, store) -> set[str]:
         return cluster_members(store, ref)
     from investigations.selectors import case_addresses  # cases are another app's: only this scope needs them
 
-    return case_addresses(_case(scope))
+    return case_addresses(case_for_labeling(scope))
 
 
-def _case(scope: str):
+def case_for_labeling(scope: str):
+    """The case of a `case:<id>` scope, whichever team owns it: a labeling job is an operator's (beat, the
+    command line, the admin start it; graphml/api.py only lists jobs), run on behalf of no team, so this
+    read is not `for_user`. Nothing a user calls reaches it."""
     from investigations.models import Case
 
     ref = scope.removeprefix("case:")

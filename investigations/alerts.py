@@ -115,7 +115,7 @@ def watchlists_check() -> int:
     return raised
 
 
-def _watch_alert(entry: WatchEntry, seen: dict) -> bool:
+def _watch_alert(entry: WatchEntry, seen: explore.Activity) -> bool:
     """A new alert, or more movement added to the entry's alert that is still open; True when new."""
     moved = seen["volume"] - entry.seen_volume
     open_alert = Alert.objects.filter(watch_entry=entry, status__in=OPEN).first()

@@ -23,11 +23,9 @@ def cases_visible(user: AbstractBaseUser):
 
 def case_get(*, user: AbstractBaseUser, case_id: int, for_update: bool = False) -> Case:
     """`for_update`: lock the row until the transaction ends (services that change the case)."""
-    cases = Case.objects.for_user(user, CHANGE if for_update else VIEW)
-    case = (cases.select_for_update() if for_update else cases).filter(id=case_id).first()
-    if case is None:
-        raise Case.DoesNotExist(f"no case {case_id}")
-    return case
+    if for_update:
+        return Case.objects.select_for_update().get_for_user(user, CHANGE, id=case_id)
+    return Case.objects.get_for_user(user, VIEW, id=case_id)
 
 
 CLUSTER_LIMIT = 10_000  # a bigger cluster (an exchange's) would swamp a case's address set

@@ -2,6 +2,7 @@
 an audit event in the same transaction (docs/audit.md). Reads are in selectors.py.
 """
 
+import dataclasses
 import hashlib
 import re
 from collections.abc import Iterable
@@ -16,7 +17,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from core.errors import ChainSleuthError, Conflict, Forbidden, NotFound
-from core.scoping import role_require, teammates
+from core.scoping import teammates
 from graph import explore, get_graph
 from investigations.audit.log import audit_event_append
 from investigations.evidence import Fingerprint, fingerprint, snapshot_bytes
@@ -144,10 +145,10 @@ def subject_add(*, user: AbstractBaseUser, case_id: int, kind: str, ref: str) ->
     if found is None:
         raise UnknownSubject(f"unknown {kind} {ref!r}: the graph has no such {kind}")
     subject, created = Subject.objects.get_or_create(
-        case=case, kind=kind, ref=ref, defaults={"snapshot": found, "added_by": user}
+        case=case, kind=kind, ref=ref, defaults={"snapshot": dataclasses.asdict(found), "added_by": user}
     )
     if created:
-        _audit(user, "subject.add", case, {"kind": kind, "ref": ref, "risk": found.get("risk")})
+        _audit(user, "subject.add", case, {"kind": kind, "ref": ref, "risk": found.risk})
     return subject
 
 
@@ -180,12 +181,9 @@ def approval_decide(*, user: AbstractBaseUser, approval_id: int, approve: bool) 
 
 @transaction.atomic
 def _decide(user: AbstractBaseUser, approval_id: int, approve: bool) -> Approval:
-    approval = Approval.objects.select_for_update().for_user(user, "decide").filter(id=approval_id).first()
-    if approval is None:
-        raise Approval.DoesNotExist(f"no approval {approval_id}")
+    approval = Approval.objects.select_for_update().get_for_user(user, "decide", id=approval_id)
     if approval.status != Approval.Status.PENDING:
         raise CaseConflict(f"approval {approval.id} was already {approval.status}")
-    role_require(user, Approval, "decide")
     if approval.requested_by_id == user.pk:
         raise CaseForbidden("four eyes: whoever asked cannot approve")
     approval.status = Approval.Status.APPROVED if approve else Approval.Status.REJECTED
@@ -251,9 +249,7 @@ def _report_failed(report: Report, error: Exception) -> None:
 def report_retry(*, user: AbstractBaseUser, case_id: int, report_id: int) -> Report:
     """The case's team tries a failed report again now; the answer shows whether it was made this time."""
     case = case_get(user=user, case_id=case_id)
-    report = Report.objects.for_user(user).filter(case=case, id=report_id).first()
-    if report is None:
-        raise Report.DoesNotExist(f"no report {report_id} in case {case_id}")
+    report = Report.objects.get_for_user(user, id=report_id, case_id=case.id)
     if report.status == Report.Status.READY:
         raise CaseConflict(f"report {report.id} is already made")
     with transaction.atomic():
@@ -267,9 +263,7 @@ def report_retry(*, user: AbstractBaseUser, case_id: int, report_id: int) -> Rep
 def report_file(*, user: AbstractBaseUser, case_id: int, report_id: int, fmt: str) -> tuple[bytes, str]:
     """A report's PDF or CSV, checked against the hash taken when it was made; the download is audited."""
     case = case_get(user=user, case_id=case_id)
-    report = Report.objects.for_user(user).filter(case=case, id=report_id).first()
-    if report is None:
-        raise Report.DoesNotExist(f"no report {report_id} in case {case_id}")
+    report = Report.objects.get_for_user(user, id=report_id, case_id=case.id)
     if report.status != Report.Status.READY:
         raise CaseConflict(f"report {report.id} is {report.status}: {report.last_error or 'not made yet'}")
     field, expected = (report.pdf, report.pdf_sha256) if fmt == "pdf" else (report.csv, report.csv_sha256)

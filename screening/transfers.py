@@ -50,7 +50,7 @@ def transfer_screen(*, transfer_id: int) -> Transfer:
     if found.status == Transfer.Status.MISMATCH:
         return found
     seen = transactions_confirmed(get_graph(), [found.txid]).get(found.txid) if found.txid else None
-    outputs = (seen or {}).get("out_address") or []
+    outputs = (seen.out_address or []) if seen else []
     n = found.output_index
     pays = seen is None or (n is not None and n < len(outputs) and outputs[n] == found.address)
     verdict = address_screen(found.address) if pays else None

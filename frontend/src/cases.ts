@@ -5,11 +5,10 @@ import type { Schemas } from "./api/endpoints";
 
 export type CaseStatus = Schemas["CaseStatusEnum"];
 
-export interface Step {
-  label: string;
-  kind: "transition" | "approval";
-  to: string; // the status, or the approval's action
-}
+/** A button: a transition to a status, or asking for an approval of an action (the bodies' own types). */
+export type Step =
+  | { label: string; kind: "transition"; to: CaseStatus }
+  | { label: string; kind: "approval"; to: Schemas["ActionEnum"] };
 
 export function nextSteps(status: CaseStatus, pendingClose: boolean): Step[] {
   switch (status) {

@@ -12,6 +12,7 @@ import copy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from graph.tags import TAG_FIELDS
 from investigations import tagging
 from investigations.api.views import CaseOut
 
@@ -82,25 +83,35 @@ def page_of(item: type[serializers.Serializer], name: str) -> type[serializers.S
     return type(name, (serializers.Serializer,), {"items": items, **page_fields, "__doc__": PageOut.__doc__})
 
 
-class GraphTagOut(serializers.Serializer):
-    """A tag as graph/tags.py reads it (also `is_cluster_definer`, which /tags/ leaves out)."""
+class TagOut(serializers.Serializer):
+    """A tag as graph/tags.py reads it and tagpack/reading.py tag_row writes it, as /tags/ sends it (which
+    leaves out `is_cluster_definer`)."""
 
     key = Text()
     address = Text()
     label = Text()
     category = _text()
     abuse = _text()
-    concepts = _texts()
-    risk_class = _text()
-    confidence = _text()
-    confidence_score = _int()
-    source = _text()
+    concepts = serializers.ListField(child=Text())
+    risk_class = Text()
+    confidence = Text()
+    confidence_score = Int()
+    source = Text()
     actor = _text()
     context = _text()
     lastmod = _text()
-    is_cluster_definer = Bool(allow_null=True)
     pack = Text()
     visibility = Choice(choices=tagging.VISIBILITIES, help_text="team: only the tag's team sees it")
+
+
+class GraphTagOut(TagOut):
+    """A tag (TagOut) with `is_cluster_definer`, as the address, cluster and search answers send it."""
+
+    is_cluster_definer = Bool(allow_null=True)
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()  # DRF puts a subclass's own fields last: keep graph/tags.py's order
+        return {name: fields[name] for name in TAG_FIELDS}
 
 
 class AddressDetailOut(serializers.Serializer):
@@ -270,7 +281,7 @@ TracedEdgeOut = type(
 
 
 class TraceOut(serializers.Serializer):
-    """investigations/tracing.py Trace.as_dict: follow the money, hop by hop."""
+    """investigations/tracing.py Trace: follow the money, hop by hop."""
 
     direction = Choice(choices=["forward", "backward"])
     source = Text()
@@ -279,6 +290,11 @@ class TraceOut(serializers.Serializer):
     edges = TracedEdgeOut(many=True)
     cut = Bool()
     notes = serializers.ListField(child=Text(), help_text="where the trace was cut")
+
+    def to_representation(self, instance):
+        """Takes the Trace itself, as the other answers take their selector's object. A Trace keys its
+        addresses and transactions by id for the walk, and its `cut` is the notes: its rows are as_dict's."""
+        return super().to_representation(instance.as_dict())
 
 
 class FoundOut(serializers.Serializer):

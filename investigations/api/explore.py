@@ -86,7 +86,7 @@ class FlowsApi(APIView):
         selectors.membership(request.user)
         address = _address(address)
         trace = tracing.follow_money(address=address, **_filters(self.FlowFilters, request))
-        return Response(answers.TraceOut(_found(trace, f"address {address}").as_dict()).data)
+        return Response(answers.TraceOut(_found(trace, f"address {address}")).data)
 
 
 class ClusterApi(APIView):

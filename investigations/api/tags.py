@@ -20,29 +20,12 @@ from chain.addresses import address_normalise
 from graph import get_graph
 from graph.tags import tags_for, tags_search
 from investigations import selectors, tagging
+from investigations.api.answers import TagOut
 from investigations.api.views import ERRORS, NOT_BLANK, input_valid
 from investigations.models import TagPackImport
 from tagpack import TagPackError
 
 ADDRESSES_MAX = 100
-
-
-class TagOut(serializers.Serializer):
-    key = serializers.CharField()
-    address = serializers.CharField()
-    label = serializers.CharField()
-    category = serializers.CharField(allow_null=True)
-    abuse = serializers.CharField(allow_null=True)
-    concepts = serializers.ListField(child=serializers.CharField())
-    risk_class = serializers.CharField()
-    confidence = serializers.CharField()
-    confidence_score = serializers.IntegerField()
-    source = serializers.CharField()
-    actor = serializers.CharField(allow_null=True)
-    context = serializers.CharField(allow_null=True)
-    lastmod = serializers.CharField(allow_null=True)
-    pack = serializers.CharField()
-    visibility = serializers.ChoiceField(choices=tagging.VISIBILITIES, help_text="team: only the tag's team sees it")
 
 
 class TagPackOut(serializers.ModelSerializer):

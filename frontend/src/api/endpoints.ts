@@ -8,13 +8,14 @@ import type { components, paths } from "./schema";
 
 export type Schemas = components["schemas"];
 
-/** What the server sends for a schema object. An output serializer writes every field it declares, so a
- * field the schema marks optional (it has a default, so a client need not send it) always arrives; and a
- * list the schema marks read-only is a plain array once parsed. */
+/** What the server sends for a schema object. An answer's schema lists as required every field the server
+ * always sends (core/schema.py), so a field it marks optional can be absent (DRF leaves out a field whose
+ * key is missing: a traced edge's `haircut`) and stays optional here; and a list the schema marks read-only
+ * is a plain array once parsed. */
 export type Sent<T> = T extends readonly (infer Item)[]
   ? Sent<Item>[]
   : T extends object
-    ? { [K in keyof T]-?: Sent<Exclude<T[K], undefined>> }
+    ? { [K in keyof T]: Sent<T[K]> }
     : T;
 
 type Json<Answer> = Answer extends { content: { "application/json": infer Body } } ? Body : void;

@@ -296,10 +296,10 @@ export interface components {
       kind: components["schemas"]["SubjectKindEnum"];
       ref: string;
       title: string;
-      detail?: unknown;
+      detail: unknown;
       /** Format: double */
-      risk?: number | null;
-      status?: components["schemas"]["AlertStatusEnum"];
+      risk: number | null;
+      status: components["schemas"]["AlertStatusEnum"];
       assignee: string | null;
       case: number | null;
       /** Format: date-time */
@@ -330,13 +330,13 @@ export interface components {
     ApprovalOut: {
       id: number;
       action: components["schemas"]["ActionEnum"];
-      status?: components["schemas"]["ApprovalStatusEnum"];
+      status: components["schemas"]["ApprovalStatusEnum"];
       requested_by: string;
       decided_by: string | null;
       /** Format: date-time */
       requested_at: string;
       /** Format: date-time */
-      decided_at?: string | null;
+      decided_at: string | null;
     };
     ApprovalRequestInputRequest: {
       action: components["schemas"]["ActionEnum"];
@@ -357,21 +357,21 @@ export interface components {
       actor: string;
       /** @description e.g. case.create, evidence.acquire */
       action: string;
-      data?: unknown;
+      data: unknown;
       /** @description hex SHA-256 of 0x00 and the canonical event */
       leaf_hash: string;
     };
     CaseDetailOut: {
       id: number;
       title: string;
-      summary?: string;
-      status?: components["schemas"]["CaseStatusEnum"];
+      summary: string;
+      status: components["schemas"]["CaseStatusEnum"];
       /** @description confirmed or dismissed, kept once closed */
-      outcome?: string;
-      priority?: components["schemas"]["PriorityEnum"];
+      outcome: string;
+      priority: components["schemas"]["PriorityEnum"];
       assignee: string | null;
       /** Format: date */
-      due?: string | null;
+      due: string | null;
       team: string;
       created_by: string;
       /** Format: date-time */
@@ -379,7 +379,7 @@ export interface components {
       /** Format: date-time */
       updated_at: string;
       /** Format: date-time */
-      closed_at?: string | null;
+      closed_at: string | null;
       subjects: components["schemas"]["SubjectOut"][];
       notes: components["schemas"]["NoteOut"][];
       evidence: components["schemas"]["EvidenceOut"][];
@@ -398,14 +398,14 @@ export interface components {
     CaseOut: {
       id: number;
       title: string;
-      summary?: string;
-      status?: components["schemas"]["CaseStatusEnum"];
+      summary: string;
+      status: components["schemas"]["CaseStatusEnum"];
       /** @description confirmed or dismissed, kept once closed */
-      outcome?: string;
-      priority?: components["schemas"]["PriorityEnum"];
+      outcome: string;
+      priority: components["schemas"]["PriorityEnum"];
       assignee: string | null;
       /** Format: date */
-      due?: string | null;
+      due: string | null;
       team: string;
       created_by: string;
       /** Format: date-time */
@@ -413,7 +413,7 @@ export interface components {
       /** Format: date-time */
       updated_at: string;
       /** Format: date-time */
-      closed_at?: string | null;
+      closed_at: string | null;
     };
     /**
      * @description * `open` - Open
@@ -510,21 +510,21 @@ export interface components {
       id: number;
       event: string;
       /** Format: uuid */
-      event_id?: string;
+      event_id: string;
       /** Format: uuid */
-      delivery_id?: string;
-      status?: components["schemas"]["DeliveryOutStatusEnum"];
+      delivery_id: string;
+      status: components["schemas"]["DeliveryOutStatusEnum"];
       /** Format: int64 */
-      attempts?: number;
+      attempts: number;
       /** Format: int64 */
-      last_status_code?: number | null;
-      last_error?: string;
+      last_status_code: number | null;
+      last_error: string;
       /** Format: date-time */
       created_at: string;
       /** Format: date-time */
-      last_attempt_at?: string | null;
+      last_attempt_at: string | null;
       /** Format: date-time */
-      delivered_at?: string | null;
+      delivered_at: string | null;
     };
     /**
      * @description * `pending` - Pending
@@ -640,18 +640,18 @@ export interface components {
           [key: string]: unknown;
         }[];
     };
-    /** @description A tag as graph/tags.py reads it (also `is_cluster_definer`, which /tags/ leaves out). */
+    /** @description A tag (TagOut) with `is_cluster_definer`, as the address, cluster and search answers send it. */
     GraphTagOut: {
       key: string;
       address: string;
       label: string;
       category: string | null;
       abuse: string | null;
-      concepts: string[] | null;
-      risk_class: string | null;
-      confidence: string | null;
-      confidence_score: number | null;
-      source: string | null;
+      concepts: string[];
+      risk_class: string;
+      confidence: string;
+      confidence_score: number;
+      source: string;
       actor: string | null;
       context: string | null;
       lastmod: string | null;
@@ -672,37 +672,37 @@ export interface components {
       /** Format: date-time */
       placed_at: string;
       /** Format: date-time */
-      released_at?: string | null;
-      released_by?: string;
-      release_reason?: string;
+      released_at: string | null;
+      released_by: string;
+      release_reason: string;
     };
     JobOut: {
       id: number;
       version: number;
       /** @description all, since_last, cluster:<id> or case:<id> */
-      scope?: string;
-      status?: components["schemas"]["JobOutStatusEnum"];
+      scope: string;
+      status: components["schemas"]["JobOutStatusEnum"];
       /** Format: int64 */
-      addresses_total?: number;
+      addresses_total: number;
       /** Format: int64 */
-      addresses_scored?: number;
+      addresses_scored: number;
       /** Format: int64 */
-      flagged?: number;
+      flagged: number;
       /** Format: int64 */
-      clusters_flagged?: number;
+      clusters_flagged: number;
       /**
        * Format: int64
        * @description flagged addresses given reasons
        */
-      explained?: number;
+      explained: number;
       /** @description the first error; a later one never replaces it */
-      error?: string;
+      error: string;
       /** Format: date-time */
       created_at: string;
       /** Format: date-time */
-      started_at?: string | null;
+      started_at: string | null;
       /** Format: date-time */
-      finished_at?: string | null;
+      finished_at: string | null;
     };
     /**
      * @description * `queued` - Queued
@@ -731,9 +731,9 @@ export interface components {
        * @description last block of the training period
        */
       trained_until: number;
-      active?: boolean;
+      active: boolean;
       /** Format: date-time */
-      activated_at?: string | null;
+      activated_at: string | null;
       plots: readonly string[];
     };
     ModelScoreOut: {
@@ -845,12 +845,12 @@ export interface components {
     ReportOut: {
       id: number;
       approval: number;
-      status?: components["schemas"]["ReportOutStatusEnum"];
+      status: components["schemas"]["ReportOutStatusEnum"];
       /** Format: int64 */
-      attempts?: number;
-      last_error?: string;
-      pdf_sha256?: string;
-      csv_sha256?: string;
+      attempts: number;
+      last_error: string;
+      pdf_sha256: string;
+      csv_sha256: string;
       requested_by: string;
       generated_by: string;
       /** Format: date-time */
@@ -909,7 +909,7 @@ export interface components {
       risk_level?: components["schemas"]["RiskLevelEnum"];
       score_reasons?: string[];
       model?: components["schemas"]["ModelScoreOut"];
-      cluster?: string | null;
+      cluster: string | null;
       exposure?: components["schemas"]["ScreenExposureOut"];
       cut?: string[];
     };
@@ -947,7 +947,7 @@ export interface components {
       /** @description the address, cluster id or txid */
       ref: string;
       /** @description risk, label, model, reasons, cluster: as added */
-      snapshot?: unknown;
+      snapshot: unknown;
       /** Format: date-time */
       added_at: string;
     };
@@ -970,6 +970,10 @@ export interface components {
        */
       visibility?: components["schemas"]["VisibilityEnum"];
     };
+    /**
+     * @description A tag as graph/tags.py reads it and tagpack/reading.py tag_row writes it, as /tags/ sends it (which
+     * leaves out `is_cluster_definer`).
+     */
     TagOut: {
       key: string;
       address: string;
@@ -1007,7 +1011,7 @@ export interface components {
       sha256: string;
       /** Format: int64 */
       tags: number;
-      skipped?: unknown;
+      skipped: unknown;
       imported_by: string;
       /** Format: date-time */
       at: string;
@@ -1024,7 +1028,7 @@ export interface components {
      * @enum {string}
      */
     TraceDirectionEnum: "forward" | "backward";
-    /** @description investigations/tracing.py Trace.as_dict: follow the money, hop by hop. */
+    /** @description investigations/tracing.py Trace: follow the money, hop by hop. */
     TraceOut: {
       direction: components["schemas"]["TraceDirectionEnum"];
       source: string;
@@ -1169,26 +1173,26 @@ export interface components {
       id: number;
       direction: components["schemas"]["DirectionEnum"];
       address: string;
-      txid?: string;
+      txid: string;
       /** Format: int64 */
-      output_index?: number | null;
+      output_index: number | null;
       /** Format: int64 */
       amount: number;
-      user_ref?: string;
-      status?: components["schemas"]["TransferOutStatusEnum"];
+      user_ref: string;
+      status: components["schemas"]["TransferOutStatusEnum"];
       /** Format: int64 */
-      risk_score?: number | null;
-      risk_level?: string;
-      hold?: boolean;
+      risk_score: number | null;
+      risk_level: string;
+      hold: boolean;
       holds: readonly components["schemas"]["HoldOut"][];
       alerts: readonly components["schemas"]["TransferAlertOut"][];
       verdict: components["schemas"]["ScreenResultOut"] | null;
       /** Format: date-time */
       created_at: string;
       /** Format: date-time */
-      screened_at?: string | null;
+      screened_at: string | null;
       /** Format: date-time */
-      seen_at?: string | null;
+      seen_at: string | null;
     };
     /**
      * @description * `pending` - Pending
@@ -1215,14 +1219,14 @@ export interface components {
       id: number;
       kind: components["schemas"]["WatchEntryOutKindEnum"];
       ref: string;
-      note?: string;
+      note: string;
       added_by: string;
       /** Format: date-time */
       added_at: string;
       /** Format: int64 */
-      seen_last?: number | null;
+      seen_last: number | null;
       /** Format: int64 */
-      seen_volume?: number | null;
+      seen_volume: number | null;
     };
     /**
      * @description * `address` - Address
@@ -1245,10 +1249,10 @@ export interface components {
       id: number;
       /** Format: uri */
       url: string;
-      description?: string;
-      active?: boolean;
+      description: string;
+      active: boolean;
       /** Format: date-time */
-      created_at?: string;
+      created_at: string;
       secret: string;
     };
     WebhookErrorOut: {
@@ -1266,10 +1270,10 @@ export interface components {
       id: number;
       /** Format: uri */
       url: string;
-      description?: string;
-      active?: boolean;
+      description: string;
+      active: boolean;
       /** Format: date-time */
-      created_at?: string;
+      created_at: string;
     };
   };
   responses: never;

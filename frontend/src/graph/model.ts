@@ -148,6 +148,8 @@ export function withPath(model: GraphModel, path: AddressPath): { model: GraphMo
   return { model: { nodes, edges }, edgeIds };
 }
 
+/** A transaction's `time` always arrives (null when unknown); it is optional here only so a test can leave
+ * it out, which withFlow reads as null. */
 export type Flow = Of<"TraceOut", "source" | "cut"> & {
   addresses: Of<"TracedAddressOut", "address" | "hop">[];
   transactions: (Of<"TracedTransactionOut", "txid" | "hop"> & Partial<Of<"TracedTransactionOut", "time">>)[];

@@ -2,6 +2,7 @@
  * server does to the graph and to what the screen says is unit-tested without a browser or a server,
  * and every change reads the graph as it is then (no effect works on a stale copy). */
 
+import type { TagRow } from "../api/endpoints";
 import { shortId } from "../format";
 import {
   type AddressDetail,
@@ -56,11 +57,9 @@ export type Subject =
   | { kind: "cluster"; found: ClusterDetail }
   | { kind: "transaction"; found: TransactionDetail };
 
-export interface TagFound {
-  address: string;
-  abuse?: string | null;
-  category?: string | null;
-}
+/** A tag looked up for colouring by category (the /tags/ answer's rows): what categoriesOf reads, abuse and
+ * category optional so a test builds one with what it needs. */
+export type TagFound = Pick<TagRow, "address"> & Partial<Pick<TagRow, "abuse" | "category">>;
 
 export type ExplorerAction =
   | { type: "started" }

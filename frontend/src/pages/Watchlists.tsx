@@ -8,6 +8,9 @@ import { messageOf } from "../api";
 import { type WatchEntryIn, watchEntryCreate, watchEntryDelete, watchlistCreate, watchlistsList } from "../api/endpoints";
 import { Failure, Loading, useLoaded } from "../components/Status";
 import { stamp } from "../format";
+import { choiceOf, textOf } from "../forms";
+
+const WATCH_KINDS: readonly WatchEntryIn["kind"][] = ["address", "cluster"];
 
 export function Watchlists() {
   const lists = useLoaded(watchlistsList, "watchlists");
@@ -73,17 +76,20 @@ export function Watchlists() {
             onSubmit={(event) => {
               event.preventDefault();
               const form = new FormData(event.currentTarget);
-              const body = {
-                kind: form.get("kind"),
-                ref: form.get("ref"),
-                note: form.get("note"),
-              } as WatchEntryIn;
-              void send(() => watchEntryCreate(list.id, body), event.currentTarget);
+              const body = (): WatchEntryIn => ({
+                kind: choiceOf(form, "kind", WATCH_KINDS),
+                ref: textOf(form, "ref"),
+                note: textOf(form, "note"),
+              });
+              void send(() => watchEntryCreate(list.id, body()), event.currentTarget);
             }}
           >
             <select name="kind" aria-label="kind" defaultValue="address">
-              <option value="address">address</option>
-              <option value="cluster">cluster</option>
+              {WATCH_KINDS.map((kind) => (
+                <option key={kind} value={kind}>
+                  {kind}
+                </option>
+              ))}
             </select>
             <input name="ref" aria-label="address or cluster to watch" size={45} required />
             <input name="note" aria-label="why" placeholder="why" />

@@ -4,7 +4,10 @@
 import { Link } from "react-router-dom";
 
 import { subjectAdd, type SubjectIn } from "../../api/endpoints";
+import { choiceOf, textOf } from "../../forms";
 import type { Act, Case } from "./types";
+
+const SUBJECT_KINDS: readonly SubjectIn["kind"][] = ["address", "cluster", "transaction"];
 
 export function Subjects({ c, act }: { c: Case; act: Act }) {
   return (
@@ -28,14 +31,16 @@ export function Subjects({ c, act }: { c: Case; act: Act }) {
           onSubmit={(event) => {
             event.preventDefault();
             const form = new FormData(event.currentTarget);
-            void act(() => subjectAdd(c.id, { kind: form.get("kind"), ref: String(form.get("ref")).trim() } as SubjectIn));
+            void act(() => subjectAdd(c.id, { kind: choiceOf(form, "kind", SUBJECT_KINDS), ref: textOf(form, "ref").trim() }));
             event.currentTarget.reset();
           }}
         >
           <select name="kind" aria-label="subject kind" defaultValue="address">
-            <option value="address">address</option>
-            <option value="cluster">cluster</option>
-            <option value="transaction">transaction</option>
+            {SUBJECT_KINDS.map((kind) => (
+              <option key={kind} value={kind}>
+                {kind}
+              </option>
+            ))}
           </select>
           <input name="ref" aria-label="subject" size={45} required />
           <button type="submit">Add subject</button>

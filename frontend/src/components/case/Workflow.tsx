@@ -1,6 +1,6 @@
 /** Assign the case, and the workflow steps the server's transitions allow (some ask for approval). */
 
-import { type ApprovalIn, approvalAsk, caseTransition, caseUpdate, type StepIn } from "../../api/endpoints";
+import { approvalAsk, caseTransition, caseUpdate } from "../../api/endpoints";
 import { nextSteps } from "../../cases";
 import type { Act, Case } from "./types";
 
@@ -35,8 +35,8 @@ export function Workflow({ c, act }: { c: Case; act: Act }) {
           type="button"
           onClick={() =>
             void (step.kind === "transition"
-              ? act(() => caseTransition(c.id, { to: step.to } as StepIn))
-              : act(() => approvalAsk(c.id, { action: step.to } as ApprovalIn)))
+              ? act(() => caseTransition(c.id, { to: step.to }))
+              : act(() => approvalAsk(c.id, { action: step.to })))
           }
         >
           {step.label}

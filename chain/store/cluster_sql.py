@@ -1,0 +1,261 @@
+"""The clustering phase's SQL: chain/clustering.py's rules and connected components, as set operations.
+
+Written in plain SQL (CTEs, GROUP BY, window functions, CASE) so that issue 22 can run the same
+definition on Spark SQL. What differs between engines is in `DUCKDB` (the one dialect table): how a
+table is read, the argument of a minimum, and the hex of a binary column. Every statement reads the
+views `transactions`, `outputs`, `inputs` (the store's tables) and the tables the earlier statements made.
+"""
+
+from chain.clustering import CHANGE_CONFIDENCE, ROUND_UNIT, WASABI1_DENOMINATION, WHIRLPOOL_POOLS
+
+DUCKDB = {
+    "arg_min": "arg_min",  # Spark: min_by
+    "hex": "lower(hex({}))",  # Spark: lower(hex({})) too
+}
+
+CHANGE_ORDER = ("address_reuse", "fresh_change", "script_type", "round_payment")  # chain/clustering.py's vote order
+
+
+def change_masks() -> list[tuple[int, list[str], float]]:
+    """Each set of agreeing change heuristics (a bit mask in CHANGE_ORDER) and its combined confidence, computed
+    as chain/clustering.py computes it (the same products in the same order, rounded the same way)."""
+    masks = []
+    for mask in range(1, 16):
+        names = [name for bit, name in enumerate(CHANGE_ORDER) if mask & (1 << bit)]
+        miss = 1.0
+        for name in names:
+            miss *= 1 - CHANGE_CONFIDENCE[name]
+        masks.append((mask, names, round(1 - miss, 4)))
+    return masks
+
+
+# Per address, in one pass over outputs and inputs: where it first appears, and the graph's Address figures.
+# seen_before(a) at transaction t (block-by-block ingest): a was paid by a transaction before t, or spent from
+# in a block before t's (the graph learns input addresses per block). Its script type is the one where it first
+# appears (inputs before outputs within a transaction, as chain/loading.py counts them).
+ADDRESS_FIRSTS = """
+CREATE TABLE address_firsts AS
+WITH activity AS (
+  SELECT o.address, o.tx_id, 1 AS side, o.n AS pos, o.script_type, o.value AS received, 0 AS sent, t.time, t.height
+  FROM outputs o JOIN transactions t ON t.tx_id = o.tx_id WHERE o.address IS NOT NULL AND NOT t.repeated
+  UNION ALL
+  SELECT i.address, i.tx_id, 0 AS side, i.index AS pos, i.script_type, 0 AS received, coalesce(i.value, 0) AS sent,
+         t.time, t.height
+  FROM inputs i JOIN transactions t ON t.tx_id = i.tx_id WHERE i.address IS NOT NULL AND NOT t.repeated
+)
+SELECT address, min(CASE WHEN side = 1 THEN tx_id END) AS first_out_tx,
+       min(CASE WHEN side = 0 THEN height END) AS first_in_height, min(tx_id) AS first_tx_id,
+       {arg_min}(script_type, tx_id * 4194304 + side * 2097152 + pos) AS script_type,
+       sum(received) AS received, sum(sent) AS sent, min(time) AS first_seen, max(time) AS last_seen,
+       max(height) AS last_height
+FROM activity GROUP BY address
+"""
+
+# Dense integer ids in the order addresses first appear on the chain.
+ADDRESSES = """
+CREATE TABLE addresses AS
+SELECT (row_number() OVER (ORDER BY first_tx_id, address) - 1) AS address_id, * FROM address_firsts
+"""
+
+# The inputs chain/loading.py's `_named` gives the heuristics: resolved, or naming their own address and type.
+NAMED_INPUTS = """
+CREATE TABLE named_inputs AS
+SELECT i.tx_id, i.index, i.address, i.script_type, a.address_id
+FROM inputs i JOIN transactions t ON t.tx_id = i.tx_id
+LEFT JOIN addresses a ON a.address = i.address
+WHERE NOT t.coinbase AND NOT t.repeated AND (i.resolved OR i.derived_type IS NOT NULL)
+"""
+
+INPUT_FACTS = """
+CREATE TABLE input_facts AS
+SELECT tx_id, count(*) AS named, count(DISTINCT address_id) AS owners, count(DISTINCT script_type) AS types,
+       min(script_type) AS input_type, min(address_id) AS anchor
+FROM named_inputs GROUP BY tx_id
+"""
+
+# chain/clustering.py coinjoin_kind: the most common value among addressed outputs (ties: the first output's).
+COINJOINS = """
+CREATE TABLE coinjoins AS
+WITH wide AS (
+  SELECT tx_id, n_inputs, n_outputs FROM transactions WHERE NOT coinbase AND NOT repeated AND n_outputs >= 3
+), vals AS (
+  SELECT o.tx_id, o.value, count(*) AS cnt, min(o.n) AS first_n, count(DISTINCT o.address) AS addrs
+  FROM outputs o JOIN wide w ON w.tx_id = o.tx_id WHERE o.address IS NOT NULL GROUP BY o.tx_id, o.value
+), ranked AS (
+  SELECT tx_id, value, cnt, addrs, row_number() OVER (PARTITION BY tx_id ORDER BY cnt DESC, first_n) AS r,
+         sum(cnt) OVER (PARTITION BY tx_id) AS n_values,
+         sum(CASE WHEN cnt > 1 THEN cnt ELSE 0 END) OVER (PARTITION BY tx_id) AS repeated
+  FROM vals
+), facts AS (
+  SELECT r.*, w.n_inputs, w.n_outputs, coalesce(f.owners, 0) AS owners
+  FROM ranked r JOIN wide w ON w.tx_id = r.tx_id LEFT JOIN input_facts f ON f.tx_id = r.tx_id WHERE r.r = 1
+)
+SELECT tx_id, CASE
+  WHEN n_inputs BETWEEN 5 AND 8 AND n_outputs = n_inputs AND cnt = n_inputs AND value IN ({pools}) THEN 'whirlpool'
+  WHEN cnt >= 10 AND value BETWEEN {wasabi_low} AND {wasabi_high} AND n_inputs >= cnt THEN 'wasabi'
+  WHEN n_inputs >= 50 AND n_values >= 50 AND CAST(repeated AS DOUBLE) / n_values >= 0.3 THEN 'wasabi2'
+  WHEN cnt >= 3 AND addrs = cnt AND n_inputs >= cnt AND n_outputs <= 2 * cnt + 1 AND owners <> 1 THEN 'joinmarket'
+  END AS coinjoin
+FROM facts
+"""
+
+# chain/clustering.py guess_change: two addressed outputs to different addresses, every input named. Each
+# heuristic votes for output 0 or 1 (bits in CHANGE_ORDER) when it holds for exactly one of them (round_payment
+# for the other one); votes for both outputs cancel.
+CHANGE = """
+CREATE TABLE change AS
+WITH two AS (
+  SELECT t.tx_id, t.height, f.input_type, f.types
+  FROM transactions t JOIN input_facts f ON f.tx_id = t.tx_id AND f.named = t.n_inputs
+  WHERE t.n_outputs = 2 AND NOT t.coinbase AND NOT t.repeated
+), outs AS (
+  SELECT w.tx_id, o.n, a.address_id,
+    CASE WHEN a.first_out_tx < w.tx_id OR coalesce(a.first_in_height < w.height, false) THEN 0 ELSE 1 END AS fresh,
+    CASE WHEN w.types = 1 AND o.script_type = w.input_type THEN 1 ELSE 0 END AS typed,
+    CASE WHEN o.value % {round_unit} = 0 THEN 1 ELSE 0 END AS round_value
+  FROM two w JOIN outputs o ON o.tx_id = w.tx_id JOIN addresses a ON a.address = o.address
+), pair AS (
+  SELECT tx_id,
+    max(CASE WHEN n = 0 THEN address_id END) AS id0, max(CASE WHEN n = 1 THEN address_id END) AS id1,
+    max(CASE WHEN n = 0 THEN fresh END) AS fresh0, max(CASE WHEN n = 1 THEN fresh END) AS fresh1,
+    max(CASE WHEN n = 0 THEN typed END) AS t0, max(CASE WHEN n = 1 THEN typed END) AS t1,
+    max(CASE WHEN n = 0 THEN round_value END) AS round0, max(CASE WHEN n = 1 THEN round_value END) AS round1
+  FROM outs GROUP BY tx_id HAVING count(*) = 2
+), flags AS (
+  SELECT p.*, max(CASE WHEN i.address_id = p.id0 THEN 1 ELSE 0 END) AS r0,
+         max(CASE WHEN i.address_id = p.id1 THEN 1 ELSE 0 END) AS r1
+  FROM pair p JOIN named_inputs i ON i.tx_id = p.tx_id
+  WHERE p.id0 <> p.id1
+  GROUP BY p.tx_id, p.id0, p.id1, p.fresh0, p.fresh1, p.t0, p.t1, p.round0, p.round1
+), votes AS (
+  SELECT tx_id, id0, id1,
+    (CASE WHEN r0 > r1 THEN 1 ELSE 0 END) + (CASE WHEN fresh0 > fresh1 THEN 2 ELSE 0 END)
+      + (CASE WHEN t0 > t1 THEN 4 ELSE 0 END) + (CASE WHEN round1 > round0 THEN 8 ELSE 0 END) AS votes0,
+    (CASE WHEN r1 > r0 THEN 1 ELSE 0 END) + (CASE WHEN fresh1 > fresh0 THEN 2 ELSE 0 END)
+      + (CASE WHEN t1 > t0 THEN 4 ELSE 0 END) + (CASE WHEN round0 > round1 THEN 8 ELSE 0 END) AS votes1
+  FROM flags
+)
+SELECT tx_id, CASE WHEN votes0 > 0 THEN 0 ELSE 1 END AS change_n,
+       CASE WHEN votes0 > 0 THEN id0 ELSE id1 END AS change_address_id,
+       CASE WHEN votes0 > 0 THEN votes0 ELSE votes1 END AS mask
+FROM votes WHERE (votes0 > 0) <> (votes1 > 0)
+"""
+
+TX_CLUSTERING = """
+CREATE TABLE tx_clustering AS
+SELECT t.tx_id, t.height, j.coinjoin, (j.coinjoin IS NULL AND coalesce(f.owners, 0) > 1) AS multi_input,
+       c.change_n, m.heuristics AS change_heuristics, m.confidence AS change_confidence, c.change_address_id,
+       f.anchor
+FROM transactions t
+LEFT JOIN input_facts f ON f.tx_id = t.tx_id
+LEFT JOIN coinjoins j ON j.tx_id = t.tx_id
+LEFT JOIN change c ON c.tx_id = t.tx_id
+LEFT JOIN change_masks m ON m.mask = c.mask
+WHERE NOT t.coinbase AND NOT t.repeated
+"""
+
+# chain/clusters.py groups_of: multi_input links every input address; a change guess at or above the threshold
+# links the change address to the inputs. Edges go from the transaction's smallest input address id.
+LINKS = """
+CREATE TABLE links AS
+SELECT DISTINCT x.anchor AS u, i.address_id AS v
+FROM tx_clustering x JOIN named_inputs i ON i.tx_id = x.tx_id
+WHERE x.multi_input AND i.address_id IS NOT NULL AND i.address_id <> x.anchor
+UNION
+SELECT x.anchor AS u, x.change_address_id AS v
+FROM tx_clustering x
+WHERE x.change_confidence >= {min_confidence} AND x.anchor IS NOT NULL AND x.change_address_id <> x.anchor
+"""
+
+# Connected components, alternating large-star and small-star (Kiveris et al., "Connected Components in
+# MapReduce and Beyond", SoCC 2014) over `edges` (u, v). When every edge points from a node to its
+# component's smallest node, which has no edge of its own, the graph is a set of stars and the work is done.
+LARGE_STAR = """
+CREATE TABLE edges_next AS
+WITH both_ways AS (SELECT u AS a, v AS b FROM edges UNION ALL SELECT v AS a, u AS b FROM edges),
+smallest AS (SELECT a, min(b) AS m FROM both_ways GROUP BY a)
+SELECT DISTINCT w.b AS u, CASE WHEN s.m < w.a THEN s.m ELSE w.a END AS v
+FROM both_ways w JOIN smallest s ON s.a = w.a WHERE w.b > w.a
+"""
+
+SMALL_STAR = """
+CREATE TABLE edges_next AS
+WITH down AS (
+  SELECT CASE WHEN u > v THEN u ELSE v END AS a, CASE WHEN u > v THEN v ELSE u END AS b FROM edges WHERE u <> v
+), smallest AS (SELECT a, min(b) AS m FROM down GROUP BY a)
+SELECT d.b AS u, s.m AS v FROM down d JOIN smallest s ON s.a = d.a WHERE d.b <> s.m
+UNION
+SELECT a AS u, m AS v FROM smallest
+"""
+
+NOT_STARS = """
+SELECT (SELECT count(*) FROM edges e JOIN edges f ON f.u = e.v)
+     + (SELECT count(*) FROM edges WHERE u <= v)
+     + (SELECT count(*) - count(DISTINCT u) FROM edges)
+"""
+
+# Each address of a component, labelled with the component's smallest address id.
+LABELS_FROM_STARS = """
+CREATE TABLE labels AS
+SELECT u AS address_id, v AS root FROM edges UNION SELECT DISTINCT v AS address_id, v AS root FROM edges
+"""
+
+# The cluster's name, as chain/clusters.py names a new cluster: in the block of its first link, the address
+# whose first linking transaction has the smallest txid (then the smallest address). Equal to the incremental
+# name when the cluster grew without merging two clusters (a merge keeps the larger cluster's name).
+TOUCHED = """
+CREATE TABLE touched AS
+WITH linking AS (
+  SELECT tx_id, height, multi_input, change_address_id,
+         (change_confidence >= {min_confidence} AND anchor IS NOT NULL) AS change_links
+  FROM tx_clustering WHERE multi_input OR (change_confidence >= {min_confidence} AND anchor IS NOT NULL)
+), pairs AS (
+  SELECT l.tx_id, l.height, i.address_id FROM linking l JOIN named_inputs i ON i.tx_id = l.tx_id
+  WHERE i.address_id IS NOT NULL
+  UNION
+  SELECT tx_id, height, change_address_id AS address_id FROM linking WHERE change_links
+)
+SELECT address_id, height, min(tx_id) AS first_tx FROM pairs GROUP BY address_id, height
+"""
+
+NAMES = """
+CREATE TABLE cluster_names AS
+WITH founding AS (
+  SELECT l.root, min(t.height) AS height FROM labels l JOIN touched t ON t.address_id = l.address_id GROUP BY l.root
+), candidates AS (
+  SELECT l.root, a.address, {txid_hex} AS cause
+  FROM labels l JOIN touched t ON t.address_id = l.address_id JOIN founding f ON f.root = l.root AND f.height = t.height
+  JOIN addresses a ON a.address_id = l.address_id JOIN transactions x ON x.tx_id = t.first_tx
+), ranked AS (
+  SELECT root, address, row_number() OVER (PARTITION BY root ORDER BY cause, address) AS r FROM candidates
+)
+SELECT r.root, 'cl_' || r.address AS cluster_id, f.height AS first_height
+FROM ranked r JOIN founding f ON f.root = r.root WHERE r.r = 1
+"""
+
+CLUSTERS = """
+CREATE TABLE clusters AS
+SELECT n.cluster_id, count(*) AS size, sum(a.received) AS received, sum(a.sent) AS sent,
+       min(a.first_seen) AS first_seen, max(a.last_seen) AS last_seen, min(n.first_height) AS first_height,
+       max(a.last_height) AS last_height
+FROM labels l JOIN cluster_names n ON n.root = l.root JOIN addresses a ON a.address_id = l.address_id
+GROUP BY n.cluster_id
+"""
+
+ADDRESS_CLUSTERS = """
+CREATE TABLE address_clusters AS
+SELECT l.address_id, n.cluster_id FROM labels l JOIN cluster_names n ON n.root = l.root
+"""
+
+
+def statement(template: str, *, min_confidence: float = 0.6, dialect: dict = DUCKDB) -> str:
+    """`template` with the dialect's names and the rules' constants filled in."""
+    return template.format(
+        arg_min=dialect["arg_min"],
+        txid_hex=dialect["hex"].format("x.txid"),
+        pools=", ".join(str(pool) for pool in sorted(WHIRLPOOL_POOLS)),
+        wasabi_low=WASABI1_DENOMINATION[0],
+        wasabi_high=WASABI1_DENOMINATION[1],
+        round_unit=ROUND_UNIT,
+        min_confidence=repr(float(min_confidence)),
+    )

@@ -1,0 +1,31 @@
+"""An answer's schema lists as required every field the server always sends (core/schema.py), so the front
+end's generated types leave optional only a field that can be absent."""
+
+import json
+
+import pytest
+from django.core.management import call_command
+
+
+@pytest.fixture(scope="module")
+def schemas(tmp_path_factory):
+    path = tmp_path_factory.mktemp("schema") / "schema.json"
+    call_command("spectacular", format="openapi-json", file=str(path))
+    return json.loads(path.read_text())["components"]["schemas"]
+
+
+def _optional(schema: dict) -> set[str]:
+    return set(schema["properties"]) - set(schema.get("required", ()))
+
+
+def test_a_field_left_out_when_its_key_is_missing_is_optional_in_the_answer(schemas):
+    assert _optional(schemas["TracedEdgeOut"]) == {"haircut"}
+
+
+def test_a_field_that_may_be_null_or_has_a_default_is_required_in_the_answer(schemas):
+    assert "cluster" in schemas["ScreenResultOut"]["required"]  # allow_null, required=False: sent as null
+    assert {"status", "priority", "summary"} <= set(schemas["CaseOut"]["required"])  # model defaults
+
+
+def test_a_request_still_need_not_send_a_field_with_a_default(schemas):
+    assert {"priority", "summary"} <= _optional(schemas["CaseListInputRequest"])
