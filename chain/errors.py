@@ -18,4 +18,5 @@ class ChainOrderError(ChainDataError):
 
 class RunSpecError(ChainSleuthError):
     """A run asked for something no run can do (an unknown source kind or network, a store's buckets out of
-    range): the caller's to fix, so a job records it FAILED and a command answers it without a traceback."""
+    range, clustering a store no build finished): the caller's to fix, so a job records it FAILED and a
+    command answers it without a traceback."""

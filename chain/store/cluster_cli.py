@@ -5,6 +5,7 @@ import time
 
 from django.core.management.base import CommandError
 
+from chain.errors import RunSpecError
 from chain.store.cluster_runs import chainstore_cluster
 from chain.store.clusters import ClusterTally
 
@@ -26,7 +27,7 @@ def cluster_handle(command, *, store: str, engine: str, threads: int) -> None:
 
     try:
         run = chainstore_cluster(store_dir=store, engine=engine, threads=threads, on_step=progress)
-    except ValueError as error:
+    except RunSpecError as error:
         raise CommandError(str(error)) from None
     seconds = run.phase_seconds["cluster"]
     rate = run.inputs / seconds if seconds else 0.0

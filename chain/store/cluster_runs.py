@@ -6,6 +6,7 @@ from pathlib import Path
 
 from django.conf import settings
 
+from chain.errors import RunSpecError
 from chain.models import ChainStoreRun
 from chain.store.clusters import ClusterTally, store_cluster
 
@@ -18,7 +19,7 @@ def chainstore_cluster(
     on_step: Callable[[ClusterTally], None] = lambda tally: None,
 ) -> ChainStoreRun:
     """Cluster the store and record it on its latest successful build: phase `cluster` while it runs, then
-    the links, clusters and seconds. A store no build finished is refused (ValueError)."""
+    the links, clusters and seconds. A store no build finished is refused (RunSpecError)."""
     directory = str(Path(store_dir or settings.CHAIN_STORE_DIR).resolve())
     run = (
         ChainStoreRun.objects.filter(store_dir=directory, status=ChainStoreRun.Status.SUCCEEDED)
@@ -26,7 +27,7 @@ def chainstore_cluster(
         .first()
     )
     if run is None:
-        raise ValueError(f"no finished build of the store {directory}: run `chainstore build` first")
+        raise RunSpecError(f"no finished build of the store {directory}: run `chainstore build` first")
     run.phase = ChainStoreRun.Phase.CLUSTER
     run.save(update_fields=["phase"])
     started = time.monotonic()
