@@ -148,7 +148,7 @@ def neo4j_node_header(label: str, key: str, properties) -> list[str]:
     """`key:ID(label)` (the key is also stored as a property), then the typed properties, then `:LABEL`."""
     fields = [f"{key}:ID({label})"]
     fields += [f"{prop}:{NEO4J_TYPES[kind]}" for prop, kind in properties if prop != key]
-    return fields + [":LABEL"]
+    return [*fields, ":LABEL"]
 
 
 def neo4j_relationship_header(start: str, end: str, properties) -> list[str]:

@@ -1,3 +1,4 @@
+# ruff: noqa: S608 - DuckDB SQL built from the store's own paths and constant names, never from user text
 """The graph's nodes and relationships, computed from the chain store by DuckDB, for a bulk first load.
 
 The rows are exactly what the incremental path (chain/loading.py, graph/chain.py) writes for the same
@@ -334,5 +335,6 @@ FROM w_inputs i JOIN n_txs t USING (tx_id) JOIN spent p ON p.txid = i.prev_txid
 """
 
 _IN_CLUSTER_ROWS = """
-SELECT a.nid AS src, c.nid AS dst, m.txid, m.heuristic, m.confidence FROM w_members m JOIN n_addresses a USING (address) JOIN n_clusters c USING (cluster_id)
+SELECT a.nid AS src, c.nid AS dst, m.txid, m.heuristic, m.confidence
+FROM w_members m JOIN n_addresses a USING (address) JOIN n_clusters c USING (cluster_id)
 """

@@ -1,3 +1,4 @@
+# ruff: noqa: S608 - DuckDB SQL built from the store's own paths and constant names, never from user text
 """The load phase: the chain store into an empty FalkorDB graph (GRAPH.BULK), or into neo4j-admin's CSVs.
 
 Rows come from chain/store/export.py (DuckDB, bounded memory); graph/bulk.py speaks the engines'

@@ -1,3 +1,4 @@
+# ruff: noqa: S608 - DuckDB SQL built from the store's own paths and constant names, never from user text
 """Helpers for the bulk-load tests: cut a blk source at a height, dump a graph, and the cluster scaffold.
 
 The scaffold stands in for the store's clustering phase (issue 19 item 2) until it lands: it reads the

@@ -73,7 +73,8 @@ def test_the_first_255_blocks_bulk_loaded_then_ingested_equal_an_ingest_of_all(f
         settings, graphs, fixtures / "blk-heights-1-255.dat", tmp_path, first=200, network="bitcoin"
     )
     assert loaded.by_set["Block"] == 200
-    assert len(reference["nodes"]) > 500 and sum(reference["relationships"].values()) > 500
+    assert len(reference["nodes"]) > 500
+    assert sum(reference["relationships"].values()) > 500
     mine = graph_dump(continued)
     assert mine["nodes"] == reference["nodes"]
     assert mine["relationships"] == reference["relationships"]
@@ -94,7 +95,8 @@ def test_a_simulated_world_bulk_loaded_then_ingested_equals_an_ingest_of_all(wor
     for address in some[:: max(1, len(some) // 10)]:
         settings.GRAPH_NAME = continued.graph_name
         ours = address_detail(continued, address)
-        assert ours is not None and ours.address == address
+        assert ours is not None
+        assert ours.address == address
 
 
 def test_a_bulk_load_refuses_a_graph_that_holds_nodes(fixtures, settings, graphs, tmp_path):
@@ -105,7 +107,7 @@ def test_a_bulk_load_refuses_a_graph_that_holds_nodes(fixtures, settings, graphs
 
 
 def test_a_window_loads_what_an_ingest_starting_there_builds(world, settings, graphs, tmp_path):
-    head, tail = split_blk(world, 40, tmp_path / "split")
+    _, tail = split_blk(world, 40, tmp_path / "split")
     reference = graph_dump(ingest_into(settings, graphs(), tail, network="regtest"))
     build("blk", world, tmp_path / "store", network="regtest")
     settings.GRAPH_NAME = graphs()
@@ -158,7 +160,8 @@ def test_the_neo4j_csvs_follow_neo4j_admins_format_and_the_incremental_schema(wo
     clusters = clusters_scaffold(ingested, tmp_path / "store", tmp_path / "clusters")
     out = tmp_path / "neo4j"
     result = load_neo4j_csv(tmp_path / "store", out, work_dir=tmp_path / "work", clusters_dir=clusters)
-    assert result.nodes > 0 and result.relationships > 0
+    assert result.nodes > 0
+    assert result.relationships > 0
     ids: dict[str, set] = {}
     for header in sorted(out.glob("*-node-*.header.csv")):
         label = header.read_text().split(",")[0].partition("ID(")[2].rstrip(")")
@@ -170,7 +173,8 @@ def test_the_neo4j_csvs_follow_neo4j_admins_format_and_the_incremental_schema(wo
         fields = header.read_text().strip().split(",")
         start, end = (fields[i].partition("(")[2].rstrip(")") for i in (0, 1))
         for row in csv_rows(header.with_name(header.name.replace(".header", ""))):
-            assert row[0] in ids[start] and row[1] in ids[end], (header.name, row)
+            assert row[0] in ids[start], (header.name, row)
+            assert row[1] in ids[end], (header.name, row)
     written = _schema_of_graph(ingested)
     headers = _schema_of_headers(out)
     for name, props in written.items():
