@@ -108,14 +108,19 @@ def test_a_bulk_load_refuses_a_graph_that_holds_nodes(fixtures, settings, graphs
 
 def test_a_window_loads_what_an_ingest_starting_there_builds(world, settings, graphs, tmp_path):
     _, tail = split_blk(world, 40, tmp_path / "split")
-    reference = graph_dump(ingest_into(settings, graphs(), tail, network="regtest"))
+    started_late = ingest_into(settings, graphs(), tail, network="regtest")
+    reference, clusters = graph_dump(started_late), cluster_partition(started_late)
     build("blk", world, tmp_path / "store", network="regtest")
+    assignment = clusters_scaffold(started_late, tmp_path / "store", tmp_path / "clusters")
     settings.GRAPH_NAME = graphs()
     store = get_graph()
-    load_falkordb(tmp_path / "store", store, work_dir=tmp_path / "work", window=LoadWindow(first=41))
+    window = LoadWindow(first=41)
+    load_falkordb(tmp_path / "store", store, work_dir=tmp_path / "work", window=window, clusters_dir=assignment)
     mine = graph_dump(store)
+    assert min(props["height"] for (labels, _), props in mine["nodes"].items() if labels == ("Block",)) == 41
     assert mine["nodes"] == reference["nodes"]
     assert mine["relationships"] == reference["relationships"]
+    assert cluster_partition(store) == clusters
 
 
 def _schema_of_graph(store) -> dict:
