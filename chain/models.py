@@ -85,6 +85,7 @@ class ChainStoreRun(JobRow):
     class Phase(models.TextChoices):
         PARSE = "parse"
         RESOLVE = "resolve"
+        LOAD = "load"  # a bulk load of the store into a graph (chain/store/load.py); options name the engine
         DONE = "done"
 
     kind = models.CharField(max_length=8, choices=IngestRun.Kind.choices)
@@ -111,6 +112,8 @@ class ChainStoreRun(JobRow):
     first_height = models.IntegerField(null=True, blank=True)
     last_height = models.IntegerField(null=True, blank=True)
     phase_seconds = models.JSONField(default=dict, blank=True)
+    nodes = models.PositiveBigIntegerField(default=0, help_text="load: nodes written")
+    relationships = models.PositiveBigIntegerField(default=0, help_text="load: relationships written")
 
     failed_at = models.CharField(max_length=2000, blank=True, help_text="file and byte offset, or RPC height")
 

@@ -3,9 +3,12 @@ for N+1..M is the graph a plain ingest of 1..M builds; the Neo4j CSVs follow neo
 the schema the incremental Cypher writes."""
 
 import uuid
+from io import StringIO
 
 import pytest
+from django.core.management import CommandError, call_command
 
+from chain.models import ChainStoreRun
 from chain.simulator.run import WorldSpec, simulate
 from chain.store.load import LoadWindow, load_falkordb, load_neo4j_csv
 from graph import bulk, get_graph
@@ -191,3 +194,19 @@ def test_the_neo4j_csvs_follow_neo4j_admins_format_and_the_incremental_schema(wo
             assert headers[name].get(prop) == kind, (name, prop, kind, headers[name])
     args = (out / "import.args").read_text().split()
     assert all(arg.split("=")[0] in ("--nodes", "--relationships") for arg in args)
+
+
+def test_the_command_loads_the_store_and_records_the_run(fixtures, settings, graphs, tmp_path):
+    build("blk", fixtures / "blk-heights-1-255.dat", tmp_path / "store")
+    settings.GRAPH_NAME = graphs()
+    out = StringIO()
+    call_command("chainstore", "load", "--store", str(tmp_path / "store"), "--to-height", "100", stdout=out)
+    run = ChainStoreRun.objects.get(phase=ChainStoreRun.Phase.DONE, options__engine="falkordb")
+    counted = get_graph().read("MATCH (n) RETURN count(n) AS n")[0]["n"]
+    edges = get_graph().read("MATCH ()-[r]->() RETURN count(r) AS n")[0]["n"]
+    assert (run.status, run.nodes, run.relationships) == (ChainStoreRun.Status.SUCCEEDED, counted, edges)
+    assert get_graph().read("MATCH (b:Block) RETURN max(b.height) AS h")[0]["h"] == 100
+    assert f"{run.nodes:,} nodes" in out.getvalue()
+    with pytest.raises(CommandError, match="already holds"):
+        call_command("chainstore", "load", "--store", str(tmp_path / "store"), stdout=StringIO())
+    assert ChainStoreRun.objects.filter(status=ChainStoreRun.Status.FAILED, phase=ChainStoreRun.Phase.LOAD).count() == 1

@@ -1,4 +1,5 @@
-"""`manage.py chainstore build blk|raw|json|rpc … --store DIR` and `manage.py chainstore status --store DIR`."""
+"""`manage.py chainstore build blk|raw|json|rpc … --store DIR`, `… status --store DIR` and `… load --store DIR`
+(chain/store/load_cli.py)."""
 
 import json
 import os
@@ -12,6 +13,7 @@ from chain.errors import ChainDataError
 from chain.models import ChainStoreRun
 from chain.networks import NETWORKS
 from chain.store.build import store_status
+from chain.store.load_cli import add_load_parser, handle_load
 from chain.store.services import chainstore_run_create, chainstore_run_execute
 
 
@@ -31,10 +33,14 @@ class Command(BaseCommand):
         build.add_argument("--network", default="bitcoin", choices=sorted(NETWORKS))
         build.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="parser processes")
         status = actions.add_parser("status", help="what a store holds, read from its markers")
-        for sub in (build, status):
+        load = add_load_parser(actions)
+        for sub in (build, status, load):
             sub.add_argument("--store", default=str(settings.CHAIN_STORE_DIR), help="the store directory")
 
     def handle(self, *, action, store, **options):
+        if action == "load":
+            handle_load(self, store=store, **options)
+            return
         if action == "status":
             try:
                 self.stdout.write(json.dumps(store_status(store), indent=2))
