@@ -198,7 +198,7 @@ class StoreExport:
 
     def batches(self, entity: EntitySet, rows: int = 100_000):
         """The entity set as Arrow record batches, in `nid` (nodes) or any (relationships) order."""
-        return self.con.execute(entity.query).to_arrow_reader(rows)
+        return self.con.sql(entity.query).to_arrow_reader(rows)
 
 
 def _members_query(clusters_dir: Path) -> str:
