@@ -83,11 +83,11 @@ def _set_name(entity: EntitySet) -> str:
 
 
 def _columns(export: StoreExport, entity: EntitySet, total: int, started: float, on_progress: Progress):
-    """Each record batch as lists of Python values, the `nid` column dropped (nodes go in its order)."""
+    """Each record batch's Arrow columns, the `nid` column dropped (nodes go in its order)."""
     sent = 0
     skip = 1 if entity.kind == "node" else 0
     for batch in export.batches(entity):
-        yield [column.to_pylist() for column in batch.columns[skip:]]
+        yield batch.columns[skip:]
         sent += batch.num_rows
         on_progress(_set_name(entity), sent, total, time.monotonic() - started)
 
