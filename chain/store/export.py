@@ -137,7 +137,7 @@ class StoreExport:
             f"CREATE OR REPLACE TEMP TABLE w_txs AS SELECT * FROM {self._table('transactions')} "
             f"WHERE height BETWEEN {low} AND {high} AND NOT repeated"
         )
-        start = run("SELECT coalesce(min(tx_id), 0) FROM w_txs").fetchone()[0]
+        start = run("SELECT coalesce(min(tx_id), 0) FROM w_txs").fetchall()[0][0]
         run(_INPUTS.format(inputs=self._table("inputs"), start=start))
         run(
             f"CREATE OR REPLACE TEMP TABLE w_outputs AS SELECT o.* FROM {self._table('outputs')} o "
@@ -146,8 +146,8 @@ class StoreExport:
         run(_NODES)
         self.clustered = self._prepare_clusters(clusters_dir)
         self.counts = {
-            "blocks": run("SELECT count(*) FROM w_blocks").fetchone()[0],
-            "txs": run("SELECT count(*) FROM n_txs").fetchone()[0],
+            "blocks": run("SELECT count(*) FROM w_blocks").fetchall()[0][0],
+            "txs": run("SELECT count(*) FROM n_txs").fetchall()[0][0],
         }
 
     def _prepare_clusters(self, clusters_dir: Path | None) -> bool:
@@ -194,7 +194,7 @@ class StoreExport:
         yield EntitySet("relationship", "IN_CLUSTER", why, _IN_CLUSTER_ROWS, ends=(address, "Cluster"))
 
     def size(self, entity: EntitySet) -> int:
-        return self.con.execute(f"SELECT count(*) FROM ({entity.query})").fetchone()[0]
+        return self.con.execute(f"SELECT count(*) FROM ({entity.query})").fetchall()[0][0]
 
     def batches(self, entity: EntitySet, rows: int = 100_000):
         """The entity set as Arrow record batches, in `nid` (nodes) or any (relationships) order."""

@@ -135,7 +135,7 @@ def load_neo4j_csv(
 
 def _write_neo4j_set(con, entity: EntitySet, out_dir: Path, stem: str) -> int:
     values = [_neo4j_value(name, kind) for name, kind in entity.properties]
-    count = con.execute(f"SELECT count(*) FROM ({entity.query})").fetchone()[0]
+    count = con.execute(f"SELECT count(*) FROM ({entity.query})").fetchall()[0][0]
     if entity.kind == "node":
         header = bulk.neo4j_node_header(entity.name, entity.key, entity.properties)
         own = [value for (name, _), value in zip(entity.properties, values, strict=True) if name != entity.key]
