@@ -18,20 +18,18 @@ Nodes get ids in the order they are sent, from 0.
 """
 
 import struct
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 import redis
 
 from graph.errors import GraphError
 
 _NULL, _BOOL, _DOUBLE, _STRING, _LONG, _ARRAY = 0, 1, 2, 3, 4, 5
-_LONG_VALUE = struct.Struct("=Bq")
-_DOUBLE_VALUE = struct.Struct("=Bd")
-_ENDS = struct.Struct("=QQ")
 _NULL_BYTE = bytes([_NULL])
-_TRUE, _FALSE = struct.pack("=B?", _BOOL, True), struct.pack("=B?", _BOOL, False)
 COMMAND_BYTES = 64 * 1024 * 1024  # a GRAPH.BULK command stays well under Redis's 512 MB argument limit
 # (a command holds whole record batches: one batch of the largest transactions may exceed it alone)
 
@@ -40,75 +38,58 @@ class GraphNotEmpty(GraphError):
     """A bulk load writes only into a graph that does not exist yet."""
 
 
-def _string(value: str) -> bytes:
-    return bytes([_STRING]) + value.encode() + b"\x00"
-
-
-def _long(value: int) -> bytes:
-    return _LONG_VALUE.pack(_LONG, value)
-
-
-def _double(value: float) -> bytes:
-    return _DOUBLE_VALUE.pack(_DOUBLE, value)
-
-
-def _bool(value: bool) -> bytes:
-    return _TRUE if value else _FALSE
-
-
-_SCALAR = {"long": _long, "double": _double, "boolean": _bool, "string": _string}
-
-
-def _packer(kind: str) -> Callable[[Any], bytes]:
-    if kind.endswith("[]"):
-        element = _SCALAR[kind[:-2]]
-
-        def array(values: list) -> bytes:
-            return _LONG_VALUE.pack(_ARRAY, len(values)) + b"".join(element(v) for v in values)
-
-        pack = array
-    else:
-        pack = _SCALAR[kind]
-    return lambda value: _NULL_BYTE if value is None else pack(value)
-
-
 def _header(name: str, properties: tuple[tuple[str, str], ...]) -> bytes:
     names = b"".join(prop.encode() + b"\x00" for prop, _ in properties)
     return name.encode() + b"\x00" + struct.pack("=I", len(properties)) + names
 
 
-def encode_rows(columns: list[list], properties: tuple[tuple[str, str], ...], *, ends: bool) -> list[bytes]:
-    """One binary entity per row; `columns` are src, dst then the properties (relationships) or the
-    properties alone (nodes), as lists of Python values."""
-    packers = [_packer(kind) for _, kind in properties]
-    values = columns[2:] if ends else columns
-    packed = [list(map(pack, column)) for pack, column in zip(packers, values, strict=True)]
-    rows = zip(*packed, strict=True) if packed else iter(() for _ in range(len(columns[0])))
-    if ends:
-        return [_ENDS.pack(s, d) + b"".join(props) for s, d, props in zip(columns[0], columns[1], rows, strict=True)]
-    return [b"".join(props) for props in rows]
-
-
 _FIXED = {"long": (_LONG, "<i8"), "double": (_DOUBLE, "<f8"), "boolean": (_BOOL, "?")}
+_NULL_SCALAR = pa.scalar(_NULL_BYTE, pa.binary())
+_NOTHING = pa.scalar(b"", pa.binary())
 
 
-def encode_batch(columns: list, properties: tuple[tuple[str, str], ...], *, ends: bool) -> bytes:
-    """A record batch's entities, packed back to back. `columns` are Arrow arrays. Fixed-width properties with
-    no null (every relationship but INPUT) are laid out by numpy in one pass; the rest go row by row."""
-    values = columns[2:] if ends else columns
-    fixed = all(kind in _FIXED for _, kind in properties) and all(column.null_count == 0 for column in values)
-    if not fixed:
-        return b"".join(encode_rows([column.to_pylist() for column in columns], properties, ends=ends))
-    layout = [("src", "<u8"), ("dst", "<u8")] if ends else []
-    for index, (_, kind) in enumerate(properties):
-        layout += [(f"t{index}", "u1"), (f"v{index}", _FIXED[kind][1])]
-    packed = np.empty(len(columns[0]), dtype=np.dtype(layout))
+def _fixed_width(fields: list[tuple[str, str]], values: dict[str, Any], rows: int) -> pa.Array:
+    """Rows of fixed-width fields laid out back to back by numpy, as one binary value per row."""
+    packed = np.empty(rows, dtype=np.dtype(fields))
+    for name, _ in fields:
+        packed[name] = values[name]
+    width = packed.dtype.itemsize
+    array = pa.FixedSizeBinaryArray.from_buffers(pa.binary(width), rows, [None, pa.py_buffer(packed.tobytes())])
+    return array.cast(pa.binary())
+
+
+def encode_column(column: pa.Array, kind: str) -> pa.Array:
+    """Each value of an Arrow column packed as GRAPH.BULK reads it (type byte, then the value); null as the
+    null type. Vectorised: no Python per value."""
+    if kind.endswith("[]"):
+        lengths = pc.list_value_length(column).fill_null(0).to_numpy(zero_copy_only=False)
+        head = _fixed_width([("t", "u1"), ("v", "<i8")], {"t": _ARRAY, "v": lengths}, len(column))
+        elements = pa.ListArray.from_arrays(column.offsets, encode_column(column.values, kind[:-2]))
+        packed = pc.binary_join_element_wise(head, pc.binary_join(elements, _NOTHING), _NOTHING)
+    elif kind == "string":
+        text = column.cast(pa.binary())
+        packed = pc.binary_join_element_wise(pa.scalar(bytes([_STRING])), text, pa.scalar(b"\x00"), _NOTHING)
+    else:
+        code, layout = _FIXED[kind]
+        values = column.fill_null(False if kind == "boolean" else 0).to_numpy(zero_copy_only=False)
+        packed = _fixed_width([("t", "u1"), ("v", layout)], {"t": code, "v": values}, len(column))
+    return pc.if_else(column.is_null(), _NULL_SCALAR, packed) if column.null_count else packed
+
+
+def encode_batch(columns: list[pa.Array], properties: tuple[tuple[str, str], ...], *, ends: bool) -> bytes:
+    """A record batch's entities packed back to back: a relationship's two node ids (`columns` start with
+    src and dst), then one value per property."""
+    parts = [
+        encode_column(column, kind)
+        for column, (_, kind) in zip(columns[2:] if ends else columns, properties, strict=True)
+    ]
     if ends:
-        packed["src"], packed["dst"] = columns[0].to_numpy(), columns[1].to_numpy()
-    for index, ((_, kind), column) in enumerate(zip(properties, values, strict=True)):
-        packed[f"t{index}"] = _FIXED[kind][0]
-        packed[f"v{index}"] = column.to_numpy(zero_copy_only=False)
-    return packed.tobytes()
+        rows = len(columns[0])
+        ids = {"src": columns[0].to_numpy(), "dst": columns[1].to_numpy()}
+        parts.insert(0, _fixed_width([("src", "<u8"), ("dst", "<u8")], ids, rows))
+    joined = pc.binary_join_element_wise(*parts, _NOTHING) if len(parts) > 1 else parts[0]
+    offsets = np.frombuffer(joined.buffers()[1], dtype=np.int32)[joined.offset : joined.offset + len(joined) + 1]
+    return joined.buffers()[2].to_pybytes()[offsets[0] : offsets[-1]] if len(joined) else b""
 
 
 class BulkWriter:
