@@ -18,7 +18,9 @@ Nodes get ids in the order they are sent, from 0.
 """
 
 import struct
+from collections import deque
 from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -101,6 +103,16 @@ class BulkWriter:
         self.begun = False
         self.nodes = 0
         self.relationships = 0
+        # One thread sends, in order (node ids are the order of arrival), while the caller packs the next
+        # command: the server's work and ours overlap. At most two commands wait, bounding the memory.
+        self._sender = ThreadPoolExecutor(max_workers=1)
+        self._pending: deque[Future] = deque()
+
+    def finish(self) -> None:
+        """Wait for every command sent; a command the server refused raises here at the latest."""
+        while self._pending:
+            self._pending.popleft().result()
+        self._sender.shutdown()
 
     def refuse_existing(self) -> None:
         """A graph key that exists is refused, unless it holds nothing (the schema bootstrap's empty graph)."""
@@ -136,7 +148,9 @@ class BulkWriter:
     def _command(self, ends: bool, header: bytes, blobs: list[bytes], count: int) -> None:
         counts = [0, count, 0, 1] if ends else [count, 0, 1, 0]
         args = ["GRAPH.BULK", self.graph_name] + ([] if self.begun else ["BEGIN"]) + counts
-        self.client.execute_command(*args, header + b"".join(blobs))
+        if len(self._pending) >= 2:
+            self._pending.popleft().result()
+        self._pending.append(self._sender.submit(self.client.execute_command, *args, header + b"".join(blobs)))
         self.begun = True
         if ends:
             self.relationships += count

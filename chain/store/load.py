@@ -69,6 +69,7 @@ def load_falkordb(
             total = export.size(entity)
             batches = _columns(export, entity, total, started, on_progress)
             result.by_set[_set_name(entity)] = writer.send(entity.kind, entity.name, entity.properties, batches)
+        writer.finish()
     finally:
         export.close()
         client.close()
