@@ -144,13 +144,9 @@ class StoreExport:
             "SEMI JOIN w_txs t USING (tx_id)"
         )
         run(_NODES)
-        self.clustered = self._prepare_clusters(clusters_dir)
-        self.counts = {
-            "blocks": run("SELECT count(*) FROM w_blocks").fetchall()[0][0],
-            "txs": run("SELECT count(*) FROM n_txs").fetchall()[0][0],
-        }
+        self._prepare_clusters(clusters_dir)
 
-    def _prepare_clusters(self, clusters_dir: Path | None) -> bool:
+    def _prepare_clusters(self, clusters_dir: Path | None) -> None:
         run = self.con.execute
         tx_clustering = clusters_dir is not None and (clusters_dir / "tx_clustering").exists()
         source = (
@@ -168,11 +164,10 @@ class StoreExport:
         else:
             run(_members_query(clusters_dir))
         run(_CLUSTERS)
-        return clusters_dir is not None
 
     def entity_sets(self) -> Iterator[EntitySet]:
         """Nodes first, in `nid` order, then relationships."""
-        yield EntitySet("node", "Block", BLOCK, _BLOCK_ROWS.format(columns=_columns(BLOCK)), key="hash")
+        yield EntitySet("node", "Block", BLOCK, _BLOCK_ROWS, key="hash")
         yield EntitySet("node", "Transaction", TRANSACTION, _TX_ROWS, key="txid")
         yield EntitySet("node", "Transaction", (("txid", STRING),), _STUB_ROWS, key="txid")
         yield EntitySet("node", "Address", ADDRESS, _ADDRESS_ROWS, key="address")
