@@ -131,7 +131,10 @@ def main() -> None:
     args = parser.parse_args()
     server, started = server_start()
     try:
-        runs = [measure(size) for size in sorted(args.sizes)]
+        runs = []
+        for size in sorted(args.sizes):
+            runs.append(measure(size))
+            print("\n".join(_rows(runs[-1])), flush=True)
     finally:
         if started:
             server.stop()

@@ -18,6 +18,7 @@ from graph import bulk
 from graph.falkor import FalkorDBStore
 from graph.schema import ensure_schema
 
+BULK_COMMAND_TIMEOUT = 600.0  # seconds to wait for the server's answer to one GRAPH.BULK command
 Progress = Callable[[str, int, int, float], None]  # entity set, rows sent, rows in it, seconds so far
 
 
@@ -59,7 +60,8 @@ def load_falkordb(
 ) -> LoadResult:
     """Load the store (or its window) into `graph`, which must be empty; then create the schema."""
     started = time.monotonic()
-    client = redis.Redis(**graph.connection_kwargs)
+    # A command of 64 MB takes the server seconds, more on a busy machine: redis-py's 5 s default is too short.
+    client = redis.Redis(**graph.connection_kwargs, socket_timeout=BULK_COMMAND_TIMEOUT)
     writer = bulk.BulkWriter(client, graph.graph_name)
     writer.refuse_existing()
     export = _export(store_dir, work_dir, window, clusters_dir, memory_limit)
