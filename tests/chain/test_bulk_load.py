@@ -210,3 +210,23 @@ def test_the_command_loads_the_store_and_records_the_run(fixtures, settings, gra
     with pytest.raises(CommandError, match="already holds"):
         call_command("chainstore", "load", "--store", str(tmp_path / "store"), stdout=StringIO())
     assert ChainStoreRun.objects.filter(status=ChainStoreRun.Status.FAILED, phase=ChainStoreRun.Phase.LOAD).count() == 1
+
+
+def test_a_repeated_coinbase_loads_once_as_the_ingest_keeps_it(settings, graphs, tmp_path):
+    from chain.networks import NETWORKS
+    from tests.chain.blockmaker import ChainMaker, to
+
+    testnet = NETWORKS["testnet"]  # before its BIP34 height, where mainnet's repeats happened too
+    chain = ChainMaker(tip=testnet.genesis_hash)
+    first = chain.block(miner="A")
+    chain.block(coinbase=chain.coinbase_of(0))
+    chain.block(chain.spend((first, 0), outputs=[(50 * 100_000_000 - 1000, to("B"))]), fees=1000)
+    path = chain.write_blk(tmp_path / "blk00000.dat", magic=testnet.magic)
+    reference = graph_dump(ingest_into(settings, graphs(), path, network="testnet"))
+    build("blk", path, tmp_path / "store", network="testnet")
+    settings.GRAPH_NAME = graphs()
+    load_falkordb(tmp_path / "store", get_graph(), work_dir=tmp_path / "work")
+    mine = graph_dump(get_graph())
+    assert sum(labels == ("Transaction",) for labels, _ in mine["nodes"]) == 3  # two coinbases and the spend
+    assert mine["nodes"] == reference["nodes"]
+    assert mine["relationships"] == reference["relationships"]
