@@ -89,6 +89,7 @@ class ChainStoreRun(JobRow):
         PARSE = "parse"
         RESOLVE = "resolve"
         CLUSTER = "cluster"  # `chainstore cluster`, after a build (chain/store/cluster_runs.py)
+        LOAD = "load"  # a bulk load of the store into a graph (chain/store/load.py); options name the engine
         DONE = "done"
 
     kind = models.CharField(max_length=8, choices=IngestRun.Kind.choices)
@@ -118,6 +119,8 @@ class ChainStoreRun(JobRow):
     cluster_links = models.PositiveBigIntegerField(default=0, help_text="address pairs the heuristics linked")
     clusters = models.PositiveBigIntegerField(default=0, help_text="clusters over the whole store")
     clustered_addresses = models.PositiveBigIntegerField(default=0)
+    nodes = models.PositiveBigIntegerField(default=0, help_text="load: nodes written")
+    relationships = models.PositiveBigIntegerField(default=0, help_text="load: relationships written")
 
     failed_at = models.CharField(max_length=2000, blank=True, help_text="file and byte offset, or RPC height")
 

@@ -1,5 +1,5 @@
-"""`manage.py chainstore build blk|raw|json|rpc … --store DIR`, `chainstore status --store DIR` and
-`chainstore cluster --store DIR` (chain/store/cluster_cli.py)."""
+"""`manage.py chainstore build blk|raw|json|rpc … --store DIR`, `… status --store DIR`, `… cluster --store DIR`
+(chain/store/cluster_cli.py) and `… load --store DIR` (chain/store/load_cli.py)."""
 
 import json
 import os
@@ -14,6 +14,7 @@ from chain.models import ChainStoreRun
 from chain.networks import NETWORKS
 from chain.store.build import store_status
 from chain.store.cluster_cli import cluster_handle, cluster_parser_add
+from chain.store.load_cli import add_load_parser, handle_load
 from chain.store.services import chainstore_run_create, chainstore_run_execute
 
 
@@ -34,12 +35,16 @@ class Command(BaseCommand):
         build.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="parser processes")
         status = actions.add_parser("status", help="what a store holds, read from its markers")
         cluster = cluster_parser_add(actions)
-        for sub in (build, status, cluster):
+        load = add_load_parser(actions)
+        for sub in (build, status, cluster, load):
             sub.add_argument("--store", default=str(settings.CHAIN_STORE_DIR), help="the store directory")
 
     def handle(self, *, action, store, **options):
         if action == "cluster":
             cluster_handle(self, store=store, engine=options["engine"], threads=options["threads"])
+            return
+        if action == "load":
+            handle_load(self, store=store, **options)
             return
         if action == "status":
             try:

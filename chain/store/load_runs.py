@@ -1,0 +1,82 @@
+"""Load runs: a bulk load of the chain store, recorded as a ChainStoreRun in its `load` phase.
+
+The row says what was loaded (`options`: engine, window, graph or output directory, cluster assignment)
+and what it wrote (`nodes`, `relationships`, `phase_seconds["load"]`), like a build's row.
+"""
+
+from collections.abc import Callable
+from pathlib import Path
+
+from django.conf import settings
+
+from chain.models import ChainStoreRun
+from chain.store.load import LoadResult, LoadWindow, load_falkordb, load_neo4j_csv
+from core.runner import job_execute
+from graph import get_graph
+from graph.bulk import GraphNotEmpty
+from graph.falkor import FalkorDBStore
+
+ENGINES = ("falkordb", "neo4j-csv")
+
+
+def chainstore_load_create(
+    *,
+    store_dir: str,
+    engine: str,
+    out_dir: str | None = None,
+    first_height: int | None = None,
+    last_height: int | None = None,
+    clusters_dir: str | None = None,
+) -> ChainStoreRun:
+    """A load of `store_dir` into the configured graph (falkordb) or into neo4j-admin CSVs under `out_dir`."""
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}: one of {', '.join(ENGINES)}")
+    if engine == "neo4j-csv" and not out_dir:
+        raise ValueError("--engine neo4j-csv writes files: name the directory with --out")
+    store = Path(store_dir).resolve()
+    if not (store / "tables" / "_done").is_dir():
+        raise ValueError(f"{store} holds no built chain store (run `manage.py chainstore build` first)")
+    options = {"engine": engine, "from_height": first_height, "to_height": last_height}
+    options |= {"out": str(Path(out_dir).resolve()) if out_dir else None, "clusters": clusters_dir}
+    if engine == "falkordb":
+        options["graph"] = settings.GRAPH_NAME
+    return ChainStoreRun.objects.create(
+        kind="", source=str(store), store_dir=str(store), phase=ChainStoreRun.Phase.LOAD, options=options
+    )
+
+
+def chainstore_load_execute(
+    *, run_id: int, on_progress: Callable[[str, int, int, float], None] = lambda *args: None
+) -> ChainStoreRun:
+    """Load to the end; a graph that holds nodes already fails the run (a bulk load writes only empty graphs)."""
+
+    def body(run: ChainStoreRun) -> None:
+        try:
+            result = _load(run, on_progress)
+        except GraphNotEmpty as error:
+            raise ValueError(str(error)) from error
+        run.nodes, run.relationships = result.nodes, result.relationships
+        run.phase_seconds = {"load": round(result.seconds, 3)}
+        run.phase = ChainStoreRun.Phase.DONE
+        run.save(update_fields=["nodes", "relationships", "phase_seconds", "phase"])
+
+    return job_execute(ChainStoreRun, run_id, body)
+
+
+def _load(run: ChainStoreRun, on_progress) -> LoadResult:
+    options = run.options
+    window = LoadWindow(options.get("from_height"), options.get("to_height"))
+    clusters = Path(options["clusters"]) if options.get("clusters") else None
+    common = {
+        "work_dir": Path(run.store_dir) / "tmp" / f"load-{run.id}",
+        "window": window,
+        "clusters_dir": clusters,
+        "memory_limit": settings.CHAIN_STORE_MEMORY_LIMIT,
+        "on_progress": on_progress,
+    }
+    if options["engine"] == "neo4j-csv":
+        return load_neo4j_csv(Path(run.store_dir), Path(options["out"]), **common)
+    graph = get_graph()
+    if not isinstance(graph, FalkorDBStore):
+        raise ValueError("--engine falkordb needs GRAPH_URL to name a FalkorDB server (Neo4j: --engine neo4j-csv)")
+    return load_falkordb(Path(run.store_dir), graph, **common)
