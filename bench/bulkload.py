@@ -25,13 +25,13 @@ from bench.runtime import ROOT, server_start  # first: it sets Django up
 
 from django.conf import settings
 
-from app.embedded import from_settings
 from bench.chainstore import REGTEST, entries_of, world
 from bench.ingest import machine
 from bench.report import write_section
 from chain.ingest import IngestOptions, Tally, ingest_entries
 from chain.store.build import StoreOptions, StoreTally, store_build
 from chain.store.load import load_falkordb
+from core.embedded import from_settings
 from graph import open_graph
 from graph.schema import ensure_schema
 
