@@ -2,11 +2,12 @@
 always sends, so the front end's generated types (frontend/src/api/schema.d.ts) leave optional only the
 fields that can be absent.
 
-drf-spectacular marks a field required when a client must send it, so a field with a default, or one that
-allows null, is optional in the answer too. DRF's Field.get_attribute sends such a field every time (its
-default, or null, when the value is missing); it leaves out only a field that is not required, has no
-default and does not allow null, when its key is missing (investigations/api/answers.py TracedEdgeOut's
-`haircut`). Requests keep drf-spectacular's rule: COMPONENT_SPLIT_REQUEST (app/settings.py) gives them
+drf-spectacular marks a field required when a client must send it, so a field with a default is optional
+in the answer too. DRF's Field.get_attribute sends such a field every time (its default when the value is
+missing). A field declared `required=False` may be absent: DRF leaves it out when its key is missing
+(investigations/api/answers.py TracedEdgeOut's `haircut`), and answers built by hand leave it out too
+(screening's ScreenResultOut: an address refused with an error has no `cluster`), even where it allows
+null. Requests keep drf-spectacular's rule: COMPONENT_SPLIT_REQUEST (app/settings.py) gives them
 components of their own.
 """
 
@@ -19,7 +20,7 @@ from rest_framework.fields import empty
 def field_always_sent(serializer: serializers.Serializer, field: serializers.Field) -> bool:
     """A model instance has every attribute a ModelSerializer reads, so none is ever missing."""
     model_made = isinstance(serializer, serializers.ModelSerializer)
-    return model_made or field.required or field.allow_null or field.default is not empty
+    return model_made or field.required or field.default is not empty
 
 
 class AnswerSchema(AutoSchema):

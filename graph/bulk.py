@@ -28,6 +28,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import redis
 
+from core.errors import Conflict
 from graph.errors import GraphError
 
 _NULL, _BOOL, _DOUBLE, _STRING, _LONG, _ARRAY = 0, 1, 2, 3, 4, 5
@@ -36,8 +37,9 @@ COMMAND_BYTES = 64 * 1024 * 1024  # a GRAPH.BULK command stays well under Redis'
 # (a command holds whole record batches: one batch of the largest transactions may exceed it alone)
 
 
-class GraphNotEmpty(GraphError):
-    """A bulk load writes only into a graph that does not exist yet."""
+class GraphNotEmpty(GraphError, Conflict):
+    """A bulk load writes only into a graph that does not exist yet: the caller's to fix (409), not a
+    database failure, so a load run records it FAILED."""
 
 
 def _header(name: str, properties: tuple[tuple[str, str], ...]) -> bytes:

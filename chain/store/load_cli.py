@@ -9,6 +9,7 @@ import time
 from django.core.management.base import CommandError
 from tqdm import tqdm
 
+from chain.errors import RunSpecError
 from chain.models import ChainStoreRun
 from chain.store.load_runs import ENGINES, chainstore_load_create, chainstore_load_execute
 
@@ -33,7 +34,7 @@ def handle_load(command, *, store: str, **options) -> None:
             last_height=options.get("to_height"),
             clusters_dir=options.get("clusters"),
         )
-    except ValueError as error:
+    except RunSpecError as error:
         raise CommandError(str(error)) from None
     bar = _LoadProgress()
     try:

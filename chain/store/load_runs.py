@@ -9,11 +9,11 @@ from pathlib import Path
 
 from django.conf import settings
 
+from chain.errors import RunSpecError
 from chain.models import ChainStoreRun
 from chain.store.load import LoadResult, LoadWindow, load_falkordb, load_neo4j_csv
 from core.runner import job_execute
 from graph import get_graph
-from graph.bulk import GraphNotEmpty
 from graph.falkor import FalkorDBStore
 
 ENGINES = ("falkordb", "neo4j-csv")
@@ -30,12 +30,12 @@ def chainstore_load_create(
 ) -> ChainStoreRun:
     """A load of `store_dir` into the configured graph (falkordb) or into neo4j-admin CSVs under `out_dir`."""
     if engine not in ENGINES:
-        raise ValueError(f"unknown engine {engine!r}: one of {', '.join(ENGINES)}")
+        raise RunSpecError(f"unknown engine {engine!r}: one of {', '.join(ENGINES)}")
     if engine == "neo4j-csv" and not out_dir:
-        raise ValueError("--engine neo4j-csv writes files: name the directory with --out")
+        raise RunSpecError("--engine neo4j-csv writes files: name the directory with --out")
     store = Path(store_dir).resolve()
     if not (store / "tables" / "_done").is_dir():
-        raise ValueError(f"{store} holds no built chain store (run `manage.py chainstore build` first)")
+        raise RunSpecError(f"{store} holds no built chain store (run `manage.py chainstore build` first)")
     options = {"engine": engine, "from_height": first_height, "to_height": last_height}
     options |= {"out": str(Path(out_dir).resolve()) if out_dir else None, "clusters": clusters_dir}
     if engine == "falkordb":
@@ -51,10 +51,7 @@ def chainstore_load_execute(
     """Load to the end; a graph that holds nodes already fails the run (a bulk load writes only empty graphs)."""
 
     def body(run: ChainStoreRun) -> None:
-        try:
-            result = _load(run, on_progress)
-        except GraphNotEmpty as error:
-            raise ValueError(str(error)) from error
+        result = _load(run, on_progress)  # a graph that holds nodes: GraphNotEmpty, a Conflict (FAILED)
         run.nodes, run.relationships = result.nodes, result.relationships
         run.phase_seconds = {"load": round(result.seconds, 3)}
         run.phase = ChainStoreRun.Phase.DONE
@@ -78,5 +75,5 @@ def _load(run: ChainStoreRun, on_progress) -> LoadResult:
         return load_neo4j_csv(Path(run.store_dir), Path(options["out"]), **common)
     graph = get_graph()
     if not isinstance(graph, FalkorDBStore):
-        raise ValueError("--engine falkordb needs GRAPH_URL to name a FalkorDB server (Neo4j: --engine neo4j-csv)")
+        raise RunSpecError("--engine falkordb needs GRAPH_URL to name a FalkorDB server (Neo4j: --engine neo4j-csv)")
     return load_falkordb(Path(run.store_dir), graph, **common)

@@ -23,8 +23,13 @@ def test_a_field_left_out_when_its_key_is_missing_is_optional_in_the_answer(sche
 
 
 def test_a_field_that_may_be_null_or_has_a_default_is_required_in_the_answer(schemas):
-    assert "cluster" in schemas["ScreenResultOut"]["required"]  # allow_null, required=False: sent as null
+    assert {"risk", "cluster"} <= set(schemas["AddressDetailOut"]["required"])  # allow_null: sent as null
     assert {"status", "priority", "summary"} <= set(schemas["CaseOut"]["required"])  # model defaults
+
+
+def test_a_field_declared_not_required_stays_optional_even_where_it_may_be_null(schemas):
+    """Screening builds its answer by hand: an address refused with an error has no `cluster` at all."""
+    assert {"cluster", "error", "risk_score"} <= _optional(schemas["ScreenResultOut"])
 
 
 def test_a_request_still_need_not_send_a_field_with_a_default(schemas):

@@ -909,7 +909,7 @@ export interface components {
       risk_level?: components["schemas"]["RiskLevelEnum"];
       score_reasons?: string[];
       model?: components["schemas"]["ModelScoreOut"];
-      cluster: string | null;
+      cluster?: string | null;
       exposure?: components["schemas"]["ScreenExposureOut"];
       cut?: string[];
     };
