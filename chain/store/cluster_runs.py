@@ -11,6 +11,20 @@ from chain.models import ChainStoreRun
 from chain.store.clusters import ClusterTally, store_cluster
 
 
+def store_last_build(directory: str) -> ChainStoreRun | None:
+    """The store's latest finished build: the row its clustering is recorded on (a load's row has no kind)."""
+    return (
+        ChainStoreRun.objects.filter(store_dir=directory, status=ChainStoreRun.Status.SUCCEEDED)
+        .exclude(kind="")
+        .order_by("-finished_at", "-id")
+        .first()
+    )
+
+
+def build_marker(run: ChainStoreRun) -> dict:
+    return {"build_run": run.id, "finished_at": run.finished_at.isoformat() if run.finished_at else None}
+
+
 def chainstore_cluster(
     *,
     store_dir: str | None = None,
@@ -21,11 +35,7 @@ def chainstore_cluster(
     """Cluster the store and record it on its latest successful build: phase `cluster` while it runs, then
     the links, clusters and seconds. A store no build finished is refused (RunSpecError)."""
     directory = str(Path(store_dir or settings.CHAIN_STORE_DIR).resolve())
-    run = (
-        ChainStoreRun.objects.filter(store_dir=directory, status=ChainStoreRun.Status.SUCCEEDED)
-        .order_by("-finished_at", "-id")
-        .first()
-    )
+    run = store_last_build(directory)
     if run is None:
         raise RunSpecError(f"no finished build of the store {directory}: run `chainstore build` first")
     run.phase = ChainStoreRun.Phase.CLUSTER
@@ -39,6 +49,7 @@ def chainstore_cluster(
             memory_limit=settings.CHAIN_STORE_MEMORY_LIMIT,
             threads=threads,
             on_step=on_step,
+            built_by=build_marker(run),
         )
     finally:
         run.phase = ChainStoreRun.Phase.DONE

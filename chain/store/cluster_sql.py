@@ -6,11 +6,18 @@ table is read, the argument of a minimum, and the hex of a binary column. Every 
 views `transactions`, `outputs`, `inputs` (the store's tables) and the tables the earlier statements made.
 """
 
-from chain.clustering import CHANGE_CONFIDENCE, ROUND_UNIT, WASABI1_DENOMINATION, WHIRLPOOL_POOLS
+from chain.clustering import (
+    CHANGE_CONFIDENCE,
+    MULTI_INPUT_CONFIDENCE,
+    ROUND_UNIT,
+    WASABI1_DENOMINATION,
+    WHIRLPOOL_POOLS,
+)
 
 DUCKDB = {
     "arg_min": "arg_min",  # Spark: min_by
     "hex": "lower(hex({}))",  # Spark: lower(hex({})) too
+    "join": "array_to_string({}, '+')",  # Spark: array_join({}, '+')
 }
 
 CHANGE_ORDER = ("address_reuse", "fresh_change", "script_type", "round_payment")  # chain/clustering.py's vote order
@@ -242,9 +249,40 @@ FROM labels l JOIN cluster_names n ON n.root = l.root JOIN addresses a ON a.addr
 GROUP BY n.cluster_id
 """
 
+# Why each address is in its cluster, as the IN_CLUSTER edge records it (chain/clusters.py `cause`): the
+# address joins in the first block where a link ties it to another address (a change guess paying back to
+# the transaction's only input address ties nothing); the reason is the first link of that block that names
+# it, in chain order (a transaction's multi_input before its change), self-ties included, as a block-by-block
+# ingest sees them. Merges move an edge with its reason, so later links never change it.
+JOINS = """
+CREATE TABLE joins AS
+WITH change_links AS (
+  SELECT tx_id, height, {change_heuristic} AS heuristic, change_confidence AS confidence, anchor, change_address_id,
+         (multi_input OR change_address_id <> anchor) AS ties
+  FROM tx_clustering WHERE change_confidence >= {min_confidence} AND anchor IS NOT NULL
+), named AS (
+  SELECT x.tx_id, x.height, 0 AS kind, 'multi_input' AS heuristic,
+         CAST({multi_input_confidence} AS DOUBLE) AS confidence, i.address_id, true AS ties
+  FROM tx_clustering x JOIN named_inputs i ON i.tx_id = x.tx_id WHERE x.multi_input AND i.address_id IS NOT NULL
+  UNION ALL
+  SELECT tx_id, height, 1, heuristic, confidence, anchor, ties FROM change_links
+  UNION ALL
+  SELECT tx_id, height, 1, heuristic, confidence, change_address_id, ties FROM change_links
+), joined AS (
+  SELECT address_id, min(height) AS height FROM named WHERE ties GROUP BY address_id
+), ranked AS (
+  SELECT n.address_id, n.tx_id, n.heuristic, n.confidence,
+         row_number() OVER (PARTITION BY n.address_id ORDER BY n.tx_id, n.kind) AS r
+  FROM named n JOIN joined j ON j.address_id = n.address_id AND j.height = n.height
+)
+SELECT address_id, tx_id, heuristic, confidence FROM ranked WHERE r = 1
+"""
+
 ADDRESS_CLUSTERS = """
 CREATE TABLE address_clusters AS
-SELECT l.address_id, n.cluster_id FROM labels l JOIN cluster_names n ON n.root = l.root
+SELECT l.address_id, n.cluster_id, {txid_hex} AS txid, j.heuristic, j.confidence
+FROM labels l JOIN cluster_names n ON n.root = l.root
+LEFT JOIN joins j ON j.address_id = l.address_id LEFT JOIN transactions x ON x.tx_id = j.tx_id
 """
 
 
@@ -253,6 +291,8 @@ def statement(template: str, *, min_confidence: float = 0.6, dialect: dict = DUC
     return template.format(
         arg_min=dialect["arg_min"],
         txid_hex=dialect["hex"].format("x.txid"),
+        change_heuristic=dialect["join"].format("change_heuristics"),
+        multi_input_confidence=repr(float(MULTI_INPUT_CONFIDENCE)),
         pools=", ".join(str(pool) for pool in sorted(WHIRLPOOL_POOLS)),
         wasabi_low=WASABI1_DENOMINATION[0],
         wasabi_high=WASABI1_DENOMINATION[1],

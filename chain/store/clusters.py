@@ -27,10 +27,11 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from chain.store import cluster_sql as sql
-from chain.store.layout import StoreLayout, fsync_tree
+from chain.store.layout import StoreLayout, fsync_tree, write_json
 from chain.store.resolve import connect
 
 OUTPUT_TABLES = ("tx_clustering", "addresses", "address_clusters", "clusters")
+BUILD_MARKER = "_build.json"  # {"build_run": id, "finished_at": iso time} of the build the clusters describe
 MAX_STAR_ROUNDS = 200
 
 
@@ -60,8 +61,12 @@ def store_cluster(
     memory_limit: str = "1GB",
     threads: int = 2,
     on_step: Callable[[ClusterTally], None] = lambda tally: None,
+    built_by: dict | None = None,
 ) -> ClusterTally:
-    """Cluster the store at `root` and write its four clustering tables under `<root>/clusters/`."""
+    """Cluster the store at `root` and write its four clustering tables under `<root>/clusters/`.
+
+    `built_by` (the build run the clusters describe) goes with them as `clusters/_build.json`, so a load
+    can tell clusters of an older build from current ones (chain/store/load_runs.py)."""
     store = StoreLayout(root)
     tally, started = ClusterTally(), time.monotonic()
     with connect(store, threads=threads, memory_limit=memory_limit) as con:
@@ -72,12 +77,12 @@ def store_cluster(
         _step(tally, on_step, "components")
         labels_build(con, engine=engine, tally=tally)
         _step(tally, on_step, "names")
-        for template in (sql.TOUCHED, sql.NAMES, sql.CLUSTERS, sql.ADDRESS_CLUSTERS):
+        for template in (sql.TOUCHED, sql.NAMES, sql.CLUSTERS, sql.JOINS, sql.ADDRESS_CLUSTERS):
             con.execute(sql.statement(template, min_confidence=min_confidence))
         tally.clusters, tally.clustered = con.execute("SELECT count(*), sum(size) FROM clusters").fetchone()
         tally.clustered = tally.clustered or 0
         _step(tally, on_step, "write")
-        _write(con, store)
+        _write(con, store, built_by)
     tally.seconds = round(time.monotonic() - started, 3)
     _step(tally, on_step, "done")
     return tally
@@ -166,8 +171,8 @@ def _scipy_labels(con, links: str) -> int:
     return 1
 
 
-def _write(con, store: StoreLayout) -> None:
-    """Each table into a temporary directory, then all four in place of the old ones."""
+def _write(con, store: StoreLayout, built_by: dict | None) -> None:
+    """Each table (and the build marker) into a temporary directory, then all in place of the old ones."""
     final = store.root / "clusters"
     temporary = store.root / ".clusters.tmp"
     shutil.rmtree(temporary, ignore_errors=True)
@@ -175,12 +180,14 @@ def _write(con, store: StoreLayout) -> None:
         "tx_clustering": "SELECT tx_id, coinjoin, multi_input, change_n, change_heuristics, change_confidence "
         "FROM tx_clustering ORDER BY tx_id",
         "addresses": "SELECT address_id, address, script_type, first_tx_id FROM addresses ORDER BY address_id",
-        "address_clusters": "SELECT address_id, cluster_id FROM address_clusters",
+        "address_clusters": "SELECT address_id, cluster_id, txid, heuristic, confidence FROM address_clusters",
         "clusters": "SELECT * FROM clusters",
     }
     for table, query in queries.items():
         (temporary / table).mkdir(parents=True)
         con.execute(f"COPY ({query}) TO '{temporary / table / 'data.parquet'}' (FORMAT parquet, COMPRESSION zstd)")
+    if built_by is not None:
+        write_json(temporary / BUILD_MARKER, built_by)
     fsync_tree(temporary)
     shutil.rmtree(final, ignore_errors=True)
     temporary.rename(final)

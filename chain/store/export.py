@@ -13,9 +13,11 @@ A window (`first`..`last` heights) loads what an incremental ingest that started
 have built: an input whose spent output lies before the window is unresolved (its value unknown, its
 address the one its own scripts name) and its spent transaction is a stub.
 
-Clusters come from a cluster assignment (the store's clustering phase, issue 19 item 2): Parquet
-files with `address` (or `address_id` with an `addresses` table) and `cluster_id`, and optionally
-`tx_clustering` (tx_id, coinjoin, change_n, heuristics, confidence) for the transactions' verdicts.
+Clusters come from a cluster assignment (by default the store's own, `chainstore cluster`'s
+`<store>/clusters`): Parquet files with `address` (or `address_id` with an `addresses` table),
+`cluster_id` and optionally the IN_CLUSTER edge's `txid`, `heuristic`, `confidence`; and optionally
+`tx_clustering` (tx_id, coinjoin, change_n, change_heuristics, change_confidence: the graph's names)
+for the transactions' verdicts.
 """
 
 from collections.abc import Iterator
@@ -153,7 +155,7 @@ class StoreExport:
             f"read_parquet('{clusters_dir}/tx_clustering/**/*.parquet')"
             if tx_clustering
             else "(SELECT NULL::BIGINT AS tx_id, NULL::VARCHAR AS coinjoin, NULL::INT AS change_n, "
-            "NULL::VARCHAR[] AS heuristics, NULL::DOUBLE AS confidence WHERE false)"
+            "NULL::VARCHAR[] AS change_heuristics, NULL::DOUBLE AS change_confidence WHERE false)"
         )
         run(f"CREATE OR REPLACE TEMP VIEW w_verdicts AS SELECT * FROM {source}")
         if clusters_dir is None or not (clusters_dir / "address_clusters").exists():
@@ -299,7 +301,7 @@ SELECT n.nid, lower(hex(t.txid)) AS txid, t.height, t.time, lower(hex(b.hash)) A
        t.size, coalesce(o.out_value, []) AS out_value, coalesce(o.out_address, []) AS out_address,
        coalesce(o.out_type, []) AS out_type, v.coinjoin,
        v.coinjoin IS NULL AND coalesce(s.spenders, 0) > 1 AS multi_input, v.change_n,
-       v.heuristics AS change_heuristics, v.confidence AS change_confidence
+       v.change_heuristics, v.change_confidence
 FROM n_txs n JOIN w_txs t USING (tx_id) JOIN w_blocks b ON b.height = t.height
 LEFT JOIN spends s USING (tx_id) LEFT JOIN outs o USING (tx_id) LEFT JOIN w_verdicts v USING (tx_id)
 ORDER BY n.nid

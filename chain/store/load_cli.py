@@ -20,7 +20,11 @@ def add_load_parser(actions):
     load.add_argument("--out", help="neo4j-csv: the directory for the CSVs and import.args")
     load.add_argument("--from-height", type=int, help="first height of the window (default: the store's first)")
     load.add_argument("--to-height", type=int, help="last height of the window (default: the store's last)")
-    load.add_argument("--clusters", help="a cluster assignment (address_clusters/, tx_clustering/ Parquet)")
+    load.add_argument(
+        "--clusters",
+        help="a cluster assignment (address_clusters/, tx_clustering/ Parquet) instead of the store's own "
+        "(<store>/clusters, made by `chainstore cluster`, loaded by default for a whole-store load)",
+    )
     return load
 
 

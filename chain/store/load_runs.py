@@ -11,6 +11,9 @@ from django.conf import settings
 
 from chain.errors import RunSpecError
 from chain.models import ChainStoreRun
+from chain.store.cluster_runs import store_last_build
+from chain.store.clusters import BUILD_MARKER
+from chain.store.layout import read_json
 from chain.store.load import LoadResult, LoadWindow, load_falkordb, load_neo4j_csv
 from core.runner import job_execute
 from graph import get_graph
@@ -36,13 +39,35 @@ def chainstore_load_create(
     store = Path(store_dir).resolve()
     if not (store / "tables" / "_done").is_dir():
         raise RunSpecError(f"{store} holds no built chain store (run `manage.py chainstore build` first)")
+    clusters = _clusters_choose(store, clusters_dir, whole=first_height is None and last_height is None)
     options = {"engine": engine, "from_height": first_height, "to_height": last_height}
-    options |= {"out": str(Path(out_dir).resolve()) if out_dir else None, "clusters": clusters_dir}
+    options |= {"out": str(Path(out_dir).resolve()) if out_dir else None, "clusters": clusters}
     if engine == "falkordb":
         options["graph"] = settings.GRAPH_NAME
     return ChainStoreRun.objects.create(
         kind="", source=str(store), store_dir=str(store), phase=ChainStoreRun.Phase.LOAD, options=options
     )
+
+
+def _clusters_choose(store: Path, clusters_dir: str | None, *, whole: bool) -> str | None:
+    """`--clusters` when given, else the store's own `<store>/clusters` when present and the load is the whole
+    store (its clusters span every block: a window's would not be the window's). Clusters that say which
+    build they describe must describe the store's latest one: stale clusters are refused, not loaded."""
+    own = store / "clusters"
+    if clusters_dir is None and not (whole and own.is_dir()):
+        return None
+    chosen = Path(clusters_dir).resolve() if clusters_dir else own
+    marker = read_json(chosen / BUILD_MARKER)
+    if marker is None and chosen != own:
+        return str(chosen)  # an assignment from elsewhere (another engine, a test): the caller vouches for it
+    latest = store_last_build(str(store))
+    if marker is None or latest is None or marker.get("build_run") != latest.id:
+        built = f"build run {latest.id}" if latest else "no recorded build"
+        raise RunSpecError(
+            f"the clusters in {chosen} do not describe the store's latest build ({built}; they were made for "
+            f"{(marker or {}).get('build_run', 'an unknown build')}): run `manage.py chainstore cluster` again"
+        )
+    return str(chosen)
 
 
 def chainstore_load_execute(

@@ -1,9 +1,10 @@
 # ruff: noqa: S608 - DuckDB SQL built from the store's own paths and constant names, never from user text
 """Helpers for the bulk-load tests: cut a blk source at a height, dump a graph, and the cluster scaffold.
 
-The scaffold stands in for the store's clustering phase (issue 19 item 2) until it lands: it reads the
-clusters and the transactions' verdicts an incremental ingest of the same blocks built, and writes them
-in the agreed Parquet shape (`address_clusters`, `tx_clustering`) for the loader to read.
+The scaffold is a cluster assignment read from an incremental graph (the clusters and the transactions'
+verdicts an ingest of the same blocks built), in the Parquet shape `chainstore cluster` writes
+(`address_clusters`, `tx_clustering`): the `--clusters` override path, and windows, which the store's
+own clustering (over the whole store) does not describe.
 """
 
 import struct
@@ -82,8 +83,9 @@ def cluster_partition(store) -> set[frozenset[str]]:
 
 
 def clusters_scaffold(store, store_dir: Path, out_dir: Path) -> Path:
-    """address_clusters (address, cluster_id) and tx_clustering (tx_id, coinjoin, change_n, heuristics,
-    confidence) as the incremental graph `store` has them."""
+    """address_clusters (address, cluster_id, txid, heuristic, confidence) and tx_clustering (tx_id, coinjoin,
+    change_n, change_heuristics, change_confidence) as the incremental graph `store` has them: the shape
+    `chainstore cluster` writes (which names addresses by `address_id` with an `addresses` table)."""
     members = store.read(
         "MATCH (a:Address)-[r:IN_CLUSTER]->(c:Cluster) RETURN a.address AS address, c.cluster_id AS cluster_id, "
         "r.txid AS txid, r.heuristic AS heuristic, r.confidence AS confidence"
@@ -101,8 +103,8 @@ def clusters_scaffold(store, store_dir: Path, out_dir: Path) -> Path:
         "tx_id": pa.array([ids[r["txid"]] for r in verdicts], pa.int64()),
         "coinjoin": pa.array([r["coinjoin"] for r in verdicts], pa.string()),
         "change_n": pa.array([r["change_n"] for r in verdicts], pa.int32()),
-        "heuristics": pa.array([r["h"] for r in verdicts], pa.list_(pa.string())),
-        "confidence": pa.array([r["confidence"] for r in verdicts], pa.float64()),
+        "change_heuristics": pa.array([r["h"] for r in verdicts], pa.list_(pa.string())),
+        "change_confidence": pa.array([r["confidence"] for r in verdicts], pa.float64()),
     }
     _write(out_dir / "tx_clustering", table)
     return out_dir
