@@ -8,11 +8,15 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
+from chain.ingest import IngestOptions, Tally, ingest_entries
 from chain.models import ChainStoreRun
+from chain.networks import network_named
+from chain.services import source_scan
 from chain.simulator.run import WorldSpec, simulate
 from chain.store.load import LoadWindow, load_falkordb, load_neo4j_csv
 from graph import bulk, get_graph
 from graph.explore import address_detail
+from graph.schema import ensure_schema
 from tests.chain.bulktools import (
     cluster_partition,
     clusters_scaffold,
@@ -230,3 +234,95 @@ def test_a_repeated_coinbase_loads_once_as_the_ingest_keeps_it(settings, graphs,
     assert sum(labels == ("Transaction",) for labels, _ in mine["nodes"]) == 3  # two coinbases and the spend
     assert mine["nodes"] == reference["nodes"]
     assert mine["relationships"] == reference["relationships"]
+
+
+def _ingest_block_by_block(settings, graph_name: str, source, *, network: str):
+    """An incremental ingest writing one block at a time: the meaning the store's clustering reproduces
+    (`seen_before`, the block an address joins its cluster in; docs/scale.md "Clustering over the store")."""
+    settings.GRAPH_NAME = graph_name
+    store = get_graph()
+    ensure_schema(store)
+    scan = source_scan(kind="blk", source=str(source), network=network_named(network))
+    options = IngestOptions(batch_blocks=1, batch_txs=1, min_change_confidence=settings.CLUSTER_CHANGE_MIN_CONFIDENCE)
+    ingest_entries(scan.entries, store=store, network=network_named(network), tally=Tally(), options=options)
+    return store
+
+
+def _cluster_reasons(store) -> dict[str, tuple]:
+    """Why each clustered address is in its cluster: the IN_CLUSTER edge's txid, heuristic and confidence."""
+    found = store.read(
+        "MATCH (a:Address)-[r:IN_CLUSTER]->(:Cluster) RETURN a.address AS address, r.txid AS txid, "
+        "r.heuristic AS heuristic, r.confidence AS confidence"
+    )
+    return {row["address"]: (row["txid"], row["heuristic"], row["confidence"]) for row in found}
+
+
+# A cluster's name and first_height are not compared: a merge keeps the larger cluster's name and founding
+# height, and which one was larger depends on the merges before (the bulk load has none for blocks 1..N).
+COMPARED_CLUSTER_FIGURES = ("size", "received", "sent", "first_seen", "last_seen", "last_height")
+
+
+def _cluster_figures(store) -> dict[frozenset, tuple]:
+    """Each cluster's figures but its name and first_height, keyed by its members."""
+    found = store.read(
+        "MATCH (a:Address)-[:IN_CLUSTER]->(c:Cluster) RETURN c.cluster_id AS id, properties(c) AS props, "
+        "collect(a.address) AS members"
+    )
+    return {frozenset(r["members"]): tuple(r["props"].get(k) for k in COMPARED_CLUSTER_FIGURES) for r in found}
+
+
+def _chainstore(*args: str) -> str:
+    out = StringIO()
+    call_command("chainstore", *args, stdout=out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(("source", "first", "network"), [("world", 60, "regtest"), ("blk-heights", 200, "bitcoin")])
+def test_build_cluster_load_then_ingest_equals_an_ingest_of_all(
+    request, settings, graphs, tmp_path, source, first, network
+):
+    """The user's path: `chainstore build`, `chainstore cluster`, `chainstore load` for blocks 1..N, then the
+    incremental ingest from N+1, is the graph a block-by-block ingest of every block builds: the same nodes,
+    relationships and properties, the same partition, the same reason on every IN_CLUSTER edge and the same
+    cluster figures (but names and first heights, see COMPARED_CLUSTER_FIGURES)."""
+    if source == "world":
+        blocks = request.getfixturevalue("world")
+    else:
+        blocks = request.getfixturevalue("fixtures") / "blk-heights-1-255.dat"
+        if not blocks.exists():
+            pytest.skip(f"{blocks} not found")
+    reference = _ingest_block_by_block(settings, graphs(), blocks, network=network)
+    head, tail = split_blk(blocks, first, tmp_path / "split")
+    store = str(tmp_path / "store")
+    _chainstore("build", "blk", str(head), "--store", store, "--network", network, "--workers", "1")
+    _chainstore("cluster", "--store", store, "--threads", "1")
+    settings.GRAPH_NAME = graphs()
+    assert "nodes" in _chainstore("load", "--store", store)
+    load = ChainStoreRun.objects.get(phase=ChainStoreRun.Phase.DONE, options__engine="falkordb")
+    assert load.options["clusters"] == str((tmp_path / "store" / "clusters").resolve())
+    continued = _ingest_block_by_block(settings, settings.GRAPH_NAME, tail, network=network)
+    expected, mine = graph_dump(reference), graph_dump(continued)
+    assert len(expected["nodes"]) > 500
+    assert mine["nodes"] == expected["nodes"]
+    assert mine["relationships"] == expected["relationships"]
+    assert cluster_partition(continued) == cluster_partition(reference)
+    assert _cluster_reasons(continued) == _cluster_reasons(reference)
+    assert _cluster_figures(continued) == _cluster_figures(reference)
+    if source == "world":
+        assert len(cluster_partition(reference)) > 10
+
+
+def test_the_load_refuses_clusters_of_an_older_build(world, settings, graphs, tmp_path):
+    """Clusters made before the store was built again may name addresses and links it no longer holds: the
+    load says so rather than loading them, and loads once they are made again."""
+    store = str(tmp_path / "store")
+    _chainstore("build", "blk", str(world), "--store", store, "--network", "regtest", "--workers", "1")
+    _chainstore("cluster", "--store", store, "--threads", "1")
+    _chainstore("build", "blk", str(world), "--store", store, "--network", "regtest", "--workers", "1")
+    settings.GRAPH_NAME = graphs()
+    with pytest.raises(CommandError, match="do not describe the store's latest build"):
+        _chainstore("load", "--store", store)
+    assert get_graph().read("MATCH (n) RETURN count(n) AS n")[0]["n"] == 0
+    _chainstore("cluster", "--store", store, "--threads", "1")
+    _chainstore("load", "--store", store)
+    assert get_graph().read("MATCH (c:Cluster) RETURN count(c) AS n")[0]["n"] > 10

@@ -252,3 +252,29 @@ def test_every_coinjoin_kind_is_told_as_the_incremental_path_tells_it(chain_grap
     assert store_partition(tmp_path / "store") == {}, "no CoinJoin links its inputs; the batch has one owner"
     ingest_block_by_block("blk", source, network="regtest")
     assert store_verdicts(tmp_path / "store") == graph_verdicts(chain_graph)
+
+
+def test_every_clustered_address_carries_the_reason_its_incremental_edge_records(
+    chain_graph, world, tmp_path, settings
+):
+    """The IN_CLUSTER edge's txid, heuristic and confidence: the first link of the block the address joined in."""
+    run = build("blk", world, tmp_path / "store", network="regtest")
+    assert run.status == "succeeded", run.error
+    store_cluster(tmp_path / "store", min_confidence=settings.CLUSTER_CHANGE_MIN_CONFIDENCE)
+    ingest_block_by_block("blk", world, network="regtest")
+    ours = {
+        address: (txid, heuristic, confidence)
+        for address, txid, heuristic, confidence in cluster_rows(
+            tmp_path / "store",
+            "SELECT a.address, c.txid, c.heuristic, c.confidence FROM {address_clusters} c "
+            "JOIN {addresses} a USING (address_id)",
+        )
+    }
+    found = chain_graph.read(
+        "MATCH (a:Address)-[r:IN_CLUSTER]->(:Cluster) RETURN a.address AS address, r.txid AS txid, "
+        "r.heuristic AS heuristic, r.confidence AS confidence"
+    )
+    theirs = {row["address"]: (row["txid"], row["heuristic"], row["confidence"]) for row in found}
+    assert len(ours) > 10
+    assert {heuristic for _, heuristic, _ in ours.values()} > {"multi_input"}, "change links are among the reasons"
+    assert ours == theirs
