@@ -264,11 +264,12 @@ COMPARED_CLUSTER_FIGURES = ("size", "received", "sent", "first_seen", "last_seen
 
 def _cluster_figures(store) -> dict[frozenset, tuple]:
     """Each cluster's figures but its name and first_height, keyed by its members."""
+    figures = ", ".join(f"c.{name} AS {name}" for name in COMPARED_CLUSTER_FIGURES)
     found = store.read(
-        "MATCH (a:Address)-[:IN_CLUSTER]->(c:Cluster) RETURN c.cluster_id AS id, properties(c) AS props, "
+        f"MATCH (a:Address)-[:IN_CLUSTER]->(c:Cluster) RETURN c.cluster_id AS id, {figures}, "
         "collect(a.address) AS members"
     )
-    return {frozenset(r["members"]): tuple(r["props"].get(k) for k in COMPARED_CLUSTER_FIGURES) for r in found}
+    return {frozenset(r["members"]): tuple(r[name] for name in COMPARED_CLUSTER_FIGURES) for r in found}
 
 
 def _chainstore(*args: str) -> str:
