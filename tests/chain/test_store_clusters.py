@@ -278,3 +278,45 @@ def test_every_clustered_address_carries_the_reason_its_incremental_edge_records
     assert len(ours) > 10
     assert {heuristic for _, heuristic, _ in ours.values()} > {"multi_input"}, "change links are among the reasons"
     assert ours == theirs
+
+
+def test_a_change_paid_back_to_the_only_input_ties_no_one_until_a_later_block_does(chain_graph, tmp_path, settings):
+    """alice pays herself change (address_reuse) in one block, and joins bob by multi_input in a later one:
+    her reason is the later multi_input. dave does both in one block: his is the change guess, met first."""
+    from chain.serialization import txid_of
+
+    chain = ChainMaker()
+    chain.block(miner="shop")  # the shop is no fresh address: the change guesses agree on the payer's own
+    alice, bob, dave, erin = (chain.block(miner=name) for name in ("alice", "bob", "dave", "erin"))
+    back_to_alice = chain.spend((alice, 0), outputs=[(3 * COIN, to("shop")), (46 * COIN - 777, to("alice"))])
+    chain.block(back_to_alice, fees=COIN + 777)
+    alice_bob = chain.spend((txid_of(back_to_alice), 1), (bob, 0), outputs=[(90 * COIN, to("carol"))])
+    chain.block(alice_bob, fees=6 * COIN - 777)
+    back_to_dave = chain.spend((dave, 0), outputs=[(3 * COIN, to("shop")), (46 * COIN - 777, to("dave"))])
+    dave_erin = chain.spend((txid_of(back_to_dave), 1), (erin, 0), outputs=[(90 * COIN, to("carol"))])
+    chain.block(back_to_dave, dave_erin, fees=7 * COIN)
+    source = chain.write_blk(tmp_path / "blk00000.dat")
+    build("blk", source, tmp_path / "store", network="regtest")
+    store_cluster(tmp_path / "store", min_confidence=settings.CLUSTER_CHANGE_MIN_CONFIDENCE)
+    ingest_block_by_block("blk", source, network="regtest")
+    found = chain_graph.read(
+        "MATCH (a:Address)-[r:IN_CLUSTER]->(:Cluster) RETURN a.address AS address, r.txid AS txid, "
+        "r.heuristic AS heuristic"
+    )
+    theirs = {row["address"]: (row["txid"], row["heuristic"]) for row in found}
+    ours = dict(
+        (address, (txid, heuristic))
+        for address, txid, heuristic in cluster_rows(
+            tmp_path / "store",
+            "SELECT a.address, c.txid, c.heuristic FROM {address_clusters} c JOIN {addresses} a USING (address_id)",
+        )
+    )
+    guessed = chain_graph.read(
+        "MATCH (t:Transaction) WHERE t.txid IN $txids RETURN t.change_n AS n, t.change_heuristics AS why",
+        txids=[txid_of(back_to_alice), txid_of(back_to_dave)],
+    )
+    assert [(row["n"], "address_reuse" in row["why"]) for row in guessed] == [(1, True), (1, True)]
+    assert ours == theirs
+    reasons = sorted(ours.values())
+    assert (txid_of(alice_bob), "multi_input") in reasons
+    assert any(txid == txid_of(back_to_dave) and "address_reuse" in why for txid, why in reasons)
