@@ -51,7 +51,7 @@ def handle_load(command, *, store: str, **options) -> None:
     command.stdout.write(
         command.style.SUCCESS(
             f"load run {run.id}: {run.nodes:,} nodes, {run.relationships:,} relationships in {seconds:.1f}s "
-            f"({run.relationships / seconds:,.0f} relationships/s)"
+            f"({run.relationships / seconds:,.0f} relationships/s); clusters: {run.options.get('clusters') or 'none'}"
         )
     )
 

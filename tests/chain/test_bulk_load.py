@@ -298,7 +298,8 @@ def test_build_cluster_load_then_ingest_equals_an_ingest_of_all(
     _chainstore("build", "blk", str(head), "--store", store, "--network", network, "--workers", "1")
     _chainstore("cluster", "--store", store, "--threads", "1")
     settings.GRAPH_NAME = graphs()
-    assert "nodes" in _chainstore("load", "--store", store)
+    said = _chainstore("load", "--store", store)
+    assert f"clusters: {(tmp_path / 'store' / 'clusters').resolve()}" in said
     load = ChainStoreRun.objects.get(phase=ChainStoreRun.Phase.DONE, options__engine="falkordb")
     assert load.options["clusters"] == str((tmp_path / "store" / "clusters").resolve())
     continued = _ingest_block_by_block(settings, settings.GRAPH_NAME, tail, network=network)
