@@ -60,7 +60,7 @@ def graphs(settings):
 
 def _bulk_then_incremental(settings, graphs, source, tmp_path, *, first: int, network: str):
     head, tail = split_blk(source, first, tmp_path / "split")
-    reference = graph_dump_of(ingest_into(settings, graphs(), source, network=network))
+    reference = graph_dump(ingest_into(settings, graphs(), source, network=network))
     reference_clusters = cluster_partition(get_graph())
     head_graph = ingest_into(settings, graphs(), head, network=network)
     build("blk", head, tmp_path / "store", network=network)
@@ -69,10 +69,6 @@ def _bulk_then_incremental(settings, graphs, source, tmp_path, *, first: int, ne
     loaded = load_falkordb(tmp_path / "store", get_graph(), work_dir=tmp_path / "work", clusters_dir=clusters)
     continued = ingest_into(settings, settings.GRAPH_NAME, tail, network=network)
     return reference, reference_clusters, continued, loaded
-
-
-def graph_dump_of(store):
-    return graph_dump(store)
 
 
 def test_the_first_255_blocks_bulk_loaded_then_ingested_equal_an_ingest_of_all(fixtures, settings, graphs, tmp_path):
