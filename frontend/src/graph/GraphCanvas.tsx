@@ -9,6 +9,13 @@ import { arrange } from "./layout";
 // The page's stack (styles.css): Noto Sans, last, draws the ₿ of the edge labels where Debian's fonts lack it.
 const FONT = 'system-ui, "Segoe UI", Roboto, sans-serif, "Noto Sans"';
 const FIT_PADDING = 40;
+const FIT_ZOOM_MAX = 1.25; // a fit of a few nodes stops here: labels at reading size, not poster size
+
+/** Everything in view, with a margin, never blown up beyond FIT_ZOOM_MAX. */
+function fitAll(core: Core): void {
+  core.fit(undefined, FIT_PADDING);
+  if (core.zoom() > FIT_ZOOM_MAX) core.zoom({ level: FIT_ZOOM_MAX, renderedPosition: { x: core.width() / 2, y: core.height() / 2 } });
+}
 
 const STYLE: cytoscape.StylesheetJson = [
   {
@@ -17,7 +24,7 @@ const STYLE: cytoscape.StylesheetJson = [
       "background-color": "data(colour)",
       label: "data(label)",
       "font-family": FONT,
-      "font-size": 11,
+      "font-size": 12,
       "min-zoomed-font-size": 7, // a label too small to read is not drawn (and panning stays smooth)
       color: "#1f2933",
       "text-valign": "bottom",
@@ -77,7 +84,7 @@ export const GraphCanvas = forwardRef<GraphHandle, Props>(function GraphCanvas({
   useEffect(() => {
     const core = cytoscape({ container: box.current, style: STYLE, wheelSensitivity: 0.3, minZoom: 0.05, maxZoom: 2 });
     // A canvas draws with the fonts loaded when it draws: once the one with ₿ is in, the labels are drawn again.
-    void document.fonts?.load('11px "Noto Sans"', "₿").then(() => core.destroyed() || core.style().update());
+    void document.fonts?.load('12px "Noto Sans"', "₿").then(() => core.destroyed() || core.style().update());
     core.on("tap", "node", (event) => handlers.current.onSelect(event.target.id()));
     core.on("tap", (event) => event.target === core && handlers.current.onSelect(null));
     core.on("dbltap", "node", (event) => handlers.current.onExpand(event.target.id()));
@@ -107,13 +114,13 @@ export const GraphCanvas = forwardRef<GraphHandle, Props>(function GraphCanvas({
     });
     if (added?.nonempty()) arrange(core, added); // outside the batch, so the layout measures drawn labels
     // Each result (a start, an expansion, a path, a trace) is shown whole: no blank canvas until Fit.
-    if (fresh.some((definition) => definition.group === "nodes")) core.fit(undefined, FIT_PADDING);
+    if (fresh.some((definition) => definition.group === "nodes")) fitAll(core);
   }, [elements]);
 
   useImperativeHandle(ref, () => ({
     png: () => cy.current?.png({ full: true, scale: 2, bg: "#ffffff" }) ?? "",
     svgLike: () => svgOf(cy.current),
-    fit: () => cy.current?.fit(undefined, FIT_PADDING),
+    fit: () => cy.current && fitAll(cy.current),
   }));
 
   return <div ref={box} className="canvas" role="img" aria-label="transaction graph" data-testid="canvas" />;

@@ -22,8 +22,7 @@ export function arrange(core: Core, added: cytoscape.CollectionReturnValue): voi
   else if (first) core.layout({ name: "grid", animate: false, avoidOverlap: true }).run();
 }
 
-/** New nodes evenly spaced around their anchor (the centre of the view for a first graph), the anchor
- * left clear at the centre. */
+/** New nodes evenly spaced around their anchor, the anchor left clear at the centre. */
 function sunflowers(core: Core, added: cytoscape.CollectionReturnValue): void {
   const around = new Map<string, cytoscape.NodeSingular[]>();
   added.nodes().forEach((node) => {
@@ -32,9 +31,13 @@ function sunflowers(core: Core, added: cytoscape.CollectionReturnValue): void {
     const key = anchor.nonempty() ? anchor.id() : "";
     around.set(key, [...(around.get(key) ?? []), node]);
   });
-  const extent = core.extent();
+  // Nodes with no anchor go around the middle of what is drawn (the view's, for a first graph): never
+  // where the view happens to be, which may be far off after a zoom into a corner.
+  const known = core.nodes().difference(added);
+  const box = known.nonempty() ? known.boundingBox() : core.extent();
+  const middle = { x: box.x1 + box.w / 2, y: box.y1 + box.h / 2 };
   for (const [anchorId, nodes] of around) {
-    const centre = anchorId ? core.getElementById(anchorId).position() : { x: extent.x1 + extent.w / 2, y: extent.y1 + extent.h / 2 };
+    const centre = anchorId ? core.getElementById(anchorId).position() : middle;
     nodes.forEach((node, i) => {
       const radius = SPACING * Math.sqrt(i + 4);
       const angle = i * GOLDEN_ANGLE;
@@ -53,8 +56,8 @@ function settle(core: Core, first: boolean): void {
     animate: false,
     fit: false,
     nodeDimensionsIncludeLabels: true,
-    idealEdgeLength: 70,
-    nodeRepulsion: 9000,
+    idealEdgeLength: 50,
+    nodeRepulsion: 4500,
     nodeSeparation: 60,
     tile: true, // members nothing links, in rows inside their cluster's box
     tilingPaddingVertical: 14,

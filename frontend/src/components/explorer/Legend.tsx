@@ -30,9 +30,8 @@ export function Legend({ model, colourBy }: { model: GraphModel; colourBy: Colou
             <span className="swatch" style={{ background: colour }} aria-hidden="true" /> {name}
           </li>
         ))}
-        <li><span className="swatch" aria-hidden="true" /> address</li>
-        <li><span className="swatch tx" aria-hidden="true" /> transaction</li>
-        <li><span className="swatch cut" aria-hidden="true" /> cut: not all neighbours shown</li>
+        <li><span className="swatch tx" aria-hidden="true" /> transaction (circles: addresses)</li>
+        <li><span className="swatch cut" aria-hidden="true" /> cut (not every neighbour shown)</li>
         <li><span className="swatch path" aria-hidden="true" /> path found</li>
       </ul>
     </section>
