@@ -4,7 +4,7 @@
 import cytoscape, { type Core, type ElementDefinition } from "cytoscape";
 import { forwardRef, useEffect, useImperativeHandle, useRef } from "react";
 
-import { arrange } from "./layout";
+import { arrange, FORCE_MAX } from "./layout";
 
 // The page's stack (styles.css): Noto Sans, last, draws the ₿ of the edge labels where Debian's fonts lack it.
 const FONT = 'system-ui, "Segoe UI", Roboto, sans-serif, "Noto Sans"';
@@ -13,8 +13,20 @@ const FIT_ZOOM_MAX = 1.25; // a fit of a few nodes stops here: labels at reading
 
 /** Everything in view, with a margin, never blown up beyond FIT_ZOOM_MAX. */
 function fitAll(core: Core): void {
+  core.resize(); // the size now: a notice that came with the result may have shrunk the canvas
   core.fit(undefined, FIT_PADDING);
   if (core.zoom() > FIT_ZOOM_MAX) core.zoom({ level: FIT_ZOOM_MAX, renderedPosition: { x: core.width() / 2, y: core.height() / 2 } });
+}
+
+/** A result in view: a graph the force layout settles (up to FORCE_MAX nodes) fitted whole; a bigger one
+ * centred on what the result added at the zoom the investigator chose, since fitted it would be dots too
+ * small to label, every one of them drawn at each frame of a pan. */
+function showResult(core: Core, added: cytoscape.NodeCollection): void {
+  if (core.nodes().length <= FORCE_MAX) fitAll(core);
+  else {
+    core.resize();
+    core.center(added);
+  }
 }
 
 const STYLE: cytoscape.StylesheetJson = [
@@ -82,14 +94,26 @@ export const GraphCanvas = forwardRef<GraphHandle, Props>(function GraphCanvas({
   handlers.current = { onSelect, onExpand };
 
   useEffect(() => {
-    const core = cytoscape({ container: box.current, style: STYLE, wheelSensitivity: 0.3, minZoom: 0.05, maxZoom: 2 });
+    const core = cytoscape({
+      container: box.current,
+      style: STYLE,
+      wheelSensitivity: 0.3,
+      minZoom: 0.05,
+      maxZoom: 2,
+    });
     // A canvas draws with the fonts loaded when it draws: once the one with ₿ is in, the labels are drawn again.
     void document.fonts?.load('12px "Noto Sans"', "₿").then(() => core.destroyed() || core.style().update());
     core.on("tap", "node", (event) => handlers.current.onSelect(event.target.id()));
     core.on("tap", (event) => event.target === core && handlers.current.onSelect(null));
     core.on("dbltap", "node", (event) => handlers.current.onExpand(event.target.id()));
     cy.current = core;
-    return () => core.destroy();
+    // The canvas takes what the tools and notices leave of the window: Cytoscape is told when that changes.
+    const resized = new ResizeObserver(() => core.resize());
+    if (box.current) resized.observe(box.current);
+    return () => {
+      resized.disconnect();
+      core.destroy();
+    };
   }, []);
 
   useEffect(() => {
@@ -113,8 +137,8 @@ export const GraphCanvas = forwardRef<GraphHandle, Props>(function GraphCanvas({
       added = core.add(parentsFirst);
     });
     if (added?.nonempty()) arrange(core, added); // outside the batch, so the layout measures drawn labels
-    // Each result (a start, an expansion, a path, a trace) is shown whole: no blank canvas until Fit.
-    if (fresh.some((definition) => definition.group === "nodes")) fitAll(core);
+    // Each result (a start, an expansion, a path, a trace) is brought into view: no blank canvas until Fit.
+    if (added?.nodes().nonempty()) showResult(core, added.nodes());
   }, [elements]);
 
   useImperativeHandle(ref, () => ({
