@@ -161,6 +161,9 @@ def test_dates_are_iso_whatever_the_locale_and_bitcoin_amounts_draw_their_sign(p
     since.fill("2030-01-02")
     assert since.get_attribute("aria-invalid") == "false"
     assert since.input_value() == "2030-01-02"
+    page.get_by_role("button", name="pick the from date").click()  # the browser's calendar, without an error
+    page.keyboard.press("Escape")
+    assert since.input_value() == "2030-01-02"
     assert page.evaluate(f"() => {CY}.edges().some(e => e.data('label').includes('₿'))"), "edge amounts in ₿"
     drawn = page.evaluate(
         """async () => {
