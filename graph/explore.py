@@ -327,7 +327,7 @@ def transaction_detail(store: GraphStore, txid: str, *, limit: int = 500) -> Tra
         {"n": n, "address": address or None, "value": value}
         for n, (address, value) in enumerate(zip(tx.pop("out_address") or [], tx.pop("out_value") or [], strict=True))
     ]
-    risks = _risks(store, [row["address"] for row in [*inputs, *outputs[:limit]] if row["address"]])
+    risks = risks_of(store, [row["address"] for row in [*inputs, *outputs[:limit]] if row["address"]])
     for row in [*inputs, *outputs]:
         row["risk"] = risks.get(row["address"])
     n_in = tx["n_in"] or len(inputs)
@@ -341,8 +341,9 @@ def transaction_detail(store: GraphStore, txid: str, *, limit: int = 500) -> Tra
 _RISKS = "UNWIND $addresses AS x MATCH (a:Address {address: x}) RETURN a.address AS address, a.risk AS risk"
 
 
-def _risks(store: GraphStore, addresses: list[str]) -> dict[str, float | None]:
-    """The model's score of each address (one indexed look-up each, in one query)."""
+def risks_of(store: GraphStore, addresses: list[str]) -> dict[str, float | None]:
+    """The model's score of each address (one indexed look-up each, in one query); absent for ids the graph
+    holds no address of (txids, cluster ids)."""
     return {row["address"]: row["risk"] for row in store.read(_RISKS, addresses=sorted(set(addresses)))}
 
 
@@ -445,6 +446,7 @@ class Path(TypedDict):
 
     nodes: list[str]  # addresses, txids (and cluster ids, between clusters)
     values: list[int | None]  # satoshis; None for cluster membership
+    risks: list[float | None]  # each node's score: an address's as the model left it, None for the others
 
 
 def paths(
@@ -460,7 +462,9 @@ def paths(
     if source == target:
         raise ExploreError("target: the same as source; a path needs two ends")
     queries = _ADDRESS_PATHS if kind == "address" else _CLUSTER_PATHS
-    return store.read(queries[hops], source=source, target=target, limit=limit)
+    found = store.read(queries[hops], source=source, target=target, limit=limit)
+    risks = risks_of(store, [ref for path in found for ref in path["nodes"]])
+    return [{**path, "risks": [risks.get(ref) for ref in path["nodes"]]} for path in found]
 
 
 # --- hops for expansions and follow-the-money --------------------------------------------------

@@ -21,7 +21,7 @@ from typing import Any
 
 from core.errors import ChainSleuthError
 from graph import get_graph
-from graph.explore import address_detail, inputs_of, payments, received_of, spends
+from graph.explore import address_detail, inputs_of, payments, received_of, risks_of, spends
 
 MAX_HOPS = 6
 OUTPUTS = 50  # a transaction's outputs (or inputs, backward) followed
@@ -75,7 +75,10 @@ def follow_money(
     trace = Trace(direction=direction, source=address)
     whole = start.received or 0
     since = 0 if direction == "forward" else NEVER
-    trace.addresses[address] = {"hop": 0, "haircut": whole, "poison": whole, "received": whole, "height": since}
+    trace.addresses[address] = {
+        **{"hop": 0, "haircut": whole, "poison": whole, "received": whole, "height": since},
+        "risk": start.risk,
+    }
     frontier = [address]
     step = _forward_hop if direction == "forward" else _backward_hop
     for hop in range(1, hops + 1):
@@ -190,6 +193,7 @@ def _credit(trace: Trace, address: str, hop: int, *, haircut: float, poison: int
             "poison": poison,
             "received": None,
             "height": height,
+            "risk": None,  # the model's score, filled in with `received`
         }
         return True
     node["haircut"] += haircut
@@ -198,10 +202,11 @@ def _credit(trace: Trace, address: str, hop: int, *, haircut: float, poison: int
 
 
 def _fill_received(store, trace: Trace, addresses: list[str]) -> None:
-    """What each newly reached address received in all: the denominator of its haircut share."""
-    received = received_of(store, addresses)
+    """What each newly reached address received in all (the denominator of its haircut share), and its
+    score, so whoever draws the trace colours each address as the address itself would be."""
+    received, risks = received_of(store, addresses), risks_of(store, addresses)
     for address in addresses:
-        trace.addresses[address]["received"] = received.get(address, 0)
+        trace.addresses[address].update(received=received.get(address, 0), risk=risks.get(address))
 
 
 def _note_fanout(trace: Trace, rows: list[dict], fanout: int, hop: int, what: str) -> None:

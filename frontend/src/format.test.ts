@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 
 import { errorMessage, query } from "./api";
-import { btc, riskColour, riskLevel, shortId, stamp } from "./format";
+import { btc, isoDay, riskColour, riskLevel, shortId, stamp } from "./format";
 
 describe("figures", () => {
   it("shows satoshis as bitcoin to the satoshi", () => {
@@ -41,5 +41,15 @@ describe("the API's answers", () => {
     expect(query({ status: ["new", "acknowledged"], source: "", limit: 50 })).toBe(
       "?status=new&status=acknowledged&limit=50",
     );
+  });
+});
+
+describe("ISO days", () => {
+  it("takes a day that exists, written yyyy-mm-dd, and nothing else", () => {
+    expect(isoDay("2024-02-29")).toBe("2024-02-29");
+    expect(isoDay("2023-02-29")).toBeNull(); // not a leap year
+    expect(isoDay("02/29/2024")).toBeNull(); // en-US order
+    expect(isoDay("2024-2-9")).toBeNull();
+    expect(isoDay("")).toBeNull();
   });
 });

@@ -62,3 +62,11 @@ export function categoryColour(category: string | null | undefined): string {
   const hash = [...category].reduce((sum, ch) => (sum * 31 + ch.charCodeAt(0)) >>> 0, 7);
   return PALETTE[hash % PALETTE.length];
 }
+
+/** A day as yyyy-mm-dd when the text is one that exists (2024-02-30 is not), else null: dates are typed
+ * in ISO whatever the browser's locale. */
+export function isoDay(text: string): string | null {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return null;
+  const day = new Date(`${text}T00:00:00Z`);
+  return !Number.isNaN(day.getTime()) && day.toISOString().slice(0, 10) === text ? text : null;
+}

@@ -244,6 +244,7 @@ class TransactionDetailOut(serializers.Serializer):
 class PathOut(serializers.Serializer):
     nodes = serializers.ListField(child=Text(), help_text="addresses, txids, cluster ids in order")
     values = serializers.ListField(child=_int(), help_text="each edge's satoshis; null for cluster membership")
+    risks = serializers.ListField(child=_number(), help_text="each node's score; null for transactions, clusters")
 
 
 class PathsOut(serializers.Serializer):
@@ -257,6 +258,7 @@ class TracedAddressOut(serializers.Serializer):
     poison = Number(help_text="satoshis touched by traced funds")
     received = _int()
     height = Int(help_text="the block the traced funds reached it in")
+    risk = _number()
 
 
 class TracedTransactionOut(serializers.Serializer):

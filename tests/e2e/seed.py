@@ -1,6 +1,7 @@
 """The data the browser tests meet, written into the e2e server's own database and graph by the same services
 the app uses: a team of two, a small chain in which a thief's cluster pays a shop, the thief's addresses
-scored illicit (as a labeling job would), and the alert the flagged cluster raised.
+scored illicit (as a labeling job would), and the alert the flagged cluster raised; and a wallet cluster of
+37 addresses swept together, some scored licit (the explorer's layout of a bigger cluster).
 
     python -m tests.e2e.seed <work dir>     (DJANGO_SETTINGS_MODULE, DATABASE_URL and GRAPH_NAME set)
 
@@ -25,6 +26,7 @@ from tests.investigations.test_exploration import addr  # noqa: E402
 
 BTC = 100_000_000
 PASSWORD = "a long e2e password"
+WALLET = 37  # the wallet cluster's addresses: W0 … W36
 
 
 def chain_written(work: Path) -> None:
@@ -39,10 +41,20 @@ def chain_written(work: Path) -> None:
     chain.block(chain.spend((txid_of(heist), 0), outputs=[(59 * BTC, to("supplier"))]), miner="m2", fees=BTC)
     for i in range(3):
         chain.block(miner=f"m{3 + i}")
+    wallet_mined(chain)
     run = ingest_run_execute(
         run_id=ingest_run_create(kind="blk", source=str(chain.write_blk(work / "e2e.dat")), network="regtest").id
     )
     assert run.status == "succeeded", run.error
+
+
+def wallet_mined(chain: ChainMaker) -> None:
+    """A wallet of WALLET addresses, each mined a block, swept in one transaction (so they are one cluster)
+    to a cold address with the change back to W0: W0 both spends into and is paid by the sweep, two edges
+    of one transaction."""
+    coins = [chain.block(miner=f"W{i}") for i in range(WALLET)]
+    sweep = chain.spend(*((coin, 0) for coin in coins), outputs=[(1800 * BTC, to("cold")), (49 * BTC, to("W0"))])
+    chain.block(sweep, miner="m9", fees=BTC)
 
 
 def model_recorded(work: Path) -> None:
@@ -77,10 +89,12 @@ def main(work: Path) -> None:
     thief = [addr("T1"), addr("T2")]
     write_scores(store, [{"address": a, "risk": 0.93, "label": "illicit"} for a in thief], model="e2e")
     write_scores(store, [{"address": addr("shop"), "risk": 0.2, "label": "licit"}], model="e2e")
+    licit = [{"address": addr(f"W{i}"), "risk": 0.03 * i, "label": "licit"} for i in range(1, 15)]
+    write_scores(store, licit, model="e2e")  # some of the wallet scored, all below the flag
     flag_clusters(store, model="e2e")
-    cluster = store.read(
-        "MATCH (:Address {address: $a})-[:IN_CLUSTER]->(c:Cluster) RETURN c.cluster_id AS c", a=thief[0]
-    )
+    cluster_of = "MATCH (:Address {address: $a})-[:IN_CLUSTER]->(c:Cluster) RETURN c.cluster_id AS c"
+    cluster = store.read(cluster_of, a=thief[0])
+    wallet = store.read(cluster_of, a=addr("W0"))[0]["c"]
     blue = Team.objects.create(name="Blue")
     for name, role in (("ana", Membership.Role.ANALYST), ("sam", Membership.Role.SUPERVISOR)):
         user = get_user_model().objects.create_user(name, password=PASSWORD)
@@ -102,7 +116,8 @@ def main(work: Path) -> None:
         title="Cluster flagged illicit by model e2e",
         risk=0.93,
     )
-    print(json.dumps({"thief": thief, "shop": addr("shop"), "supplier": addr("supplier"), "cluster": cluster[0]["c"]}))
+    made = {"thief": thief, "shop": addr("shop"), "supplier": addr("supplier"), "cluster": cluster[0]["c"]}
+    print(json.dumps({**made, "wallet": wallet, "w0": addr("W0")}))
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ from chain.addresses import script_address
 from chain.networks import NETWORKS
 from chain.serialization import txid_of
 from graph.explore import address_detail, neighbours, paths, transaction_detail
+from graph.ml import write_scores
 from investigations.services import case_create
 from investigations.tagging import tag_add
 from investigations.tracing import follow_money
@@ -112,6 +113,18 @@ def test_following_the_money_backward_finds_the_sources_in_proportion(flows):
     assert reached[addr("A")]["haircut"] == pytest.approx(19 * BTC * 30 / 80)  # B's share came from A in full
     assert reached[addr("A")]["hop"] == 2
     assert follow_money(address="1NotInTheGraphXXXXXXXXXXXXXXXXXXX") is None
+
+
+def test_paths_and_traces_carry_each_addresses_score(flows):
+    """Whoever draws a path or a trace colours its addresses by risk: without the scores in the answer they
+    read as unscored although the model scored them."""
+    store, _, _ = flows
+    write_scores(store, [{"address": addr("B"), "risk": 0.9, "label": "illicit"}], model="m1")
+    write_scores(store, [{"address": addr("A"), "risk": 0.1, "label": "licit"}], model="m1")
+    (path,) = paths(store, addr("A"), addr("D"), hops=2)
+    assert path["risks"] == [0.1, None, 0.9, None, None], "a transaction and an unscored address have none"
+    reached = {a["address"]: a for a in follow_money(address=addr("A"), hops=2).as_dict()["addresses"]}
+    assert (reached[addr("A")]["risk"], reached[addr("B")]["risk"], reached[addr("D")]["risk"]) == (0.1, 0.9, None)
 
 
 def test_a_cut_expansion_says_so(flows):

@@ -826,6 +826,8 @@ export interface components {
       nodes: string[];
       /** @description each edge's satoshis; null for cluster membership */
       values: (number | null)[];
+      /** @description each node's score; null for transactions, clusters */
+      risks: (number | null)[];
     };
     PathsOut: {
       paths: components["schemas"]["PathOut"][];
@@ -1055,6 +1057,8 @@ export interface components {
       received: number | null;
       /** @description the block the traced funds reached it in */
       height: number;
+      /** Format: double */
+      risk: number | null;
     };
     TracedEdgeOut: {
       from: string;

@@ -4,26 +4,56 @@
 import cytoscape, { type Core, type ElementDefinition } from "cytoscape";
 import { forwardRef, useEffect, useImperativeHandle, useRef } from "react";
 
+import { arrange, FORCE_MAX } from "./layout";
+
+// The page's stack (styles.css): Noto Sans, last, draws the ₿ of the edge labels where Debian's fonts lack it.
+const FONT = 'system-ui, "Segoe UI", Roboto, sans-serif, "Noto Sans"';
+const FIT_PADDING = 40;
+const FIT_ZOOM_MAX = 1.25; // a fit of a few nodes stops here: labels at reading size, not poster size
+
+/** Everything in view, with a margin, never blown up beyond FIT_ZOOM_MAX. */
+function fitAll(core: Core): void {
+  core.resize(); // the size now: a notice that came with the result may have shrunk the canvas
+  core.fit(undefined, FIT_PADDING);
+  if (core.zoom() > FIT_ZOOM_MAX) core.zoom({ level: FIT_ZOOM_MAX, renderedPosition: { x: core.width() / 2, y: core.height() / 2 } });
+}
+
+/** A result in view: a graph the force layout settles (up to FORCE_MAX nodes) fitted whole; a bigger one
+ * centred on what the result added at the zoom the investigator chose, since fitted it would be dots too
+ * small to label, every one of them drawn at each frame of a pan. */
+function showResult(core: Core, added: cytoscape.NodeCollection): void {
+  if (core.nodes().length <= FORCE_MAX) fitAll(core);
+  else {
+    core.resize();
+    core.center(added);
+  }
+}
+
 const STYLE: cytoscape.StylesheetJson = [
   {
     selector: "node",
     style: {
       "background-color": "data(colour)",
       label: "data(label)",
-      "font-size": 9,
+      "font-family": FONT,
+      "font-size": 12,
+      "min-zoomed-font-size": 7, // a label too small to read is not drawn (and panning stays smooth)
       color: "#1f2933",
       "text-valign": "bottom",
       "text-margin-y": 3,
+      "text-background-color": "#ffffff",
+      "text-background-opacity": 0.8,
+      "text-background-padding": "1px",
       width: 22,
       height: 22,
     },
   },
-  { selector: "node.transaction", style: { shape: "round-rectangle", width: 12, height: 12, "font-size": 7 } },
+  { selector: "node.transaction", style: { shape: "round-rectangle", width: 12, height: 12, "font-size": 9 } },
   { selector: "node.cut", style: { "border-width": 3, "border-style": "dashed", "border-color": "#7b2cbf" } },
   { selector: "node.pinned", style: { "border-width": 3, "border-color": "#1d4ed8" } },
   {
     selector: "node.cluster",
-    style: { "background-opacity": 0.35, "text-valign": "top", "font-size": 10, shape: "round-rectangle" },
+    style: { "background-opacity": 0.35, "text-valign": "top", "font-size": 12, shape: "round-rectangle", padding: "12px" },
   },
   { selector: "node:selected", style: { "overlay-color": "#1d4ed8", "overlay-opacity": 0.25, "overlay-padding": 6 } },
   {
@@ -35,7 +65,9 @@ const STYLE: cytoscape.StylesheetJson = [
       "target-arrow-shape": "triangle",
       "curve-style": "bezier",
       label: "data(label)",
-      "font-size": 7,
+      "font-family": FONT,
+      "font-size": 9,
+      "min-zoomed-font-size": 7,
       "text-rotation": "autorotate",
       color: "#52606d",
     },
@@ -62,23 +94,38 @@ export const GraphCanvas = forwardRef<GraphHandle, Props>(function GraphCanvas({
   handlers.current = { onSelect, onExpand };
 
   useEffect(() => {
-    const core = cytoscape({ container: box.current, style: STYLE, wheelSensitivity: 0.3, minZoom: 0.05 });
+    const core = cytoscape({
+      container: box.current,
+      style: STYLE,
+      wheelSensitivity: 0.3,
+      minZoom: 0.05,
+      maxZoom: 2,
+    });
+    // A canvas draws with the fonts loaded when it draws: once the one with ₿ is in, the labels are drawn again.
+    void document.fonts?.load('12px "Noto Sans"', "₿").then(() => core.destroyed() || core.style().update());
     core.on("tap", "node", (event) => handlers.current.onSelect(event.target.id()));
     core.on("tap", (event) => event.target === core && handlers.current.onSelect(null));
     core.on("dbltap", "node", (event) => handlers.current.onExpand(event.target.id()));
     cy.current = core;
-    return () => core.destroy();
+    // The canvas takes what the tools and notices leave of the window: Cytoscape is told when that changes.
+    const resized = new ResizeObserver(() => core.resize());
+    if (box.current) resized.observe(box.current);
+    return () => {
+      resized.disconnect();
+      core.destroy();
+    };
   }, []);
 
   useEffect(() => {
     const core = cy.current;
     if (!core) return;
     const wanted = new Map(elements.map((e) => [e.data.id as string, e]));
+    const fresh: ElementDefinition[] = [];
+    let added: cytoscape.CollectionReturnValue | undefined;
     core.batch(() => {
       core.elements().forEach((element) => {
         if (!wanted.has(element.id())) element.remove();
       });
-      const fresh: ElementDefinition[] = [];
       for (const [id, definition] of wanted) {
         const known = core.getElementById(id);
         if (known.nonempty()) {
@@ -87,55 +134,21 @@ export const GraphCanvas = forwardRef<GraphHandle, Props>(function GraphCanvas({
         } else fresh.push(definition);
       }
       const parentsFirst = [...fresh].sort((a, b) => Number(a.data.kind !== "cluster") - Number(b.data.kind !== "cluster"));
-      const added = core.add(parentsFirst);
-      if (added.nonempty()) arrange(core, added);
+      added = core.add(parentsFirst);
     });
-    if (core.nodes().length && elements.length < 50) core.fit(undefined, 40);
+    if (added?.nonempty()) arrange(core, added); // outside the batch, so the layout measures drawn labels
+    // Each result (a start, an expansion, a path, a trace) is brought into view: no blank canvas until Fit.
+    if (added?.nodes().nonempty()) showResult(core, added.nodes());
   }, [elements]);
 
   useImperativeHandle(ref, () => ({
     png: () => cy.current?.png({ full: true, scale: 2, bg: "#ffffff" }) ?? "",
     svgLike: () => svgOf(cy.current),
-    fit: () => cy.current?.fit(undefined, 40),
+    fit: () => cy.current && fitAll(cy.current),
   }));
 
   return <div ref={box} className="canvas" role="img" aria-label="transaction graph" data-testid="canvas" />;
 });
-
-const FORCE_MAX = 300;
-const SPACING = 24; // pixels between new nodes around their anchor
-const GOLDEN_ANGLE = Math.PI * (3 - Math.sqrt(5)); // up to this many nodes the whole graph is laid out again by force after each change
-
-/** New nodes go around the node they hang from (the centre for a first graph); then, on a small
- * graph, a force layout settles everything from where it is (pinned nodes stay put); a large first graph
- * is a grid, and a large graph's new nodes stay where they were put, so nothing the investigator placed moves. */
-function arrange(core: Core, added: cytoscape.CollectionReturnValue): void {
-  const around = new Map<string, cytoscape.NodeSingular[]>();
-  added.nodes().forEach((node) => {
-    if (node.isParent()) return;
-    const anchor = node.neighborhood().nodes().difference(added).first();
-    const key = anchor.nonempty() ? anchor.id() : "";
-    around.set(key, [...(around.get(key) ?? []), node]);
-  });
-  const extent = core.extent();
-  for (const [anchorId, nodes] of around) {
-    const centre = anchorId ? core.getElementById(anchorId).position() : { x: extent.x1 + extent.w / 2, y: extent.y1 + extent.h / 2 };
-    nodes.forEach((node, i) => {
-      // A sunflower: evenly spaced however many there are, the anchor left clear at the centre.
-      const radius = SPACING * Math.sqrt(i + 4);
-      const angle = i * GOLDEN_ANGLE;
-      node.position({ x: centre.x + radius * Math.cos(angle), y: centre.y + radius * Math.sin(angle) });
-    });
-  }
-  const total = core.nodes().length;
-  if (total <= FORCE_MAX) {
-    const pinned = core.nodes(".pinned").lock();
-    core.layout({ name: "cose", randomize: false, animate: false, fit: total < 50, nodeDimensionsIncludeLabels: true } as cytoscape.LayoutOptions).run();
-    pinned.unlock();
-  } else if (added.length === core.elements().length) {
-    core.layout({ name: "grid", animate: false, avoidOverlap: true }).run();
-  }
-}
 
 /** An SVG drawing of the graph as laid out: circles, squares, lines and labels. */
 function svgOf(core: Core | null): string {

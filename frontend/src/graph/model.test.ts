@@ -65,14 +65,15 @@ describe("expanding a transaction", () => {
     const model = withTransaction(emptyModel(), {
       txid: "t1",
       time: 100,
-      inputs: page([{ address: "A", value: 6e8 }]),
+      inputs: page([{ address: "A", value: 6e8, risk: 0.9 }]),
       outputs: page([
-        { n: 0, address: "B", value: 5e8 },
-        { n: 1, address: null, value: 0 },
+        { n: 0, address: "B", value: 5e8, risk: null },
+        { n: 1, address: null, value: 0, risk: null },
       ]),
     });
     expect(Object.keys(model.nodes).sort()).toEqual([addressId("A"), addressId("B"), txId("t1")]);
     expect(Object.keys(model.edges).sort()).toEqual(["a:A->t:t1", "t:t1->a:B"]);
+    expect([model.nodes[addressId("A")].risk, model.nodes[addressId("B")].risk]).toEqual([0.9, null]);
   });
 });
 
@@ -112,11 +113,24 @@ describe("clusters", () => {
 
 describe("paths", () => {
   it("adds the path's addresses and transactions and names its edges to highlight", () => {
-    const { model, edgeIds } = withPath(emptyModel(), { nodes: ["A", "t1", "B", "t2", "C"], values: [5, 4, 4, 3] });
+    const { model, edgeIds } = withPath(emptyModel(), {
+      nodes: ["A", "t1", "B", "t2", "C"],
+      values: [5, 4, 4, 3],
+      risks: [0.9, null, 0.2, null, null],
+    });
     expect(edgeIds).toEqual(["a:A->t:t1", "t:t1->a:B", "a:B->t:t2", "t:t2->a:C"]);
     expect(model.nodes[txId("t2")].kind).toBe("transaction");
     const drawn = elements(model, false, edgeIds).filter((e) => e.group === "edges");
     expect(drawn.every((e) => e.classes === "path")).toBe(true);
+  });
+
+  it("colours the path's addresses by the scores it brings, and keeps a score it does not bring", () => {
+    const known = withAddress(emptyModel(), { address: "C", risk: 0.7, cluster: null });
+    const { model } = withPath(known, { nodes: ["A", "t1", "C"], values: [5, 4], risks: [0.9, null, null] });
+    expect(model.nodes[addressId("A")].risk).toBe(0.9);
+    expect(model.nodes[addressId("C")].risk).toBe(0.7);
+    const colourOf = (id: string) => (elements(model).find((e) => e.data.id === id)?.data as { colour: string }).colour;
+    expect(colourOf(addressId("A"))).not.toBe("#9aa5b1");
   });
 });
 
@@ -124,7 +138,8 @@ describe("following the money", () => {
   it("tells transactions from addresses and draws each hop's amount", () => {
     const model = withFlow(emptyModel(), {
       source: "A",
-      addresses: [{ address: "B", hop: 1 }],
+      direction: "forward",
+      addresses: [{ address: "B", hop: 1, risk: 0.4, haircut: 9, poison: 9 }],
       transactions: [{ txid: "t1", hop: 1 }],
       edges: [
         { from: "A", to: "t1", value: 10 },
@@ -135,6 +150,7 @@ describe("following the money", () => {
     expect(Object.keys(model.edges).sort()).toEqual(["a:A->t:t1", "t:t1->a:B"]);
     expect(model.nodes[txId("t1")].kind).toBe("transaction");
     expect(model.nodes[addressId("A")].cut).toBe(true);
+    expect(model.nodes[addressId("B")].risk).toBe(0.4);
   });
 });
 

@@ -46,8 +46,8 @@ export type NeighbourEdge = Of<"NeighbourOut", "txid" | "time" | "height" | "val
 export type AddressDetail = Of<"AddressDetailOut", "address" | "risk" | "cluster">;
 
 export type TransactionDetail = Of<"TransactionDetailOut", "txid" | "time"> & {
-  inputs: Page<Of<"TransactionInputOut", "address" | "value">>;
-  outputs: Page<Of<"TransactionOutputOut", "n" | "address" | "value">>;
+  inputs: Page<Of<"TransactionInputOut", "address" | "value" | "risk">>;
+  outputs: Page<Of<"TransactionOutputOut", "n" | "address" | "value" | "risk">>;
 };
 
 export const emptyModel = (): GraphModel => ({ nodes: {}, edges: {} });
@@ -60,10 +60,13 @@ function node(kind: NodeKind, ref: string, extra: Partial<GraphNode> = {}): Grap
   return { ...base, note: "", time: null, ...extra };
 }
 
-/** Add a node, or keep the one there (what is known of it, its pins and notes stay). */
+/** Add a node, or keep the one there (what is known of it, its pins and notes stay; a score the answer
+ * brings replaces none). */
 function ensure(nodes: Record<string, GraphNode>, fresh: GraphNode): void {
   const known = nodes[fresh.id];
-  nodes[fresh.id] = known ? { ...known, hidden: false, time: known.time ?? fresh.time } : fresh;
+  nodes[fresh.id] = known
+    ? { ...known, hidden: false, time: known.time ?? fresh.time, risk: fresh.risk ?? known.risk }
+    : fresh;
 }
 
 function link(edges: Record<string, GraphEdge>, source: string, target: string, value: number | null): void {
@@ -103,12 +106,12 @@ export function withTransaction(model: GraphModel, tx: TransactionDetail): Graph
   ensure(nodes, node("transaction", tx.txid, { time: tx.time }));
   for (const input of tx.inputs.items) {
     if (!input.address) continue;
-    ensure(nodes, node("address", input.address));
+    ensure(nodes, node("address", input.address, { risk: input.risk }));
     link(edges, addressId(input.address), center, input.value);
   }
   for (const output of tx.outputs.items) {
     if (!output.address) continue;
-    ensure(nodes, node("address", output.address));
+    ensure(nodes, node("address", output.address, { risk: output.risk }));
     link(edges, center, addressId(output.address), output.value);
   }
   nodes[center] = { ...nodes[center], expanded: true, cut: tx.inputs.cut || tx.outputs.cut };
@@ -130,15 +133,16 @@ export function withCluster(model: GraphModel, detail: ClusterDetail): GraphMode
   return { ...model, nodes };
 }
 
-/** nodes: address, txid, address, … (money moves left to right); values: each edge's. */
-export type AddressPath = Of<"PathOut", "nodes" | "values">;
+/** nodes: address, txid, address, … (money moves left to right); values: each edge's; risks: each node's
+ * score (null for transactions and unscored addresses). */
+export type AddressPath = Of<"PathOut", "nodes" | "values" | "risks">;
 
 /** A path found between two addresses, added to the graph; also the ids of its edges, to highlight. */
 export function withPath(model: GraphModel, path: AddressPath): { model: GraphModel; edgeIds: string[] } {
   const nodes = { ...model.nodes };
   const edges = { ...model.edges };
   const ids = path.nodes.map((ref, i) => {
-    ensure(nodes, node(i % 2 === 0 ? "address" : "transaction", ref));
+    ensure(nodes, node(i % 2 === 0 ? "address" : "transaction", ref, { risk: path.risks[i] ?? null }));
     return i % 2 === 0 ? addressId(ref) : txId(ref);
   });
   const edgeIds = ids.slice(1).map((target, i) => {
@@ -150,8 +154,8 @@ export function withPath(model: GraphModel, path: AddressPath): { model: GraphMo
 
 /** A transaction's `time` always arrives (null when unknown); it is optional here only so a test can leave
  * it out, which withFlow reads as null. */
-export type Flow = Of<"TraceOut", "source" | "cut"> & {
-  addresses: Of<"TracedAddressOut", "address" | "hop">[];
+export type Flow = Of<"TraceOut", "source" | "cut" | "direction"> & {
+  addresses: Of<"TracedAddressOut", "address" | "hop" | "risk" | "haircut" | "poison">[];
   transactions: (Of<"TracedTransactionOut", "txid" | "hop"> & Partial<Of<"TracedTransactionOut", "time">>)[];
   edges: Of<"TracedEdgeOut", "from" | "to" | "value">[];
 };
@@ -163,7 +167,7 @@ export function withFlow(model: GraphModel, flow: Flow): GraphModel {
   const edges = { ...model.edges };
   const txs = new Set(flow.transactions.map((t) => t.txid));
   const idOf = (ref: string) => (txs.has(ref) ? txId(ref) : addressId(ref));
-  for (const a of flow.addresses) ensure(nodes, node("address", a.address));
+  for (const a of flow.addresses) ensure(nodes, node("address", a.address, { risk: a.risk }));
   for (const t of flow.transactions) ensure(nodes, node("transaction", t.txid, { time: t.time ?? null }));
   ensure(nodes, node("address", flow.source));
   for (const e of flow.edges) link(edges, idOf(e.from), idOf(e.to), e.value);

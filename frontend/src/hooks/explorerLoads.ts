@@ -4,7 +4,11 @@
 import type { Dispatch } from "react";
 
 import { addressDetail, caseDetail, clusterDetail, flows, neighbours, pathsBetween, tagsOf, transactionDetail } from "../api/endpoints";
+import { isoDay } from "../format";
+import { endpoints } from "../graph/trace";
 import { type ExplorerAction, type Filters, PATH_HOPS, type Subject } from "./explorerState";
+
+export const TAGS_AT_ONCE = 100; // the tags API's most addresses per call
 
 type Tell = Dispatch<ExplorerAction>;
 
@@ -12,9 +16,8 @@ export type StartKind = "address" | "cluster" | "tx" | "case";
 
 /** A date from the form as block time (Unix seconds, UTC); `endOfDay` takes the whole day in. */
 export function unixDay(day: string, endOfDay = false): number | undefined {
-  if (!day) return undefined;
-  const start = Date.parse(`${day}T00:00:00Z`) / 1000;
-  return Number.isNaN(start) ? undefined : start + (endOfDay ? 86_400 : 0);
+  const valid = isoDay(day);
+  return valid === null ? undefined : Date.parse(`${valid}T00:00:00Z`) / 1000 + (endOfDay ? 86_400 : 0);
 }
 
 /** An address's transactions, as the filters narrow them. */
@@ -62,8 +65,12 @@ async function caseSubjects(caseId: string): Promise<Subject[]> {
   return subjects;
 }
 
+/** The trace, and the tags of the addresses its money ended at (the most traced first, as many as one
+ * tags call takes), so the summary says where the funds went by category. */
 export async function moneyFollow(tell: Tell, source: string, direction: string, hops: number) {
-  tell({ type: "flowFound", direction, hops, flow: await flows(source, { direction, hops }) });
+  const flow = await flows(source, { direction, hops });
+  const looked = endpoints(flow).slice(0, TAGS_AT_ONCE).map((a) => a.address);
+  tell({ type: "flowFound", hops, flow, looked, tags: looked.length ? await tagsOf(looked, 500) : [] });
 }
 
 export async function pathFind(tell: Tell, source: string, target: string) {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 
 import { addressId, type NeighbourEdge, type Page, txId } from "../graph/model";
-import { type ExplorerAction, explorerInitial, explorerReducer, type ExplorerState } from "./explorerState";
+import { cutNotice, type ExplorerAction, explorerInitial, explorerReducer, type ExplorerState } from "./explorerState";
 
 const page = <T>(items: T[], cut = false): Page<T> => ({
   items,
@@ -57,7 +57,15 @@ describe("starting the graph", () => {
 describe("expanding", () => {
   it("says how many of how many transactions a cut expansion shows, and how to narrow it", () => {
     const state = after({ type: "neighboursFound", address: "A", page: page(spend, true) });
-    expect(state.notice).toBe("Cut: 1 of 11 transactions shown. Narrow the dates.");
+    expect(state.notice).toBe("Cut: 1 transactions shown (11 edges matched). Narrow the dates.");
+  });
+
+  it("counts a hub's cut in transactions, not edges: one transaction can be both spent into and paying", () => {
+    const edges: NeighbourEdge[] = Array.from({ length: 50 }, (_, i) => ({
+      txid: `t${i % 40}`, time: 100, height: 1, value: 1, direction: i < 40 ? "out" : "in",
+    }));
+    const hub = { ...page(edges, true), matched: 1234, total: 784, notes: [] };
+    expect(cutNotice(hub)).toBe("Cut: 40 of 784 transactions shown (1,234 edges matched).");
   });
 
   it("keeps what was looked up meanwhile: the answer adds to the graph as it is then", () => {
@@ -82,17 +90,29 @@ describe("paths and flows", () => {
   });
 
   it("adds a path found and highlights its edges", () => {
-    const path = { nodes: ["A", "t9", "B"], values: [1, 1] };
+    const path = { nodes: ["A", "t9", "B"], values: [1, 1], risks: [0.9, null, 0.5] };
     const state = after(...selectedA, { type: "pathFound", source: "A", target: "B", paths: [path] });
     expect(state.path).toEqual([`${addressId("A")}->${txId("t9")}`, `${txId("t9")}->${addressId("B")}`]);
     expect(state.notice).toBe("Path: 1 hops.");
   });
 
   it("says how far the money was followed and why a trace was cut", () => {
-    const flow = { source: "A", addresses: [{ address: "B", hop: 1 }], transactions: [], edges: [], cut: true, notes: ["Too wide."] };
-    const state = after(...selectedA, { type: "flowFound", direction: "backward", hops: 2, flow });
+    const reached = { address: "B", hop: 1, risk: 0.3, haircut: 5, poison: 5 };
+    const flow = { source: "A", direction: "backward" as const, addresses: [reached], transactions: [], edges: [], cut: true, notes: ["Too wide."] };
+    const state = after(...selectedA, { type: "flowFound", hops: 2, flow, looked: [], tags: [] });
     expect(state.notice).toBe("Backward 2 hops: 1 addresses. Cut: Too wide.");
     expect(state.model.nodes[addressId("A")].cut).toBe(true);
+    expect(state.model.nodes[addressId("B")].risk).toBe(0.3);
+  });
+
+  it("sums where the traced funds ended by the category each endpoint's tags give", () => {
+    const reached = { address: "B", hop: 1, risk: null, haircut: 7, poison: 9 };
+    const flow = { source: "A", direction: "forward" as const, addresses: [reached], transactions: [], edges: [], cut: false, notes: [] };
+    const tags = [{ address: "B", category: "exchange" }];
+    const state = after(...selectedA, { type: "flowFound", hops: 1, flow, looked: ["B"], tags });
+    expect(state.trace?.ended).toEqual([{ category: "exchange", addresses: 1, haircut: 7, poison: 9 }]);
+    expect(state.model.nodes[addressId("B")].category).toBe("exchange");
+    expect(after(...selectedA, { type: "flowFound", hops: 1, flow, looked: ["B"], tags }, { type: "started" }).trace).toBeNull();
   });
 });
 

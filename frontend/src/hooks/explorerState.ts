@@ -25,6 +25,7 @@ import {
   withPath,
   withTransaction,
 } from "../graph/model";
+import { type TraceSummary, traceSummary } from "../graph/trace";
 
 export const PATH_HOPS = 4; // the longest path looked for
 
@@ -49,6 +50,7 @@ export interface ExplorerState {
   timeWindow: TimeWindow;
   path: string[]; // the edges of the path found, highlighted
   filters: Filters;
+  trace: TraceSummary | null; // where the last money followed ended
 }
 
 /** A case's subject, as the graph's API describes it. */
@@ -71,7 +73,7 @@ export type ExplorerAction =
   | { type: "transactionFound"; found: TransactionDetail }
   | { type: "clusterStarted"; found: ClusterDetail }
   | { type: "caseStarted"; caseId: string; subjects: Subject[] }
-  | { type: "flowFound"; direction: string; hops: number; flow: Flow & { notes: string[] } }
+  | { type: "flowFound"; hops: number; flow: Flow & { notes: string[] }; looked: string[]; tags: TagFound[] }
   | { type: "pathFound"; source: string; target: string; paths: AddressPath[] }
   | { type: "tagsFound"; batch: string[]; tags: TagFound[] }
   | { type: "selected"; id: string | null }
@@ -91,13 +93,14 @@ export function explorerInitial(limit: number): ExplorerState {
     timeWindow: [null, null],
     path: [],
     filters: { direction: "both", minBtc: "", limit, since: "", until: "" },
+    trace: null,
   };
 }
 
 type Transitions = { [T in ExplorerAction["type"]]: (state: ExplorerState, action: Extract<ExplorerAction, { type: T }>) => ExplorerState };
 
 const transitions: Transitions = {
-  started: (s) => ({ ...s, model: emptyModel(), selected: null, path: [] }),
+  started: (s) => ({ ...s, model: emptyModel(), selected: null, path: [], trace: null }),
   working: (s, { what }) => ({ ...s, busy: what, error: null }),
   failed: (s, { error }) => ({ ...s, error }),
   finished: (s) => ({ ...s, busy: null }),
@@ -119,13 +122,18 @@ const transitions: Transitions = {
     model: subjects.reduce(withSubject, s.model),
     notice: subjects.length ? null : `Case #${caseId} has no subjects yet: add them on its page.`,
   }),
-  flowFound: (s, { direction, hops, flow }) => ({
-    ...s,
-    model: withFlow(s.model, flow),
-    notice:
-      `${direction === "forward" ? "Forward" : "Backward"} ${hops} hops: ${flow.addresses.length} addresses.` +
-      (flow.cut ? ` Cut: ${flow.notes.join(" ")}` : ""),
-  }),
+  flowFound: (s, { hops, flow, looked, tags }) => {
+    const found = categoriesOf(tags);
+    const categories = Object.fromEntries(looked.map((address) => [address, found[address] ?? null]));
+    return {
+      ...s,
+      model: withCategories(withFlow(s.model, flow), looked, found),
+      trace: traceSummary(flow, categories),
+      notice:
+        `${flow.direction === "forward" ? "Forward" : "Backward"} ${hops} hops: ${flow.addresses.length} addresses.` +
+        (flow.cut ? ` Cut: ${flow.notes.join(" ")}` : ""),
+    };
+  },
   pathFound: (s, { source, target, paths }) => {
     if (!paths.length) return { ...s, notice: `No path of at most ${PATH_HOPS} hops from ${shortId(source)} to ${shortId(target)}.` };
     const added = withPath(s.model, paths[0]);
@@ -144,11 +152,16 @@ export function explorerReducer(state: ExplorerState, action: ExplorerAction): E
 }
 
 function neighboursFound(s: ExplorerState, address: string, page: Page<NeighbourEdge>): ExplorerState {
-  return {
-    ...s,
-    model: withNeighbours(s.model, address, page),
-    notice: page.cut ? `Cut: ${page.returned} of ${page.matched} transactions shown. ${page.notes.join(" ")}` : null,
-  };
+  return { ...s, model: withNeighbours(s.model, address, page), notice: page.cut ? cutNotice(page) : null };
+}
+
+/** A cut expansion in transactions, not edges: the page counts edges (an address both spends into and is
+ * paid by one transaction has two), and the graph keeps the address's transaction count. */
+export function cutNotice(page: Page<NeighbourEdge>): string {
+  const count = (n: number) => n.toLocaleString("en-US");
+  const shown = count(new Set(page.items.map((edge) => edge.txid)).size);
+  const of = page.total === null ? "" : ` of ${count(page.total)}`;
+  return `Cut: ${shown}${of} transactions shown (${count(page.matched)} edges matched). ${page.notes.join(" ")}`.trim();
 }
 
 function withSubject(model: GraphModel, subject: Subject): GraphModel {

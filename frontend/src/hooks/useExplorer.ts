@@ -6,10 +6,17 @@ import { useCallback, useEffect, useEffectEvent, useReducer } from "react";
 import { messageOf } from "../api";
 import { shortId } from "../format";
 import { uncategorised } from "../graph/model";
-import { addressExpand, moneyFollow, pathFind, type StartKind, startLoad, tagsLookUp, transactionExpand } from "./explorerLoads";
+import {
+  addressExpand,
+  moneyFollow,
+  pathFind,
+  type StartKind,
+  startLoad,
+  TAGS_AT_ONCE,
+  tagsLookUp,
+  transactionExpand,
+} from "./explorerLoads";
 import { explorerInitial, explorerReducer } from "./explorerState";
-
-const TAGS_AT_ONCE = 100; // the tags API's most addresses per call
 
 export function useExplorer(kind: StartKind, start: string, limit: number) {
   const [state, dispatch] = useReducer(explorerReducer, limit, explorerInitial);

@@ -1,10 +1,11 @@
 /** The graph explorer: start from an address, cluster, transaction or case; expand with filters; colour
- * by risk or category; group by cluster; find paths; hide, pin and annotate; a time window; export PNG,
- * SVG and JSON. The state and its rules live in useExplorer (a reducer); this page lays them out. */
+ * by risk or category (with a legend); group by cluster; find paths; follow the money (with where it ended);
+ * hide, pin and annotate; a time window; export PNG, SVG and JSON. The state and its rules live in useExplorer (a reducer); this page lays them out. */
 
 import { useMemo, useRef } from "react";
 import { useSearchParams } from "react-router-dom";
 
+import { Legend } from "../components/explorer/Legend";
 import { SaveToCase } from "../components/explorer/SaveToCase";
 import { SidePanel } from "../components/explorer/SidePanel";
 import { StartForm } from "../components/explorer/StartForm";
@@ -40,7 +41,10 @@ export function Explorer() {
       {state.error && <Failure error={state.error} />}
       {state.notice && <p className="notice" role="note">{state.notice}</p>}
       <div className="explorer-body">
-        <GraphCanvas ref={canvas} elements={drawn} onSelect={(id) => dispatch({ type: "selected", id })} onExpand={expand} />
+        <div className="canvas-wrap">
+          <GraphCanvas ref={canvas} elements={drawn} onSelect={(id) => dispatch({ type: "selected", id })} onExpand={expand} />
+          {Object.keys(model.nodes).length > 0 && <Legend model={model} colourBy={colourBy} />}
+        </div>
         <SidePanel
           state={state}
           dispatch={dispatch}

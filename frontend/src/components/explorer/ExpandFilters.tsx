@@ -1,6 +1,7 @@
 /** What an expansion brings: direction, minimum amount, block-date range and how many. */
 
 import type { Filters } from "../../hooks/explorerState";
+import { DateField } from "./DateField";
 
 const LIMITS = [50, 100, 500, 1000, 2000]; // neighbours per expansion (the API's most: 2,000)
 
@@ -24,14 +25,8 @@ export function ExpandFilters({ filters, onChange }: Props) {
         Min BTC
         <input inputMode="decimal" size={6} value={filters.minBtc} onChange={(e) => onChange({ minBtc: e.target.value })} />
       </label>
-      <label>
-        From
-        <input type="date" value={filters.since} onChange={(e) => onChange({ since: e.target.value })} />
-      </label>
-      <label>
-        To
-        <input type="date" value={filters.until} onChange={(e) => onChange({ until: e.target.value })} />
-      </label>
+      <DateField label="From" value={filters.since} onChange={(since) => onChange({ since })} />
+      <DateField label="To" value={filters.until} onChange={(until) => onChange({ until })} />
       <label>
         At most
         <select value={filters.limit} onChange={(e) => onChange({ limit: Number(e.target.value) })}>

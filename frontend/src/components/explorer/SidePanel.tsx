@@ -5,6 +5,7 @@ import type { Dispatch } from "react";
 import type { ExplorerAction, ExplorerState } from "../../hooks/explorerState";
 import { NodeList } from "./NodeList";
 import { NodePanel } from "./NodePanel";
+import { TraceSummary } from "./TraceSummary";
 
 interface Props {
   state: ExplorerState;
@@ -38,6 +39,7 @@ export function SidePanel({ state, dispatch, start, drawnNodes, onExpand, onPath
         {nodes} nodes, {Object.keys(model.edges).length} edges
         {drawnNodes < nodes && `; ${drawnNodes} drawn (hidden, or outside the time window)`}
       </p>
+      {state.trace && <TraceSummary summary={state.trace} />}
       <NodeList model={model} selected={selected} onSelect={(id) => dispatch({ type: "selected", id })} />
     </aside>
   );
