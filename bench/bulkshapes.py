@@ -51,6 +51,11 @@ def _lean(entity: EntitySet) -> EntitySet | None:
     return _without(_without(entity, _OUT_ARRAYS), ("outpoint",))
 
 
+def _leaner(entity: EntitySet) -> EntitySet | None:
+    lean = _lean(entity)
+    return None if lean is None else _without(lean, ("block_hash",))
+
+
 # name -> what becomes of each entity set (None: the set is not loaded)
 SHAPES = {
     "as today (graph/chain.py)": lambda entity: entity,
@@ -61,7 +66,9 @@ SHAPES = {
     "no Address figures (address, script_type only)": lambda entity: _without(
         entity, ("received", "sent", "n_tx", "first_seen", "first_height", "last_seen", "last_height")
     ),
+    "no Transaction.block_hash (the IN_BLOCK edge names the block)": lambda entity: _without(entity, ("block_hash",)),
     "lean: no out_* arrays, no outpoint, no SPENT_BY": _lean,
+    "leaner: lean, and no Transaction.block_hash": _leaner,
 }
 
 
