@@ -18,6 +18,7 @@ docs/benchmarks.md ("Bulk load").
 
 import argparse
 import multiprocessing
+import os
 import resource
 import shutil
 import time
@@ -211,6 +212,7 @@ def main() -> None:
     args = parser.parse_args()
     shapes_size = min(args.sizes) if args.shapes_size is None else args.shapes_size
     server, started = server_start()
+    load_before = os.getloadavg()[0]
     try:
         runs = []
         for size in sorted(args.sizes):
@@ -220,10 +222,11 @@ def main() -> None:
     finally:
         if started:
             server.stop()
+    load = f"load average {load_before:.1f} at the start, {os.getloadavg()[0]:.1f} at the end (`uptime`)"
     command = f"--sizes {' '.join(str(s) for s in args.sizes)} --tail {args.tail}"
     command += f" --shapes-size {shapes_size}" if args.shapes_size is not None else ""
     lines = [
-        f"Machine: {machine()}. Command: `.venv/bin/python -m bench.bulkload {command}`. Simulated worlds "
+        f"Machine: {machine()}, {load}. Command: `.venv/bin/python -m bench.bulkload {command}`. Simulated worlds "
         "(seed 1), embedded FalkorDB; each path in a spawned process. The bulk load has no cluster assignment "
         "here (the store's clustering phase is separate), so it writes no Cluster nodes; the incremental path "
         "clusters as it goes. The tail: the world's last blocks (at least `--tail` transactions), ingested "
