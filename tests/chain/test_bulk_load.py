@@ -152,6 +152,17 @@ def test_a_loaded_graph_has_every_key_and_index_in_force_and_refuses_a_second_no
     assert found[0]["n"] == 1
 
 
+def test_a_window_past_the_tip_loads_nothing_and_leaves_a_graph_ready_for_ingest(fixtures, settings, graphs, tmp_path):
+    build("blk", fixtures / "blk-heights-1-255.dat", tmp_path / "store")
+    settings.GRAPH_NAME = graphs()
+    ensure_schema(bootstrapped := get_graph())
+    settings.GRAPH_NAME = graphs()
+    store = get_graph()
+    loaded = load_falkordb(tmp_path / "store", store, work_dir=tmp_path / "work", window=LoadWindow(first=10_000))
+    assert (loaded.nodes, loaded.relationships) == (0, 0)
+    assert _schema_listing(store) == _schema_listing(bootstrapped)
+
+
 def test_the_progress_totals_are_the_rows_each_set_sends(world, settings, graphs, tmp_path):
     build("blk", world, tmp_path / "store", network="regtest")
     settings.GRAPH_NAME = graphs()
