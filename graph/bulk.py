@@ -19,7 +19,7 @@ Nodes get ids in the order they are sent, from 0.
 
 import struct
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
@@ -35,6 +35,7 @@ _NULL, _BOOL, _DOUBLE, _STRING, _LONG, _ARRAY = 0, 1, 2, 3, 4, 5
 _NULL_BYTE = bytes([_NULL])
 COMMAND_BYTES = 64 * 1024 * 1024  # a GRAPH.BULK command stays well under Redis's 512 MB argument limit
 # (a command holds whole record batches: one batch of the largest transactions may exceed it alone)
+PACKERS = 2  # record batches packed at once, each in a thread of its own
 
 
 class GraphNotEmpty(GraphError, Conflict):
@@ -96,6 +97,10 @@ def encode_batch(columns: list[pa.Array], properties: tuple[tuple[str, str], ...
     return joined.buffers()[2].to_pybytes()[offsets[0] : offsets[-1]] if len(joined) else b""
 
 
+def _pack(columns: list, properties, ends: bool) -> tuple[bytes, int]:
+    return encode_batch(columns, properties, ends=ends), len(columns[0])
+
+
 class BulkWriter:
     """Sends entities to one FalkorDB graph in GRAPH.BULK commands of at most COMMAND_BYTES."""
 
@@ -109,12 +114,19 @@ class BulkWriter:
         # command: the server's work and ours overlap. At most two commands wait, bounding the memory.
         self._sender = ThreadPoolExecutor(max_workers=1)
         self._pending: deque[Future] = deque()
+        self._packers = ThreadPoolExecutor(max_workers=PACKERS)
 
-    def finish(self) -> None:
-        """Wait for every command sent; a command the server refused raises here at the latest."""
+    def drain(self) -> None:
+        """Wait until the server has applied every command sent; one it refused raises here."""
         while self._pending:
             self._pending.popleft().result()
+
+    def finish(self) -> None:
+        """Wait for every command sent, then let the threads go; a command the server refused raises here at
+        the latest."""
+        self.drain()
         self._sender.shutdown()
+        self._packers.shutdown()
 
     def refuse_existing(self) -> None:
         """A graph key that exists is refused, unless it holds nothing (the schema bootstrap's empty graph)."""
@@ -134,8 +146,7 @@ class BulkWriter:
         header = _header(name, properties)
         ends = kind == "relationship"
         blobs, size, count, sent = [], len(header), 0, 0
-        for columns in batches:
-            blob, rows = encode_batch(columns, properties, ends=ends), len(columns[0])
+        for blob, rows in self._packed(batches, properties, ends):
             if size + len(blob) > COMMAND_BYTES and blobs:
                 self._command(ends, header, blobs, count)
                 blobs, size, count = [], len(header), 0
@@ -146,6 +157,17 @@ class BulkWriter:
         if blobs:
             self._command(ends, header, blobs, count)
         return sent
+
+    def _packed(self, batches: Iterable[list], properties, ends: bool) -> Iterator[tuple[bytes, int]]:
+        """Each batch packed, with its row count, in order; PACKERS batches are packed at once (Arrow compute
+        and numpy release the GIL, so the packers, the sender and DuckDB's reader share the cores)."""
+        waiting: deque[Future] = deque()
+        for columns in batches:
+            if len(waiting) >= PACKERS:
+                yield waiting.popleft().result()
+            waiting.append(self._packers.submit(_pack, columns, properties, ends))
+        while waiting:
+            yield waiting.popleft().result()
 
     def _command(self, ends: bool, header: bytes, blobs: list[bytes], count: int) -> None:
         counts = [0, count, 0, 1] if ends else [count, 0, 1, 0]

@@ -46,6 +46,8 @@ class EntitySet:
     query: str
     key: str | None = None  # nodes: the property that identifies them (graph/schema.py's UNIQUE_KEYS)
     ends: tuple[str, str] | None = None  # relationships: the labels of their start and end nodes
+    # How many rows `query` yields, counted without running it (its joins and lists): a progress bar's total.
+    count: str | None = None
 
 
 BLOCK = (("hash", STRING), ("height", LONG), ("prev_hash", STRING), ("time", LONG), ("n_tx", LONG))
@@ -169,11 +171,11 @@ class StoreExport:
 
     def entity_sets(self) -> Iterator[EntitySet]:
         """Nodes first, in `nid` order, then relationships."""
-        yield EntitySet("node", "Block", BLOCK, _BLOCK_ROWS, key="hash")
-        yield EntitySet("node", "Transaction", TRANSACTION, _TX_ROWS, key="txid")
-        yield EntitySet("node", "Transaction", (("txid", STRING),), _STUB_ROWS, key="txid")
-        yield EntitySet("node", "Address", ADDRESS, _ADDRESS_ROWS, key="address")
-        yield EntitySet("node", "Cluster", CLUSTER, _CLUSTER_ROWS, key="cluster_id")
+        yield EntitySet("node", "Block", BLOCK, _BLOCK_ROWS, key="hash", count=_rows_of("n_blocks"))
+        yield EntitySet("node", "Transaction", TRANSACTION, _TX_ROWS, key="txid", count=_rows_of("n_txs"))
+        yield EntitySet("node", "Transaction", (("txid", STRING),), _STUB_ROWS, key="txid", count=_rows_of("n_stubs"))
+        yield EntitySet("node", "Address", ADDRESS, _ADDRESS_ROWS, key="address", count=_rows_of("n_addresses"))
+        yield EntitySet("node", "Cluster", CLUSTER, _CLUSTER_ROWS, key="cluster_id", count=_rows_of("n_clusters"))
         yield from self.relationship_sets()
 
     def node_sets(self) -> list[EntitySet]:
@@ -181,17 +183,26 @@ class StoreExport:
 
     def relationship_sets(self) -> Iterator[EntitySet]:
         tx, address = "Transaction", "Address"
-        yield EntitySet("relationship", "IN_BLOCK", (), _IN_BLOCK_ROWS, ends=(tx, "Block"))
-        yield EntitySet("relationship", "OUTPUT", (("n", LONG), ("value", LONG)), _OUTPUT_ROWS, ends=(tx, address))
+        rel = "relationship"
+        yield EntitySet(rel, "IN_BLOCK", (), _IN_BLOCK_ROWS, ends=(tx, "Block"), count=_rows_of("n_txs"))
         yield EntitySet(
-            "relationship", "INPUT", (("outpoint", STRING), ("value", LONG)), _INPUT_ROWS, ends=(address, tx)
+            rel, "OUTPUT", (("n", LONG), ("value", LONG)), _OUTPUT_ROWS, ends=(tx, address), count=_ADDRESSED_OUTPUTS
         )
-        yield EntitySet("relationship", "SPENT_BY", (("n", LONG), ("pending", BOOL)), _SPENT_BY_ROWS, ends=(tx, tx))
+        yield EntitySet(
+            rel,
+            "INPUT",
+            (("outpoint", STRING), ("value", LONG)),
+            _INPUT_ROWS,
+            ends=(address, tx),
+            count=_ADDRESSED_INPUTS,
+        )
+        yield EntitySet(rel, "SPENT_BY", (("n", LONG), ("pending", BOOL)), _SPENT_BY_ROWS, ends=(tx, tx), count=_SPENDS)
         why = (("txid", STRING), ("heuristic", STRING), ("confidence", DOUBLE))
         yield EntitySet("relationship", "IN_CLUSTER", why, _IN_CLUSTER_ROWS, ends=(address, "Cluster"))
 
     def size(self, entity: EntitySet) -> int:
-        return self.con.execute(f"SELECT count(*) FROM ({entity.query})").fetchall()[0][0]
+        count = entity.count or f"SELECT count(*) FROM ({entity.query})"
+        return self.con.execute(count).fetchall()[0][0]
 
     def batches(self, entity: EntitySet, rows: int = 100_000):
         """The entity set as Arrow record batches, in `nid` (nodes) or any (relationships) order."""
@@ -306,6 +317,17 @@ FROM n_txs n JOIN w_txs t USING (tx_id) JOIN w_blocks b ON b.height = t.height
 LEFT JOIN spends s USING (tx_id) LEFT JOIN outs o USING (tx_id) LEFT JOIN w_verdicts v USING (tx_id)
 ORDER BY n.nid
 """
+
+
+def _rows_of(table: str) -> str:
+    return f"SELECT count(*) FROM {table}"
+
+
+# Every window output or input with an address has its transaction and its address among the nodes, and every
+# spent txid is a window transaction or a stub: the relationship sets' joins drop no row, so these count them.
+_ADDRESSED_OUTPUTS = "SELECT count(*) FROM w_outputs WHERE address IS NOT NULL"
+_ADDRESSED_INPUTS = "SELECT count(*) FROM w_inputs WHERE address IS NOT NULL"
+_SPENDS = "SELECT count(*) FROM w_inputs WHERE prev_txid IS NOT NULL"
 
 _STUB_ROWS = "SELECT nid, lower(hex(txid)) AS txid FROM n_stubs ORDER BY nid"
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import redis
 
 from chain.store.export import EntitySet, StoreExport
+from chain.store.prefetch import Prefetch
 from graph import bulk
 from graph.falkor import FalkorDBStore
 from graph.schema import ensure_schema
@@ -60,36 +61,74 @@ def load_falkordb(
 ) -> LoadResult:
     """Load the store (or its window) into `graph`, which must be empty; then create the schema."""
     started = time.monotonic()
-    # A command of 64 MB takes the server seconds, more on a busy machine: redis-py's 5 s default is too short.
-    client = redis.Redis(**graph.connection_kwargs, socket_timeout=BULK_COMMAND_TIMEOUT)
-    writer = bulk.BulkWriter(client, graph.graph_name)
-    writer.refuse_existing()
-    export = _export(store_dir, work_dir, window, clusters_dir, memory_limit)
-    result = LoadResult()
+    client = bulk_client(graph)
     try:
-        for entity in export.entity_sets():
-            total = export.size(entity)
-            batches = _columns(export, entity, total, started, on_progress)
-            result.by_set[_set_name(entity)] = writer.send(entity.kind, entity.name, entity.properties, batches)
+        writer = bulk.BulkWriter(client, graph.graph_name)
+        writer.refuse_existing()
+        export = _export(store_dir, work_dir, window, clusters_dir, memory_limit)
+        try:
+            return export_write(export, graph, writer, started=started, on_progress=on_progress)
+        finally:
+            export.close()
+    finally:
+        client.close()
+
+
+def bulk_client(graph: FalkorDBStore) -> redis.Redis:
+    """A connection for GRAPH.BULK: a command of 64 MB takes the server seconds, more on a busy machine, so
+    redis-py's 5 s default is too short."""
+    return redis.Redis(**graph.connection_kwargs, socket_timeout=BULK_COMMAND_TIMEOUT)
+
+
+def export_write(
+    export: StoreExport,
+    graph: FalkorDBStore,
+    writer: bulk.BulkWriter,
+    *,
+    started: float,
+    on_progress: Progress = lambda *args: None,
+) -> LoadResult:
+    """Every entity set of `export` through `writer` into `graph` (empty), the schema made after the first
+    command. Three stages overlap: a thread reads DuckDB's batches ahead (chain/store/prefetch.py), two pack
+    them (graph/bulk.py), one sends; the server applies one command while the next is packed."""
+    result = LoadResult()
+    reader, schema = Prefetch(export), False
+    try:
+        for entity, total, batches in reader.sets():
+            columns = _columns(entity, batches, total, started, on_progress)
+            result.by_set[_set_name(entity)] = writer.send(entity.kind, entity.name, entity.properties, columns)
+            if writer.begun and not schema:
+                schema = _schema_early(writer, graph)
         writer.finish()
     finally:
-        export.close()
-        client.close()
-    ensure_schema(graph)
+        reader.close()
+    if not schema:
+        ensure_schema(graph)  # nothing was sent: the graph is the schema's alone
     result.nodes, result.relationships = writer.nodes, writer.relationships
     result.seconds = time.monotonic() - started
     return result
+
+
+def _schema_early(writer: bulk.BulkWriter, graph: FalkorDBStore) -> bool:
+    """The keys and indexes, made as soon as the graph exists (its first command, the blocks, has been
+    applied): the server then indexes each node as it arrives, while we pack the next, instead of building
+    every index after the load and waiting for it. A bulk insert does not check a unique constraint, but
+    the keys are unique by construction (export.py's GROUP BY and DISTINCT), and every write after the load
+    is checked against them (the bulk-loaded nodes are in the constraint's index)."""
+    writer.drain()
+    ensure_schema(graph)
+    return True
 
 
 def _set_name(entity: EntitySet) -> str:
     return entity.name if entity.properties != (("txid", "string"),) else "Transaction (spent, outside)"
 
 
-def _columns(export: StoreExport, entity: EntitySet, total: int, started: float, on_progress: Progress):
+def _columns(entity: EntitySet, batches, total: int, started: float, on_progress: Progress):
     """Each record batch's Arrow columns, the `nid` column dropped (nodes go in its order)."""
     sent = 0
     skip = 1 if entity.kind == "node" else 0
-    for batch in export.batches(entity):
+    for batch in batches:
         yield batch.columns[skip:]
         sent += batch.num_rows
         on_progress(_set_name(entity), sent, total, time.monotonic() - started)

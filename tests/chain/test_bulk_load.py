@@ -14,7 +14,7 @@ from chain.networks import network_named
 from chain.services import source_scan
 from chain.simulator.run import WorldSpec, simulate
 from chain.store.load import LoadWindow, load_falkordb, load_neo4j_csv
-from graph import bulk, get_graph
+from graph import GraphConstraintError, bulk, get_graph
 from graph.explore import address_detail
 from graph.schema import ensure_schema
 from tests.chain.bulktools import (
@@ -124,6 +124,61 @@ def test_a_window_loads_what_an_ingest_starting_there_builds(world, settings, gr
     assert mine["nodes"] == reference["nodes"]
     assert mine["relationships"] == reference["relationships"]
     assert cluster_partition(store) == clusters
+
+
+def _schema_listing(store) -> tuple[list, list]:
+    indexes = store.read("CALL db.indexes() YIELD label, properties RETURN label, properties ORDER BY label")
+    constraints = store.read(
+        "CALL db.constraints() YIELD label, properties, status RETURN label, properties, status ORDER BY label"
+    )
+    return indexes, constraints
+
+
+def test_a_loaded_graph_has_every_key_and_index_in_force_and_refuses_a_second_node_with_a_loaded_key(
+    world, settings, graphs, tmp_path
+):
+    settings.GRAPH_NAME = graphs()
+    ensure_schema(bootstrapped := get_graph())
+    build("blk", world, tmp_path / "store", network="regtest")
+    settings.GRAPH_NAME = graphs()
+    store = get_graph()
+    load_falkordb(tmp_path / "store", store, work_dir=tmp_path / "work")
+    assert _schema_listing(store) == _schema_listing(bootstrapped)
+    assert {row["status"] for row in _schema_listing(store)[1]} == {"OPERATIONAL"}
+    last = store.read("MATCH (a:Address) RETURN a.address AS address ORDER BY a.address DESC LIMIT 1")[0]["address"]
+    with pytest.raises(GraphConstraintError):
+        store.write("CREATE (:Address {address: $address})", address=last)
+    found = store.read("MATCH (a:Address {address: $address}) RETURN count(a) AS n", address=last)
+    assert found[0]["n"] == 1
+
+
+def test_a_window_past_the_tip_loads_nothing_and_leaves_a_graph_ready_for_ingest(fixtures, settings, graphs, tmp_path):
+    build("blk", fixtures / "blk-heights-1-255.dat", tmp_path / "store")
+    settings.GRAPH_NAME = graphs()
+    ensure_schema(bootstrapped := get_graph())
+    settings.GRAPH_NAME = graphs()
+    store = get_graph()
+    loaded = load_falkordb(tmp_path / "store", store, work_dir=tmp_path / "work", window=LoadWindow(first=10_000))
+    assert (loaded.nodes, loaded.relationships) == (0, 0)
+    assert _schema_listing(store) == _schema_listing(bootstrapped)
+
+
+def test_the_progress_totals_are_the_rows_each_set_sends(world, settings, graphs, tmp_path):
+    build("blk", world, tmp_path / "store", network="regtest")
+    settings.GRAPH_NAME = graphs()
+    last_call: dict[str, tuple[int, int]] = {}
+    window = LoadWindow(first=41)  # spends of earlier blocks: stub transactions, pending SPENT_BY edges
+    loaded = load_falkordb(
+        tmp_path / "store",
+        get_graph(),
+        work_dir=tmp_path / "work",
+        window=window,
+        on_progress=lambda name, sent, total, _seconds: last_call.__setitem__(name, (sent, total)),
+    )
+    assert loaded.by_set["Transaction (spent, outside)"] > 0
+    for name, count in loaded.by_set.items():
+        if count:
+            assert last_call[name] == (count, count), name
 
 
 def _schema_of_graph(store) -> dict:
