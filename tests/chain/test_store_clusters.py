@@ -13,6 +13,7 @@ from chain.ingest import IngestOptions, Tally, ingest_entries
 from chain.networks import network_named
 from chain.services import source_scan
 from chain.simulator.run import WorldSpec, simulate
+from chain.store import cluster_sql as sql
 from chain.store.clusters import labels_build, store_cluster
 from graph import get_graph
 from tests.chain.blockmaker import ChainMaker, to
@@ -320,3 +321,18 @@ def test_a_change_paid_back_to_the_only_input_ties_no_one_until_a_later_block_do
     reasons = sorted(ours.values())
     assert (txid_of(alice_bob), "multi_input") in reasons
     assert any(txid == txid_of(back_to_dave) and "address_reuse" in why for txid, why in reasons)
+
+
+def test_addresses_that_share_a_hash_are_still_told_apart(fixtures, tmp_path, settings):
+    """Address keys are 64-bit hashes; a key that two addresses share (forced here: 64 keys for 2,000-odd
+    addresses) is found before any step relies on it, and exact keys give the same clusters and verdicts."""
+    run = build("raw", fixtures / "block-574200.blk", tmp_path / "store")
+    assert run.status == "succeeded", run.error
+    figures = "SELECT * FROM {clusters}"
+    found = {}
+    for name, dialect in (("hashed", sql.DUCKDB), ("colliding", {**sql.DUCKDB, "key": "hash({}) % 64"})):
+        store_cluster(tmp_path / "store", min_confidence=settings.CLUSTER_CHANGE_MIN_CONFIDENCE, dialect=dialect)
+        found[name] = (store_partition(tmp_path / "store"), store_verdicts(tmp_path / "store"))
+        found[name] += (sorted(cluster_rows(tmp_path / "store", figures)),)
+    assert found["colliding"] == found["hashed"]
+    assert len(found["hashed"][0]) == 535
