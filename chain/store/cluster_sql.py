@@ -94,11 +94,11 @@ SELECT akey, min(CASE WHEN side = 1 THEN tx_id END) AS first_out_tx,
 FROM activity GROUP BY akey
 """
 
-# Dense integer ids in the order addresses first appear on the chain (then by key: integers only).
+# Dense integer ids in the order addresses first appear on the chain (then by key: integers only). The address
+# strings stay in address_names, joined on the key where a step names an address (NAMES, the written table).
 ADDRESSES = """
 CREATE TABLE addresses AS
-SELECT (row_number() OVER (ORDER BY f.first_tx_id, f.akey) - 1) AS address_id, n.address, f.*
-FROM address_firsts f JOIN address_names n ON n.akey = f.akey
+SELECT (row_number() OVER (ORDER BY first_tx_id, akey) - 1) AS address_id, * FROM address_firsts
 """
 
 # The inputs chain/loading.py's `_named` gives the heuristics: resolved, or naming their own address and type.
@@ -110,9 +110,13 @@ LEFT JOIN addresses a ON a.akey = i.akey
 WHERE NOT t.coinbase AND NOT t.repeated AND (i.resolved OR i.derived)
 """
 
+# `owners` and `types` count distinct input addresses and script types up to 2 ("two or more"): the rules ask
+# only whether there are none, one or more, which min and max tell without DISTINCT's per-group sets.
 INPUT_FACTS = """
 CREATE TABLE input_facts AS
-SELECT tx_id, count(*) AS named, count(DISTINCT address_id) AS owners, count(DISTINCT script_type) AS types,
+SELECT tx_id, count(*) AS named,
+       CASE WHEN min(address_id) IS NULL THEN 0 WHEN min(address_id) = max(address_id) THEN 1 ELSE 2 END AS owners,
+       CASE WHEN min(script_type) IS NULL THEN 0 WHEN min(script_type) = max(script_type) THEN 1 ELSE 2 END AS types,
        min(script_type) AS input_type, min(address_id) AS anchor
 FROM named_inputs GROUP BY tx_id
 """
@@ -267,9 +271,10 @@ CREATE TABLE cluster_names AS
 WITH founding AS (
   SELECT l.root, min(t.height) AS height FROM labels l JOIN touched t ON t.address_id = l.address_id GROUP BY l.root
 ), candidates AS (
-  SELECT l.root, a.address, x.txid AS cause  -- binary: the order of its hex
+  SELECT l.root, s.address, x.txid AS cause  -- binary: the order of its hex
   FROM labels l JOIN touched t ON t.address_id = l.address_id JOIN founding f ON f.root = l.root AND f.height = t.height
-  JOIN addresses a ON a.address_id = l.address_id JOIN transactions_raw x ON x.tx_id = t.first_tx
+  JOIN addresses a ON a.address_id = l.address_id JOIN address_names s ON s.akey = a.akey
+  JOIN transactions_raw x ON x.tx_id = t.first_tx
 ), ranked AS (
   SELECT root, address, row_number() OVER (PARTITION BY root ORDER BY cause, address) AS r FROM candidates
 )
