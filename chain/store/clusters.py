@@ -5,8 +5,8 @@ plain SQL so Spark can run the same definition). Steps: address keys (each addre
 over address strings, which also finds any two addresses sharing a hash and then numbers the strings instead),
 the store's columns read once into integer tables, where each address first appears (for fresh_change's
 `seen_before`) and its dense id, each transaction's CoinJoin kind and change guess (`tx_clustering`), the
-links, their connected components, and the clusters' names and figures. Integer keys because grouping and
-joining on address strings was two thirds of the phase (docs/scale.md, "Address keys").
+links, their connected components, and the clusters' names and figures. Integer keys because the heuristics'
+joins on address strings took twice as long as on integers (docs/scale.md, "Address keys").
 
 `seen_before` means what a block-by-block incremental ingest means: an address paid by an earlier
 transaction, or spent from in an earlier block. (Batches of several blocks learn input addresses per
@@ -211,7 +211,7 @@ def _write(con, store: StoreLayout, built_by: dict | None) -> None:
         "tx_clustering": "SELECT tx_id, coinjoin, multi_input, change_n, change_heuristics, change_confidence "
         "FROM tx_clustering ORDER BY tx_id",
         "addresses": "SELECT a.address_id, n.address, a.script_type, a.first_tx_id "
-        "FROM addresses a JOIN address_names n ON n.akey = a.akey ORDER BY a.address_id",
+        "FROM addresses a JOIN address_names n ON n.akey = a.akey",  # in no order: sorting strings costs
         "address_clusters": "SELECT address_id, cluster_id, txid, heuristic, confidence FROM address_clusters",
         "clusters": "SELECT * FROM clusters",
     }
