@@ -141,6 +141,7 @@ def _cluster_child(store: Path, engine: str, send) -> None:
             "clusters": tally.clusters,
             "addresses": tally.addresses,
             "rounds": tally.rounds,
+            "keys": "exact keys (two addresses shared a hash)" if tally.exact_keys else "hashed address keys",
             "steps": tally.step_seconds,
             "rss_mib": rss,
         }
@@ -180,7 +181,8 @@ def _cluster_lines(size: str, clusters: dict) -> list[str]:
         lines.append(
             f"| {size}: clustering ({how}) | {found['inputs'] / found['seconds']:,.0f} inputs/s "
             f"({found['seconds']:.1f} s; {found['addresses']:,} addresses, {found['links']:,} links, "
-            f"{found['clusters']:,} clusters; peak RSS {found['rss_mib']:,.0f} MiB) | ≥ 1,000,000 inputs/s |"
+            f"{found['clusters']:,} clusters; {found['keys']}; peak RSS {found['rss_mib']:,.0f} MiB) "
+            "| ≥ 1,000,000 inputs/s |"
         )
         steps = ", ".join(f"{step} {seconds:.1f}" for step, seconds in found["steps"].items())
         lines.append(f"| {size}: clustering ({engine}), seconds per step | {steps} | |")

@@ -16,6 +16,7 @@ from chain.clustering import (
 
 DUCKDB = {
     "arg_min": "arg_min",  # Spark: min_by
+    "key": "hash({})",  # an address's 64-bit key (Spark: xxhash64({})); collisions are found (ADDRESS_COLLISIONS)
     "hex": "lower(hex({}))",  # Spark: lower(hex({})) too
     "join": "array_to_string({}, '+')",  # Spark: array_join({}, '+')
 }
@@ -36,46 +37,86 @@ def change_masks() -> list[tuple[int, list[str], float]]:
     return masks
 
 
-# Per address, in one pass over outputs and inputs: where it first appears, and the graph's Address figures.
+# Address keys. The store's `outputs_raw` and `inputs_raw` are read through `outputs_keyed` and `inputs_keyed`,
+# which add `akey`: the address's 64-bit hash (null without an address). Only ADDRESS_NAMES reads the address
+# strings; every later step groups and joins on akey or the dense address_id. `{table}`: the raw relation.
+HASHED_KEYS = "SELECT *, CASE WHEN address IS NOT NULL THEN {key} END AS akey FROM {table}"
+
+# Each key's address: the least and greatest address with that key, over every output and the inputs whose
+# address is not an output's (those resolved in the store carry their spent output's). `address` and
+# `address_hi` differ only where two addresses share a hash; clusters.py checks (ADDRESS_COLLISIONS) before
+# any step relies on the keys, and on a collision uses exact keys instead (EXACT_KEYS: the slow path).
+ADDRESS_NAMES = """
+CREATE TABLE address_names AS
+SELECT akey, min(address) AS address, max(address) AS address_hi FROM (
+  SELECT akey, address FROM outputs_keyed WHERE akey IS NOT NULL
+  UNION ALL
+  SELECT akey, address FROM inputs_keyed WHERE akey IS NOT NULL AND prev_tx_id IS NULL
+) GROUP BY akey
+"""
+ADDRESS_COLLISIONS = "SELECT address, address_hi FROM address_names WHERE address <> address_hi LIMIT 1"
+EXACT_KEYS = """
+CREATE TABLE exact_keys AS
+SELECT address, row_number() OVER (ORDER BY address) AS akey FROM (
+  SELECT address FROM outputs_raw WHERE address IS NOT NULL
+  UNION SELECT address FROM inputs_raw WHERE address IS NOT NULL
+)
+"""
+EXACT_VIEW = "SELECT r.*, k.akey FROM {table} r LEFT JOIN exact_keys k ON k.address = r.address"
+
+# The columns the steps read, once, into tables of integers (and script types): no step reads Parquet again.
+MATERIALIZED = {
+    "transactions": "SELECT tx_id, height, time, coinbase, repeated, n_inputs, n_outputs FROM transactions_raw",
+    "outputs": "SELECT tx_id, n, value, script_type, akey FROM outputs_keyed",
+    "inputs": "SELECT tx_id, index, value, script_type, resolved, derived_type IS NOT NULL AS derived, akey "
+    "FROM inputs_keyed",
+}
+
+# Per address key, in one pass over outputs and inputs: where it first appears, and the graph's Address figures.
 # seen_before(a) at transaction t (block-by-block ingest): a was paid by a transaction before t, or spent from
 # in a block before t's (the graph learns input addresses per block). Its script type is the one where it first
 # appears (inputs before outputs within a transaction, as chain/loading.py counts them).
 ADDRESS_FIRSTS = """
 CREATE TABLE address_firsts AS
 WITH activity AS (
-  SELECT o.address, o.tx_id, 1 AS side, o.n AS pos, o.script_type, o.value AS received, 0 AS sent, t.time, t.height
-  FROM outputs o JOIN transactions t ON t.tx_id = o.tx_id WHERE o.address IS NOT NULL AND NOT t.repeated
+  SELECT o.akey, o.tx_id, 1 AS side, o.n AS pos, o.script_type, o.value AS received, 0 AS sent, t.time, t.height
+  FROM outputs o JOIN transactions t ON t.tx_id = o.tx_id WHERE o.akey IS NOT NULL AND NOT t.repeated
   UNION ALL
-  SELECT i.address, i.tx_id, 0 AS side, i.index AS pos, i.script_type, 0 AS received, coalesce(i.value, 0) AS sent,
+  SELECT i.akey, i.tx_id, 0 AS side, i.index AS pos, i.script_type, 0 AS received, coalesce(i.value, 0) AS sent,
          t.time, t.height
-  FROM inputs i JOIN transactions t ON t.tx_id = i.tx_id WHERE i.address IS NOT NULL AND NOT t.repeated
+  FROM inputs i JOIN transactions t ON t.tx_id = i.tx_id WHERE i.akey IS NOT NULL AND NOT t.repeated
 )
-SELECT address, min(CASE WHEN side = 1 THEN tx_id END) AS first_out_tx,
+SELECT akey, min(CASE WHEN side = 1 THEN tx_id END) AS first_out_tx,
        min(CASE WHEN side = 0 THEN height END) AS first_in_height, min(tx_id) AS first_tx_id,
        {arg_min}(script_type, tx_id * 4194304 + side * 2097152 + pos) AS script_type,
        sum(received) AS received, sum(sent) AS sent, min(time) AS first_seen, max(time) AS last_seen,
        max(height) AS last_height
-FROM activity GROUP BY address
+FROM activity GROUP BY akey
 """
 
-# Dense integer ids in the order addresses first appear on the chain.
+# Dense integer ids in the order addresses first appear on the chain (then by key: integers only). The address
+# strings stay in address_names, joined on the key where a step names an address (NAMES, the written table).
 ADDRESSES = """
 CREATE TABLE addresses AS
-SELECT (row_number() OVER (ORDER BY first_tx_id, address) - 1) AS address_id, * FROM address_firsts
+SELECT (row_number() OVER (ORDER BY first_tx_id, akey) - 1) AS address_id, * FROM address_firsts
 """
 
 # The inputs chain/loading.py's `_named` gives the heuristics: resolved, or naming their own address and type.
 NAMED_INPUTS = """
 CREATE TABLE named_inputs AS
-SELECT i.tx_id, i.index, i.address, i.script_type, a.address_id
+SELECT i.tx_id, i.index, i.script_type, a.address_id
 FROM inputs i JOIN transactions t ON t.tx_id = i.tx_id
-LEFT JOIN addresses a ON a.address = i.address
-WHERE NOT t.coinbase AND NOT t.repeated AND (i.resolved OR i.derived_type IS NOT NULL)
+LEFT JOIN addresses a ON a.akey = i.akey
+WHERE NOT t.coinbase AND NOT t.repeated AND (i.resolved OR i.derived)
 """
 
+# `owners` and `types` count distinct input addresses and script types up to 2 ("two or more"): the rules ask
+# only whether there are none, one or more, which min and max tell without DISTINCT's per-group sets.
 INPUT_FACTS = """
 CREATE TABLE input_facts AS
-SELECT tx_id, count(*) AS named, count(DISTINCT address_id) AS owners, count(DISTINCT script_type) AS types,
+SELECT tx_id, count(*) AS named,
+       CASE WHEN min(address_id) IS NULL THEN 0 WHEN min(address_id) = max(address_id) THEN 1 ELSE 2 END AS owners,
+       CASE WHEN min(script_type) IS NULL THEN 0 WHEN min(script_type) = max(script_type) THEN 1 ELSE 2 END AS types,
        min(script_type) AS input_type, min(address_id) AS anchor
 FROM named_inputs GROUP BY tx_id
 """
@@ -86,8 +127,8 @@ CREATE TABLE coinjoins AS
 WITH wide AS (
   SELECT tx_id, n_inputs, n_outputs FROM transactions WHERE NOT coinbase AND NOT repeated AND n_outputs >= 3
 ), vals AS (
-  SELECT o.tx_id, o.value, count(*) AS cnt, min(o.n) AS first_n, count(DISTINCT o.address) AS addrs
-  FROM outputs o JOIN wide w ON w.tx_id = o.tx_id WHERE o.address IS NOT NULL GROUP BY o.tx_id, o.value
+  SELECT o.tx_id, o.value, count(*) AS cnt, min(o.n) AS first_n, count(DISTINCT o.akey) AS addrs
+  FROM outputs o JOIN wide w ON w.tx_id = o.tx_id WHERE o.akey IS NOT NULL GROUP BY o.tx_id, o.value
 ), ranked AS (
   SELECT tx_id, value, cnt, addrs, row_number() OVER (PARTITION BY tx_id ORDER BY cnt DESC, first_n) AS r,
          sum(cnt) OVER (PARTITION BY tx_id) AS n_values,
@@ -120,7 +161,7 @@ WITH two AS (
     CASE WHEN a.first_out_tx < w.tx_id OR coalesce(a.first_in_height < w.height, false) THEN 0 ELSE 1 END AS fresh,
     CASE WHEN w.types = 1 AND o.script_type = w.input_type THEN 1 ELSE 0 END AS typed,
     CASE WHEN o.value % {round_unit} = 0 THEN 1 ELSE 0 END AS round_value
-  FROM two w JOIN outputs o ON o.tx_id = w.tx_id JOIN addresses a ON a.address = o.address
+  FROM two w JOIN outputs o ON o.tx_id = w.tx_id JOIN addresses a ON a.akey = o.akey
 ), pair AS (
   SELECT tx_id,
     max(CASE WHEN n = 0 THEN address_id END) AS id0, max(CASE WHEN n = 1 THEN address_id END) AS id1,
@@ -230,9 +271,10 @@ CREATE TABLE cluster_names AS
 WITH founding AS (
   SELECT l.root, min(t.height) AS height FROM labels l JOIN touched t ON t.address_id = l.address_id GROUP BY l.root
 ), candidates AS (
-  SELECT l.root, a.address, {txid_hex} AS cause
+  SELECT l.root, s.address, x.txid AS cause  -- binary: the order of its hex
   FROM labels l JOIN touched t ON t.address_id = l.address_id JOIN founding f ON f.root = l.root AND f.height = t.height
-  JOIN addresses a ON a.address_id = l.address_id JOIN transactions x ON x.tx_id = t.first_tx
+  JOIN addresses a ON a.address_id = l.address_id JOIN address_names s ON s.akey = a.akey
+  JOIN transactions_raw x ON x.tx_id = t.first_tx
 ), ranked AS (
   SELECT root, address, row_number() OVER (PARTITION BY root ORDER BY cause, address) AS r FROM candidates
 )
@@ -282,8 +324,15 @@ ADDRESS_CLUSTERS = """
 CREATE TABLE address_clusters AS
 SELECT l.address_id, n.cluster_id, {txid_hex} AS txid, j.heuristic, j.confidence
 FROM labels l JOIN cluster_names n ON n.root = l.root
-LEFT JOIN joins j ON j.address_id = l.address_id LEFT JOIN transactions x ON x.tx_id = j.tx_id
+LEFT JOIN joins j ON j.address_id = l.address_id LEFT JOIN transactions_raw x ON x.tx_id = j.tx_id
 """
+
+
+def keyed_view(table: str, *, exact: bool, dialect: dict = DUCKDB) -> str:
+    """The view `<table>_keyed` over `<table>_raw` (the store's table as it is) with each row's address key."""
+    select = EXACT_VIEW if exact else HASHED_KEYS
+    keyed = select.format(key=dialect["key"].format("address"), table=f"{table}_raw")
+    return f"CREATE OR REPLACE VIEW {table}_keyed AS {keyed}"
 
 
 def statement(template: str, *, min_confidence: float = 0.6, dialect: dict = DUCKDB) -> str:

@@ -1,9 +1,12 @@
 """The clustering phase: chain/clustering.py's heuristics and chain/clusters.py's partition over the whole store.
 
 No Python loop per transaction or input: every step is a set operation in DuckDB (chain/store/cluster_sql.py,
-plain SQL so Spark can run the same definition). Steps: where each address first appears (for fresh_change's
-`seen_before`), dense address ids, each transaction's CoinJoin kind and change guess (`tx_clustering`), the
-links, their connected components, and the clusters' names and figures.
+plain SQL so Spark can run the same definition). Steps: address keys (each address's 64-bit hash: the one pass
+over address strings, which also finds any two addresses sharing a hash and then numbers the strings instead),
+the store's columns read once into integer tables, where each address first appears (for fresh_change's
+`seen_before`) and its dense id, each transaction's CoinJoin kind and change guess (`tx_clustering`), the
+links, their connected components, and the clusters' names and figures. Integer keys because the heuristics'
+joins on address strings took twice as long as on integers (docs/scale.md, "Address keys").
 
 `seen_before` means what a block-by-block incremental ingest means: an address paid by an earlier
 transaction, or spent from in an earlier block. (Batches of several blocks learn input addresses per
@@ -44,6 +47,7 @@ class ClusterTally:
     clustered: int = 0  # addresses in a cluster
     inputs: int = 0
     rounds: int = 0  # large-star/small-star rounds (sql engine)
+    exact_keys: bool = False  # two addresses shared a hash: the addresses were numbered by their strings
     seconds: float = 0.0
     step_seconds: dict[str, float] = field(default_factory=dict)  # where the time goes
     step_started: float = 0.0
@@ -62,23 +66,25 @@ def store_cluster(
     threads: int = 2,
     on_step: Callable[[ClusterTally], None] = lambda tally: None,
     built_by: dict | None = None,
+    dialect: dict = sql.DUCKDB,
 ) -> ClusterTally:
     """Cluster the store at `root` and write its four clustering tables under `<root>/clusters/`.
 
     `built_by` (the build run the clusters describe) goes with them as `clusters/_build.json`, so a load
-    can tell clusters of an older build from current ones (chain/store/load_runs.py)."""
+    can tell clusters of an older build from current ones (chain/store/load_runs.py). `dialect` is
+    cluster_sql.DUCKDB unless a test swaps its address key for a colliding one."""
     store = StoreLayout(root)
     tally, started = ClusterTally(), time.monotonic()
     with connect(store, threads=threads, memory_limit=memory_limit) as con:
         con.execute("SET enable_progress_bar = false")  # the command prints its own steps
-        _views(con, store)
-        tally.inputs = con.execute("SELECT count(*) FROM inputs").fetchone()[0]
-        _heuristics(con, min_confidence, tally, on_step)
+        _views(con, store, dialect)
+        tally.inputs = con.execute("SELECT count(*) FROM inputs_raw").fetchone()[0]
+        _heuristics(con, min_confidence, tally, on_step, dialect)
         _step(tally, on_step, "components")
         labels_build(con, engine=engine, tally=tally)
         _step(tally, on_step, "names")
         for template in (sql.TOUCHED, sql.NAMES, sql.CLUSTERS, sql.JOINS, sql.ADDRESS_CLUSTERS):
-            con.execute(sql.statement(template, min_confidence=min_confidence))
+            con.execute(sql.statement(template, min_confidence=min_confidence, dialect=dialect))
         tally.clusters, tally.clustered = con.execute("SELECT count(*), sum(size) FROM clusters").fetchone()
         tally.clustered = tally.clustered or 0
         _step(tally, on_step, "write")
@@ -88,11 +94,13 @@ def store_cluster(
     return tally
 
 
-def _views(con: duckdb.DuckDBPyConnection, store: StoreLayout) -> None:
+def _views(con: duckdb.DuckDBPyConnection, store: StoreLayout, dialect: dict) -> None:
+    """The store's tables as views `<table>_raw`; `outputs` and `inputs` keyed (`<table>_keyed`, hashed)."""
     for table in ("transactions", "outputs", "inputs"):
-        con.execute(
-            f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{store.table_glob(table)}', hive_partitioning = true)"  # noqa: S608
-        )
+        glob = store.table_glob(table)
+        con.execute(f"CREATE VIEW {table}_raw AS SELECT * FROM read_parquet('{glob}', hive_partitioning = true)")  # noqa: S608
+    for table in ("outputs", "inputs"):
+        con.execute(sql.keyed_view(table, exact=False, dialect=dialect))
     masks = sql.change_masks()
     con.register(
         "change_masks_arrow",
@@ -107,17 +115,40 @@ def _views(con: duckdb.DuckDBPyConnection, store: StoreLayout) -> None:
     con.execute("CREATE TABLE change_masks AS SELECT * FROM change_masks_arrow")
 
 
-def _heuristics(con, min_confidence: float, tally: ClusterTally, on_step) -> None:
+def _address_keys(con, dialect: dict) -> bool:
+    """`address_names` (each key's address), then the integer tables every later step reads. Keys are hashes
+    unless two addresses share one (about n²/2⁶⁵ likely for n addresses: 10⁻⁷ for two million, a few percent
+    for the whole chain's 1.5 billion): then exact keys, numbered over the address strings (slower)."""
+    con.execute(sql.ADDRESS_NAMES)
+    exact = con.execute(sql.ADDRESS_COLLISIONS).fetchone() is not None
+    if exact:
+        con.execute("DROP TABLE address_names")
+        con.execute(sql.EXACT_KEYS)
+        for table in ("outputs", "inputs"):
+            con.execute(sql.keyed_view(table, exact=True, dialect=dialect))
+        con.execute(sql.ADDRESS_NAMES)
+    for table, query in sql.MATERIALIZED.items():
+        con.execute(f"CREATE TABLE {table} AS {query}")
+    return exact
+
+
+def _heuristics(con, min_confidence: float, tally: ClusterTally, on_step, dialect: dict) -> None:
+    _step(tally, on_step, "addresses")
+    tally.exact_keys = _address_keys(con, dialect)
+    for template in (sql.ADDRESS_FIRSTS, sql.ADDRESSES):
+        con.execute(sql.statement(template, dialect=dialect))
+    con.execute("DROP TABLE address_firsts")  # `addresses` carries its columns from here on
     steps = (
-        ("addresses", (sql.ADDRESS_FIRSTS, sql.ADDRESSES)),
         ("heuristics", (sql.NAMED_INPUTS, sql.INPUT_FACTS, sql.COINJOINS, sql.CHANGE, sql.TX_CLUSTERING)),
         ("links", (sql.LINKS,)),
     )
     for name, templates in steps:
         _step(tally, on_step, name)
         for template in templates:
-            con.execute(sql.statement(template, min_confidence=min_confidence))
-        con.execute("DROP TABLE IF EXISTS address_firsts")  # `addresses` carries its columns from here on
+            con.execute(sql.statement(template, min_confidence=min_confidence, dialect=dialect))
+        if name == "heuristics":  # what tx_clustering sums up, and the rows read once: memory back to DuckDB
+            for table in ("input_facts", "coinjoins", "change", "outputs", "inputs"):
+                con.execute(f"DROP TABLE {table}")
     tally.addresses = con.execute("SELECT count(*) FROM addresses").fetchone()[0]
     tally.links = con.execute("SELECT count(*) FROM links").fetchone()[0]
 
@@ -179,7 +210,8 @@ def _write(con, store: StoreLayout, built_by: dict | None) -> None:
     queries = {
         "tx_clustering": "SELECT tx_id, coinjoin, multi_input, change_n, change_heuristics, change_confidence "
         "FROM tx_clustering ORDER BY tx_id",
-        "addresses": "SELECT address_id, address, script_type, first_tx_id FROM addresses ORDER BY address_id",
+        "addresses": "SELECT a.address_id, n.address, a.script_type, a.first_tx_id "
+        "FROM addresses a JOIN address_names n ON n.akey = a.akey",  # in no order: sorting strings costs
         "address_clusters": "SELECT address_id, cluster_id, txid, heuristic, confidence FROM address_clusters",
         "clusters": "SELECT * FROM clusters",
     }
