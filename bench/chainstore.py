@@ -2,7 +2,7 @@
 then the clustering phase over the store (scipy and SQL components).
 
     .venv/bin/python -m bench.chainstore                       # simulated worlds of 100,000 and 500,000 tx
-    .venv/bin/python -m bench.chainstore --sizes 1000000 5000000
+    .venv/bin/python -m bench.chainstore --sizes 1000000 5000000 --keep   # then bench.bulkload loads these stores
 
 Each world is simulated once into var/bench/worlds/<size> and kept. The baselines are measured in the
 same run on the first blocks of the smaller world: bitcoinlib's own parse (the issue's yardstick) and
@@ -159,7 +159,8 @@ def build(size: int, args) -> dict:
     clusters = {engine: cluster_phase(store, engine) for engine in ("scipy", "sql")}
     disk = sum(path.stat().st_size for path in (store / "tables").rglob("*.parquet"))
     staging = sum(path.stat().st_size for path in (store / "staging").rglob("*.parquet"))
-    shutil.rmtree(store, ignore_errors=True)
+    if not args.keep:
+        shutil.rmtree(store, ignore_errors=True)
     total = parse["seconds"] + resolve["seconds"]
     return {
         "size": size,
@@ -195,6 +196,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--partition-blocks", type=int, default=50, help="small worlds need small partitions")
     parser.add_argument("--buckets", type=int, default=16)
+    parser.add_argument("--keep", action="store_true", help="keep each store, clustered (bench.bulkload loads it)")
     args = parser.parse_args()
     base = baselines(world(min(args.sizes)))
     runs = [build(size, args) for size in sorted(args.sizes)]
