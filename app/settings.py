@@ -301,8 +301,9 @@ CHAIN_STORE_MEMORY_LIMIT = env_str("CHAIN_STORE_MEMORY_LIMIT", "1GB")
 # have been recorded since the last model was trained; 0 never retrains.
 ALERTS_PER_LABELING_JOB = env_int("ALERTS_PER_LABELING_JOB", 500, minimum=0)  # the riskiest flagged clusters
 RETRAIN_MIN_LABELS = env_int("RETRAIN_MIN_LABELS", 50, minimum=0)
-# The riskiest flagged addresses a labeling job explains (GNNExplainer, about 0.2 s each) unless told otherwise.
-LABELING_EXPLAIN_TOP = env_int("LABELING_EXPLAIN_TOP", 100, minimum=0, maximum=100_000)
+# How many of the riskiest flagged addresses a labeling job explains (Integrated Gradients, hundreds a
+# second: by default every one); 0 for none.
+LABELING_EXPLAIN_TOP = env_int("LABELING_EXPLAIN_TOP", 10_000_000, minimum=0, maximum=10_000_000)
 
 # --- Real-time anomaly detection (screening/anomalies.py, docs/screening.md) ---
 ANOMALY_DETECTION = env_bool("ANOMALY_DETECTION", True)

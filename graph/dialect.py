@@ -22,6 +22,10 @@ Everything else in graph/ is Cypher both engines run unchanged. What differs
   where `a` is carried from an earlier WITH: carry both, then compute.
 - Inside `CALL {}`, a `WITH … WHERE` straight after a SET lost that SET's effect
   (FalkorDB 4.16): collect first and filter in a later clause.
+- Seeking a node by internal id: FalkorDB plans a NodeByIdSeek for `MATCH (a) WHERE id(a) = x` only
+  when `x` is a variable (projected by a `WITH`) or a parameter; `WHERE id(a) = r[0]` straight after an
+  UNWIND scans every node of the label for each row. Neo4j seeks either way (its `id()` is deprecated
+  in favour of `elementId()` but still answers, and graph/ml.py pages by it on both engines).
 - Not in FalkorDB: `EXISTS {}` subqueries, pattern predicates, APOC and GDS
   (it has `algo.*` procedures instead); `shortestPath` only in WITH/RETURN.
 """

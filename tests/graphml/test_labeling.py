@@ -8,7 +8,7 @@ from django.db import IntegrityError
 from graphml.models import LabelingJob, ModelVersion
 from graphml.registry import RegistryError, model_version_promote, model_version_register, model_version_rollback
 from graphml.runs import train_run
-from graphml.services import labeling_job_create, labeling_job_execute
+from graphml.services import AddressNotScored, address_explain_deep, labeling_job_create, labeling_job_execute
 from graphml.tasks import labeling_job_execute as labeling_job_execute_task
 from investigations.models import Alert, Team
 from tests.graphml.conftest import FAST
@@ -75,21 +75,35 @@ def test_the_riskiest_flagged_addresses_get_their_reasons(trained):
     assert riskiest not in why["neighbours"]
     known = {row["a"] for row in store.read("MATCH (a:Address) RETURN a.address AS a")}
     assert set(why["neighbours"]) <= known
+    deep = address_explain_deep(riskiest)  # GNNExplainer, on demand, for one address
+    assert deep["address"] == riskiest
+    assert len(deep["features"]) == 3
+    assert deep["weights"] == sorted(deep["weights"], reverse=True)
+    assert set(deep["neighbours"]) <= known - {riskiest}
+    with pytest.raises(AddressNotScored, match="not in the graph"):
+        address_explain_deep("bcrt1qnowhere")
 
 
 def test_running_a_job_again_changes_nothing(trained):
-    """Scores, reasons, and the alerts each team's queue gets for flagged clusters (investigations)."""
+    """Scores, reasons (every flagged address has them), and the alerts each team's queue gets for flagged
+    clusters (investigations). The second job writes only scores that differ: one changed by hand is put back."""
     store, _, _ = trained
     blue, red = Team.objects.create(name="Blue"), Team.objects.create(name="Red")
-    job = labeling_job_execute(job_id=labeling_job_create(explain_top=5).id)
+    job = labeling_job_execute(job_id=labeling_job_create(explain_top=10_000_000).id)
     first = scores(store), reasons(store)
+    flagged = {address for address, (_, label, _) in first[0].items() if label == "illicit"}
+    assert job.explained == job.flagged == len(flagged) == len(first[1]) > 5
+    assert set(first[1]) == flagged, "every flagged address has its reasons"
+    tampered = next(iter(flagged))
+    store.write("MATCH (a:Address {address: $a}) SET a.risk = 0.0, a.risk_label = 'licit'", a=tampered)
     alerts = Alert.objects.filter(source="labeling")
     assert alerts.filter(team=blue).count() == alerts.filter(team=red).count() == job.clusters_flagged > 0
     riskiest = alerts.filter(team=blue).order_by("-risk").first()
     assert (riskiest.kind, riskiest.detail["model"]) == ("cluster", "v1")
     riskiest.status = Alert.Status.DISMISSED
     riskiest.save()
-    labeling_job_execute(job_id=labeling_job_create(explain_top=5).id)
+    again = labeling_job_execute(job_id=labeling_job_create(explain_top=10_000_000).id)
+    assert again.addresses_scored == again.addresses_total == job.addresses_total
     assert (scores(store), reasons(store)) == first
     assert alerts.count() == 2 * job.clusters_flagged, "no alert again, dismissed ones included"
 
