@@ -89,15 +89,6 @@ def test_spark_clusters_a_simulated_world_exactly_as_duckdb_does(spark, world, t
         assert by_spark[part] == by_duckdb[part], part
 
 
-def test_spark_clusters_real_blocks_exactly_as_duckdb_does(spark, fixtures, tmp_path, settings):
-    run = build("raw", fixtures / "block-574200.blk", tmp_path / "store")
-    assert run.status == "succeeded", run.error
-    by_duckdb, by_spark = both_engines(tmp_path / "store", settings)
-    assert len(by_duckdb["partition"]) == 535
-    for part in by_duckdb:
-        assert by_spark[part] == by_duckdb[part], part
-
-
 def test_addresses_sharing_a_spark_key_are_told_apart(spark, tmp_path, settings):
     """A key two addresses share (forced: two keys for all of them) sends Spark down the exact-keys path too."""
     chain = ChainMaker()
@@ -118,12 +109,22 @@ def test_addresses_sharing_a_spark_key_are_told_apart(spark, tmp_path, settings)
         assert by_spark[part] == by_duckdb[part], part
 
 
-def test_the_cluster_command_on_spark_records_its_phase_and_writes_what_a_load_reads(spark, fixtures, tmp_path, capsys):
+def test_the_cluster_command_on_spark_clusters_real_blocks_exactly_as_duckdb_does(
+    spark, fixtures, tmp_path, capsys, settings
+):
+    """`chainstore cluster --engine spark` on a real block: DuckDB's result, recorded on the run, loadable."""
     run = build("raw", fixtures / "block-574200.blk", tmp_path / "store")
+    assert run.status == "succeeded", run.error
+    store_cluster(tmp_path / "store", min_confidence=settings.CLUSTER_CHANGE_MIN_CONFIDENCE)
+    by_duckdb = clustering(tmp_path / "store")
     call_command(
         "chainstore", "cluster", "--store", str(tmp_path / "store"), "--engine", "spark", "--master", "local[2]"
     )
     output = capsys.readouterr().out
+    by_spark = clustering(tmp_path / "store")
+    assert len(by_duckdb["partition"]) == 535
+    for part in by_duckdb:
+        assert by_spark[part] == by_duckdb[part], part
     run.refresh_from_db()
     assert (run.phase, run.clusters, run.clustered_addresses) == ("done", 535, 2080)
     assert run.phase_seconds["cluster"] > 0
