@@ -4,11 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install frontend browser screenshots run test lint format check-deploy embedded-stop clean
+.PHONY: install frontend browser java screenshots run test lint format check-deploy embedded-stop clean
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+$(VENV)/.installed: requirements.txt requirements-dev.txt requirements-spark.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	$(BIN)/python -m tagpack.schema_install $(VENV)/share/graphsense-schema
@@ -22,13 +22,16 @@ frontend/dist/index.html: frontend/package-lock.json frontend/index.html fronten
 browser:  ## Debian's Chromium, for the browser tests
 	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
 
+java:  ## Debian's Java 17 runtime, for Spark (`chainstore cluster --engine spark` and its tests)
+	@command -v java >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq openjdk-17-jre-headless; }
+
 screenshots: install frontend browser  ## docs/screenshots/: each main screen, taken by the browser tests
 	SCREENSHOTS_DIR=docs/screenshots $(BIN)/python -m pytest tests/e2e -q
 
 run: install frontend  ## the whole stack on the embedded default: http://127.0.0.1:8000/
 	$(BIN)/python manage.py serve
 
-test: lint frontend browser  ## lint, the web app's unit tests, the whole test suite (slow and browser tests included), then its PostgreSQL leg
+test: lint frontend browser java  ## lint, the web app's unit tests, the whole test suite (slow and browser tests included), then its PostgreSQL leg
 	cd frontend && npm run lint --silent && npm test --silent
 	$(BIN)/python -m pytest
 	TEST_DATABASE=postgres $(BIN)/python -m pytest -q -m postgres_leg

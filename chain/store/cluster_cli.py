@@ -13,20 +13,27 @@ from chain.store.clusters import ClusterTally
 def cluster_parser_add(actions) -> object:
     parser = actions.add_parser("cluster", help="cluster every address of a built store (docs/scale.md)")
     parser.add_argument(
-        "--engine", choices=["scipy", "sql"], default="scipy", help="connected components: scipy or SQL stars"
+        "--engine",
+        choices=["scipy", "sql", "spark"],
+        default="scipy",
+        help="DuckDB with components by scipy or SQL stars, or the same SQL on Spark (docs/scale.md)",
+    )
+    parser.add_argument(
+        "--master",
+        help="the Spark master for --engine spark: local[2], spark://host:7077, yarn (default: SPARK_MASTER)",
     )
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="DuckDB threads (all cores)")
     return parser
 
 
-def cluster_handle(command, *, store: str, engine: str, threads: int) -> None:
+def cluster_handle(command, *, store: str, engine: str, threads: int, master: str | None = None) -> None:
     started = time.monotonic()
 
     def progress(tally: ClusterTally) -> None:
         command.stdout.write(f"[{time.monotonic() - started:8.1f}s] {tally.step}")
 
     try:
-        run = chainstore_cluster(store_dir=store, engine=engine, threads=threads, on_step=progress)
+        run = chainstore_cluster(store_dir=store, engine=engine, threads=threads, master=master, on_step=progress)
     except RunSpecError as error:
         raise CommandError(str(error)) from None
     seconds = run.phase_seconds["cluster"]

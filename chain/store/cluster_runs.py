@@ -30,6 +30,7 @@ def chainstore_cluster(
     store_dir: str | None = None,
     engine: str = "scipy",
     threads: int = 2,
+    master: str | None = None,
     on_step: Callable[[ClusterTally], None] = lambda tally: None,
 ) -> ChainStoreRun:
     """Cluster the store and record it on its latest successful build: phase `cluster` while it runs, then
@@ -48,6 +49,7 @@ def chainstore_cluster(
             engine=engine,
             memory_limit=settings.CHAIN_STORE_MEMORY_LIMIT,
             threads=threads,
+            master=master,
             on_step=on_step,
             built_by=build_marker(run),
         )

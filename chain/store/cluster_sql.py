@@ -1,9 +1,11 @@
 """The clustering phase's SQL: chain/clustering.py's rules and connected components, as set operations.
 
 Written in plain SQL (CTEs, GROUP BY, window functions, CASE) so that issue 22 can run the same
-definition on Spark SQL. What differs between engines is in `DUCKDB` (the one dialect table): how a
-table is read, the argument of a minimum, and the hex of a binary column. Every statement reads the
-views `transactions`, `outputs`, `inputs` (the store's tables) and the tables the earlier statements made.
+definition on Spark SQL. What differs between engines is in the dialect table (`DUCKDB`, `SPARK`): the address
+key's hash, the argument of a minimum, the hex of a binary column and the join of a string list. How a table is
+made, dropped or renamed is each engine's own (chain/store/spark.py writes each table to Parquet).
+Every statement reads the views `transactions`, `outputs`, `inputs` (the store's tables) and the tables the
+earlier statements made.
 """
 
 from chain.clustering import (
@@ -20,6 +22,14 @@ DUCKDB = {
     "hex": "lower(hex({}))",  # Spark: lower(hex({})) too
     "join": "array_to_string({}, '+')",  # Spark: array_join({}, '+')
 }
+
+SPARK = {
+    "arg_min": "min_by",
+    "key": "xxhash64({})",  # other keys than DuckDB's: address ids can differ where two addresses tie on first_tx_id
+    "hex": "lower(hex({}))",
+    "join": "array_join({}, '+')",
+}
+DIALECTS = {"duckdb": DUCKDB, "spark": SPARK}
 
 CHANGE_ORDER = ("address_reuse", "fresh_change", "script_type", "round_payment")  # chain/clustering.py's vote order
 

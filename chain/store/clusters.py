@@ -36,6 +36,14 @@ from chain.store.resolve import connect
 OUTPUT_TABLES = ("tx_clustering", "addresses", "address_clusters", "clusters")
 BUILD_MARKER = "_build.json"  # {"build_run": id, "finished_at": iso time} of the build the clusters describe
 MAX_STAR_ROUNDS = 200
+WRITE_QUERIES = {  # what each written table holds, on every engine
+    "tx_clustering": "SELECT tx_id, coinjoin, multi_input, change_n, change_heuristics, change_confidence "
+    "FROM tx_clustering ORDER BY tx_id",
+    "addresses": "SELECT a.address_id, n.address, a.script_type, a.first_tx_id "
+    "FROM addresses a JOIN address_names n ON n.akey = a.akey",  # in no order: sorting strings costs
+    "address_clusters": "SELECT address_id, cluster_id, txid, heuristic, confidence FROM address_clusters",
+    "clusters": "SELECT * FROM clusters",
+}
 
 
 @dataclass
@@ -67,31 +75,45 @@ def store_cluster(
     on_step: Callable[[ClusterTally], None] = lambda tally: None,
     built_by: dict | None = None,
     dialect: dict = sql.DUCKDB,
+    master: str | None = None,
 ) -> ClusterTally:
     """Cluster the store at `root` and write its four clustering tables under `<root>/clusters/`.
 
     `built_by` (the build run the clusters describe) goes with them as `clusters/_build.json`, so a load
     can tell clusters of an older build from current ones (chain/store/load_runs.py). `dialect` is
-    cluster_sql.DUCKDB unless a test swaps its address key for a colliding one."""
+    cluster_sql.DUCKDB unless a test swaps its address key for a colliding one. `engine="spark"` runs the same
+    statements on Spark SQL at `master` (or SPARK_MASTER, else local[2]); `memory_limit`, `threads` are DuckDB's."""
+    if engine == "spark":  # the same steps on Spark SQL (chain/store/spark.py), components by the SQL stars
+        from chain.store.spark import spark_cluster
+
+        return spark_cluster(root, min_confidence=min_confidence, on_step=on_step, built_by=built_by, master=master)
     store = StoreLayout(root)
     tally, started = ClusterTally(), time.monotonic()
     with connect(store, threads=threads, memory_limit=memory_limit) as con:
         con.execute("SET enable_progress_bar = false")  # the command prints its own steps
         _views(con, store, dialect)
-        tally.inputs = con.execute("SELECT count(*) FROM inputs_raw").fetchone()[0]
-        _heuristics(con, min_confidence, tally, on_step, dialect)
-        _step(tally, on_step, "components")
-        labels_build(con, engine=engine, tally=tally)
-        _step(tally, on_step, "names")
-        for template in (sql.TOUCHED, sql.NAMES, sql.CLUSTERS, sql.JOINS, sql.ADDRESS_CLUSTERS):
-            con.execute(sql.statement(template, min_confidence=min_confidence, dialect=dialect))
-        tally.clusters, tally.clustered = con.execute("SELECT count(*), sum(size) FROM clusters").fetchone()
-        tally.clustered = tally.clustered or 0
-        _step(tally, on_step, "write")
+        cluster_steps(
+            con, min_confidence=min_confidence, components=engine, tally=tally, on_step=on_step, dialect=dialect
+        )
         _write(con, store, built_by)
     tally.seconds = round(time.monotonic() - started, 3)
     _step(tally, on_step, "done")
     return tally
+
+
+def cluster_steps(con, *, min_confidence: float, components: str, tally: ClusterTally, on_step, dialect: dict) -> None:
+    """Every statement from the keys to the clusters' figures, on `con`: a DuckDB connection, or anything with
+    its `execute(statement).fetchone()` (chain/store/spark.py's SparkConnection). Ends at step `write`."""
+    tally.inputs = con.execute("SELECT count(*) FROM inputs_raw").fetchone()[0]
+    _heuristics(con, min_confidence, tally, on_step, dialect)
+    _step(tally, on_step, "components")
+    labels_build(con, engine=components, tally=tally)
+    _step(tally, on_step, "names")
+    for template in (sql.TOUCHED, sql.NAMES, sql.CLUSTERS, sql.JOINS, sql.ADDRESS_CLUSTERS):
+        con.execute(sql.statement(template, min_confidence=min_confidence, dialect=dialect))
+    tally.clusters, tally.clustered = con.execute("SELECT count(*), sum(size) FROM clusters").fetchone()
+    tally.clustered = tally.clustered or 0
+    _step(tally, on_step, "write")
 
 
 def _views(con: duckdb.DuckDBPyConnection, store: StoreLayout, dialect: dict) -> None:
@@ -207,15 +229,7 @@ def _write(con, store: StoreLayout, built_by: dict | None) -> None:
     final = store.root / "clusters"
     temporary = store.root / ".clusters.tmp"
     shutil.rmtree(temporary, ignore_errors=True)
-    queries = {
-        "tx_clustering": "SELECT tx_id, coinjoin, multi_input, change_n, change_heuristics, change_confidence "
-        "FROM tx_clustering ORDER BY tx_id",
-        "addresses": "SELECT a.address_id, n.address, a.script_type, a.first_tx_id "
-        "FROM addresses a JOIN address_names n ON n.akey = a.akey",  # in no order: sorting strings costs
-        "address_clusters": "SELECT address_id, cluster_id, txid, heuristic, confidence FROM address_clusters",
-        "clusters": "SELECT * FROM clusters",
-    }
-    for table, query in queries.items():
+    for table, query in WRITE_QUERIES.items():
         (temporary / table).mkdir(parents=True)
         con.execute(f"COPY ({query}) TO '{temporary / table / 'data.parquet'}' (FORMAT parquet, COMPRESSION zstd)")
     if built_by is not None:

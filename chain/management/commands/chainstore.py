@@ -41,7 +41,9 @@ class Command(BaseCommand):
 
     def handle(self, *, action, store, **options):
         if action == "cluster":
-            cluster_handle(self, store=store, engine=options["engine"], threads=options["threads"])
+            cluster_handle(
+                self, store=store, engine=options["engine"], threads=options["threads"], master=options.get("master")
+            )
             return
         if action == "load":
             handle_load(self, store=store, **options)
