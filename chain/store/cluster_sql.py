@@ -98,17 +98,20 @@ WITH activity AS (
 )
 SELECT akey, min(CASE WHEN side = 1 THEN tx_id END) AS first_out_tx,
        min(CASE WHEN side = 0 THEN height END) AS first_in_height, min(tx_id) AS first_tx_id,
+       min(tx_id * 4194304 + side * 2097152 + pos) AS first_position,
        {arg_min}(script_type, tx_id * 4194304 + side * 2097152 + pos) AS script_type,
        sum(received) AS received, sum(sent) AS sent, min(time) AS first_seen, max(time) AS last_seen,
        max(height) AS last_height
 FROM activity GROUP BY akey
 """
 
-# Dense integer ids in the order addresses first appear on the chain (then by key: integers only). The address
-# strings stay in address_names, joined on the key where a step names an address (NAMES, the written table).
+# Dense integer ids in the order addresses first appear on the chain: by the first position (transaction, inputs
+# before outputs, index) where each is named, which no two addresses share, so every engine numbers them alike
+# (a tie broken by the hash key would differ between DuckDB's and Spark's hashes). The address strings stay in
+# address_names, joined on the key where a step names an address (NAMES, the written table).
 ADDRESSES = """
 CREATE TABLE addresses AS
-SELECT (row_number() OVER (ORDER BY first_tx_id, akey) - 1) AS address_id, * FROM address_firsts
+SELECT (row_number() OVER (ORDER BY first_position) - 1) AS address_id, * FROM address_firsts
 """
 
 # The inputs chain/loading.py's `_named` gives the heuristics: resolved, or naming their own address and type.
