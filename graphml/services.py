@@ -157,9 +157,11 @@ def _alerts_raise(job: LabelingJob) -> None:
 
 def _run(job: LabelingJob, on_progress: Callable[[LabelingJob], None]) -> None:
     store, version = get_graph(), job.model_version
+    _phase(job, LabelingJob.Phase.READING, on_progress)
     model = model_version_load(version)
     arrays = chain_arrays(store, change_min_confidence=settings.CLUSTER_CHANGE_MIN_CONFIDENCE)
     graph = graph_until(arrays, None)
+    _phase(job, LabelingJob.Phase.SCORING, on_progress)
     probabilities = model.probabilities(graph)
     in_scope = _scope(job, store, arrays)
     name = f"v{version.version}"
@@ -167,7 +169,8 @@ def _run(job: LabelingJob, on_progress: Callable[[LabelingJob], None]) -> None:
     rows = (row for row, keep in zip(rows, in_scope, strict=True) if keep)
     job.addresses_total = int(in_scope.sum())
     job.scored_until = int(arrays.tx_height.max()) if len(arrays.tx_height) else None
-    job.save(update_fields=["addresses_total", "scored_until"])
+    job.phase = LabelingJob.Phase.WRITING
+    job.save(update_fields=["addresses_total", "scored_until", "phase"])
     on_progress(job)
     while batch := list(islice(rows, BATCH)):
         write_scores(store, batch, model=name)
@@ -175,11 +178,20 @@ def _run(job: LabelingJob, on_progress: Callable[[LabelingJob], None]) -> None:
         job.flagged += sum(row["label"] == "illicit" for row in batch)
         job.save(update_fields=["addresses_scored", "flagged"])
         on_progress(job)
+    _phase(job, LabelingJob.Phase.FLAGGING, on_progress)
     job.clusters_flagged = flag_clusters(store, model=name)
-    on_progress(job)
+    job.save(update_fields=["clusters_flagged"])
+    _phase(job, LabelingJob.Phase.EXPLAINING, on_progress)
     reasons = model.reasons(arrays, graph, probabilities * in_scope, top=job.explain_top)  # out of scope: never flagged
     write_reasons(store, reasons)
     job.explained = len(reasons)
+
+
+def _phase(job: LabelingJob, phase: str, on_progress: Callable[[LabelingJob], None]) -> None:
+    """Saved at once, so the dashboard's next poll shows where a long job is."""
+    job.phase = phase
+    job.save(update_fields=["phase"])
+    on_progress(job)
 
 
 def _scope(job: LabelingJob, store, arrays) -> np.ndarray:
