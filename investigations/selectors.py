@@ -64,8 +64,9 @@ def cases_search(*, user: AbstractBaseUser, text: str, limit: int = 20):
 
 
 def alerts_visible(user: AbstractBaseUser, *, status=(), source=None, assignee=None, model=None):
-    """The team's alerts in triage order: riskiest first, then the most value, then the newest. Value is the
-    received satoshis a labeling alert's cluster had; alerts without a risk or a value come after those with.
+    """The team's alerts in triage order: riskiest first, then the most value, then the latest activity, then
+    the newest. Value and activity are a labeling alert's cluster's received satoshis and last block time;
+    alerts without a risk or a value come after those with.
     `assignee` "none" means unassigned; `model` ("v3") keeps the alerts that model version raised."""
     found = Alert.objects.for_user(user)
     if status:
@@ -78,9 +79,9 @@ def alerts_visible(user: AbstractBaseUser, *, status=(), source=None, assignee=N
         found = found.filter(assignee=None)
     elif assignee:
         found = found.filter(assignee__username=assignee)
-    value = Cast(KeyTextTransform("received", "detail"), BigIntegerField())
+    value, seen = (Cast(KeyTextTransform(key, "detail"), BigIntegerField()) for key in ("received", "last_seen"))
     return found.select_related("assignee").order_by(
-        F("risk").desc(nulls_last=True), value.desc(nulls_last=True), "-created_at", "-id"
+        F("risk").desc(nulls_last=True), value.desc(nulls_last=True), seen.desc(nulls_last=True), "-created_at", "-id"
     )
 
 
