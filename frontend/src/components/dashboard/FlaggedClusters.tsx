@@ -59,7 +59,7 @@ export function FlaggedClusters() {
                     </Link>
                   </td>
                   <td className={`risk ${riskLevel(c.risk)}`} title={`percentile ${c.percentile}`}>
-                    {scoreText(c.risk, c.rank, c.scored)}
+                    {riskLevel(c.risk)} {scoreText(c.risk, c.rank, c.scored)}
                   </td>
                   <td>
                     {Math.round(c.flagged_addresses ?? 0).toLocaleString("en-US")} of {(c.size ?? 0).toLocaleString("en-US")} flagged

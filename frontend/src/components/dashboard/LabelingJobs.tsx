@@ -31,11 +31,10 @@ export function LabelingJobs() {
               <tr key={job.id}>
                 <td>#{job.id} ({job.scope})</td>
                 <td>v{job.version}</td>
-                <td title={job.error} aria-label={`job ${job.id} status`}>
-                  {phaseLine(job)}
-                </td>
+                <td title={job.error}>{phaseLine(job)}</td>
                 <td>
-                  <Phases job={job} />
+                  <Phases job={job} /> {job.addresses_scored.toLocaleString()} / {job.addresses_total.toLocaleString()}{" "}
+                  addresses
                 </td>
                 <td>
                   {job.flagged.toLocaleString()} addresses, {job.clusters_flagged.toLocaleString()} clusters
