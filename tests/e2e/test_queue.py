@@ -31,18 +31,16 @@ def _titles(alerts) -> list[str]:
 def test_the_queue_is_riskiest_first_paged_filtered_and_live(page, web):
     sign_in(page, web)
     alerts = page.get_by_role("region", name="Alerts")
+    alerts.get_by_label("Status").select_option("")  # any: the other tests triage the seed's alert
     alerts.get_by_role("link", name="Cluster flagged illicit by model e2e").wait_for()
-    before = alerts.get_by_label("alerts shown").inner_text()
+    before = int(alerts.get_by_label("alerts shown").inner_text().split(" of ")[1])
 
     change(web, "alerts", str(EXTRA))  # a watchlist check raises 30 alerts while the page is open
     shown = alerts.get_by_label("alerts shown")
     page.wait_for_function(
-        "([el, dash]) => el.textContent.startsWith('1' + dash + '25 of')",
-        arg=[shown.element_handle(), DASH],
-        timeout=15_000,
+        "([el, want]) => el.textContent.endsWith(' of ' + want)", arg=[shown.element_handle(), str(before + EXTRA)]
     )
-    total = int(shown.inner_text().split(" of ")[1])
-    assert total == int(before.split(" of ")[1]) + EXTRA, "the new alerts arrived without a reload"
+    assert shown.inner_text() == f"1{DASH}25 of {before + EXTRA}", "the new alerts arrived without a reload"
 
     titles = _titles(alerts)
     assert len(titles) == 25, "a page, not all of them"
@@ -50,9 +48,9 @@ def test_the_queue_is_riskiest_first_paged_filtered_and_live(page, web):
     assert titles[1:4] == ["Watched address 29 moved", "Watched address 28 moved", "Watched address 27 moved"]
 
     alerts.get_by_role("button", name="Next").click()
-    alerts.get_by_text(f"26{DASH}{total} of {total}").wait_for()
-    assert _titles(alerts)[-1] == "Watched address 00 moved", "the least risky last"
-    assert alerts.get_by_role("button", name="Next").is_disabled()
+    alerts.get_by_text(f"26{DASH}").wait_for()
+    watched = [title for title in _titles(alerts) if title.startswith("Watched address")]
+    assert watched == [f"Watched address {i:02d} moved" for i in range(5, -1, -1)], "the least risky last"
 
     alerts.get_by_label("Source").select_option("labeling")
     alerts.get_by_text(f"1{DASH}1 of 1").wait_for()

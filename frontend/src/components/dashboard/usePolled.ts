@@ -1,5 +1,6 @@
-/** Load now, when `key` changes, and again every `everyMs` while the page is visible, without the
- * "Loading…" flicker of a first load. The answers carry ETags and `Cache-Control: no-cache`, so the
+/** Load now, when `key` changes (another page or filter: the rows shown go until the new ones come, so a
+ * pager never reads "26–50" over page 1's rows), and again every `everyMs` while the page is visible,
+ * quietly: a poll shows no "Loading…". The answers carry ETags and `Cache-Control: no-cache`, so the
  * browser revalidates each poll: an unchanged queue costs a 304, and an equal answer leaves the state
  * (and the rendered table, and what is ticked in it) as it was. */
 
@@ -21,7 +22,7 @@ export function usePolled<T>(load: () => Promise<T>, key: string, everyMs: numbe
   useEffect(() => {
     let current = true;
     last.current = "";
-    setState((before) => ({ ...before, loading: true, error: null }));
+    setState({ data: null, error: null, loading: true }); // another page or filter: not the last one's rows
     const fetchOnce = () =>
       loadLatest()
         .then((data) => {
