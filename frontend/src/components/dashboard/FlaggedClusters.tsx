@@ -35,8 +35,8 @@ export function FlaggedClusters() {
       </div>
       {clusters.loading && !clusters.data && <Loading what="flagged clusters" />}
       {clusters.error && <Failure error={clusters.error} retry={clusters.reload} />}
-      {clusters.data && rows.length === 0 && <p>No cluster is flagged{model ? ` by ${model}` : " by the active model"}.</p>}
-      {clusters.data && rows.length > 0 && (
+      {clusters.data && clusters.data.count === 0 && <p>No cluster is flagged{model ? ` by ${model}` : " by the active model"}.</p>}
+      {clusters.data && clusters.data.count > 0 && (
         <>
           <table aria-label="flagged clusters">
             <thead>
