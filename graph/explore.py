@@ -588,12 +588,23 @@ def received_of(store: GraphStore, addresses: list[str]) -> dict[str, int]:
 
 # --- the flagged-cluster queue and watched activity --------------------------------------------
 
-_FLAGGED_CLUSTERS = """
-MATCH (c:Cluster) WHERE c.risk >= $min_risk AND c.flagged = true
+_FLAGGED_WHERE = "WHERE c.risk >= $min_risk AND c.flagged = true AND ($model IS NULL OR c.risk_model = $model)"
+
+_FLAGGED_CLUSTERS = f"""
+MATCH (c:Cluster) {_FLAGGED_WHERE}
 RETURN c.cluster_id AS cluster, c.risk AS risk, c.size AS size, c.flagged_addresses AS flagged_addresses,
        c.received AS received, c.last_seen AS last_seen, c.risk_model AS risk_model
-ORDER BY risk DESC, cluster LIMIT $limit
+ORDER BY risk DESC, coalesce(received, 0) DESC, coalesce(last_seen, 0) DESC, cluster SKIP $offset LIMIT $limit
 """
+
+_FLAGGED_COUNT = f"MATCH (c:Cluster) {_FLAGGED_WHERE} RETURN count(c) AS n"
+
+# Of the clusters one model scored, how many are riskier than each risk: a rank that ties share.
+_RISKIER = """
+UNWIND $risks AS r OPTIONAL MATCH (c:Cluster) WHERE c.risk_model = $model AND c.risk > r
+RETURN r AS risk, count(c) AS riskier
+"""
+_SCORED = "MATCH (c:Cluster) WHERE c.risk_model = $model RETURN count(c) AS n"
 
 _ACTIVITY = {
     "address": "UNWIND $refs AS r MATCH (n:Address {address: r}) RETURN r AS ref, n.last_seen AS last_seen, "
@@ -615,9 +626,33 @@ class FlaggedCluster(TypedDict):
     risk_model: str | None
 
 
-def flagged_clusters(store: GraphStore, *, min_risk: float = 0.0, limit: int = 100) -> list[FlaggedCluster]:
-    """The riskiest flagged clusters first (the queue investigators start from)."""
-    return store.read(_FLAGGED_CLUSTERS, min_risk=min_risk, limit=limit)
+def flagged_clusters(
+    store: GraphStore, *, min_risk: float = 0.0, limit: int = 100, offset: int = 0, model: str | None = None
+) -> list[FlaggedCluster]:
+    """The queue investigators start from: riskiest first, then the most received, then the latest seen.
+    `model` ("v3") keeps the clusters that version scored."""
+    return store.read(_FLAGGED_CLUSTERS, min_risk=min_risk, limit=limit, offset=offset, model=model)
+
+
+def flagged_clusters_count(store: GraphStore, *, min_risk: float = 0.0, model: str | None = None) -> int:
+    """How many clusters the queue holds under the same filters (the pager's total)."""
+    (row,) = store.read(_FLAGGED_COUNT, min_risk=min_risk, model=model)
+    return int(row["n"])
+
+
+class RiskRank(TypedDict):
+    riskier: int  # clusters the same model scored higher
+    scored: int  # clusters the model scored at all
+
+
+def risk_ranks(store: GraphStore, *, model: str, risks: list[float]) -> dict[float, RiskRank]:
+    """Each risk's place among every cluster `model` scored: the percentile behind "top 2%" when the
+    calibrated probabilities bunch up near 1."""
+    if not risks:
+        return {}
+    (scored,) = store.read(_SCORED, model=model)
+    rows = store.read(_RISKIER, model=model, risks=sorted(set(risks)))
+    return {row["risk"]: {"riskier": int(row["riskier"]), "scored": int(scored["n"])} for row in rows}
 
 
 class Activity(TypedDict):

@@ -4,6 +4,7 @@ admin (docs/labeling.md)."""
 
 from pathlib import Path
 
+from django.conf import settings
 from django.http import FileResponse, Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -11,7 +12,9 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from chain.models import IngestRun
 from graphml.models import LabelingJob, ModelVersion
+from investigations.api.paging import conditional
 from investigations.selectors import membership
 
 PLOTS = ("training_curves", "score_distribution")  # graphml/report.py writes these
@@ -24,7 +27,8 @@ class JobOut(serializers.ModelSerializer):
     class Meta:
         model = LabelingJob
         fields = [
-            "id", "version", "scope", "status", "addresses_total", "addresses_scored", "flagged", "clusters_flagged",
+            "id", "version", "scope", "status", "phase", "explain_top", "addresses_total", "addresses_scored",
+            "flagged", "clusters_flagged",
             "explained", "error", "created_at", "started_at", "finished_at",
         ]  # fmt: skip
 
@@ -44,13 +48,33 @@ class LabelingJobsApi(APIView):
     class JobFilters(serializers.Serializer):
         limit = serializers.IntegerField(min_value=1, max_value=200, default=20)
 
-    @extend_schema(parameters=[JobFilters], responses={200: JobOut(many=True), **ERRORS})
+    @extend_schema(parameters=[JobFilters], responses={200: JobOut(many=True), 304: None, **ERRORS})
     def get(self, request):
+        """The latest jobs, newest first, with their phase and progress; 304 when nothing changed since the
+        ETag the client sends (the dashboard polls this)."""
         membership(request.user)
         filters = self.JobFilters(data=request.query_params)
         filters.is_valid(raise_exception=True)
         jobs = LabelingJob.objects.select_related("model_version").order_by("-id")[: filters.validated_data["limit"]]
-        return Response(JobOut(jobs, many=True).data)
+        return conditional(request, JobOut(jobs, many=True).data)
+
+
+class LabelingStateOut(serializers.Serializer):
+    active_version = serializers.IntegerField(allow_null=True)
+    first_model = serializers.ChoiceField(
+        choices=["trained", "training", "waiting_for_blocks", "not_planned"],
+        help_text="training: no model yet, the demo world's blocks are in and the first model is being trained",
+    )
+
+
+class LabelingStateApi(APIView):
+    @extend_schema(responses={200: LabelingStateOut, 304: None, **ERRORS})
+    def get(self, request):
+        """Whether a model is active, and if not, whether the first one is on its way (what the dashboard says)."""
+        membership(request.user)
+        active = ModelVersion.objects.filter(active=True).first()
+        state = {"active_version": active.version if active else None, "first_model": first_model_state()}
+        return conditional(request, LabelingStateOut(state).data)
 
 
 class ModelsApi(APIView):
@@ -70,6 +94,19 @@ class ModelPlotApi(APIView):
         if path is None:
             raise Http404(f"model {version} has no plot {name!r}")
         return FileResponse(path.open("rb"), content_type="image/png")
+
+
+def first_model_state() -> str:
+    """Read from the rows: the run command queues the first training once the demo world's blocks are in
+    (app/management/commands/serve.py), so blocks loaded and no model yet means training is under way."""
+    if ModelVersion.objects.exists():
+        return "trained"
+    if not (settings.DEMO_WORLD_TXS and (settings.DEMO_WORLD_DIR / "truth.csv").is_file()):
+        return "not_planned"
+    running = (IngestRun.Status.QUEUED, IngestRun.Status.RUNNING)
+    if IngestRun.objects.filter(status__in=running).exists() or not IngestRun.objects.exists():
+        return "waiting_for_blocks"
+    return "training"
 
 
 def _plot_path(model: ModelVersion, name: str) -> Path | None:

@@ -40,6 +40,15 @@ class LabelingJob(JobRow):
 
     task_name = "graphml.labeling_job_execute"
 
+    class Phase(models.TextChoices):
+        """The steps of graphml/services.py's run, in order; the dashboard shows which one a job is in."""
+
+        READING = "reading"  # the graph into arrays
+        SCORING = "scoring"  # the model over every address
+        WRITING = "writing"  # the scores, in batches: addresses_scored / addresses_total
+        FLAGGING = "flagging"  # clusters from their addresses' flags
+        EXPLAINING = "explaining"  # reasons for the riskiest flagged: explained / explain_top
+
     model_version = models.ForeignKey(ModelVersion, on_delete=models.PROTECT, related_name="jobs")
     scope = models.CharField(max_length=200, default="all", help_text="all, since_last, cluster:<id> or case:<id>")
     addresses_total = models.PositiveIntegerField(default=0)
@@ -48,6 +57,7 @@ class LabelingJob(JobRow):
     clusters_flagged = models.PositiveIntegerField(default=0)
     explain_top = models.PositiveIntegerField(default=100, help_text="how many of the riskiest flagged get reasons")
     explained = models.PositiveIntegerField(default=0, help_text="flagged addresses given reasons")
+    phase = models.CharField(max_length=16, choices=Phase.choices, blank=True, help_text="blank until it runs")
     scored_until = models.IntegerField(null=True, blank=True, help_text="the last block in the graph it scored")
 
     class Meta(JobRow.Meta):

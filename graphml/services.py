@@ -159,9 +159,11 @@ def _alerts_raise(job: LabelingJob) -> None:
 
 def _run(job: LabelingJob, on_progress: Callable[[LabelingJob], None]) -> None:
     store, version, clock = get_graph(), job.model_version, _Phases()
+    _phase(job, LabelingJob.Phase.READING, on_progress)
     model = model_version_load(version)
     arrays = chain_arrays(store, change_min_confidence=settings.CLUSTER_CHANGE_MIN_CONFIDENCE)
     graph = clock.lap("read", graph_until(arrays, None))
+    _phase(job, LabelingJob.Phase.SCORING, on_progress)
     scores = clock.lap("score", labeling.Scores.of(model.probabilities(graph), threshold=version.threshold))
     in_scope = _scope(job, store, arrays)
     name = f"v{version.version}"
@@ -170,7 +172,8 @@ def _run(job: LabelingJob, on_progress: Callable[[LabelingJob], None]) -> None:
     job.addresses_scored = job.addresses_total - len(writes)  # already holding this score: nothing to write
     job.flagged = int((scores.flagged & in_scope).sum())
     job.scored_until = int(arrays.tx_height.max()) if len(arrays.tx_height) else None
-    job.save(update_fields=["addresses_total", "addresses_scored", "flagged", "scored_until"])
+    job.phase = LabelingJob.Phase.WRITING
+    job.save(update_fields=["addresses_total", "addresses_scored", "flagged", "scored_until", "phase"])
     on_progress(job)
 
     def written(n: int) -> None:
@@ -179,8 +182,10 @@ def _run(job: LabelingJob, on_progress: Callable[[LabelingJob], None]) -> None:
         on_progress(job)
 
     clock.lap("write", write_scores(store, writes, model=name, on_batch=written))
+    _phase(job, LabelingJob.Phase.FLAGGING, on_progress)
     job.clusters_flagged = clock.lap("flag clusters", flag_clusters(store, model=name))
-    on_progress(job)
+    job.save(update_fields=["clusters_flagged"])
+    _phase(job, LabelingJob.Phase.EXPLAINING, on_progress)
     reasons = model.reasons(arrays, graph, scores.risk, scores.flagged & in_scope, top=job.explain_top)
     clock.lap("reasons", write_reasons(store, reasons))
     job.explained = len(reasons)
@@ -223,6 +228,13 @@ def address_explain_deep(address: str, *, version: int | None = None) -> dict:
     graph = graph_until(arrays, None)
     (reasons,) = explain(model.network, arrays, graph["address"].x.numpy(), [target])
     return asdict(reasons)
+
+
+def _phase(job: LabelingJob, phase: str, on_progress: Callable[[LabelingJob], None]) -> None:
+    """Saved at once, so the dashboard's next poll shows where a long job is."""
+    job.phase = phase
+    job.save(update_fields=["phase"])
+    on_progress(job)
 
 
 def _scope(job: LabelingJob, store, arrays) -> np.ndarray:

@@ -5,6 +5,7 @@ from graphml import api
 
 urlpatterns = [
     path("labeling/jobs/", api.LabelingJobsApi.as_view(), name="labeling-jobs"),
+    path("labeling/state/", api.LabelingStateApi.as_view(), name="labeling-state"),
     path("labeling/models/", api.ModelsApi.as_view(), name="labeling-models"),
     path("labeling/models/<id:version>/plots/<str:name>.png", api.ModelPlotApi.as_view(), name="labeling-plot"),
 ]

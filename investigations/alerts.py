@@ -84,8 +84,7 @@ def alerts_from_labeling(*, model: str, limit: int | None = None) -> int:
                 source=Alert.Source.LABELING,
                 kind=Subject.Kind.CLUSTER,
                 ref=cluster["cluster"],
-                title=f"Cluster {cluster['cluster'][:16]} flagged: "
-                f"{cluster['flagged_addresses'] or 0} of {cluster['size']} addresses",
+                title=labeling_title(cluster),
                 detail={**cluster, "model": model},
                 risk=cluster["risk"],
             )
@@ -95,6 +94,15 @@ def alerts_from_labeling(*, model: str, limit: int | None = None) -> int:
         Alert.objects.bulk_create(new, ignore_conflicts=True)
         raised += len(new)
     return raised
+
+
+def labeling_title(cluster: explore.FlaggedCluster) -> str:
+    """ "Cluster 3fa9…: 3 of 12 addresses flagged, riskiest 0.97": counts as integers (FalkorDB's sum()
+    gives a float), the risk as the calibrated probability."""
+    flagged, size = int(cluster["flagged_addresses"] or 0), cluster["size"]
+    noun = "address" if flagged == 1 else "addresses"
+    of = f" of {size:,}" if size and size != flagged else ""
+    return f"Cluster {cluster['cluster'][:16]}: {flagged:,}{of} {noun} flagged, riskiest {cluster['risk']:.2f}"
 
 
 def watchlists_check() -> int:

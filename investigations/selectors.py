@@ -4,6 +4,9 @@ never as forbidden (its existence is not ours to tell). `case_addresses` has no 
 behalf."""
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import BigIntegerField, F
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast
 
 from core.scoping import CHANGE, VIEW, team_member
 from graph import get_graph
@@ -60,18 +63,26 @@ def cases_search(*, user: AbstractBaseUser, text: str, limit: int = 20):
     return matches.select_related("team", "assignee", "created_by").order_by("-updated_at")[:limit]
 
 
-def alerts_visible(user: AbstractBaseUser, *, status=(), source=None, assignee=None, limit: int = 100):
-    """The team's alerts, newest first; `assignee` "none" means unassigned."""
+def alerts_visible(user: AbstractBaseUser, *, status=(), source=None, assignee=None, model=None):
+    """The team's alerts in triage order: riskiest first, then the most value, then the latest activity, then
+    the newest. Value and activity are a labeling alert's cluster's received satoshis and last block time;
+    alerts without a risk or a value come after those with.
+    `assignee` "none" means unassigned; `model` ("v3") keeps the alerts that model version raised."""
     found = Alert.objects.for_user(user)
     if status:
         found = found.filter(status__in=status)
     if source:
         found = found.filter(source=source)
+    if model:
+        found = found.filter(detail__model=model)
     if assignee == "none":
         found = found.filter(assignee=None)
     elif assignee:
         found = found.filter(assignee__username=assignee)
-    return found.select_related("assignee")[:limit]
+    value, seen = (Cast(KeyTextTransform(key, "detail"), BigIntegerField()) for key in ("received", "last_seen"))
+    return found.select_related("assignee").order_by(
+        F("risk").desc(nulls_last=True), value.desc(nulls_last=True), seen.desc(nulls_last=True), "-created_at", "-id"
+    )
 
 
 def watchlists_visible(user: AbstractBaseUser):

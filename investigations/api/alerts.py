@@ -7,7 +7,9 @@ from rest_framework.views import APIView
 
 from graph import explore, get_graph
 from investigations import alerts, selectors
-from investigations.api.answers import FlaggedClustersOut
+from investigations.api import queue
+from investigations.api.answers import FlaggedClusterOut
+from investigations.api.paging import PageFilters, conditional, page_body, page_bounds, page_out
 from investigations.api.views import BIGINT, ERRORS, NOT_BLANK, CaseOut, input_valid
 from investigations.models import Alert, Subject, WatchEntry, Watchlist
 
@@ -22,6 +24,15 @@ class AlertOut(serializers.ModelSerializer):
             "id", "source", "kind", "ref", "title", "detail", "risk", "status", "assignee", "case",
             "created_at", "updated_at",
         ]  # fmt: skip
+
+
+class FlaggedClusterRankedOut(FlaggedClusterOut):
+    rank = serializers.IntegerField(help_text="1 + the clusters its model scored riskier (ties share a rank)")
+    scored = serializers.IntegerField(help_text="the clusters its model scored")
+    percentile = serializers.FloatField(help_text="share of its model's clusters at or below its risk, 0-100")
+
+
+FlaggedClusterPageOut = page_out(FlaggedClusterRankedOut)
 
 
 class WatchEntryOut(serializers.ModelSerializer):
@@ -41,20 +52,29 @@ class WatchlistOut(serializers.ModelSerializer):
         fields = ["id", "name", "created_by", "created_at", "entries"]
 
 
+AlertPageOut = page_out(AlertOut)
+MODEL_VERSION = {"max_length": 20, "help_text": "a model version as labeling names it, e.g. v3"}
+
+
 class AlertListApi(APIView):
-    class AlertFilters(serializers.Serializer):
+    class AlertFilters(PageFilters):
         status = serializers.MultipleChoiceField(choices=Alert.Status.choices, required=False)
         source = serializers.ChoiceField(choices=Alert.Source.choices, required=False)
         assignee = serializers.CharField(required=False, max_length=150, help_text="a username; 'none': unassigned")
-        limit = serializers.IntegerField(min_value=1, max_value=500, default=100)
+        model = serializers.CharField(required=False, **MODEL_VERSION)
 
-    @extend_schema(parameters=[AlertFilters], responses={200: AlertOut(many=True), **ERRORS})
+    @extend_schema(parameters=[AlertFilters], responses={200: AlertPageOut, 304: None, **ERRORS})
     def get(self, request):
+        """The team's alerts, one page, riskiest first, then by value, then newest; 304 when unchanged."""
         query = {**request.query_params.dict(), "status": request.query_params.getlist("status")}
         filters = self.AlertFilters(data=query)
         filters.is_valid(raise_exception=True)
-        found = selectors.alerts_visible(request.user, **filters.validated_data)
-        return Response(AlertOut(found, many=True).data)
+        wanted = dict(filters.validated_data)
+        page, size = wanted.pop("page"), wanted.pop("page_size")
+        found = selectors.alerts_visible(request.user, **wanted)
+        start, end = page_bounds(page, size)
+        rows = AlertOut(found[start:end], many=True).data
+        return conditional(request, page_body(request, page=page, page_size=size, count=found.count(), results=rows))
 
 
 class AlertBulkApi(APIView):
@@ -89,18 +109,24 @@ class AlertEscalateApi(APIView):
 
 
 class FlaggedClustersApi(APIView):
-    class QueueFilters(serializers.Serializer):
+    class QueueFilters(PageFilters):
         min_risk = serializers.FloatField(min_value=0, max_value=1, default=0.0)
-        limit = serializers.IntegerField(min_value=1, max_value=500, default=100)
+        model = serializers.CharField(required=False, default=None, **MODEL_VERSION)
 
-    @extend_schema(parameters=[QueueFilters], responses={200: FlaggedClustersOut, **ERRORS})
+    @extend_schema(parameters=[QueueFilters], responses={200: FlaggedClusterPageOut, 304: None, **ERRORS})
     def get(self, request):
-        """The flagged-cluster queue: the riskiest clusters the active model flagged, first."""
+        """The flagged-cluster queue, one page: riskiest first, then the most received, then the latest seen;
+        each with its rank among the clusters its model scored. 304 when unchanged."""
         selectors.membership(request.user)
         filters = self.QueueFilters(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        clusters = explore.flagged_clusters(get_graph(), **filters.validated_data)
-        return Response(FlaggedClustersOut({"clusters": clusters}).data)
+        wanted = dict(filters.validated_data)
+        page, size = wanted.pop("page"), wanted.pop("page_size")
+        store, (start, _end) = get_graph(), page_bounds(page, size)
+        clusters = explore.flagged_clusters(store, **wanted, offset=start, limit=size)
+        count = explore.flagged_clusters_count(store, **wanted)
+        rows = FlaggedClusterRankedOut(queue.ranked(store, clusters), many=True).data
+        return conditional(request, page_body(request, page=page, page_size=size, count=count, results=rows))
 
 
 class WatchlistListApi(APIView):

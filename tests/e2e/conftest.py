@@ -29,7 +29,8 @@ def _skip_without_tools() -> None:
 
 @pytest.fixture(scope="session")
 def web(tmp_path_factory):
-    """The server's URL and what the seed made (users ana and sam, a flagged cluster and its alert)."""
+    """The server's URL, its environment (`env`: a test that changes the server's data runs
+    tests/e2e/change.py under it) and what the seed made (users ana and sam, a flagged cluster and its alert)."""
     _skip_without_tools()
     from core.embedded import ensure_running_if_needed
 
@@ -57,7 +58,7 @@ def web(tmp_path_factory):
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_up(url, server)
-        yield {"url": url, **made}
+        yield {"url": url, "env": env, **made}
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=20)

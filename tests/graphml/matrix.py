@@ -7,6 +7,7 @@ API = "/api/v1"
 ENDPOINTS = [
     Endpoint("labeling-jobs", "get", lambda w: f"{API}/labeling/jobs/", owned=False),
     Endpoint("labeling-models", "get", lambda w: f"{API}/labeling/models/", owned=False),
+    Endpoint("labeling-state", "get", lambda w: f"{API}/labeling/state/", owned=False),
     Endpoint(
         "labeling-plot",
         "get",

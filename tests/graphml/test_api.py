@@ -3,6 +3,7 @@
 import pytest
 from django.test import Client
 
+from chain.models import IngestRun
 from graphml.models import LabelingJob, ModelVersion
 from investigations.models import Membership, Team
 
@@ -47,3 +48,34 @@ def test_nothing_but_the_reports_own_plots_is_served(signed_in, model):
         assert signed_in.get(f"/api/v1/labeling/models/3/plots/{name}.png").status_code == 404
     assert signed_in.get("/api/v1/labeling/models/99/plots/training_curves.png").status_code == 404
     assert Client().get("/api/v1/labeling/jobs/").status_code == 403
+
+
+def test_the_jobs_poll_answers_304_until_a_job_moves_on(signed_in, model):
+    job = LabelingJob.objects.create(model_version=model, status="running", phase="writing", addresses_total=10)
+    first = signed_in.get("/api/v1/labeling/jobs/")
+    assert first.json()[0]["phase"] == "writing"
+    tag = first["ETag"]
+    assert signed_in.get("/api/v1/labeling/jobs/", HTTP_IF_NONE_MATCH=tag).status_code == 304
+    LabelingJob.objects.filter(pk=job.pk).update(phase="flagging")
+    moved = signed_in.get("/api/v1/labeling/jobs/", HTTP_IF_NONE_MATCH=tag)
+    assert moved.status_code == 200
+    assert moved.json()[0]["phase"] == "flagging"
+
+
+def test_the_first_model_reads_as_training_once_the_demo_blocks_are_in(signed_in, settings, tmp_path):
+    settings.DEMO_WORLD_TXS, settings.DEMO_WORLD_DIR = 30_000, tmp_path
+    state = lambda: signed_in.get("/api/v1/labeling/state/").json()  # noqa: E731
+    assert state() == {"active_version": None, "first_model": "not_planned"}, "no ground truth: nothing trains"
+    (tmp_path / "truth.csv").write_text("address,label\n")
+    assert state()["first_model"] == "waiting_for_blocks"
+    run = IngestRun.objects.create(kind="blk", source="demo", status="running")
+    assert state()["first_model"] == "waiting_for_blocks"
+    IngestRun.objects.filter(pk=run.pk).update(status="succeeded")
+    assert state()["first_model"] == "training"
+    settings.DEMO_WORLD_TXS = 0
+    assert state()["first_model"] == "not_planned", "DEMO_WORLD_TXS=0: the run command trains nothing"
+
+
+def test_an_active_model_is_the_state(signed_in, model):
+    assert signed_in.get("/api/v1/labeling/state/").json() == {"active_version": 3, "first_model": "trained"}
+    assert Client().get("/api/v1/labeling/state/").status_code == 403

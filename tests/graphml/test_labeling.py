@@ -57,6 +57,21 @@ def test_a_job_scores_every_address_and_flags_mostly_criminals(trained):
     assert job.seconds > 0
 
 
+def test_a_job_records_each_phase_as_it_enters_it(trained):
+    """What the dashboard polls: the row in the database, not the object the service holds."""
+    seen = []
+
+    def saved_phase(job):
+        phase = LabelingJob.objects.values_list("phase", flat=True).get(pk=job.pk)
+        if not seen or seen[-1] != phase:
+            seen.append(phase)
+
+    job = labeling_job_execute(job_id=labeling_job_create(explain_top=2).id, on_progress=saved_phase)
+    assert seen == ["reading", "scoring", "writing", "flagging", "explaining"]
+    job.refresh_from_db()
+    assert (job.status, job.phase) == (LabelingJob.Status.SUCCEEDED, "explaining")
+
+
 def test_the_riskiest_flagged_addresses_get_their_reasons(trained):
     from graphml.features import ADDRESS_FEATURES
 

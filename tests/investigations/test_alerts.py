@@ -110,8 +110,8 @@ def test_escalating_an_alert_opens_a_case_about_its_subject(people, queue):
 
 def test_the_alert_api_keeps_to_the_team(people, queue):
     ana, olga = client_for(people["ana"]), client_for(people["olga"])
-    assert len(ana.get(f"{API}/alerts/").json()) == 3
-    assert len(ana.get(f"{API}/alerts/", {"status": ["new", "dismissed"], "assignee": "none"}).json()) == 3
+    assert ana.get(f"{API}/alerts/").json()["count"] == 3
+    assert len(ana.get(f"{API}/alerts/", {"status": ["new", "dismissed"], "assignee": "none"}).json()["results"]) == 3
     blue = [alert.id for alert in queue[:3]]
     assert olga.post(f"{API}/alerts/bulk/", {"ids": blue, "status": "dismissed"}, format="json").status_code == 404
     done = ana.post(f"{API}/alerts/bulk/", {"ids": blue, "status": "dismissed"}, format="json")

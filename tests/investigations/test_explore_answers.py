@@ -100,6 +100,8 @@ def test_search_the_queue_and_the_session_are_the_selectors_values(scored, peopl
     _same(client.get(f"{API}/search/", {"q": tx2}), {**expected, "transactions": [tx], "tags": [], "cases": []})
     flagged = explore.flagged_clusters(store)
     assert flagged, "B's cluster is flagged"
-    _same(client.get(f"{API}/queue/clusters/"), {"clusters": flagged})
+    queue = client.get(f"{API}/queue/clusters/").json()
+    assert (queue["count"], queue["next"], queue["previous"]) == (len(flagged), None, None)
+    assert [c["cluster"] for c in queue["results"]] == [c["cluster"] for c in flagged]
     _same(client.get(f"{API}/session/"), whoami(ana))
     _same(client_for().get(f"{API}/session/"), {"username": None, "team": None, "role": None})

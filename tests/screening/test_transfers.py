@@ -190,7 +190,7 @@ def test_a_hold_reaches_the_investigators_queue_and_is_released_with_a_reason(ex
     assert {(a.kind, a.ref, a.detail["transfer"]) for a in queued} == {("address", addr("X"), transfer.id)}
     analyst = APIClient()
     analyst.force_authenticate(people["ana"])
-    (seen,) = analyst.get("/api/v1/alerts/?source=transfer").json()
+    (seen,) = analyst.get("/api/v1/alerts/?source=transfer").json()["results"]
     assert seen["detail"]["organisation"] == "Exchange"
 
     shown = client(key).get(f"/api/v1/transfers/{transfer.id}").json()

@@ -83,21 +83,36 @@ export const clusterExposure = (clusterId: string) =>
   get("/api/v1/clusters/{cluster_id}/exposure/", { cluster_id: clusterId });
 
 // The queue (investigations/api, graphml/api): alerts, flagged clusters, labeling jobs and models
-export type Alert = Answer<"/api/v1/alerts/", "get">[number];
+export type AlertPage = Answer<"/api/v1/alerts/", "get">;
+export type Alert = AlertPage["results"][number];
 export type AlertStatus = Alert["status"];
-export const alertsList = (filter: { status?: string[]; source?: string; limit?: number }) =>
-  get("/api/v1/alerts/", {}, query(filter));
+export interface AlertFilter {
+  status?: string[];
+  source?: string;
+  assignee?: string;
+  model?: string;
+  page?: number;
+  page_size?: number;
+}
+/** One page of the team's alerts, riskiest first (then by value, then newest). */
+export const alertsList = (filter: AlertFilter) => get("/api/v1/alerts/", {}, query({ ...filter }));
 export const alertsBulk = (body: Body<"/api/v1/alerts/bulk/", "post">) => send("/api/v1/alerts/bulk/", "post", {}, body);
 export const alertEscalate = (alertId: number) =>
   send("/api/v1/alerts/{alert_id}/escalate/", "post", { alert_id: alertId }, {});
 export const labelingJobs = (limit: number) => get("/api/v1/labeling/jobs/", {}, query({ limit }));
 export const labelingModels = () => get("/api/v1/labeling/models/");
+export type LabelingJob = Answer<"/api/v1/labeling/jobs/", "get">[number];
+export type LabelingState = Answer<"/api/v1/labeling/state/", "get">;
+export const labelingState = () => get("/api/v1/labeling/state/");
 /** A model's plot, as an image source (not JSON: the browser loads it). */
 export const modelPlotSrc = (version: number, name: string) =>
   `/api/v1/${at("/api/v1/labeling/models/{version}/plots/{name}.png", { version, name })}`;
 
-export type FlaggedCluster = Answer<"/api/v1/queue/clusters/", "get">["clusters"][number];
-export const flaggedClusters = (limit: number) => get("/api/v1/queue/clusters/", {}, query({ limit }));
+export type FlaggedClusterPage = Answer<"/api/v1/queue/clusters/", "get">;
+export type FlaggedCluster = FlaggedClusterPage["results"][number];
+/** One page of the flagged-cluster queue, riskiest first, each with its rank among its model's clusters. */
+export const flaggedClusters = (filter: { model?: string; page?: number; page_size?: number }) =>
+  get("/api/v1/queue/clusters/", {}, query({ ...filter }));
 
 // A case (investigations/api): its workflow, subjects, notes, evidence, reports and audit trail
 export type CaseDetail = Answer<"/api/v1/cases/{case_id}/", "get">;

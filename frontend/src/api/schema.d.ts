@@ -20,7 +20,8 @@ export interface paths {
     get: operations["addresses_neighbours_retrieve"];
   };
   "/api/v1/alerts/": {
-    get: operations["alerts_list"];
+    /** @description The team's alerts, one page, riskiest first, then by value, then newest; 304 when unchanged. */
+    get: operations["alerts_retrieve"];
   };
   "/api/v1/alerts/{alert_id}/escalate/": {
     post: operations["alerts_escalate_create"];
@@ -86,6 +87,10 @@ export interface paths {
     get: operations["clusters_transactions_retrieve"];
   };
   "/api/v1/labeling/jobs/": {
+    /**
+     * @description The latest jobs, newest first, with their phase and progress; 304 when nothing changed since the
+     * ETag the client sends (the dashboard polls this).
+     */
     get: operations["labeling_jobs_list"];
   };
   "/api/v1/labeling/models/": {
@@ -95,11 +100,18 @@ export interface paths {
   "/api/v1/labeling/models/{version}/plots/{name}.png": {
     get: operations["labeling_models_plots_.png_retrieve"];
   };
+  "/api/v1/labeling/state/": {
+    /** @description Whether a model is active, and if not, whether the first one is on its way (what the dashboard says). */
+    get: operations["labeling_state_retrieve"];
+  };
   "/api/v1/paths/": {
     get: operations["paths_retrieve"];
   };
   "/api/v1/queue/clusters/": {
-    /** @description The flagged-cluster queue: the riskiest clusters the active model flagged, first. */
+    /**
+     * @description The flagged-cluster queue, one page: riskiest first, then the most received, then the latest seen;
+     * each with its rank among the clusters its model scored. 304 when unchanged.
+     */
     get: operations["queue_clusters_retrieve"];
   };
   "/api/v1/screen/addresses": {
@@ -307,6 +319,15 @@ export interface components {
       /** Format: date-time */
       updated_at: string;
     };
+    AlertPageOut: {
+      /** @description rows under these filters, on every page */
+      count: number;
+      /** Format: uri */
+      next: string | null;
+      /** Format: uri */
+      previous: string | null;
+      results: components["schemas"]["AlertOut"][];
+    };
     /**
      * @description * `labeling` - Labeling
      * * `watchlist` - Watchlist
@@ -348,6 +369,8 @@ export interface components {
      * @enum {string}
      */
     ApprovalStatusEnum: "pending" | "approved" | "rejected";
+    /** @enum {unknown} */
+    BlankEnum: "";
     CaseAuditOut: {
       /** Format: int64 */
       seq: number;
@@ -604,7 +627,15 @@ export interface components {
       hops: number | null;
       risk_class: string | null;
     };
-    FlaggedClusterOut: {
+    /**
+     * @description * `trained` - trained
+     * * `training` - training
+     * * `waiting_for_blocks` - waiting_for_blocks
+     * * `not_planned` - not_planned
+     * @enum {string}
+     */
+    FirstModelEnum: "trained" | "training" | "waiting_for_blocks" | "not_planned";
+    FlaggedClusterRankedOut: {
       cluster: string;
       /**
        * Format: double
@@ -620,9 +651,24 @@ export interface components {
       received: number | null;
       last_seen: number | null;
       risk_model: string | null;
+      /** @description 1 + the clusters its model scored riskier (ties share a rank) */
+      rank: number;
+      /** @description the clusters its model scored */
+      scored: number;
+      /**
+       * Format: double
+       * @description share of its model's clusters at or below its risk, 0-100
+       */
+      percentile: number;
     };
-    FlaggedClustersOut: {
-      clusters: components["schemas"]["FlaggedClusterOut"][];
+    FlaggedClusterRankedPageOut: {
+      /** @description rows under these filters, on every page */
+      count: number;
+      /** Format: uri */
+      next: string | null;
+      /** Format: uri */
+      previous: string | null;
+      results: components["schemas"]["FlaggedClusterRankedOut"][];
     };
     /** @description Search: an exact address or txid, tags by label prefix, the team's cases. */
     FoundOut: {
@@ -682,6 +728,21 @@ export interface components {
       /** @description all, since_last, cluster:<id> or case:<id> */
       scope: string;
       status: components["schemas"]["JobOutStatusEnum"];
+      /**
+       * @description blank until it runs
+       *
+       * * `reading` - Reading
+       * * `scoring` - Scoring
+       * * `writing` - Writing
+       * * `flagging` - Flagging
+       * * `explaining` - Explaining
+       */
+      phase: components["schemas"]["PhaseEnum"] | components["schemas"]["BlankEnum"];
+      /**
+       * Format: int64
+       * @description how many of the riskiest flagged get reasons
+       */
+      explain_top: number;
       /** Format: int64 */
       addresses_total: number;
       /** Format: int64 */
@@ -714,6 +775,18 @@ export interface components {
      * @enum {string}
      */
     JobOutStatusEnum: "queued" | "running" | "succeeded" | "failed" | "errored" | "cancelled";
+    LabelingStateOut: {
+      active_version: number | null;
+      /**
+       * @description training: no model yet, the demo world's blocks are in and the first model is being trained
+       *
+       * * `trained` - trained
+       * * `training` - training
+       * * `waiting_for_blocks` - waiting_for_blocks
+       * * `not_planned` - not_planned
+       */
+      first_model: components["schemas"]["FirstModelEnum"];
+    };
     ModelOut: {
       /** Format: int64 */
       version: number;
@@ -832,6 +905,15 @@ export interface components {
     PathsOut: {
       paths: components["schemas"]["PathOut"][];
     };
+    /**
+     * @description * `reading` - Reading
+     * * `scoring` - Scoring
+     * * `writing` - Writing
+     * * `flagging` - Flagging
+     * * `explaining` - Explaining
+     * @enum {string}
+     */
+    PhaseEnum: "reading" | "scoring" | "writing" | "flagging" | "explaining";
     /**
      * @description * `low` - Low
      * * `medium` - Medium
@@ -1499,12 +1581,17 @@ export interface operations {
       };
     };
   };
-  alerts_list: {
+  /** @description The team's alerts, one page, riskiest first, then by value, then newest; 304 when unchanged. */
+  alerts_retrieve: {
     parameters: {
       query?: {
         /** @description a username; 'none': unassigned */
         assignee?: string;
-        limit?: number;
+        /** @description a model version as labeling names it, e.g. v3 */
+        model?: string;
+        /** @description 1 is the first page */
+        page?: number;
+        page_size?: number;
         /**
          * @description * `labeling` - Labeling
          * * `watchlist` - Watchlist
@@ -1518,8 +1605,12 @@ export interface operations {
     responses: {
       200: {
         content: {
-          "application/json": components["schemas"]["AlertOut"][];
+          "application/json": components["schemas"]["AlertPageOut"];
         };
+      };
+      /** @description No response body */
+      304: {
+        content: never;
       };
       /** @description refused; the body says why */
       400: {
@@ -2544,6 +2635,10 @@ export interface operations {
       };
     };
   };
+  /**
+   * @description The latest jobs, newest first, with their phase and progress; 304 when nothing changed since the
+   * ETag the client sends (the dashboard polls this).
+   */
   labeling_jobs_list: {
     parameters: {
       query?: {
@@ -2555,6 +2650,10 @@ export interface operations {
         content: {
           "application/json": components["schemas"]["JobOut"][];
         };
+      };
+      /** @description No response body */
+      304: {
+        content: never;
       };
       /** @description not signed in, or in no team */
       403: {
@@ -2598,6 +2697,28 @@ export interface operations {
         };
       };
       404: {
+        content: {
+          "application/json": {
+            [key: string]: unknown;
+          };
+        };
+      };
+    };
+  };
+  /** @description Whether a model is active, and if not, whether the first one is on its way (what the dashboard says). */
+  labeling_state_retrieve: {
+    responses: {
+      200: {
+        content: {
+          "application/json": components["schemas"]["LabelingStateOut"];
+        };
+      };
+      /** @description No response body */
+      304: {
+        content: never;
+      };
+      /** @description not signed in, or in no team */
+      403: {
         content: {
           "application/json": {
             [key: string]: unknown;
@@ -2660,19 +2781,30 @@ export interface operations {
       };
     };
   };
-  /** @description The flagged-cluster queue: the riskiest clusters the active model flagged, first. */
+  /**
+   * @description The flagged-cluster queue, one page: riskiest first, then the most received, then the latest seen;
+   * each with its rank among the clusters its model scored. 304 when unchanged.
+   */
   queue_clusters_retrieve: {
     parameters: {
       query?: {
-        limit?: number;
         min_risk?: number;
+        /** @description a model version as labeling names it, e.g. v3 */
+        model?: string;
+        /** @description 1 is the first page */
+        page?: number;
+        page_size?: number;
       };
     };
     responses: {
       200: {
         content: {
-          "application/json": components["schemas"]["FlaggedClustersOut"];
+          "application/json": components["schemas"]["FlaggedClusterRankedPageOut"];
         };
+      };
+      /** @description No response body */
+      304: {
+        content: never;
       };
       /** @description refused; the body says why */
       400: {

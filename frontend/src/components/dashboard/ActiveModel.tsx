@@ -1,18 +1,25 @@
-/** The active labeling model: its test metrics and its training report's plots. */
+/** The active labeling model: its test metrics and its training report's plots; before there is one, whether
+ * the first is being trained (read from the job rows on the server: labeling/state). */
 
-import { labelingModels, modelPlotSrc } from "../../api/endpoints";
-import { Failure, useLoaded } from "../Status";
+import { labelingModels, labelingState, modelPlotSrc } from "../../api/endpoints";
+import { Failure } from "../Status";
+import { firstModelMessage, POLL_MS } from "./queue";
+import { usePolled } from "./usePolled";
 
 const METRICS = ["pr_auc", "precision", "recall", "f1"];
 
 export function ActiveModel() {
-  const models = useLoaded(labelingModels, "models");
+  const state = usePolled(labelingState, "state", POLL_MS);
+  const version = state.data?.active_version ?? null;
+  const models = usePolled(labelingModels, `models:${version}`, 10 * POLL_MS);
   const active = models.data?.find((m) => m.active);
+  const waiting = state.data ? firstModelMessage(state.data) : null;
   const metrics = (active?.metrics ?? {}) as Record<string, unknown>; // the schema says only "JSON"
   return (
     <>
       {models.error && <Failure error={models.error} retry={models.reload} />}
-      {models.data && !active && <p>No model is active yet: the first is trained after the first blocks load.</p>}
+      {state.error && <Failure error={state.error} retry={state.reload} />}
+      {waiting && <p role="status">{waiting}</p>}
       {active && (
         <div className="model">
           <p>

@@ -1,13 +1,18 @@
-/** The team's alerts with status and source filters, chosen by checkbox and acknowledged or dismissed
- * in bulk (all or nothing); an alert opens a case too. */
+/** The team's alerts, riskiest first (then by value, then newest), a page at a time, filtered by status,
+ * source, assignee and model; chosen by checkbox and acknowledged or dismissed in bulk (all or nothing);
+ * an alert opens a case too. The page polls: a new alert or a teammate's triage shows without a reload. */
 
 import { useState } from "react";
 import { useNavigate } from "react-router-dom";
 
 import { messageOf } from "../../api";
 import { type Alert, type AlertStatus, alertEscalate, alertsBulk, alertsList } from "../../api/endpoints";
-import { Failure, Loading, useLoaded } from "../Status";
+import { useSession } from "../../session";
+import { Failure, Loading } from "../Status";
 import { AlertTable } from "./AlertTable";
+import { Pager } from "./Pager";
+import { PAGE_SIZE, POLL_MS } from "./queue";
+import { usePolled } from "./usePolled";
 
 const STATUSES = ["new", "acknowledged", "escalated", "dismissed", "resolved"];
 const SOURCES = ["", "labeling", "watchlist", "anomaly", "transfer"];
@@ -16,9 +21,19 @@ export function AlertQueue() {
   const navigate = useNavigate();
   const [status, setStatus] = useState("new");
   const [source, setSource] = useState("");
+  const [assignee, setAssignee] = useState("");
+  const [model, setModel] = useState("");
+  const [page, setPage] = useState(1);
   const [chosen, setChosen] = useState<Set<number>>(new Set());
   const [actionError, setActionError] = useState<string | null>(null);
-  const alerts = useLoaded(() => alertsList({ status: status ? [status] : [], source, limit: 200 }), `${status}:${source}`);
+  const me = useSession().user?.username ?? "";
+  const filter = { status: status ? [status] : [], source, assignee, model, page, page_size: PAGE_SIZE };
+  const alerts = usePolled(() => alertsList(filter), JSON.stringify(filter), POLL_MS);
+  const filtered = (set: (value: string) => void) => (value: string) => {
+    set(value);
+    setPage(1);
+    setChosen(new Set());
+  };
 
   async function act(step: () => Promise<void>) {
     setActionError(null);
@@ -49,7 +64,7 @@ export function AlertQueue() {
       <div className="filters">
         <label>
           Status
-          <select value={status} onChange={(e) => setStatus(e.target.value)}>
+          <select value={status} onChange={(e) => filtered(setStatus)(e.target.value)}>
             <option value="">any</option>
             {STATUSES.map((s) => (
               <option key={s}>{s}</option>
@@ -58,13 +73,25 @@ export function AlertQueue() {
         </label>
         <label>
           Source
-          <select value={source} onChange={(e) => setSource(e.target.value)}>
+          <select value={source} onChange={(e) => filtered(setSource)(e.target.value)}>
             {SOURCES.map((s) => (
               <option key={s} value={s}>
                 {s || "any"}
               </option>
             ))}
           </select>
+        </label>
+        <label>
+          Assignee
+          <select value={assignee} onChange={(e) => filtered(setAssignee)(e.target.value)}>
+            <option value="">anyone</option>
+            <option value="none">unassigned</option>
+            {me && <option value={me}>me ({me})</option>}
+          </select>
+        </label>
+        <label>
+          Model
+          <input value={model} placeholder="any, e.g. v3" size={8} onChange={(e) => filtered(setModel)(e.target.value.trim())} />
         </label>
         <button type="button" disabled={!chosen.size} onClick={() => void triage("acknowledged")}>
           Acknowledge {chosen.size || ""}
@@ -74,11 +101,14 @@ export function AlertQueue() {
         </button>
       </div>
       {actionError && <Failure error={actionError} />}
-      {alerts.loading && <Loading what="alerts" />}
+      {alerts.loading && !alerts.data && <Loading what="alerts" />}
       {alerts.error && <Failure error={alerts.error} retry={alerts.reload} />}
-      {alerts.data && alerts.data.length === 0 && <p>No alert matches.</p>}
-      {alerts.data && alerts.data.length > 0 && (
-        <AlertTable alerts={alerts.data} chosen={chosen} onToggle={toggle} onEscalate={(alert) => void escalate(alert)} />
+      {alerts.data && alerts.data.count === 0 && <p>No alert matches.</p>}
+      {alerts.data && alerts.data.results.length > 0 && (
+        <AlertTable alerts={alerts.data.results} chosen={chosen} onToggle={toggle} onEscalate={(alert) => void escalate(alert)} />
+      )}
+      {alerts.data && alerts.data.count > 0 && (
+        <Pager label="alerts" page={page} pageSize={PAGE_SIZE} count={alerts.data.count} hasNext={!!alerts.data.next} onPage={setPage} />
       )}
     </section>
   );

@@ -40,7 +40,10 @@ export function AlertTable({ alerts, chosen, onToggle, onEscalate }: Props) {
               <Link to={subjectLink(alert)}>{alert.title}</Link>
             </td>
             <td>{alert.source}</td>
-            <td className={`risk ${riskLevel(alert.risk)}`}>{riskLevel(alert.risk)}</td>
+            <td className={`risk ${riskLevel(alert.risk)}`}>
+              {riskLevel(alert.risk)}
+              {alert.risk !== null && alert.risk !== undefined && ` ${alert.risk.toFixed(2)}`}
+            </td>
             <td>{alert.status}</td>
             <td>{stamp(alert.created_at)}</td>
             <td>
