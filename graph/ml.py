@@ -62,13 +62,15 @@ MATCH (a:Address) WHERE id(a) >= $lo AND id(a) < $hi AND a.first_height IS NOT N
 RETURN id(a) AS id, a.address AS address, a.risk AS risk, a.risk_label AS label, a.risk_model AS model
 """
 
-# Rows are [id, risk, flagged] triples, not maps: FalkorDB's client writes parameters into the query text,
+# Rows are [id, risk, flagged, address] lists, not maps: FalkorDB's client writes parameters into the query text,
 # and a map repeats its keys on every row. The id is projected before the MATCH so that FalkorDB plans a
-# NodeByIdSeek (`WHERE id(a) = r[0]` straight after UNWIND scans every address for each row).
+# NodeByIdSeek (`WHERE id(a) = r[0]` straight after UNWIND scans every address for each row). The address is
+# checked too: both engines reuse a deleted node's id, so a reorg between the read and the write could
+# otherwise hand one address's score to another.
 _WRITE_SCORES = """
 UNWIND $rows AS r
-WITH r[0] AS node, r[1] AS risk, r[2] AS flagged
-MATCH (a:Address) WHERE id(a) = node
+WITH r[0] AS node, r[1] AS risk, r[2] AS flagged, r[3] AS address
+MATCH (a:Address) WHERE id(a) = node AND a.address = address
 SET a.risk = risk, a.risk_label = CASE WHEN flagged = 1 THEN 'illicit' ELSE 'licit' END, a.risk_model = $model
 """
 SCORES_BATCH = 50_000  # profiled at 200,000 addresses: 5,000 to 200,000 a statement are within noise
@@ -82,7 +84,7 @@ def scored_pages(store: GraphStore, *, page: int = 100_000) -> Iterator[list[dic
 def write_scores(
     store: GraphStore, rows: list[list], *, model: str, on_batch: Callable[[int], None] = lambda n: None
 ) -> None:
-    """rows: [internal id, risk (0-1), 1 if flagged else 0], from scored_pages' ids; `model` (a version name)
+    """rows: [internal id, risk (0-1), 1 if flagged else 0, address], from scored_pages; `model` (a version name)
     goes once per statement, not once per row; `on_batch` hears how many rows each statement wrote. Two
     statements are in flight at a time, so the client encodes one while the server applies the other
     (FalkorDB applies the writes to a graph one at a time)."""
@@ -95,6 +97,19 @@ def write_scores(
             pending.append((pool.submit(store.write, _WRITE_SCORES, rows=batch, model=model), len(batch)))
         for future, size in pending:
             _settled(future, size, on_batch)
+
+
+# A few addresses by key: an investigator's or a seed's small delta, where reading ids first costs more.
+_WRITE_ADDRESS_SCORES = """
+UNWIND $rows AS r
+MATCH (a:Address {address: r.address})
+SET a.risk = r.risk, a.risk_label = r.label, a.risk_model = $model
+"""
+
+
+def write_address_scores(store: GraphStore, rows: list[dict[str, Any]], *, model: str) -> None:
+    """rows: address, risk (0-1), label ('illicit' or 'licit'). For small deltas; a job uses write_scores."""
+    store.write(_WRITE_ADDRESS_SCORES, rows=rows, model=model)
 
 
 def _settled(future: Future, size: int, on_batch: Callable[[int], None]) -> None:

@@ -81,7 +81,7 @@ class Scores:
 def score_writes(
     arrays: ChainArrays, scores: Scores, in_scope: np.ndarray, stored: Iterable[list[dict]], *, model: str
 ) -> list[list]:
-    """[internal id, risk, flagged 0/1] for each in-scope address whose stored score (`stored`: graph/ml.py's
+    """[internal id, risk, flagged 0/1, address] for each in-scope address whose stored score (`stored`: graph/ml.py's
     scored_pages) is not this one: another risk, label or model. Ids come from the graph, so rows match
     the nodes they were read from."""
     index = arrays.index
@@ -94,5 +94,5 @@ def score_writes(
                 continue
             label = "illicit" if flagged[i] else "licit"
             if row["risk"] != risk[i] or row["label"] != label or row["model"] != model:
-                rows.append([row["id"], risk[i], int(flagged[i])])
+                rows.append([row["id"], risk[i], int(flagged[i]), row["address"]])
     return rows

@@ -19,7 +19,7 @@ from django.contrib.auth import get_user_model  # noqa: E402
 
 from chain.services import ingest_run_create, ingest_run_execute  # noqa: E402
 from graph import get_graph  # noqa: E402
-from graph.ml import flag_clusters, write_scores  # noqa: E402
+from graph.ml import flag_clusters, write_address_scores  # noqa: E402
 from investigations.models import Alert, Membership, Team  # noqa: E402
 from tests.chain.blockmaker import ChainMaker, to  # noqa: E402
 from tests.investigations.test_exploration import addr  # noqa: E402
@@ -87,10 +87,10 @@ def main(work: Path) -> None:
     model_recorded(work)
     store = get_graph()
     thief = [addr("T1"), addr("T2")]
-    write_scores(store, [{"address": a, "risk": 0.93, "label": "illicit"} for a in thief], model="e2e")
-    write_scores(store, [{"address": addr("shop"), "risk": 0.2, "label": "licit"}], model="e2e")
+    write_address_scores(store, [{"address": a, "risk": 0.93, "label": "illicit"} for a in thief], model="e2e")
+    write_address_scores(store, [{"address": addr("shop"), "risk": 0.2, "label": "licit"}], model="e2e")
     licit = [{"address": addr(f"W{i}"), "risk": 0.03 * i, "label": "licit"} for i in range(1, 15)]
-    write_scores(store, licit, model="e2e")  # some of the wallet scored, all below the flag
+    write_address_scores(store, licit, model="e2e")  # some of the wallet scored, all below the flag
     flag_clusters(store, model="e2e")
     cluster_of = "MATCH (:Address {address: $a})-[:IN_CLUSTER]->(c:Cluster) RETURN c.cluster_id AS c"
     cluster = store.read(cluster_of, a=thief[0])

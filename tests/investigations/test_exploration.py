@@ -7,7 +7,7 @@ from chain.addresses import script_address
 from chain.networks import NETWORKS
 from chain.serialization import txid_of
 from graph.explore import address_detail, neighbours, paths, transaction_detail
-from graph.ml import write_scores
+from graph.ml import write_address_scores
 from investigations.services import case_create
 from investigations.tagging import tag_add
 from investigations.tracing import follow_money
@@ -119,8 +119,8 @@ def test_paths_and_traces_carry_each_addresses_score(flows):
     """Whoever draws a path or a trace colours its addresses by risk: without the scores in the answer they
     read as unscored although the model scored them."""
     store, _, _ = flows
-    write_scores(store, [{"address": addr("B"), "risk": 0.9, "label": "illicit"}], model="m1")
-    write_scores(store, [{"address": addr("A"), "risk": 0.1, "label": "licit"}], model="m1")
+    write_address_scores(store, [{"address": addr("B"), "risk": 0.9, "label": "illicit"}], model="m1")
+    write_address_scores(store, [{"address": addr("A"), "risk": 0.1, "label": "licit"}], model="m1")
     (path,) = paths(store, addr("A"), addr("D"), hops=2)
     assert path["risks"] == [0.1, None, 0.9, None, None], "a transaction and an unscored address have none"
     reached = {a["address"]: a for a in follow_money(address=addr("A"), hops=2).as_dict()["addresses"]}

@@ -6,7 +6,7 @@ import pytest
 from rest_framework.renderers import JSONRenderer
 
 from graph import explore
-from graph.ml import flag_clusters, write_reasons, write_scores
+from graph.ml import flag_clusters, write_address_scores, write_reasons
 from graph.tags import tags_for, tags_in_cluster, tags_search
 from investigations.api.session import whoami
 from investigations.api.views import CaseOut
@@ -28,7 +28,7 @@ def scored(flows):  # noqa: F811 - the fixture imported above
         {"address": addr("B"), "risk": 1, "label": "illicit"},
         {"address": addr("D"), "risk": 0.25, "label": "licit"},
     ]
-    write_scores(store, rows, model="m1")
+    write_address_scores(store, rows, model="m1")
     write_reasons(store, [{"address": addr("B"), "features": ["fan_in"], "weights": [0.5], "neighbours": [addr("X")]}])
     flag_clusters(store, model="m1")
     return store, tx1, tx2
