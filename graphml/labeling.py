@@ -18,7 +18,7 @@ from torch_geometric.data import HeteroData
 from graphml.evaluation import Calibrator
 from graphml.explain import explain
 from graphml.features import ChainArrays
-from graphml.nets import NodeScorer
+from graphml.nets import NodeScorer, PropagatedScorer, network_for
 from graphml.training import BASELINE
 
 
@@ -27,13 +27,13 @@ class TrainedModel:
     kind: str
     calibrate: Calibrator
     threshold: float
-    network: NodeScorer | None = None
+    network: NodeScorer | PropagatedScorer | None = None
     trees: object = None
 
     def reasons(self, arrays: ChainArrays, graph: HeteroData, probabilities: np.ndarray, *, top: int) -> list[dict]:
         """Reasons for the `top` riskiest flagged addresses (GNNs only: the baseline's trees are not a graph
         model, and their global feature importances are in the training report)."""
-        if self.network is None:
+        if not isinstance(self.network, NodeScorer):  # GNNExplainer needs message passing; sign: rows (forward)
             return []
         flagged = np.flatnonzero(probabilities >= self.threshold)
         riskiest = [int(i) for i in flagged[np.argsort(-probabilities[flagged], kind="stable")][:top]]
@@ -53,8 +53,9 @@ def load(directory: Path, *, kind: str, hidden: int, calibration: dict, threshol
     if kind == BASELINE:
         with open(directory / f"{kind}.pkl", "rb") as handle:
             return TrainedModel(kind, calibrate, threshold, trees=pickle.load(handle))  # noqa: S301 - our own file
-    network = NodeScorer(kind, hidden=hidden)
-    network.load_state_dict(torch.load(directory / f"{kind}.pt", weights_only=True))
+    state = torch.load(directory / f"{kind}.pt", weights_only=True)
+    network = network_for(kind, hidden=hidden, state=state)
+    network.load_state_dict(state)
     return TrainedModel(kind, calibrate, threshold, network=network)
 
 

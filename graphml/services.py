@@ -7,6 +7,7 @@ the same graph writes the same values: nothing changes.
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from itertools import islice
 from pathlib import Path
 
@@ -90,6 +91,7 @@ def model_retrain_if_due(*, spec: TrainSpec | None = None) -> ModelVersion | Non
         return None
     truth = settings.DEMO_WORLD_DIR / "truth.csv"
     directory = settings.VAR_DIR / "models" / timezone.now().strftime("retrain-%Y%m%d-%H%M%S")
+    spec, warm = _warm_start(model_version_active(), spec or TrainSpec())
     try:
         report = train_run(
             store=get_graph(),
@@ -98,6 +100,7 @@ def model_retrain_if_due(*, spec: TrainSpec | None = None) -> ModelVersion | Non
             directory=directory,
             spec=spec,
             change_min_confidence=settings.CLUSTER_CHANGE_MIN_CONFIDENCE,
+            warm=warm,
         )
     except NothingToLearn as error:  # too few labels in a period: wait for more, keep labeling
         log.warning("retraining on %d new verdicts skipped: %s", due, error)
@@ -108,6 +111,25 @@ def model_retrain_if_due(*, spec: TrainSpec | None = None) -> ModelVersion | Non
         version = model_version_promote(version=version.version)
     log.info("retrained on %d new verdicts: %s", due, version)
     return version
+
+
+def _warm_start(active: ModelVersion | None, spec: TrainSpec) -> tuple[TrainSpec, dict]:
+    """Start the retraining from the active model's weights where its architecture is one `spec` trains
+    (same kind and width, today's features), with at most RETRAIN_WARM_EPOCHS epochs (passes for sign):
+    it refines a model that already fits yesterday's chain. Otherwise every model starts cold."""
+    if active is None or active.kind not in spec.models or active.hidden != spec.hidden:
+        return spec, {}
+    try:
+        network = model_version_load(active).network
+    except (RegistryError, OSError) as error:  # other features, or its artifacts are gone: start cold
+        log.warning("retraining starts cold: v%d cannot be loaded (%s)", active.version, error)
+        return spec, {}
+    if network is None:  # the trees: nothing to warm-start
+        return spec, {}
+    limit = settings.RETRAIN_WARM_EPOCHS
+    log.info("retraining %s warm from v%d, at most %d epochs", active.kind, active.version, limit)
+    fewer = replace(spec, epochs=min(spec.epochs, limit), passes=min(spec.passes, limit))
+    return fewer, {active.kind: network.state_dict()}
 
 
 def labeling_job_create(
