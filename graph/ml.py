@@ -79,7 +79,7 @@ def write_scores(store: GraphStore, rows: list[dict[str, Any]], *, model: str) -
 def flag_clusters(store: GraphStore, *, model: str) -> int:
     """Roll address scores up to their clusters; returns how many clusters are flagged."""
     rows = store.write(_FLAG_CLUSTERS, model=model)
-    return rows[0]["flagged_clusters"] or 0 if rows else 0
+    return int(rows[0]["flagged_clusters"] or 0) if rows else 0  # FalkorDB's sum() is a float
 
 
 _CLUSTER_MEMBERS = "MATCH (a:Address)-[:IN_CLUSTER]->(:Cluster {cluster_id: $cluster}) RETURN a.address AS address"

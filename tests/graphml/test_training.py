@@ -1,6 +1,7 @@
 """Train on a small simulated world read from the graph: the models learn, the report holds them all."""
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -72,6 +73,11 @@ def test_the_train_command_prints_the_table_and_refuses_a_missing_truth(world_gr
     printed = capsys.readouterr().out
     assert all(word in printed for word in ("sign", BASELINE, "shipped")), printed
     assert "graphsage" not in printed, "the full-batch GNNs train only when asked for"
+    call_command("label", "--explain-top", "0")
+    assert re.search(
+        r"succeeded; [\d,]+ addresses scored with v1, [\d,]+ flagged \([\d,]+ explained\), [\d,]+ clusters flagged \(",
+        capsys.readouterr().out,
+    )
 
     with pytest.raises(CommandError, match="no ground truth"):
         call_command("train", "--truth", str(tmp_path / "missing.csv"))
