@@ -4,7 +4,9 @@ from chain.simulator.run import WorldSpec, simulate
 from graphml.training import TrainSpec
 from tests.chain.conftest import chain_graph, ingest  # noqa: F401 - the same graph and ingest fixtures
 
-FAST = TrainSpec(epochs=60, patience=20, hidden=32, seed=1)
+# The message-passing models: the labeling tests explain their flagged addresses with GNNExplainer.
+FAST = TrainSpec(models=("graphsage", "gat"), epochs=60, patience=20, hidden=32, seed=1)
+QUICK_SIGN = TrainSpec(models=("sign",), passes=15, pass_patience=5, hidden=32, seed=1)
 
 
 @pytest.fixture
