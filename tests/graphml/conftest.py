@@ -1,8 +1,13 @@
 import pytest
+import torch
 
 from chain.simulator.run import WorldSpec, simulate
 from graphml.training import TrainSpec
 from tests.chain.conftest import chain_graph, ingest  # noqa: F401 - the same graph and ingest fixtures
+
+# The suite runs beside other work on few cores: torch's intra-op threads would wait for each other (the
+# graphs here are small), so every graphml test runs torch on one thread, as OMP_NUM_THREADS=1 would.
+torch.set_num_threads(1)
 
 # The message-passing models: the labeling tests explain their flagged addresses with GNNExplainer.
 FAST = TrainSpec(models=("graphsage", "gat"), epochs=60, patience=20, hidden=32, seed=1)
