@@ -75,13 +75,13 @@ def main() -> None:
     args = parser.parse_args()
     txs = args.txs or [round(n / ADDRESSES_PER_TX) for n in (args.addresses or [118_000])]
     if args.jobs_only:
-        txs, args.full_batch = txs[:1], []
+        txs = txs[:1]
     server, started_server = server_start()
     call_command("migrate", verbosity=0)
     try:
         runs = []
         for i, size in enumerate(txs):
-            full_batch = tuple(args.full_batch) if i == 0 else ()
+            full_batch = tuple(args.full_batch) if i == 0 and not args.jobs_only else ()
             runs.append(_one_size(size, full_batch=full_batch, ship=DEFAULT_MODELS[0] if args.jobs_only else ""))
             (Path(settings.VAR_DIR) / RUNS_FILE).write_text(json.dumps(runs, indent=1))
     finally:
@@ -91,7 +91,7 @@ def main() -> None:
     others = "" if args.full_batch == list(FULL_BATCH) else f" --full-batch {' '.join(args.full_batch)}".rstrip()
     command = f"`.venv/bin/python -m bench.labeling {'--txs' if args.txs else '--addresses'} {flags}{others}`"
     if args.jobs_only:
-        command = command.replace("`", "").rstrip() + " --jobs-only"
+        command = f".venv/bin/python -m bench.labeling {'--txs' if args.txs else '--addresses'} {flags} --jobs-only"
         text = "\n".join([f"Machine: {machine()}. Command: `{command}`.", "", *_jobs_lines(runs[0])])
         print(text)
         write_section(f"Labeling: jobs and reasons, {txs[0]:,} transactions", text)
@@ -166,8 +166,13 @@ def _jobs_lines(run: dict) -> list[str]:
         "included) | ≥ 100 /s, every flagged address |",
         f"| reasons' fidelity, {checked['targets']} flagged addresses: logit drop removing the top 3 features "
         f"/ 3 random | {checked['features_top']:.2f} / {checked['features_random']:.2f} | top > random |",
-        f"| the same, removing the top 3 neighbours / 3 random | {checked['neighbours_top']:.2f} / "
-        f"{checked['neighbours_random']:.2f} | top > random |",
+        "| the same, removing the top 3 neighbours / 3 random | "
+        + (
+            f"{checked['neighbours_top']:.2f} / {checked['neighbours_random']:.2f}"
+            if checked["neighbours_top"] == checked["neighbours_top"]  # not NaN
+            else "— (not built for sign: docs/labeling.md)"
+        )
+        + " | top > random |",
         f"| peak memory: training, in its own process | {run['training_peak']:,.0f} MiB | |",
         f"| peak memory: the three jobs in their own process | {jobs['peak']:,.0f} MiB | ≤ 4 GB at 1,000,000 |",
     ]
