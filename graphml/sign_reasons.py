@@ -145,11 +145,20 @@ def neighbour_weights(context: SignContext, targets: np.ndarray, rows: np.ndarra
     parts = []
     for (first, second), columns in context.columns.one_hop.items():
         reach = (context.operators[second][targets] @ context.operators[first]).tocoo()  # 1/deg weights
-        push = np.einsum("ij,ij->i", centred[reach.col], gradient[:, columns][reach.row])
-        parts.append((reach.row, reach.col, reach.data * push))
+        parts.append((reach.row, reach.col, reach.data * _dots(centred, gradient[:, columns], reach.row, reach.col)))
     row, col, value = (np.concatenate(p) for p in zip(*parts, strict=True))
     value[col == targets[row]] = 0.0
     return coo_matrix((value, (row, col)), shape=(len(targets), len(context.address_x))).tocsr()  # sums paths
+
+
+def _dots(centred: np.ndarray, gradient: np.ndarray, row: np.ndarray, col: np.ndarray, chunk=500_000) -> np.ndarray:
+    """centred[col[i]] · gradient[row[i]] for each pair, `chunk` pairs at a time (a hub's neighbourhood can
+    hold millions of pairs: their feature rows are not all gathered at once)."""
+    out = np.empty(len(row))
+    for lo in range(0, len(row), chunk):
+        part = slice(lo, lo + chunk)
+        out[part] = np.einsum("ij,ij->i", centred[col[part]], gradient[row[part]])
+    return out
 
 
 def sign_reasons(
