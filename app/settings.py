@@ -301,6 +301,8 @@ CHAIN_STORE_MEMORY_LIMIT = env_str("CHAIN_STORE_MEMORY_LIMIT", "1GB")
 # have been recorded since the last model was trained; 0 never retrains.
 ALERTS_PER_LABELING_JOB = env_int("ALERTS_PER_LABELING_JOB", 500, minimum=0)  # the riskiest flagged clusters
 RETRAIN_MIN_LABELS = env_int("RETRAIN_MIN_LABELS", 50, minimum=0)
+# A retraining that starts from the active model's weights (same architecture) runs at most this many epochs.
+RETRAIN_WARM_EPOCHS = env_int("RETRAIN_WARM_EPOCHS", 10, minimum=1)
 # How many of the riskiest flagged addresses a labeling job explains (Integrated Gradients, hundreds a
 # second: by default every one); 0 for none.
 LABELING_EXPLAIN_TOP = env_int("LABELING_EXPLAIN_TOP", 10_000_000, minimum=0, maximum=10_000_000)

@@ -129,7 +129,7 @@ RETURN sum(CASE WHEN flagged > 0 THEN 1 ELSE 0 END) AS flagged_clusters
 def flag_clusters(store: GraphStore, *, model: str) -> int:
     """Roll address scores up to their clusters; returns how many clusters are flagged."""
     rows = store.write(_FLAG_CLUSTERS, model=model)
-    return rows[0]["flagged_clusters"] or 0 if rows else 0
+    return int(rows[0]["flagged_clusters"] or 0) if rows else 0  # FalkorDB's sum() is a float
 
 
 _CLUSTER_MEMBERS = "MATCH (a:Address)-[:IN_CLUSTER]->(:Cluster {cluster_id: $cluster}) RETURN a.address AS address"

@@ -19,6 +19,10 @@ from core.errors import ChainSleuthError
 from graphml.features import ChainArrays, address_features
 
 
+class TruthFileError(ChainSleuthError, ValueError):
+    """A ground-truth CSV whose columns or values are not labels: it names the file, the line, what it expected."""
+
+
 class NothingToLearn(ChainSleuthError, ValueError):
     """Too few labels (none, or no illicit one in a period) to train on: wait for more verdicts. Its own
     class so that a retrain can skip it without swallowing every other ValueError (a graph's included)."""
@@ -48,22 +52,50 @@ class Split:
         }
 
 
+EXPECTED_COLUMNS = "address, and either label (illicit/licit or 1/0) or illicit (1/0, true/false); typology is optional"
+_LABEL_VALUES = {"illicit": 1, "licit": 0, "1": 1, "0": 0}
+_ILLICIT_VALUES = {"1": 1, "0": 0, "true": 1, "false": 0, "yes": 1, "no": 0}
+Truth = dict[str, tuple[int, str]]  # address → (1 illicit / 0 licit, typology or "")
+
+
+def truth_read(path: Path) -> Truth:
+    """A ground-truth CSV as labels, checked in full before anything reads the graph: the simulator's
+    truth.csv (address, label illicit|licit, typology) and the files people have (label 1/0, or an
+    `illicit` column; typology optional). A wrong file is a TruthFileError naming the columns expected."""
+    with open(path, newline="") as handle:
+        reader = csv.DictReader(handle)
+        columns = [name.strip().lower() for name in reader.fieldnames or []]
+        column = "label" if "label" in columns else "illicit" if "illicit" in columns else None
+        if "address" not in columns or column is None:
+            raise TruthFileError(f"{path}: columns {', '.join(columns) or '(none)'}; expected {EXPECTED_COLUMNS}")
+        reader.fieldnames = columns
+        values = _LABEL_VALUES if column == "label" else _ILLICIT_VALUES
+        truth: Truth = {}
+        for line, row in enumerate(reader, start=2):
+            value = (row[column] or "").strip().lower()
+            if value not in values:
+                raise TruthFileError(
+                    f"{path}, line {line}: {column} {row[column]!r} is not one of {', '.join(values)} "
+                    f"(expected {EXPECTED_COLUMNS})"
+                )
+            truth[row["address"].strip()] = (values[value], (row.get("typology") or "").strip())
+    return truth
+
+
 def labels_for(
-    arrays: ChainArrays, *, truth: Path | None = None, confirmed: Mapping[str, bool] | None = None
+    arrays: ChainArrays, *, truth: Path | Truth | None = None, confirmed: Mapping[str, bool] | None = None
 ) -> Labels:
-    """Labels for the addresses in the graph: a ground-truth CSV (the simulator's truth.csv: address, label
-    illicit|licit, typology) where given, then investigators' verdicts (`confirmed`: address → illicit),
-    which win where both speak: an analyst who looked at the address knows better than a file."""
+    """Labels for the addresses in the graph: a ground-truth CSV (`truth_read`, or its path) where given,
+    then investigators' verdicts (`confirmed`: address → illicit), which win where both speak: an
+    analyst who looked at the address knows better than a file."""
     index = arrays.index
     y = np.full(len(arrays.addresses), UNLABELLED, dtype=np.int64)
     typology = [""] * len(arrays.addresses)
     if truth is not None:
-        with open(truth, newline="") as handle:
-            for row in csv.DictReader(handle):
-                i = index.get(row["address"])
-                if i is not None:
-                    y[i] = row["label"] == "illicit"
-                    typology[i] = row["typology"]
+        for address, (illicit, kind) in (truth_read(truth) if isinstance(truth, Path) else truth).items():
+            i = index.get(address)
+            if i is not None:
+                y[i], typology[i] = illicit, kind
     for address, illicit in (confirmed or {}).items():
         i = index.get(address)
         if i is not None:

@@ -10,6 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.special import expit
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import average_precision_score, confusion_matrix, precision_recall_curve
 
@@ -29,7 +30,8 @@ class Calibrator:
         return cls(float(model.coef_[0, 0]), float(model.intercept_[0]))
 
     def __call__(self, scores: np.ndarray) -> np.ndarray:
-        return 1 / (1 + np.exp(-(self.slope * scores + self.intercept)))
+        """expit: no overflow where a score is far out (1 / (1 + exp(-z)) overflows exp for z below -709)."""
+        return expit(self.slope * np.asarray(scores, dtype=np.float64) + self.intercept)
 
 
 def threshold_for_precision(probabilities: np.ndarray, y: np.ndarray, target: float) -> float:

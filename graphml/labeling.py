@@ -19,7 +19,8 @@ from torch_geometric.data import HeteroData
 from graphml.attribution import explain_all, occlusion_reasons
 from graphml.evaluation import Calibrator
 from graphml.features import ChainArrays
-from graphml.nets import NodeScorer
+from graphml.nets import NodeScorer, PropagatedScorer, network_for
+from graphml.sign_reasons import sign_reasons
 from graphml.training import BASELINE
 
 
@@ -28,20 +29,22 @@ class TrainedModel:
     kind: str
     calibrate: Calibrator
     threshold: float
-    network: NodeScorer | None = None
+    network: NodeScorer | PropagatedScorer | None = None
     trees: object = None
 
     def reasons(
         self, arrays: ChainArrays, graph: HeteroData, probabilities: np.ndarray, flagged: np.ndarray, *, top: int
     ) -> list[dict]:
         """Reasons for the flagged addresses (`flagged`: a mask), the riskiest `top` of them (all by default,
-        LABELING_EXPLAIN_TOP): Integrated Gradients for a GNN, occlusion for the baseline's trees
-        (graphml/attribution.py)."""
+        LABELING_EXPLAIN_TOP), whatever the kind: Integrated Gradients for a GNN (graphml/attribution.py) and
+        for sign (graphml/sign_reasons.py), occlusion for the baseline's trees."""
         candidates = np.flatnonzero(flagged)
         riskiest = [int(i) for i in candidates[np.argsort(-probabilities[candidates], kind="stable")][:top]]
         address_x = graph["address"].x.numpy()
         if self.network is None:
             found = occlusion_reasons(self.trees.decision_function, address_x, arrays.addresses, riskiest)
+        elif isinstance(self.network, PropagatedScorer):
+            found = sign_reasons(self.network, arrays, graph, riskiest)
         else:
             found = explain_all(self.network, arrays, address_x, riskiest)
         return [asdict(r) for r in found]
@@ -60,8 +63,9 @@ def load(directory: Path, *, kind: str, hidden: int, calibration: dict, threshol
     if kind == BASELINE:
         with open(directory / f"{kind}.pkl", "rb") as handle:
             return TrainedModel(kind, calibrate, threshold, trees=pickle.load(handle))  # noqa: S301 - our own file
-    network = NodeScorer(kind, hidden=hidden)
-    network.load_state_dict(torch.load(directory / f"{kind}.pt", weights_only=True))
+    state = torch.load(directory / f"{kind}.pt", weights_only=True)
+    network = network_for(kind, hidden=hidden, state=state)
+    network.load_state_dict(state)
     return TrainedModel(kind, calibrate, threshold, network=network)
 
 

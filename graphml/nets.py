@@ -9,9 +9,12 @@ The same networks score Elliptic's transaction graph (graphml/elliptic.py): only
 the node types and relations differ.
 """
 
+import numpy as np
 import torch
 from torch import nn
 from torch_geometric.nn import GATv2Conv, HeteroConv, Linear, SAGEConv
+
+from graphml.propagation import propagate
 
 RELATIONS = (
     ("address", "spends_in", "tx"),
@@ -19,7 +22,9 @@ RELATIONS = (
     ("tx", "spent_by", "address"),
     ("address", "paid_by", "tx"),
 )
-KINDS = ("graphsage", "gat")
+PROPAGATED = "sign"  # an MLP over precomputed multi-hop means (graphml/propagation.py)
+FULL_BATCH = ("graphsage", "gat")
+KINDS = (PROPAGATED, *FULL_BATCH)
 
 
 class NodeScorer(nn.Module):
@@ -36,8 +41,8 @@ class NodeScorer(nn.Module):
         target: str = "address",
     ) -> None:
         super().__init__()
-        if kind not in KINDS:
-            raise ValueError(f"unknown model {kind!r} (one of {', '.join(KINDS)})")
+        if kind not in FULL_BATCH:
+            raise ValueError(f"unknown message-passing model {kind!r} (one of {', '.join(FULL_BATCH)})")
         self.kind, self.target = kind, target
         node_types = sorted({relation[0] for relation in relations} | {relation[2] for relation in relations})
         self.encode = nn.ModuleDict({name: Linear(-1, hidden) for name in node_types})
@@ -101,3 +106,56 @@ def _conv(kind: str, hidden: int) -> nn.Module:
     if kind == "graphsage":
         return SAGEConv((-1, -1), hidden)
     return GATv2Conv((-1, -1), hidden, heads=2, concat=False, add_self_loops=False)
+
+
+class PropagatedScorer(nn.Module):
+    """SIGN's classifier: standardise a node's propagated rows (graphml/propagation.py), then an MLP.
+
+    `forward` takes the rows themselves (nodes by columns), so gradient attributions (Captum) see each
+    column, every one of which is a named feature of the node or of a neighbourhood mean. `infer`
+    takes the graph, as NodeScorer's does, and scores it in chunks of rows."""
+
+    def __init__(self, columns: int, *, hidden: int = 64, dropout: float = 0.2, hops: int = 2) -> None:
+        super().__init__()
+        self.kind, self.hops = PROPAGATED, hops
+        self.register_buffer("mean", torch.zeros(columns))
+        self.register_buffer("scale", torch.ones(columns))
+        self.mlp = nn.Sequential(
+            nn.Linear(columns, hidden),
+            nn.ReLU(),
+            nn.Dropout(dropout),
+            nn.Linear(hidden, hidden),
+            nn.ReLU(),
+            nn.Dropout(dropout),
+            nn.Linear(hidden, 1),
+        )
+
+    def standardise_on(self, rows: np.ndarray) -> None:
+        """Centre and scale each column by its training-period mean and spread (a constant column stays 0)."""
+        self.mean.copy_(torch.from_numpy(rows.mean(axis=0)))
+        self.scale.copy_(torch.from_numpy(np.maximum(rows.std(axis=0), 1e-6)))
+
+    def forward(self, rows: torch.Tensor) -> torch.Tensor:
+        return self.mlp((rows - self.mean) / self.scale).squeeze(-1)
+
+    def rows(self, x: dict[str, torch.Tensor], edges: dict[tuple, torch.Tensor], *, target: str = "address"):
+        """Every `target` node's propagated rows, as numpy (graphml.propagation.propagate)."""
+        return propagate(x, edges, target=target, hops=self.hops)
+
+    @torch.no_grad()
+    def infer(
+        self, x: dict[str, torch.Tensor], edges: dict[tuple, torch.Tensor], *, target: str = "address", chunk=65_536
+    ) -> torch.Tensor:
+        """Logits for every `target` node of the graph, `chunk` rows through the MLP at a time."""
+        self.eval()
+        rows = self.rows(x, edges, target=target)
+        if not len(rows):
+            return torch.zeros(0)
+        return torch.cat([self(torch.from_numpy(rows[lo : lo + chunk])) for lo in range(0, len(rows), chunk)])
+
+
+def network_for(kind: str, *, hidden: int, state: dict[str, torch.Tensor]) -> nn.Module:
+    """The network a saved state dict belongs to, ready for `load_state_dict`."""
+    if kind == PROPAGATED:
+        return PropagatedScorer(state["mean"].shape[0], hidden=hidden)
+    return NodeScorer(kind, hidden=hidden)

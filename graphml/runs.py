@@ -11,11 +11,11 @@ from chain.clustering import DEFAULT_CHANGE_MIN_CONFIDENCE
 from graph.ml import address_pages, transaction_pages
 from graph.store import GraphStore
 from graph.tags import tag_classes
-from graphml.dataset import UNLABELLED, NothingToLearn, graph_until, labels_for
+from graphml.dataset import UNLABELLED, NothingToLearn, graph_until, labels_for, truth_read
 from graphml.evaluation import metrics
 from graphml.features import ChainArrays, build
 from graphml.report import write_report
-from graphml.training import Progress, TrainingReport, TrainSpec, train_all
+from graphml.training import Progress, TrainingReport, TrainSpec, Warm, train_all
 
 
 @contextmanager
@@ -55,18 +55,22 @@ def train_run(
     spec: TrainSpec | None = None,
     progress: Progress | None = None,
     change_min_confidence: float = DEFAULT_CHANGE_MIN_CONFIDENCE,
+    warm: Warm | None = None,
 ) -> TrainingReport:
-    """Labels: a ground-truth CSV (the simulator's truth.csv) and/or investigators' verdicts (`confirmed`).
-    `change_min_confidence`: the CLUSTER_CHANGE_MIN_CONFIDENCE ingestion clustered with."""
+    """Labels: a ground-truth CSV (the simulator's truth.csv, or any `truth_read` takes) and/or investigators'
+    verdicts (`confirmed`); the file is read and checked first, so a wrong one fails before the graph read.
+    `change_min_confidence`: the CLUSTER_CHANGE_MIN_CONFIDENCE ingestion clustered with. `warm`: weights to
+    start from (graphml.training)."""
     if truth is not None and not truth.is_file():
         raise FileNotFoundError(f"no ground truth at {truth}")
     if truth is None and not confirmed:
         raise NothingToLearn("nothing to learn from: no ground-truth file and no confirmed labels")
+    known = truth_read(truth) if truth is not None else None
     arrays = chain_arrays(store, change_min_confidence=change_min_confidence)
     if not arrays.addresses:
         raise NothingToLearn("the graph holds no confirmed address: ingest blocks first")
-    labels = labels_for(arrays, truth=truth, confirmed=confirmed)
-    report = train_all(arrays, labels, spec or TrainSpec(), progress=progress)
+    labels = labels_for(arrays, truth=known, confirmed=confirmed)
+    report = train_all(arrays, labels, spec or TrainSpec(), progress=progress, warm=warm)
     write_report(report, directory)
     return report
 

@@ -8,7 +8,7 @@ the same graph writes the same values: nothing changes.
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +29,7 @@ from graphml import labeling
 from graphml.dataset import NothingToLearn, graph_until
 from graphml.explain import explain
 from graphml.models import LabelingJob, ModelVersion
+from graphml.nets import PropagatedScorer
 from graphml.outcomes import confirmed_labels, confirmed_labels_since
 from graphml.registry import (
     RegistryError,
@@ -38,6 +39,7 @@ from graphml.registry import (
     model_version_register,
 )
 from graphml.runs import chain_arrays, collector_paused, train_run
+from graphml.sign_reasons import sign_reasons, sign_sources
 from graphml.training import TrainSpec
 from investigations.alerts import alerts_from_labeling
 
@@ -92,6 +94,7 @@ def model_retrain_if_due(*, spec: TrainSpec | None = None) -> ModelVersion | Non
         return None
     truth = settings.DEMO_WORLD_DIR / "truth.csv"
     directory = settings.VAR_DIR / "models" / timezone.now().strftime("retrain-%Y%m%d-%H%M%S")
+    spec, warm = _warm_start(model_version_active(), spec or TrainSpec())
     try:
         report = train_run(
             store=get_graph(),
@@ -100,6 +103,7 @@ def model_retrain_if_due(*, spec: TrainSpec | None = None) -> ModelVersion | Non
             directory=directory,
             spec=spec,
             change_min_confidence=settings.CLUSTER_CHANGE_MIN_CONFIDENCE,
+            warm=warm,
         )
     except NothingToLearn as error:  # too few labels in a period: wait for more, keep labeling
         log.warning("retraining on %d new verdicts skipped: %s", due, error)
@@ -110,6 +114,25 @@ def model_retrain_if_due(*, spec: TrainSpec | None = None) -> ModelVersion | Non
         version = model_version_promote(version=version.version)
     log.info("retrained on %d new verdicts: %s", due, version)
     return version
+
+
+def _warm_start(active: ModelVersion | None, spec: TrainSpec) -> tuple[TrainSpec, dict]:
+    """Start the retraining from the active model's weights where its architecture is one `spec` trains
+    (same kind and width, today's features), with at most RETRAIN_WARM_EPOCHS epochs (passes for sign):
+    it refines a model that already fits yesterday's chain. Otherwise every model starts cold."""
+    if active is None or active.kind not in spec.models or active.hidden != spec.hidden:
+        return spec, {}
+    try:
+        network = model_version_load(active).network
+    except (RegistryError, OSError) as error:  # other features, or its artifacts are gone: start cold
+        log.warning("retraining starts cold: v%d cannot be loaded (%s)", active.version, error)
+        return spec, {}
+    if network is None:  # the trees: nothing to warm-start
+        return spec, {}
+    limit = settings.RETRAIN_WARM_EPOCHS
+    log.info("retraining %s warm from v%d, at most %d epochs", active.kind, active.version, limit)
+    fewer = replace(spec, epochs=min(spec.epochs, limit), passes=min(spec.passes, limit))
+    return fewer, {active.kind: network.state_dict()}
 
 
 def labeling_job_create(
@@ -214,6 +237,8 @@ class AddressNotScored(ChainSleuthError, LookupError):
 def address_explain_deep(address: str, *, version: int | None = None) -> dict:
     """A deep look at one address on demand: GNNExplainer's masks (graphml/explain.py), slower than the
     job's Integrated Gradients (about 0.2 s, plus reading the graph) and optimised for this address alone.
+    sign has no message passing for GNNExplainer to mask: it gets the job's reasons and, under `sources`,
+    its attributions per place in the neighbourhood they were read (graphml/sign_reasons.py).
     Returns its reasons (features, weights, neighbours) as a job stores them; nothing is written."""
     model_row = ModelVersion.objects.filter(version=version).first() if version else model_version_active()
     if model_row is None:
@@ -226,6 +251,9 @@ def address_explain_deep(address: str, *, version: int | None = None) -> dict:
     if target is None:
         raise AddressNotScored(f"address {address} is not in the graph as a confirmed address")
     graph = graph_until(arrays, None)
+    if isinstance(model.network, PropagatedScorer):  # no message passing to mask: its reasons, and where
+        (reasons,) = sign_reasons(model.network, arrays, graph, [target])
+        return asdict(reasons) | {"sources": sign_sources(model.network, graph, target)}
     (reasons,) = explain(model.network, arrays, graph["address"].x.numpy(), [target])
     return asdict(reasons)
 

@@ -1,10 +1,19 @@
 import pytest
+import torch
 
 from chain.simulator.run import WorldSpec, simulate
 from graphml.training import TrainSpec
 from tests.chain.conftest import chain_graph, ingest  # noqa: F401 - the same graph and ingest fixtures
 
-FAST = TrainSpec(epochs=60, patience=20, hidden=32, seed=1)
+# The suite runs beside other work on few cores: torch's intra-op threads would wait for each other (the
+# graphs here are small), so every graphml test runs torch on one thread, as OMP_NUM_THREADS=1 would.
+torch.set_num_threads(1)
+
+# A message-passing model: the labeling tests explain its flagged addresses with GNNExplainer on demand.
+# GraphSAGE only: GAT's attention over every edge made each of the dozen trainings here several times
+# slower, and GAT is trained by tests/graphml/test_training.py and test_features.py.
+FAST = TrainSpec(models=("graphsage",), epochs=60, patience=20, hidden=32, seed=1)
+QUICK_SIGN = TrainSpec(models=("sign",), passes=15, pass_patience=5, hidden=32, seed=1)
 
 
 @pytest.fixture

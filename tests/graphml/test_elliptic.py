@@ -58,7 +58,20 @@ def test_a_period_graph_holds_nothing_from_later_steps(tmp_path):
 
 def test_train_reports_every_model_beside_the_published_table(tmp_path, capsys):
     source, out = write_elliptic(tmp_path / "elliptic"), tmp_path / "report"
-    call_command("train", "--dataset", "elliptic", str(source), "--out", str(out), "--epochs", "30")
+    call_command(
+        "train",
+        "--dataset",
+        "elliptic",
+        str(source),
+        "--out",
+        str(out),
+        "--epochs",
+        "30",
+        "--models",
+        "sign",
+        "graphsage",
+        "gat",
+    )
     printed = capsys.readouterr().out
     assert "Random forest" in printed
     assert "0.788" in printed
@@ -66,7 +79,8 @@ def test_train_reports_every_model_beside_the_published_table(tmp_path, capsys):
     assert report["dataset"] == "elliptic"
     assert report["published"]["GCN"]["f1"] == 0.628
     assert report["split"] == {"train_until": 29, "val_until": 34}
-    assert set(report["models"]) == {"graphsage", "gat", "gradient_boosting"}
+    assert set(report["models"]) == {"sign", "graphsage", "gat", "gradient_boosting"}
+    assert report["models"]["sign"]["test"]["pr_auc"] > 0.6, "the propagated model reads Elliptic's graph too"
     shipped = report["models"][report["shipped"]]["test"]
     assert shipped["support"]["illicit"] > 0
     assert shipped["pr_auc"] > 0.6  # illicit is 20 % here: chance is 0.2

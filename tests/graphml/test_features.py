@@ -120,7 +120,7 @@ def test_models_score_every_address_the_same_way_for_the_same_seed(arrays, kind)
     first = scores()
     assert first.shape == (3,)
     assert torch.equal(first, scores())
-    with pytest.raises(ValueError, match="unknown model"):
+    with pytest.raises(ValueError, match="unknown message-passing model 'mlp'"):
         NodeScorer("mlp")
 
 
