@@ -112,9 +112,9 @@ class BulkWriter:
         self.relationships = 0
         # One thread sends, in order (node ids are the order of arrival), while the caller packs the next
         # command: the server's work and ours overlap. At most two commands wait, bounding the memory.
-        self._sender = ThreadPoolExecutor(max_workers=1)
+        self._sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bulk-send")
         self._pending: deque[Future] = deque()
-        self._packers = ThreadPoolExecutor(max_workers=PACKERS)
+        self._packers = ThreadPoolExecutor(max_workers=PACKERS, thread_name_prefix="bulk-pack")
 
     def drain(self) -> None:
         """Wait until the server has applied every command sent; one it refused raises here."""
@@ -125,8 +125,15 @@ class BulkWriter:
         """Wait for every command sent, then let the threads go; a command the server refused raises here at
         the latest."""
         self.drain()
-        self._sender.shutdown()
-        self._packers.shutdown()
+        self.close()
+
+    def close(self) -> None:
+        """Let the threads go without waiting for what is queued: after a failure (a refused command, a
+        reader's error) the load stops, and nothing left in the queues may still reach the server."""
+        for pending in self._pending:
+            pending.cancel()
+        self._sender.shutdown(wait=True, cancel_futures=True)
+        self._packers.shutdown(wait=True, cancel_futures=True)
 
     def refuse_existing(self) -> None:
         """A graph key that exists is refused, unless it holds nothing (the schema bootstrap's empty graph)."""

@@ -64,12 +64,15 @@ def load_falkordb(
     client = bulk_client(graph)
     try:
         writer = bulk.BulkWriter(client, graph.graph_name)
-        writer.refuse_existing()
-        export = _export(store_dir, work_dir, window, clusters_dir, memory_limit)
         try:
-            return export_write(export, graph, writer, started=started, on_progress=on_progress)
+            writer.refuse_existing()
+            export = _export(store_dir, work_dir, window, clusters_dir, memory_limit)
+            try:
+                return export_write(export, graph, writer, started=started, on_progress=on_progress)
+            finally:
+                export.close()
         finally:
-            export.close()
+            writer.close()  # the sender and packers, stopped before their connection is closed
     finally:
         client.close()
 

@@ -26,6 +26,7 @@ class Prefetch:
     def __init__(self, export: StoreExport) -> None:
         self._queue: queue.Queue = queue.Queue(maxsize=AHEAD)
         self._stop = threading.Event()
+        self._connection = export.con
         self._thread = threading.Thread(target=self._read, args=(export,), name="store-prefetch", daemon=True)
         self._thread.start()
 
@@ -35,9 +36,12 @@ class Prefetch:
             yield entity, total, self._batches()
 
     def close(self) -> None:
-        """Stop the reader (it looks at least every 0.1 s while the queue is full) and wait until it has let go
-        of the connection, which the caller closes next."""
+        """Stop the reader and wait until it has let go of the connection, which the caller closes next. It looks
+        at least every 0.1 s while the queue is full; a query it is inside (an entity set's count or first batch
+        can take minutes at chain scale) is interrupted, as Ctrl-C would."""
         self._stop.set()
+        if self._thread.is_alive():
+            self._connection.interrupt()
         self._thread.join()
 
     def _batches(self) -> Iterator[pa.RecordBatch]:

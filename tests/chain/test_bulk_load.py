@@ -2,9 +2,12 @@
 for N+1..M is the graph a plain ingest of 1..M builds; the Neo4j CSVs follow neo4j-admin's format and carry
 the schema the incremental Cypher writes."""
 
+import threading
+import time
 import uuid
 from io import StringIO
 
+import duckdb
 import pytest
 from django.core.management import CommandError, call_command
 
@@ -13,7 +16,9 @@ from chain.models import ChainStoreRun
 from chain.networks import network_named
 from chain.services import source_scan
 from chain.simulator.run import WorldSpec, simulate
-from chain.store.load import LoadWindow, load_falkordb, load_neo4j_csv
+from chain.store.export import EntitySet, StoreExport
+from chain.store.load import LoadWindow, bulk_client, export_write, load_falkordb, load_neo4j_csv
+from chain.store.prefetch import Prefetch
 from graph import GraphConstraintError, bulk, get_graph
 from graph.explore import address_detail
 from graph.schema import ensure_schema
@@ -379,3 +384,54 @@ def test_the_load_refuses_clusters_of_an_older_build(world, settings, graphs, tm
     _chainstore("cluster", "--store", store, "--threads", "1")
     _chainstore("load", "--store", store)
     assert get_graph().read("MATCH (c:Cluster) RETURN count(c) AS n")[0]["n"] > 10
+
+
+def _with_a_failing_set(export, query: str):
+    """The export's node sets, then one relationship set whose query is `query` (a corrupt or a slow one)."""
+    nodes = export.node_sets()
+    failing = EntitySet("relationship", "OUTPUT", (), query, ends=("Transaction", "Address"), count="SELECT 1")
+    export.entity_sets = lambda: iter([*nodes, failing])
+    return export
+
+
+def _bulk_threads() -> list[str]:
+    return [thread.name for thread in threading.enumerate() if thread.name.startswith(("bulk-", "store-prefetch"))]
+
+
+def test_a_load_that_fails_midway_stops_every_thread_it_started(world, settings, graphs, tmp_path):
+    build("blk", world, tmp_path / "store", network="regtest")
+    settings.GRAPH_NAME = graphs()
+    graph = get_graph()
+    export = StoreExport(tmp_path / "store", work_dir=tmp_path / "work")
+    _with_a_failing_set(export, "SELECT error('partition 7 is corrupt') AS src, 0 AS dst")
+    client = bulk_client(graph)
+    writer = bulk.BulkWriter(client, graph.graph_name)
+    try:
+        with pytest.raises(duckdb.Error, match="partition 7 is corrupt"):
+            export_write(export, graph, writer, started=time.monotonic())
+    finally:
+        writer.close()
+        export.close()
+        client.close()
+    assert writer.nodes > 0  # it failed midway: the nodes had gone
+    assert _bulk_threads() == []
+
+
+def test_stopping_a_load_interrupts_the_query_the_reader_is_in(world, tmp_path):
+    build("blk", world, tmp_path / "store", network="regtest")
+    export = StoreExport(tmp_path / "store", work_dir=tmp_path / "work")
+    _with_a_failing_set(export, "SELECT sum(range) AS src, 0 AS dst FROM range(1000000000000)")  # many minutes
+    reader = Prefetch(export)
+    try:
+        for entity, _, batches in reader.sets():
+            if entity.kind == "relationship":
+                break
+            for _ in batches:
+                pass
+        time.sleep(0.5)  # the reader is inside the long query now
+        stopped = time.monotonic()
+    finally:
+        reader.close()
+        export.close()
+    assert time.monotonic() - stopped < 30
+    assert _bulk_threads() == []
