@@ -254,7 +254,8 @@ class WriterBusy(ChainDataError):
 
 
 _WRITER_LOCK = "chainsleuth:ingest-writer"
-_WRITER_TTL = 15  # seconds; renewed while the run makes progress, so a killed run frees it soon
+_WRITER_TTL = 60  # seconds; renewed while the run makes progress, so a killed run frees it within a minute
+# (15 s expired under load: one block's write on a busy 2-core machine can take longer, and the run then lost its lock)
 _WRITER_WAIT = 120.0  # seconds a run waits for the one before it
 
 
