@@ -23,8 +23,16 @@ ARG TORCH_INDEX_URL=""
 RUN useradd --system --create-home --uid 1000 chainsleuth
 WORKDIR /app
 
-COPY requirements.txt .
+COPY requirements.txt requirements-spark.txt ./
 RUN pip install ${TORCH_INDEX_URL:+--extra-index-url "$TORCH_INDEX_URL"} -r requirements.txt
+
+# `chainstore cluster --engine spark` (docs/scale.md) needs pyspark and Java 17 in the image that submits the
+# job: --build-arg WITH_SPARK=1 adds them (about 400 MB), off by default as most deployments never use Spark.
+ARG WITH_SPARK=""
+RUN if [ -n "$WITH_SPARK" ]; then \
+      apt-get update && apt-get install -y --no-install-recommends openjdk-17-jre-headless \
+      && rm -rf /var/lib/apt/lists/* && pip install -r requirements-spark.txt; \
+    fi
 
 COPY . .
 COPY --from=frontend /frontend/dist frontend/dist

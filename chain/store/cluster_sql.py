@@ -4,8 +4,9 @@ Written in plain SQL (CTEs, GROUP BY, window functions, CASE) so that issue 22 c
 definition on Spark SQL. What differs between engines is in the dialect table (`DUCKDB`, `SPARK`): the address
 key's hash, the argument of a minimum, the hex of a binary column and the join of a string list. How a table is
 made, dropped or renamed is each engine's own (chain/store/spark.py writes each table to Parquet).
-Every statement reads the views `transactions`, `outputs`, `inputs` (the store's tables) and the tables the
-earlier statements made.
+The store's Parquet tables are views `<table>_raw`; MATERIALIZED reads the columns the steps need once into
+tables `transactions`, `outputs`, `inputs` (integer keys), which every later statement reads with the tables
+the earlier statements made.
 """
 
 from chain.clustering import (
