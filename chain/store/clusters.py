@@ -29,6 +29,7 @@ import pyarrow as pa
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from chain.errors import RunSpecError
 from chain.store import cluster_sql as sql
 from chain.store.layout import StoreLayout, fsync_tree, write_json
 from chain.store.resolve import connect
@@ -44,6 +45,10 @@ WRITE_QUERIES = {  # what each written table holds, on every engine
     "address_clusters": "SELECT address_id, cluster_id, txid, heuristic, confidence FROM address_clusters",
     "clusters": "SELECT * FROM clusters",
 }
+
+
+class ClusterOutOfMemory(RunSpecError):
+    """A step needed more than DuckDB's memory limit; the clusters written before (if any) are kept."""
 
 
 @dataclass
@@ -92,10 +97,17 @@ def store_cluster(
     with connect(store, threads=threads, memory_limit=memory_limit) as con:
         con.execute("SET enable_progress_bar = false")  # the command prints its own steps
         _views(con, store, dialect)
-        cluster_steps(
-            con, min_confidence=min_confidence, components=engine, tally=tally, on_step=on_step, dialect=dialect
-        )
-        _write(con, store, built_by)
+        try:
+            cluster_steps(
+                con, min_confidence=min_confidence, components=engine, tally=tally, on_step=on_step, dialect=dialect
+            )
+            _write(con, store, built_by)
+        except duckdb.OutOfMemoryException as error:
+            raise ClusterOutOfMemory(
+                f"clustering {root}: step {tally.step!r} needed more than CHAIN_STORE_MEMORY_LIMIT={memory_limit} "
+                f"({str(error).splitlines()[0]}); raise the limit or run `chainstore cluster --engine spark`. "
+                "The store's earlier clusters, if any, are unchanged."
+            ) from error
     tally.seconds = round(time.monotonic() - started, 3)
     _step(tally, on_step, "done")
     return tally

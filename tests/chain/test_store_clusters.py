@@ -14,7 +14,7 @@ from chain.networks import network_named
 from chain.services import source_scan
 from chain.simulator.run import WorldSpec, simulate
 from chain.store import cluster_sql as sql
-from chain.store.clusters import labels_build, store_cluster
+from chain.store.clusters import ClusterOutOfMemory, labels_build, store_cluster
 from graph import get_graph
 from tests.chain.blockmaker import ChainMaker, to
 from tests.chain.storetools import build
@@ -341,3 +341,12 @@ def test_addresses_that_share_a_hash_are_still_told_apart(tmp_path, settings):
         found[name] += (sorted(cluster_rows(tmp_path / "store", "SELECT * FROM {clusters}")),)
     assert found["colliding"] == found["hashed"]
     assert sorted(map(len, found["hashed"][0].values())) == [2, 2], "alice with bob, dave with erin"
+
+
+def test_clustering_past_its_memory_limit_names_the_step_and_keeps_the_earlier_clusters(world, tmp_path):
+    build("blk", world, tmp_path / "store", network="regtest")
+    store_cluster(tmp_path / "store", min_confidence=0.6)
+    before = store_partition(tmp_path / "store")
+    with pytest.raises(ClusterOutOfMemory, match=r"step '\w+' needed more than CHAIN_STORE_MEMORY_LIMIT=1MB"):
+        store_cluster(tmp_path / "store", min_confidence=0.6, memory_limit="1MB")
+    assert store_partition(tmp_path / "store") == before
