@@ -40,12 +40,8 @@ from chain.store.build import StoreOptions, StoreTally, store_build
 from chain.store.load import LoadWindow, load_falkordb
 from core.embedded import from_settings
 from graph import open_graph
+from graph.chain import address_edge_count
 from graph.schema import ensure_schema
-
-_EDGES = (
-    "MATCH (:Address)-[r:INPUT]->() RETURN count(r) AS n",
-    "MATCH ()-[r:OUTPUT]->(:Address) RETURN count(r) AS n",
-)
 
 
 def store_of(size: int, blocks: Path) -> Path:
@@ -95,7 +91,7 @@ def _used_memory() -> int:
 
 
 def _figures(store, seconds: float, txs: int, memory_before: int) -> dict:
-    edges = sum(store.read(query)[0]["n"] for query in _EDGES)
+    edges = address_edge_count(store)
     used = _used_memory() - memory_before
     usage = graph_memory(store.graph_name)
     store.delete_graph()
