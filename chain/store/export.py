@@ -247,6 +247,10 @@ SELECT tx_id, index, prev_txid, prev_n, known,
 FROM i
 """
 
+# n_addresses groups twice (by address and transaction, then by address) instead of counting DISTINCT
+# transactions and taking arg_min over a (tx, phase, pos) struct in one GROUP BY: DuckDB spills that one badly
+# (out of memory at 600 bytes a row of w_events, where the two steps stay within 70; docs/scale.md). Positions
+# pack into one BIGINT as chain/store/cluster_sql.py packs them (2^21 inputs or outputs a transaction at most).
 _NODES = """
 CREATE OR REPLACE TEMP TABLE n_blocks AS
 SELECT row_number() OVER (ORDER BY height) - 1 AS nid, * FROM w_blocks;
@@ -263,12 +267,16 @@ FROM w_inputs WHERE address IS NOT NULL
 UNION ALL
 SELECT tx_id, 1, n, address, script_type, value, 0 FROM w_outputs WHERE address IS NOT NULL;
 CREATE OR REPLACE TEMP TABLE n_addresses AS
-WITH figures AS (
-  SELECT e.address, arg_min(e.script_type, (e.tx_id, e.phase, e.pos)) AS script_type,
-         sum(e.received)::BIGINT AS received, sum(e.sent)::BIGINT AS sent, count(DISTINCT e.tx_id) AS n_tx,
+WITH per_tx AS (
+  SELECT address, tx_id, arg_min(script_type, phase * 2097152 + pos) AS script_type,
+         min(phase * 2097152 + pos) AS pos, sum(received) AS received, sum(sent) AS sent
+  FROM w_events GROUP BY address, tx_id
+), figures AS (
+  SELECT p.address, arg_min(p.script_type, p.tx_id * 4194304 + p.pos) AS script_type,
+         sum(p.received)::BIGINT AS received, sum(p.sent)::BIGINT AS sent, count(*) AS n_tx,
          min(t.time) AS first_seen, min(t.height) AS first_height, max(t.time) AS last_seen,
          max(t.height) AS last_height
-  FROM w_events e JOIN w_txs t USING (tx_id) GROUP BY e.address)
+  FROM per_tx p JOIN w_txs t USING (tx_id) GROUP BY p.address)
 SELECT (SELECT count(*) FROM n_blocks) + (SELECT count(*) FROM n_txs) + (SELECT count(*) FROM n_stubs)
        + row_number() OVER (ORDER BY address) - 1 AS nid, * FROM figures;
 """
