@@ -35,6 +35,22 @@ class ModelVersion(models.Model):
         return f"v{self.version} ({self.kind}{', active' if self.active else ''})"
 
 
+class ModelArtifact(models.Model):
+    """One file of a version's artifacts (weights, report.json, plots), kept in the database: a worker on any
+    machine loads the model, and the web serves its plots, without a filesystem shared with the trainer."""
+
+    version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="artifacts")
+    name = models.CharField(max_length=200)
+    content = models.BinaryField()
+    sha256 = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["version", "name"], name="one_artifact_per_name")]
+
+    def __str__(self) -> str:
+        return f"{self.version} {self.name}"
+
+
 class LabelingJob(JobRow):
     """Scores one scope with one model version; a job row (core/jobs.py) the UI and the API show."""
 

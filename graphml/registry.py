@@ -1,14 +1,22 @@
-"""Registry services: record a training run's shipped model as a version, promote it, roll back."""
+"""Registry services: record a training run's shipped model as a version, promote it, roll back.
 
+A version's files go into the database with it (ModelArtifact), so that no job depends on the trainer's disk:
+a worker elsewhere loads the weights from a local copy it makes once (`model_version_files`).
+"""
+
+import hashlib
+import shutil
+import tempfile
 from pathlib import Path
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from core.errors import ChainSleuthError
 from graphml.features import ADDRESS_FEATURES, TX_FEATURES
 from graphml.labeling import TrainedModel, load
-from graphml.models import ModelVersion
+from graphml.models import ModelArtifact, ModelVersion
 from graphml.training import TrainingReport
 
 
@@ -33,6 +41,7 @@ def model_version_register(*, report: TrainingReport, directory: Path, activate:
             report=report.summary(),
             trained_until=report.split.train_until,
         )
+        ModelArtifact.objects.bulk_create(_artifacts(version, directory))
     if activate:
         model_version_promote(version=version.version)
         version.refresh_from_db()
@@ -75,7 +84,7 @@ def model_version_load(version: ModelVersion) -> TrainedModel:
             f"({', '.join(changed) or 'their order'} differ): train a new version (manage.py train)"
         )
     return load(
-        Path(version.directory),
+        model_version_files(version),
         kind=version.kind,
         hidden=version.hidden,
         calibration=version.calibration,
@@ -85,3 +94,55 @@ def model_version_load(version: ModelVersion) -> TrainedModel:
 
 def model_version_active() -> ModelVersion | None:
     return ModelVersion.objects.filter(active=True).first()
+
+
+def _artifacts(version: ModelVersion, directory: Path) -> list[ModelArtifact]:
+    artifacts = []
+    for path in sorted(path for path in directory.iterdir() if path.is_file()):
+        data = path.read_bytes()
+        artifacts.append(
+            ModelArtifact(version=version, name=path.name, content=data, sha256=hashlib.sha256(data).hexdigest())
+        )
+    return artifacts
+
+
+def model_version_files(version: ModelVersion) -> Path:
+    """A local directory holding the version's artifacts: where training wrote them, when this machine has them
+    as registered; else a copy made from the database under VAR_DIR/model-cache (once per machine). A version
+    registered before artifacts were kept has only its directory."""
+    digests = dict(version.artifacts.values_list("name", "sha256"))
+    if not digests:
+        return Path(version.directory)
+    for directory in (Path(version.directory), _cache_of(version)):
+        if _holds(directory, digests):
+            return directory
+    return _materialize(version, digests)
+
+
+def _cache_of(version: ModelVersion) -> Path:
+    return Path(settings.VAR_DIR) / "model-cache" / f"v{version.version}"
+
+
+def _holds(directory: Path, digests: dict[str, str]) -> bool:
+    return all(
+        (directory / name).is_file() and hashlib.sha256((directory / name).read_bytes()).hexdigest() == digest
+        for name, digest in digests.items()
+    )
+
+
+def _materialize(version: ModelVersion, digests: dict[str, str]) -> Path:
+    """Written to a temporary directory, then renamed into place: two workers copying at once both end with a
+    whole copy, and a worker killed midway leaves none half-written."""
+    cache = _cache_of(version)
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=cache.parent, prefix=f".{cache.name}-"))
+    for artifact in version.artifacts.all():
+        (staging / artifact.name).write_bytes(bytes(artifact.content))
+    shutil.rmtree(cache, ignore_errors=True)
+    try:
+        staging.rename(cache)
+    except OSError:  # another worker's copy got there first
+        shutil.rmtree(staging, ignore_errors=True)
+    if not _holds(cache, digests):
+        raise RegistryError(f"model v{version.version}: the local copy of its artifacts at {cache} is not theirs")
+    return cache

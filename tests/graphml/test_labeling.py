@@ -1,12 +1,20 @@
 """The registry and labeling jobs: scores and flags land in the graph, once, the same every time."""
 
 import csv
+import shutil
 
 import pytest
 from django.db import IntegrityError
 
 from graphml.models import LabelingJob, ModelVersion
-from graphml.registry import RegistryError, model_version_promote, model_version_register, model_version_rollback
+from graphml.registry import (
+    RegistryError,
+    model_version_files,
+    model_version_load,
+    model_version_promote,
+    model_version_register,
+    model_version_rollback,
+)
 from graphml.runs import train_run
 from graphml.services import AddressNotScored, address_explain_deep, labeling_job_create, labeling_job_execute
 from graphml.tasks import labeling_job_execute as labeling_job_execute_task
@@ -149,6 +157,20 @@ def test_promote_and_rollback_keep_exactly_one_version_active(trained, tmp_path)
         ModelVersion.objects.filter(version=2).update(active=True)
 
 
+def test_a_machine_without_the_trainers_files_loads_the_version_from_the_database(trained, tmp_path):
+    _, _, version = trained
+    weights = f"{version.kind}.pt"
+    assert model_version_files(version) == tmp_path / "model"
+    (tmp_path / "model" / weights).write_bytes(b"not these weights")  # changed on disk since registration
+    copy = model_version_files(version)
+    assert copy != tmp_path / "model"
+    assert (copy / weights).read_bytes() == bytes(version.artifacts.get(name=weights).content)
+    shutil.rmtree(tmp_path / "model")
+    assert model_version_files(version) == copy
+    assert {path.name for path in copy.iterdir()} >= {weights, "report.json"}
+    assert model_version_load(version).kind == version.kind
+
+
 def test_without_an_active_model_a_job_cannot_start():
     with pytest.raises(RegistryError, match="no active model"):
         labeling_job_create()
@@ -166,6 +188,7 @@ def test_a_real_worker_runs_a_queued_job(worker, graph, tmp_path):
     assert ingest_run_execute(run_id=run.id).status == "succeeded"
     report = train_run(store=graph, truth=tmp_path / "world" / "truth.csv", directory=tmp_path / "m", spec=FAST)
     model_version_register(report=report, directory=tmp_path / "m", activate=True)
+    shutil.rmtree(tmp_path / "m")  # a worker on another machine: it has only the database
     job = labeling_job_create(explain_top=5)
     assert labeling_job_execute_task.delay(job.id).get(timeout=300) == "succeeded"
     job.refresh_from_db()
