@@ -37,7 +37,10 @@ export function Models() {
               ))}
             </select>
           </label>
-          <Confusion model={shown} />
+          <div style={{ display: "grid", gridTemplateColumns: "1fr 1fr", gap: 16, alignItems: "start" }}>
+            <Confusion model={shown} />
+            <Distribution />
+          </div>
           <TypologyRecall model={shown} />
           <SideBySide model={shown} />
           <Versions versions={versions} />
@@ -48,9 +51,11 @@ export function Models() {
           </div>
         </>
       ) : (
-        <p>No model is registered yet.</p>
+        <>
+          <p>No model is registered yet.</p>
+          <Distribution />
+        </>
       )}
-      <Distribution />
     </article>
   );
 }
@@ -217,8 +222,9 @@ function Versions({ versions }: { versions: LabelingModel[] }) {
   );
 }
 
-const WIDTH = 600;
+const WIDTH = 560;
 const HEIGHT = 160;
+const COMPACT = new Intl.NumberFormat("en", { notation: "compact" });
 
 function Distribution() {
   const found = useLoaded(riskDistribution, "distribution");
@@ -281,8 +287,30 @@ function Histogram({ spread }: { spread: RiskDistribution }) {
             strokeDasharray="4 3"
           />
         )}
+        {spread.buckets.map((b, i) =>
+          b.addresses ? (
+            <text
+              key={`n${b.low}`}
+              x={(i + 0.5) * width}
+              y={HEIGHT - (Math.log1p(b.addresses) / top) * HEIGHT + 10}
+              fontSize={10}
+              textAnchor="middle"
+              fill="#fff"
+              aria-hidden="true"
+            >
+              {COMPACT.format(b.addresses)}
+            </text>
+          ) : null,
+        )}
         {[0, 0.25, 0.5, 0.75, 1].map((tick) => (
-          <text key={tick} x={Math.min(tick * WIDTH, WIDTH - 20)} y={HEIGHT + 15} fontSize={11} fill="#52606d">
+          <text
+            key={tick}
+            x={tick * WIDTH}
+            y={HEIGHT + 15}
+            fontSize={11}
+            fill="#52606d"
+            textAnchor={tick === 0 ? "start" : tick === 1 ? "end" : "middle"}
+          >
             {tick.toFixed(2)}
           </text>
         ))}
