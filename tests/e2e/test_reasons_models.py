@@ -34,7 +34,7 @@ def test_the_address_page_says_why_in_words_and_a_neighbour_opens_the_explorer(p
 def test_the_cluster_page_combines_its_members_reasons(page, web):
     sign_in(page, web)
     page.goto(f"{web['url']}/app/clusters/{web['cluster']}")
-    why = page.get_by_role("region", name="Why the model flagged its members")
+    why = page.get_by_role("region", name="Why the model flagged this cluster")
     why.get_by_text("Combined from 2 explained members").wait_for()
     first = why.get_by_role("table", name="reasons").get_by_role("row").nth(1).inner_text()
     assert first.startswith("Share of its bitcoin sent to addresses tagged illicit"), "1.6: the strongest in all"

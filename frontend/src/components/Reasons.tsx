@@ -12,7 +12,7 @@ export function Reasons({ kind, of }: { kind: "address" | "cluster"; of: string 
   const found = useLoaded(() => (kind === "address" ? addressReasons(of) : clusterReasons(of)), `${kind}:${of}`);
   return (
     <section aria-labelledby="reasons">
-      <h2 id="reasons">{kind === "address" ? "Why the model scored it" : "Why the model flagged its members"}</h2>
+      <h2 id="reasons">{kind === "address" ? "Why the model scored it" : "Why the model flagged this cluster"}</h2>
       {found.loading && <Loading what="the reasons" />}
       {found.error && <Failure error={found.error} retry={found.reload} />}
       {found.data && <Explained reasons={found.data} kind={kind} />}
