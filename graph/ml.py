@@ -156,3 +156,52 @@ SET a.risk_reasons = r.features, a.risk_reason_weights = r.weights, a.risk_neigh
 def write_reasons(store: GraphStore, rows: list[dict[str, Any]]) -> None:
     """rows: address, features (names), weights, neighbours (addresses): why it was flagged."""
     store.write_rows(_WRITE_REASONS, rows, batch_size=1_000)
+
+
+# --- what the model view and the reasons read ---------------------------------------------------------------
+
+# Counted over the Address.risk index (`>= 0` makes it a range seek, not a scan of every address and its
+# properties); one row per bucket comes back, whatever the graph's size. A risk of exactly 1 falls in the top
+# bucket (the caller folds bucket `buckets` into `buckets - 1`).
+_RISK_HISTOGRAM = """
+MATCH (a:Address) WHERE a.risk >= 0
+RETURN toInteger(floor(a.risk * $buckets)) AS bucket, count(a) AS addresses
+"""
+
+
+def risk_histogram(store: GraphStore, *, buckets: int) -> list[int]:
+    """How many addresses hold a score in each of `buckets` equal ranges of 0 to 1, lowest first."""
+    counts = [0] * buckets
+    for row in store.read(_RISK_HISTOGRAM, buckets=buckets):
+        counts[min(max(int(row["bucket"]), 0), buckets - 1)] += int(row["addresses"])
+    return counts
+
+
+# A cluster's members that a job gave reasons, riskiest first, among the first `scan` members (an exchange's
+# cluster has millions: the answer says how many were looked at).
+_CLUSTER_EXPLAINED = """
+MATCH (:Cluster {cluster_id: $cluster})<-[:IN_CLUSTER]-(a:Address)
+WITH a LIMIT $scan
+WITH a WHERE a.risk_reasons IS NOT NULL
+RETURN a.address AS address, a.risk AS risk, a.risk_reasons AS features, a.risk_reason_weights AS weights,
+       a.risk_neighbours AS neighbours
+ORDER BY a.risk DESC, address LIMIT $limit
+"""
+
+
+def cluster_explained_members(store: GraphStore, cluster_id: str, *, scan: int, limit: int) -> list[dict[str, Any]]:
+    """Rows of address, risk, features, weights and neighbours (as `write_reasons` stored them)."""
+    return store.read(_CLUSTER_EXPLAINED, cluster=cluster_id, scan=scan, limit=limit)
+
+
+_ADDRESSES_BRIEF = """
+UNWIND $addresses AS x
+MATCH (a:Address {address: x})
+OPTIONAL MATCH (a)-[:IN_CLUSTER]->(c:Cluster)
+RETURN a.address AS address, a.risk AS risk, a.risk_label AS label, c.cluster_id AS cluster
+"""
+
+
+def addresses_brief(store: GraphStore, addresses: list[str]) -> dict[str, dict[str, Any]]:
+    """Each address's risk, label and cluster (one indexed look-up each); absent when the graph has none."""
+    return {row["address"]: row for row in store.read(_ADDRESSES_BRIEF, addresses=sorted(set(addresses)))}

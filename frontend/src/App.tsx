@@ -11,6 +11,7 @@ import { Watchlists } from "./pages/Watchlists";
 import { Cases } from "./pages/Cases";
 import { Dashboard } from "./pages/Dashboard";
 import { Explorer } from "./pages/Explorer";
+import { Models } from "./pages/Models";
 import { SignIn } from "./pages/SignIn";
 import { SessionProvider, useSession } from "./session";
 
@@ -44,6 +45,7 @@ function Shell() {
           <NavLink to="/explore">Explorer</NavLink>
           <NavLink to="/cases">Cases</NavLink>
           <NavLink to="/watchlists">Watchlists</NavLink>
+          <NavLink to="/models">Models</NavLink>
         </nav>
         <SearchBox />
         <span className="who">
@@ -63,6 +65,7 @@ function Shell() {
           <Route path="/transactions/:txid" element={<TransactionPage />} />
           <Route path="/search" element={<Search />} />
           <Route path="/watchlists" element={<Watchlists />} />
+          <Route path="/models" element={<Models />} />
           <Route path="/cases" element={<Cases />} />
           <Route path="/cases/:caseId" element={<CasePage />} />
           <Route path="/sign-in" element={<Navigate to="/" replace />} />

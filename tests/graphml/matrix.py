@@ -14,4 +14,9 @@ ENDPOINTS = [
         lambda w: f"{API}/labeling/models/{w.model_version.version}/plots/training_curves.png",
         owned=False,
     ),
+    Endpoint("labeling-risk-distribution", "get", lambda w: f"{API}/labeling/risk-distribution/", owned=False),
+    Endpoint(
+        "labeling-address-reasons", "get", lambda w: f"{API}/labeling/reasons/addresses/{w.address}/", owned=False
+    ),
+    Endpoint("labeling-cluster-reasons", "get", lambda w: f"{API}/labeling/reasons/clusters/{w.cluster}/", owned=False),
 ]

@@ -108,6 +108,17 @@ export const labelingState = () => get("/api/v1/labeling/state/");
 export const modelPlotSrc = (version: number, name: string) =>
   `/api/v1/${at("/api/v1/labeling/models/{version}/plots/{name}.png", { version, name })}`;
 
+/** Why the model scored an address, or a cluster's explained members combined: worded reasons and the
+ * neighbours that pushed the score up (graphml/api.py). */
+export type Reasons = Answer<"/api/v1/labeling/reasons/addresses/{address}/", "get">;
+export const addressReasons = (address: string) => get("/api/v1/labeling/reasons/addresses/{address}/", { address });
+export const clusterReasons = (clusterId: string) =>
+  get("/api/v1/labeling/reasons/clusters/{cluster_id}/", { cluster_id: clusterId });
+export type LabelingModel = Answer<"/api/v1/labeling/models/", "get">[number];
+export type RiskDistribution = Answer<"/api/v1/labeling/risk-distribution/", "get">;
+/** How the graph's address scores spread, in equal ranges of 0 to 1. */
+export const riskDistribution = () => get("/api/v1/labeling/risk-distribution/");
+
 export type FlaggedClusterPage = Answer<"/api/v1/queue/clusters/", "get">;
 export type FlaggedCluster = FlaggedClusterPage["results"][number];
 /** One page of the flagged-cluster queue, riskiest first, each with its rank among its model's clusters. */

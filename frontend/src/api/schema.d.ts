@@ -100,6 +100,17 @@ export interface paths {
   "/api/v1/labeling/models/{version}/plots/{name}.png": {
     get: operations["labeling_models_plots_.png_retrieve"];
   };
+  "/api/v1/labeling/reasons/addresses/{address}/": {
+    get: operations["labeling_reasons_addresses_retrieve"];
+  };
+  "/api/v1/labeling/reasons/clusters/{cluster_id}/": {
+    /** @description Its explained members' reasons combined (graphml/reasons.py). */
+    get: operations["labeling_reasons_clusters_retrieve"];
+  };
+  "/api/v1/labeling/risk-distribution/": {
+    /** @description How the graph's address scores spread, in 20 equal ranges of 0 to 1 (one aggregate query). */
+    get: operations["labeling_risk_distribution_retrieve"];
+  };
   "/api/v1/labeling/state/": {
     /** @description Whether a model is active, and if not, whether the first one is on its way (what the dashboard says). */
     get: operations["labeling_state_retrieve"];
@@ -371,6 +382,13 @@ export interface components {
     ApprovalStatusEnum: "pending" | "approved" | "rejected";
     /** @enum {unknown} */
     BlankEnum: "";
+    BucketOut: {
+      /** Format: double */
+      low: number;
+      /** Format: double */
+      high: number;
+      addresses: number;
+    };
     CaseAuditOut: {
       /** Format: int64 */
       seq: number;
@@ -522,12 +540,47 @@ export interface components {
       /** @description how to narrow a cut answer */
       notes: string[];
     };
+    /** @description One model of the version's training run, on the same split as the others. */
+    ComparedOut: {
+      name: string;
+      /** @description the one registered as this version */
+      shipped: boolean;
+      /** Format: double */
+      val_pr_auc: number | null;
+      /**
+       * Format: double
+       * @description training time
+       */
+      seconds: number | null;
+      /**
+       * Format: double
+       * @description test period
+       */
+      pr_auc: number | null;
+      /** Format: double */
+      f1: number | null;
+      /** Format: double */
+      precision: number | null;
+      /** Format: double */
+      recall: number | null;
+      /** Format: double */
+      threshold: number | null;
+      confusion: components["schemas"]["ConfusionOut"] | null;
+      recall_by_typology: components["schemas"]["TypologyRecallOut"][];
+    };
     ConceptOut: {
       id: string;
       label: string;
       description: string;
       broader: string[];
       risk_class: string;
+    };
+    /** @description The test period at the threshold: tp flagged illicit, fp flagged licit, fn missed illicit, tn licit. */
+    ConfusionOut: {
+      tn: number;
+      fp: number;
+      fn: number;
+      tp: number;
     };
     DeliveryOut: {
       id: number;
@@ -722,6 +775,15 @@ export interface components {
       released_by: string;
       release_reason: string;
     };
+    InfluentialOut: {
+      address: string;
+      /** Format: double */
+      risk: number | null;
+      label: string | null;
+      /** @description how many of the explained addresses it pushed up */
+      influenced: number;
+      same_cluster: boolean;
+    };
     JobOut: {
       id: number;
       version: number;
@@ -808,6 +870,9 @@ export interface components {
       /** Format: date-time */
       activated_at: string | null;
       plots: readonly string[];
+      confusion: components["schemas"]["ConfusionOut"] | null;
+      recall_by_typology: readonly components["schemas"]["TypologyRecallOut"][];
+      compared: readonly components["schemas"]["ComparedOut"][];
     };
     ModelScoreOut: {
       /** Format: double */
@@ -922,6 +987,24 @@ export interface components {
      * @enum {string}
      */
     PriorityEnum: "low" | "medium" | "high" | "critical";
+    /**
+     * @description Why the model scored it: reasons worded strongest first, and the neighbours that pushed it up.
+     * `explained`: the addresses they come from (a cluster's explained members; 0: none explained yet).
+     */
+    ReasonsOut: {
+      ref: string;
+      model: string | null;
+      /** Format: double */
+      risk: number | null;
+      reasons: components["schemas"]["WordedReasonOut"][];
+      neighbours: components["schemas"]["InfluentialOut"][];
+      explained: number;
+      /** @description members looked at */
+      scanned: number;
+      /** @description every member was looked at */
+      complete: boolean;
+      notes: string[];
+    };
     ReleaseInputRequest: {
       /** @description why the hold is released (audited) */
       reason: string;
@@ -947,6 +1030,16 @@ export interface components {
      * @enum {string}
      */
     ReportOutStatusEnum: "pending" | "ready" | "failed";
+    RiskDistributionOut: {
+      /** @description addresses holding a score */
+      scored: number;
+      /**
+       * Format: double
+       * @description the active model's: from here it flags
+       */
+      threshold: number | null;
+      buckets: components["schemas"]["BucketOut"][];
+    };
     /**
      * @description * `severe` - severe
      * * `high` - high
@@ -1289,6 +1382,13 @@ export interface components {
      * @enum {string}
      */
     TransferOutStatusEnum: "pending" | "screened" | "confirmed" | "unknown" | "mismatch";
+    TypologyRecallOut: {
+      typology: string;
+      /** Format: double */
+      recall: number;
+      /** @description the test period's illicit addresses of it */
+      illicit: number | null;
+    };
     /**
      * @description * `team` - team
      * * `public` - public
@@ -1361,6 +1461,37 @@ export interface components {
       /** Format: date-time */
       created_at: string;
     };
+    WordedReasonOut: {
+      /** @description the model's name for it */
+      feature: string;
+      /** @description what it means, in words */
+      text: string;
+      /**
+       * @description which way it pushed the score; null: not kept
+       *
+       * * `raises` - raises
+       * * `lowers` - lowers
+       */
+      direction: components["schemas"]["WordedReasonOutDirectionEnum"] | components["schemas"]["NullEnum"] | null;
+      /**
+       * Format: double
+       * @description its share of the reasons shown (0 to 1, by absolute attribution)
+       */
+      weight: number | null;
+      /**
+       * Format: double
+       * @description the model's attribution, logit units
+       */
+      attribution: number | null;
+      /** @description the reason as one line, for a report */
+      sentence: string;
+    };
+    /**
+     * @description * `raises` - raises
+     * * `lowers` - lowers
+     * @enum {string}
+     */
+    WordedReasonOutDirectionEnum: "raises" | "lowers";
   };
   responses: never;
   parameters: never;
@@ -2697,6 +2828,87 @@ export interface operations {
         };
       };
       404: {
+        content: {
+          "application/json": {
+            [key: string]: unknown;
+          };
+        };
+      };
+    };
+  };
+  labeling_reasons_addresses_retrieve: {
+    parameters: {
+      path: {
+        address: string;
+      };
+    };
+    responses: {
+      200: {
+        content: {
+          "application/json": components["schemas"]["ReasonsOut"];
+        };
+      };
+      /** @description not signed in, or in no team */
+      403: {
+        content: {
+          "application/json": {
+            [key: string]: unknown;
+          };
+        };
+      };
+      404: {
+        content: {
+          "application/json": {
+            [key: string]: unknown;
+          };
+        };
+      };
+    };
+  };
+  /** @description Its explained members' reasons combined (graphml/reasons.py). */
+  labeling_reasons_clusters_retrieve: {
+    parameters: {
+      path: {
+        cluster_id: string;
+      };
+    };
+    responses: {
+      200: {
+        content: {
+          "application/json": components["schemas"]["ReasonsOut"];
+        };
+      };
+      /** @description not signed in, or in no team */
+      403: {
+        content: {
+          "application/json": {
+            [key: string]: unknown;
+          };
+        };
+      };
+      404: {
+        content: {
+          "application/json": {
+            [key: string]: unknown;
+          };
+        };
+      };
+    };
+  };
+  /** @description How the graph's address scores spread, in 20 equal ranges of 0 to 1 (one aggregate query). */
+  labeling_risk_distribution_retrieve: {
+    responses: {
+      200: {
+        content: {
+          "application/json": components["schemas"]["RiskDistributionOut"];
+        };
+      };
+      /** @description No response body */
+      304: {
+        content: never;
+      };
+      /** @description not signed in, or in no team */
+      403: {
         content: {
           "application/json": {
             [key: string]: unknown;

@@ -5,6 +5,7 @@ import { Link, useParams } from "react-router-dom";
 
 import { addressDetail } from "../api/endpoints";
 import { Exposure } from "../components/Exposure";
+import { Reasons } from "../components/Reasons";
 import { Failure, Loading, useLoaded } from "../components/Status";
 import { Tags } from "../components/Tags";
 import { Transactions } from "../components/Transactions";
@@ -45,16 +46,7 @@ export function AddressPage() {
           {when(a.first_seen)} to {when(a.last_seen)}
         </dd>
       </dl>
-      {a.reasons && a.reasons.length > 0 && (
-        <section aria-labelledby="reasons">
-          <h2 id="reasons">Why the model scored it</h2>
-          <ul>
-            {a.reasons.map((reason) => (
-              <li key={reason}>{reason}</li>
-            ))}
-          </ul>
-        </section>
-      )}
+      <Reasons kind="address" of={a.address} />
       <Exposure kind="address" of={a.address} />
       <Tags title="Tags" tags={a.tags} />
       <Tags title="Tags in its cluster" tags={a.cluster_tags} />

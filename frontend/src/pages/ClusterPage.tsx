@@ -4,6 +4,7 @@ import { Link, useParams } from "react-router-dom";
 
 import { clusterDetail } from "../api/endpoints";
 import { Exposure } from "../components/Exposure";
+import { Reasons } from "../components/Reasons";
 import { Failure, Loading, useLoaded } from "../components/Status";
 import { Tags } from "../components/Tags";
 import { Transactions } from "../components/Transactions";
@@ -42,6 +43,7 @@ export function ClusterPage() {
           {when(c.first_seen)} to {when(c.last_seen)}
         </dd>
       </dl>
+      <Reasons kind="cluster" of={c.cluster} />
       <Exposure kind="cluster" of={c.cluster} />
       <Tags title="Tags in the cluster" tags={c.tags} />
       <Transactions of={{ cluster: c.cluster }} />

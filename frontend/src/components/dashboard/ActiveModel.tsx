@@ -1,6 +1,8 @@
 /** The active labeling model: its test metrics and its training report's plots; before there is one, whether
  * the first is being trained (read from the job rows on the server: labeling/state). */
 
+import { Link } from "react-router-dom";
+
 import { labelingModels, labelingState, modelPlotSrc } from "../../api/endpoints";
 import { Failure } from "../Status";
 import { firstModelMessage, POLL_MS } from "./queue";
@@ -26,7 +28,8 @@ export function ActiveModel() {
             Active model: version {active.version} ({active.kind}).{" "}
             {METRICS.filter((name) => typeof metrics[name] === "number")
               .map((name) => `${name.replace("_", "-").toUpperCase()} ${(metrics[name] as number).toFixed(3)}`)
-              .join(" · ")}
+              .join(" · ")}{" "}
+            <Link to="/models">Confusion matrix, recall per typology and every model</Link>
           </p>
           <div className="plots">
             {active.plots.map((plot) => (
