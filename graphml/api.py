@@ -7,7 +7,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import FileResponse, Http404
+from django.http import Http404, HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers
@@ -92,7 +92,10 @@ class ModelOut(serializers.ModelSerializer):
         ]  # fmt: skip
 
     def get_plots(self, model: ModelVersion) -> list[str]:
-        return [name for name in PLOTS if _plot_path(model, name) is not None]
+        kept = set(model.artifacts.values_list("name", flat=True))
+        if kept:
+            return [name for name in PLOTS if f"{name}.png" in kept]
+        return [name for name in PLOTS if (Path(model.directory) / f"{name}.png").is_file()]
 
     @extend_schema_field(ConfusionOut(allow_null=True))
     def get_confusion(self, model: ModelVersion) -> dict | None:
@@ -154,10 +157,10 @@ class ModelPlotApi(APIView):
     def get(self, request, version: int, name: str):
         membership(request.user)
         model = ModelVersion.objects.filter(version=version).first()
-        path = _plot_path(model, name) if model is not None else None
-        if path is None:
+        image = _plot(model, name) if model is not None else None
+        if image is None:
             raise Http404(f"model {version} has no plot {name!r}")
-        return FileResponse(path.open("rb"), content_type="image/png")
+        return HttpResponse(image, content_type="image/png")
 
 
 class BucketOut(serializers.Serializer):
@@ -267,9 +270,13 @@ def first_model_state() -> str:
     return "training"
 
 
-def _plot_path(model: ModelVersion, name: str) -> Path | None:
-    """Only the report's own plots, by name: nothing else in (or outside) the model's folder is served."""
+def _plot(model: ModelVersion, name: str) -> bytes | None:
+    """Only the report's own plots, by name: nothing else in (or outside) the model's folder is served. From the
+    database (any web server has them), or the folder for a version registered before its files were kept."""
     if name not in PLOTS:
         return None
+    artifact = model.artifacts.filter(name=f"{name}.png").first()
+    if artifact is not None:
+        return bytes(artifact.content)
     path = Path(model.directory) / f"{name}.png"
-    return path if path.is_file() else None
+    return path.read_bytes() if path.is_file() else None

@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 
 from chain.models import IngestRun
-from graphml.models import LabelingJob, ModelVersion
+from graphml.models import LabelingJob, ModelArtifact, ModelVersion
 from investigations.models import Membership, Team
 
 pytestmark = pytest.mark.django_db
@@ -40,7 +40,16 @@ def test_jobs_and_models_show_progress_metrics_and_the_plots_there_are(signed_in
     assert shown["plots"] == ["training_curves"], "the score plot was never drawn"
     plot = signed_in.get("/api/v1/labeling/models/3/plots/training_curves.png")
     assert plot["Content-Type"] == "image/png"
-    assert b"".join(plot.streaming_content) == PNG
+    assert plot.content == PNG
+
+
+def test_a_web_server_without_the_trainers_folder_serves_the_plots_from_the_database(signed_in, model):
+    ModelArtifact.objects.create(version=model, name="training_curves.png", content=PNG, sha256="-")
+    model.directory = "/nowhere/on/this/machine"
+    model.save()
+    (shown,) = signed_in.get("/api/v1/labeling/models/").json()
+    assert shown["plots"] == ["training_curves"]
+    assert signed_in.get("/api/v1/labeling/models/3/plots/training_curves.png").content == PNG
 
 
 def test_nothing_but_the_reports_own_plots_is_served(signed_in, model):
