@@ -1,0 +1,182 @@
+"""The report's figure: a View drawn at its saved positions (or laid out by force when it has none), in the
+explorer's risk colours, with labels placed where they overlap neither each other nor a node. A label
+with no free place is left out rather than drawn over another (the caption says how many)."""
+
+import io
+from dataclasses import dataclass
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.transforms import Bbox
+
+from investigations.report.view import Node, View
+
+SIZE = (7.2, 4.6)  # inches: the page's width less its margins
+DPI = 150
+NODE_SIZES = {"address": 60, "transaction": 22, "cluster": 160}  # points², subjects twice as big
+MARKERS = {"address": "o", "transaction": "s", "cluster": "h"}
+# Around a node (points), nearest first: below as in the explorer, then above, right, left, corners, farther.
+OFFSETS = [(0, -9), (0, 9), (10, 0), (-10, 0), (9, -9), (-9, -9), (9, 9), (-9, 9), (0, -17), (0, 17)]
+EDGE_OFFSETS = [(0, 0), (0, 6), (0, -6)]
+ALIGN = {0: "center", 1: "left", -1: "right"}
+
+
+@dataclass
+class Drawn:
+    png: bytes
+    labels: list[tuple[str, Bbox]]  # each label drawn, with its box in pixels
+    left_out: int  # labels with no free place
+
+
+def risk_colour(risk: float | None) -> str:
+    """Green through amber to red by risk, grey when unscored: the explorer's riskColour (frontend/src/format.ts)."""
+    if risk is None:
+        return "#9aa5b1"
+    r = max(0.0, min(1.0, risk))
+    start, end, t = (
+        ((46, 160, 67), (230, 160, 20), r / 0.5) if r < 0.5 else ((230, 160, 20), (200, 30, 30), (r - 0.5) / 0.5)
+    )
+    return "#" + "".join(f"{round(a + (b - a) * t):02x}" for a, b in zip(start, end, strict=True))
+
+
+def spread(view: View, seed: int = 7, rounds: int = 250) -> dict[str, tuple[float, float]]:
+    """Fruchterman-Reingold: linked nodes pull together, all push apart; seeded, so a report made twice
+    draws the same figure. Used when the view has no saved positions."""
+    ids = [node.id for node in view.nodes]
+    index = {node_id: i for i, node_id in enumerate(ids)}
+    count = len(ids)
+    position = np.random.default_rng(seed).random((count, 2))
+    linked = np.zeros((count, count))
+    for edge in view.edges:
+        a, b = index[edge.source], index[edge.target]
+        linked[a, b] = linked[b, a] = 1.0
+    k = 1 / np.sqrt(max(count, 1))
+    for step in range(rounds):
+        delta = position[:, None, :] - position[None, :, :]
+        distance = np.linalg.norm(delta, axis=-1).clip(min=1e-3)
+        pull = (k * k / distance**2 - linked * distance / k)[:, :, None] * delta
+        move = pull.sum(axis=1)
+        length = np.linalg.norm(move, axis=1, keepdims=True).clip(min=1e-9)
+        position += move / length * np.minimum(length, 0.1 * (1 - step / rounds))
+    return {node_id: (float(x), float(y)) for node_id, (x, y) in zip(ids, position, strict=True)}
+
+
+def _positions(view: View) -> dict[str, tuple[float, float]]:
+    if view.nodes and all(node.position is not None for node in view.nodes):
+        return {node.id: (node.position[0], -node.position[1]) for node in view.nodes}  # the explorer's y is down
+    return spread(view)
+
+
+def figure_png(view: View) -> Drawn:
+    figure = Figure(figsize=SIZE, dpi=DPI)  # no pyplot: no global state, no display backend
+    renderer = FigureCanvasAgg(figure).get_renderer()
+    axes = figure.add_axes((0.01, 0.08, 0.98, 0.91))  # the legend below
+    axes.set_axis_off()
+    at = _positions(view)
+    _frame(axes, at)
+    for edge in view.edges:
+        axes.annotate(
+            "",
+            xy=at[edge.target],
+            xytext=at[edge.source],
+            zorder=1,
+            arrowprops={"arrowstyle": "-|>", "color": "#9aa5b1", "lw": 0.7, "shrinkA": 4, "shrinkB": 4},
+        )
+    for node in view.nodes:
+        size = NODE_SIZES[node.kind] * (2 if node.subject else 1)
+        axes.scatter(
+            *at[node.id],
+            s=size,
+            marker=MARKERS[node.kind],
+            color=risk_colour(node.risk),
+            zorder=3,
+            edgecolors="#1f2933" if node.subject else "white",
+            linewidths=0.8,
+        )
+    _legend(figure)
+    taken = _node_boxes(axes, view, at, renderer)
+    placed, left_out = _place_labels(axes, view, at, renderer, taken)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return Drawn(png=buffer.getvalue(), labels=placed, left_out=left_out)
+
+
+def _frame(axes, at: dict[str, tuple[float, float]]) -> None:
+    """Limits with room around the outermost nodes for their labels."""
+    xs, ys = zip(*at.values(), strict=True) if at else ((0.0,), (0.0,))
+    width, height = max(max(xs) - min(xs), 1e-6), max(max(ys) - min(ys), 1e-6)
+    axes.set_xlim(min(xs) - 0.12 * width, max(xs) + 0.12 * width)
+    axes.set_ylim(min(ys) - 0.12 * height, max(ys) + 0.12 * height)
+
+
+def _legend(figure) -> None:
+    shades = [("risk low (0)", 0.0), ("medium (0.5)", 0.5), ("high (1)", 1.0), ("unscored", None)]
+    handles = [Patch(color=risk_colour(risk), label=name) for name, risk in shades]
+    handles += [Line2D([], [], marker=MARKERS[kind], ls="", color="#52606d", label=kind) for kind in MARKERS]
+    figure.legend(handles=handles, loc="lower center", ncol=len(handles), fontsize=5.5, frameon=False)
+
+
+def _node_boxes(axes, view: View, at, renderer) -> list[Bbox]:
+    """Each node's marker as a box in pixels, so no label covers a node."""
+    boxes = []
+    for node in view.nodes:
+        x, y = axes.transData.transform(at[node.id])
+        half = (NODE_SIZES[node.kind] * (2 if node.subject else 1)) ** 0.5 / 2 * DPI / 72
+        boxes.append(Bbox.from_extents(x - half, y - half, x + half, y + half))
+    return boxes
+
+
+def _order(view: View) -> list[Node]:
+    """Subjects first, then the riskiest: when room runs out, the labels that matter are the ones kept."""
+    return sorted(
+        view.nodes, key=lambda n: (not n.subject, n.kind == "transaction", -(-1 if n.risk is None else n.risk))
+    )
+
+
+def _place_labels(axes, view: View, at, renderer, taken: list[Bbox]) -> tuple[list[tuple[str, Bbox]], int]:
+    frame = axes.get_window_extent(renderer)
+    placed: list[tuple[str, Bbox]] = []
+    left_out = 0
+    wanted = [(n.label, at[n.id], OFFSETS, 5.5 if n.kind == "transaction" else 6.5) for n in _order(view)]
+    wanted += [(e.label, _middle(at[e.source], at[e.target]), EDGE_OFFSETS, 5) for e in view.edges if e.label]
+    for text, point, offsets, size in wanted:
+        box = _first_free(axes, text, point, offsets, size, renderer, frame, taken)
+        if box is None:
+            left_out += 1
+        else:
+            taken.append(box)
+            placed.append((text, box))
+    return placed, left_out
+
+
+def _middle(a: tuple[float, float], b: tuple[float, float]) -> tuple[float, float]:
+    return (a[0] + b[0]) / 2, (a[1] + b[1]) / 2
+
+
+def _first_free(axes, text, point, offsets, size, renderer, frame, taken) -> Bbox | None:
+    """The label at the first offset where it fits in the frame and overlaps nothing taken; None if nowhere."""
+    for dx, dy in offsets:
+        label = axes.annotate(
+            text,
+            point,
+            xytext=(dx, dy),
+            textcoords="offset points",
+            fontsize=size,
+            zorder=4,
+            color="#1f2933",
+            ha=ALIGN[int(np.sign(dx))],
+            va="center",
+            bbox={"boxstyle": "square,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.8},
+        )
+        box = label.get_window_extent(renderer).padded(1)
+        if _inside(box, frame) and not any(box.overlaps(other) for other in taken):
+            return box
+        label.remove()
+    return None
+
+
+def _inside(box: Bbox, frame: Bbox) -> bool:
+    return frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1
