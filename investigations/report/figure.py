@@ -18,17 +18,22 @@ SIZE = (7.2, 4.6)  # inches: the page's width less its margins
 DPI = 150
 NODE_SIZES = {"address": 60, "transaction": 22, "cluster": 160}  # points², subjects twice as big
 MARKERS = {"address": "o", "transaction": "s", "cluster": "h"}
-# Around a node (points), nearest first: below as in the explorer, then above, right, left, corners, farther.
-OFFSETS = [(0, -9), (0, 9), (10, 0), (-10, 0), (9, -9), (-9, -9), (9, 9), (-9, 9), (0, -17), (0, 17)]
+# Around a node, nearest first: below as in the explorer, then above, right, left, the corners, farther out.
+# (x, y) in units of the node's radius plus a gap; the text is anchored on the side facing the node.
+AROUND = [(0, -1), (0, 1), (1, 0), (-1, 0), (1, -1), (-1, -1), (1, 1), (-1, 1), (0, -2.2), (0, 2.2)]
 EDGE_OFFSETS = [(0, 0), (0, 6), (0, -6)]
-ALIGN = {0: "center", 1: "left", -1: "right"}
+MARGIN = (70, 24)  # pixels left free around the outermost nodes (across, up): room for their labels
+GAP = 2  # points between a node and its label
+HORIZONTAL = {0: "center", 1: "left", -1: "right"}
+VERTICAL = {0: "center", 1: "bottom", -1: "top"}
 
 
 @dataclass
 class Drawn:
     png: bytes
-    labels: list[tuple[str, Bbox]]  # each label drawn, with its box in pixels
+    labels: list[tuple[str, Bbox]]  # each label drawn, with its box in pixels (origin bottom left)
     left_out: int  # labels with no free place
+    centres: dict[str, tuple[float, float]]  # each node's centre in pixels (origin bottom left)
 
 
 def risk_colour(risk: float | None) -> str:
@@ -76,7 +81,7 @@ def figure_png(view: View) -> Drawn:
     axes = figure.add_axes((0.01, 0.08, 0.98, 0.91))  # the legend below
     axes.set_axis_off()
     at = _positions(view)
-    _frame(axes, at)
+    _frame(axes, at, renderer)
     for edge in view.edges:
         axes.annotate(
             "",
@@ -101,15 +106,20 @@ def figure_png(view: View) -> Drawn:
     placed, left_out = _place_labels(axes, view, at, renderer, taken)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
-    return Drawn(png=buffer.getvalue(), labels=placed, left_out=left_out)
+    centres = {node_id: tuple(axes.transData.transform(point)) for node_id, point in at.items()}
+    return Drawn(png=buffer.getvalue(), labels=placed, left_out=left_out, centres=centres)
 
 
-def _frame(axes, at: dict[str, tuple[float, float]]) -> None:
-    """Limits with room around the outermost nodes for their labels."""
+def _frame(axes, at: dict[str, tuple[float, float]], renderer) -> None:
+    """Limits that keep the view's shape (one unit as long across as up: not stretched) and leave a margin
+    around the outermost nodes for their labels."""
+    box = axes.get_window_extent(renderer)
     xs, ys = zip(*at.values(), strict=True) if at else ((0.0,), (0.0,))
-    width, height = max(max(xs) - min(xs), 1e-6), max(max(ys) - min(ys), 1e-6)
-    axes.set_xlim(min(xs) - 0.12 * width, max(xs) + 0.12 * width)
-    axes.set_ylim(min(ys) - 0.12 * height, max(ys) + 0.12 * height)
+    wide, tall = max(max(xs) - min(xs), 1e-9), max(max(ys) - min(ys), 1e-9)
+    scale = min((box.width - 2 * MARGIN[0]) / wide, (box.height - 2 * MARGIN[1]) / tall)  # pixels a unit
+    middle = ((max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2)
+    axes.set_xlim(middle[0] - box.width / scale / 2, middle[0] + box.width / scale / 2)
+    axes.set_ylim(middle[1] - box.height / scale / 2, middle[1] + box.height / scale / 2)
 
 
 def _legend(figure) -> None:
@@ -124,7 +134,7 @@ def _node_boxes(axes, view: View, at, renderer) -> list[Bbox]:
     boxes = []
     for node in view.nodes:
         x, y = axes.transData.transform(at[node.id])
-        half = (NODE_SIZES[node.kind] * (2 if node.subject else 1)) ** 0.5 / 2 * DPI / 72
+        half = _radius(node) * DPI / 72
         boxes.append(Bbox.from_extents(x - half, y - half, x + half, y + half))
     return boxes
 
@@ -140,8 +150,9 @@ def _place_labels(axes, view: View, at, renderer, taken: list[Bbox]) -> tuple[li
     frame = axes.get_window_extent(renderer)
     placed: list[tuple[str, Bbox]] = []
     left_out = 0
-    wanted = [(n.label, at[n.id], OFFSETS, 5.5 if n.kind == "transaction" else 6.5) for n in _order(view)]
-    wanted += [(e.label, _middle(at[e.source], at[e.target]), EDGE_OFFSETS, 5) for e in view.edges if e.label]
+    wanted = [(n.label, at[n.id], _around(n), 5.5 if n.kind == "transaction" else 6.5) for n in _order(view)]
+    edge_offsets = [(dx, dy, "center", "center") for dx, dy in EDGE_OFFSETS]
+    wanted += [(e.label, _middle(at[e.source], at[e.target]), edge_offsets, 5) for e in view.edges if e.label]
     for text, point, offsets, size in wanted:
         box = _first_free(axes, text, point, offsets, size, renderer, frame, taken)
         if box is None:
@@ -152,13 +163,23 @@ def _place_labels(axes, view: View, at, renderer, taken: list[Bbox]) -> tuple[li
     return placed, left_out
 
 
+def _radius(node: Node) -> float:
+    """The node's marker radius in points (scatter sizes are areas in points²)."""
+    return (NODE_SIZES[node.kind] * (2 if node.subject else 1)) ** 0.5 / 2
+
+
+def _around(node: Node) -> list[tuple[float, float, str, str]]:
+    reach = _radius(node) + GAP
+    return [(x * reach, y * reach, HORIZONTAL[int(np.sign(x))], VERTICAL[int(np.sign(y))]) for x, y in AROUND]
+
+
 def _middle(a: tuple[float, float], b: tuple[float, float]) -> tuple[float, float]:
     return (a[0] + b[0]) / 2, (a[1] + b[1]) / 2
 
 
 def _first_free(axes, text, point, offsets, size, renderer, frame, taken) -> Bbox | None:
     """The label at the first offset where it fits in the frame and overlaps nothing taken; None if nowhere."""
-    for dx, dy in offsets:
+    for dx, dy, ha, va in offsets:
         label = axes.annotate(
             text,
             point,
@@ -167,8 +188,8 @@ def _first_free(axes, text, point, offsets, size, renderer, frame, taken) -> Bbo
             fontsize=size,
             zorder=4,
             color="#1f2933",
-            ha=ALIGN[int(np.sign(dx))],
-            va="center",
+            ha=ha,
+            va=va,
             bbox={"boxstyle": "square,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.8},
         )
         box = label.get_window_extent(renderer).padded(1)
