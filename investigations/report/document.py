@@ -59,6 +59,11 @@ class Document(FPDF):
         self.cell(0, 8, text, new_x="LMARGIN", new_y="NEXT")
         self.set_font("body", size=9)
 
+    def keep(self, height: float):
+        """A new page unless `height` mm fit on this one: a table's lead-in stays with the table."""
+        if self.get_y() + height > self.page_break_trigger:
+            self.add_page()
+
     def paragraph(self, text: str, size: float = 9):
         self.set_font("body", size=size)
         self.multi_cell(0, 5, text, new_x="LMARGIN", new_y="NEXT")

@@ -14,7 +14,7 @@ from matplotlib.transforms import Bbox
 
 from investigations.report.view import Node, View
 
-SIZE = (7.2, 4.6)  # inches: the page's width less its margins
+SIZE = (7.2, 4.0)  # inches: the page's width less its margins
 DPI = 150
 NODE_SIZES = {"address": 60, "transaction": 22, "cluster": 160}  # points², subjects twice as big
 MARKERS = {"address": "o", "transaction": "s", "cluster": "h"}

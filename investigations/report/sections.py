@@ -149,9 +149,11 @@ def _trace_table(document: Document, case: Case, found) -> None:
     if not reached:
         document.paragraph(f"From {found.source}: not spent on within {TRACE_HOPS} hops.", size=8)
         return
+    document.keep(30)
     tags = tags_for(get_graph(), [a for a, _ in shown], own_pack=team_pack(case.team.name))
     document.paragraph(
-        f"From {found.source}: {len(reached)} addresses reached through {len(found.transactions)} transactions; "
+        f"From {found.source}: {_count(len(reached), 'address')} reached through "
+        f"{_count(len(found.transactions), 'transaction')}; "
         f"the {len(shown)} most traced (haircut: the traced share; poison: all of what reached them):",
         size=8,
     )
@@ -169,6 +171,10 @@ def _trace_table(document: Document, case: Case, found) -> None:
     document.rows(["hop", "address", "haircut", "poison", "risk", "tags"], rows, widths=(10, 70, 22, 22, 12, 44))
     if found.cut:
         document.paragraph("Cut: " + "; ".join(found.cut), size=7)
+
+
+def _count(n: int, thing: str) -> str:
+    return f"{n:,} {thing}" + ("" if n == 1 else "es" if thing.endswith("s") else "s")
 
 
 def _analysed(case: Case, *, kinds: tuple[str, ...]):

@@ -19,6 +19,7 @@ from investigations.services import (
     case_create,
     case_transition,
     evidence_file_acquire,
+    evidence_snapshot_acquire,
     note_add,
     report_file,
     subject_add,
@@ -141,9 +142,51 @@ def test_a_report_exported_before_the_close_is_made_again_closed(case, people, d
     assert report_file(user=people["ana"], case_id=case.id, report_id=report.id, fmt="pdf")[0] == after
 
 
-def test_page_one_renders_and_is_kept_as_the_docs_screenshot(case, people):
-    """Rendered by PDFium (pypdfium2), as a PDF reader would: page 1 is not blank."""
-    document = pypdfium2.PdfDocument(exported(case, people))
+def test_page_one_renders_and_is_kept_as_the_docs_screenshot(
+    case,
+    people,
+    flows,  # noqa: F811
+    django_capture_on_commit_callbacks,
+):
+    """Rendered by PDFium (pypdfium2), as a PDF reader would: page 1 is not blank. The case has a view saved
+    from the explorer (B and X pay D and E in tx2), scored as a model would, so the figure shows its colours;
+    it is confirmed, exported and closed, so the page is the final report's."""
+    _, _, tx2 = flows
+    spots = [
+        ("B", 0, 0, 0.82, "from A"),
+        ("X", 0, 160, 0.97, "ransom"),
+        ("D", 420, -40, 0.64, ""),
+        ("E", 420, 200, 0.08, ""),
+    ]
+    nodes = [
+        {
+            "id": f"a:{addr(n)}",
+            "kind": "address",
+            "ref": addr(n),
+            "risk": risk,
+            "note": note,
+            "position": {"x": x, "y": y},
+        }
+        for n, x, y, risk, note in spots
+    ]
+    nodes.append({"id": f"t:{tx2}", "kind": "transaction", "ref": tx2, "risk": None, "position": {"x": 210, "y": 80}})
+    edges = [{"source": f"a:{addr(n)}", "target": f"t:{tx2}", "value": v} for n, v in (("B", 30e8), ("X", 50e8))]
+    edges += [{"source": f"t:{tx2}", "target": f"a:{addr(n)}", "value": v} for n, v in (("D", 60e8), ("E", 19e8))]
+    evidence_snapshot_acquire(
+        user=people["ana"],
+        case_id=case.id,
+        name="tx2 from B",
+        snapshot={"start": addr("B"), "nodes": nodes, "edges": edges},
+    )
+    case_transition(user=people["ana"], case_id=case.id, to="in_progress")
+    case_transition(user=people["ana"], case_id=case.id, to="confirmed")
+    exported(case, people)
+    close = approval_request(user=people["ana"], case_id=case.id, action="close")
+    with django_capture_on_commit_callbacks(execute=True):
+        approval_decide(user=people["sam"], approval_id=close.id, approve=True)
+    final, _ = report_file(user=people["ana"], case_id=case.id, report_id=Report.objects.get().id, fmt="pdf")
+    assert "status closed" in pages(final)[0]
+    document = pypdfium2.PdfDocument(final)
     image = document[0].render(scale=1.5).to_pil()
     dark = image.convert("L").point(lambda value: 255 if value < 128 else 0).histogram()[255]
     assert dark > 0.01 * image.width * image.height, "page 1 has text and a figure"
