@@ -1,17 +1,19 @@
 """The report's figure: a View drawn at its saved positions (or laid out by force when it has none), in the
-explorer's risk colours, with labels placed where they overlap neither each other nor a node. A label
-with no free place is left out rather than drawn over another (the caption says how many)."""
+explorer's risk colours, with labels placed where they overlap neither each other nor a node (labels.py).
+A label with no free place is left out rather than drawn over another (the caption says how many)."""
 
 import io
 from dataclasses import dataclass
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.transforms import Bbox
 
+from investigations.report.labels import Taken, Wanted, place
 from investigations.report.view import Node, View
 
 SIZE = (7.2, 4.0)  # inches: the page's width less its margins
@@ -21,11 +23,15 @@ MARKERS = {"address": "o", "transaction": "s", "cluster": "h"}
 # Around a node, nearest first: below as in the explorer, then above, right, left, the corners, farther out.
 # (x, y) in units of the node's radius plus a gap; the text is anchored on the side facing the node.
 AROUND = [(0, -1), (0, 1), (1, 0), (-1, 0), (1, -1), (-1, -1), (1, 1), (-1, 1), (0, -2.2), (0, 2.2)]
-EDGE_OFFSETS = [(0, 0), (0, 6), (0, -6)]
-MARGIN = (70, 24)  # pixels left free around the outermost nodes (across, up): room for their labels
+ALONG = (0.5, 0.33, 0.67)  # where on an edge its label may go: the middle, then a third from either end
+EDGE_OFFSETS = [(0, 0), (0, 6), (0, -6)]  # points: on the line, then just off it
 GAP = 2  # points between a node and its label
 HORIZONTAL = {0: "center", 1: "left", -1: "right"}
 VERTICAL = {0: "center", 1: "bottom", -1: "top"}
+MARGIN = (70, 24)  # pixels left free around the outermost nodes (across, up): room for their labels
+FORCE_MAX = 400  # nodes laid out by force at most (its cost grows with the square)
+ROUNDS = 200
+ARROWS = 300  # edges drawn as arrows at most; more are plain lines
 
 
 @dataclass
@@ -41,38 +47,10 @@ def risk_colour(risk: float | None) -> str:
     if risk is None:
         return "#9aa5b1"
     r = max(0.0, min(1.0, risk))
-    start, end, t = (
+    low, high, t = (
         ((46, 160, 67), (230, 160, 20), r / 0.5) if r < 0.5 else ((230, 160, 20), (200, 30, 30), (r - 0.5) / 0.5)
     )
-    return "#" + "".join(f"{round(a + (b - a) * t):02x}" for a, b in zip(start, end, strict=True))
-
-
-def spread(view: View, seed: int = 7, rounds: int = 250) -> dict[str, tuple[float, float]]:
-    """Fruchterman-Reingold: linked nodes pull together, all push apart; seeded, so a report made twice
-    draws the same figure. Used when the view has no saved positions."""
-    ids = [node.id for node in view.nodes]
-    index = {node_id: i for i, node_id in enumerate(ids)}
-    count = len(ids)
-    position = np.random.default_rng(seed).random((count, 2))
-    linked = np.zeros((count, count))
-    for edge in view.edges:
-        a, b = index[edge.source], index[edge.target]
-        linked[a, b] = linked[b, a] = 1.0
-    k = 1 / np.sqrt(max(count, 1))
-    for step in range(rounds):
-        delta = position[:, None, :] - position[None, :, :]
-        distance = np.linalg.norm(delta, axis=-1).clip(min=1e-3)
-        pull = (k * k / distance**2 - linked * distance / k)[:, :, None] * delta
-        move = pull.sum(axis=1)
-        length = np.linalg.norm(move, axis=1, keepdims=True).clip(min=1e-9)
-        position += move / length * np.minimum(length, 0.1 * (1 - step / rounds))
-    return {node_id: (float(x), float(y)) for node_id, (x, y) in zip(ids, position, strict=True)}
-
-
-def _positions(view: View) -> dict[str, tuple[float, float]]:
-    if view.nodes and all(node.position is not None for node in view.nodes):
-        return {node.id: (node.position[0], -node.position[1]) for node in view.nodes}  # the explorer's y is down
-    return spread(view)
+    return "#" + "".join(f"{round(a + (b - a) * t):02x}" for a, b in zip(low, high, strict=True))
 
 
 def figure_png(view: View) -> Drawn:
@@ -82,32 +60,45 @@ def figure_png(view: View) -> Drawn:
     axes.set_axis_off()
     at = _positions(view)
     _frame(axes, at, renderer)
-    for edge in view.edges:
-        axes.annotate(
-            "",
-            xy=at[edge.target],
-            xytext=at[edge.source],
-            zorder=1,
-            arrowprops={"arrowstyle": "-|>", "color": "#9aa5b1", "lw": 0.7, "shrinkA": 4, "shrinkB": 4},
-        )
-    for node in view.nodes:
-        size = NODE_SIZES[node.kind] * (2 if node.subject else 1)
-        axes.scatter(
-            *at[node.id],
-            s=size,
-            marker=MARKERS[node.kind],
-            color=risk_colour(node.risk),
-            zorder=3,
-            edgecolors="#1f2933" if node.subject else "white",
-            linewidths=0.8,
-        )
+    _edges(axes, view, at)
+    _nodes(axes, view, at)
     _legend(figure)
-    taken = _node_boxes(axes, view, at, renderer)
-    placed, left_out = _place_labels(axes, view, at, renderer, taken)
+    placed, left_out = place(axes, _wanted(view, at), Taken(_node_boxes(axes, view, at)), renderer, DPI)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
     centres = {node_id: tuple(axes.transData.transform(point)) for node_id, point in at.items()}
     return Drawn(png=buffer.getvalue(), labels=placed, left_out=left_out, centres=centres)
+
+
+def _positions(view: View) -> dict[str, tuple[float, float]]:
+    if view.nodes and all(node.position is not None for node in view.nodes):
+        return {node.id: (node.position[0], -node.position[1]) for node in view.nodes}  # the explorer's y is down
+    return spread(view)
+
+
+def spread(view: View, seed: int = 7) -> dict[str, tuple[float, float]]:
+    """Fruchterman-Reingold: linked nodes pull together, all push apart; seeded, so a report made twice
+    draws the same figure. Past FORCE_MAX nodes, a sunflower spiral, subjects and the riskiest in the middle."""
+    ids = [node.id for node in _order(view)]
+    count = len(ids)
+    if count > FORCE_MAX:
+        turn, radius = np.arange(count) * np.pi * (3 - np.sqrt(5)), np.sqrt(np.arange(count))
+        return {i: (float(r * np.cos(a)), float(r * np.sin(a))) for i, r, a in zip(ids, radius, turn, strict=True)}
+    index = {node_id: i for i, node_id in enumerate(ids)}
+    position = np.random.default_rng(seed).random((count, 2))
+    linked = np.zeros((count, count))
+    for edge in view.edges:
+        a, b = index[edge.source], index[edge.target]
+        linked[a, b] = linked[b, a] = 1.0
+    k = 1 / np.sqrt(max(count, 1))
+    for step in range(ROUNDS):
+        delta = position[:, None, :] - position[None, :, :]
+        squared = np.einsum("ijk,ijk->ij", delta, delta) + 1e-6
+        pull = k * k / squared - linked * np.sqrt(squared) / k
+        move = np.einsum("ij,ijk->ik", pull, delta)
+        length = np.linalg.norm(move, axis=1, keepdims=True).clip(min=1e-9)
+        position += move / length * np.minimum(length, 0.1 * (1 - step / ROUNDS))
+    return {node_id: (float(x), float(y)) for node_id, (x, y) in zip(ids, position, strict=True)}
 
 
 def _frame(axes, at: dict[str, tuple[float, float]], renderer) -> None:
@@ -122,6 +113,30 @@ def _frame(axes, at: dict[str, tuple[float, float]], renderer) -> None:
     axes.set_ylim(middle[1] - box.height / scale / 2, middle[1] + box.height / scale / 2)
 
 
+def _edges(axes, view: View, at) -> None:
+    """Arrows, as the explorer draws them; plain lines past ARROWS (slow to draw, and too small to see)."""
+    if len(view.edges) > ARROWS:
+        lines = [(at[e.source], at[e.target]) for e in view.edges]
+        axes.add_collection(LineCollection(lines, colors="#9aa5b1", linewidths=0.5, zorder=1))
+        return
+    arrow = {"arrowstyle": "-|>", "color": "#9aa5b1", "lw": 0.7, "shrinkA": 4, "shrinkB": 4}
+    for edge in view.edges:
+        axes.annotate("", xy=at[edge.target], xytext=at[edge.source], zorder=1, arrowprops=arrow)
+
+
+def _nodes(axes, view: View, at) -> None:
+    """One scatter per shape and size (a scatter per node is slow for thousands)."""
+    groups: dict[tuple[str, bool], list[Node]] = {}
+    for node in view.nodes:
+        groups.setdefault((node.kind, node.subject), []).append(node)
+    for (kind, subject), nodes in groups.items():
+        xs, ys = zip(*(at[n.id] for n in nodes), strict=True)
+        colours = [risk_colour(n.risk) for n in nodes]
+        edge = "#1f2933" if subject else "white"
+        size = NODE_SIZES[kind] * (2 if subject else 1)
+        axes.scatter(xs, ys, s=size, marker=MARKERS[kind], color=colours, edgecolors=edge, linewidths=0.8, zorder=3)
+
+
 def _legend(figure) -> None:
     shades = [("risk low (0)", 0.0), ("medium (0.5)", 0.5), ("high (1)", 1.0), ("unscored", None)]
     handles = [Patch(color=risk_colour(risk), label=name) for name, risk in shades]
@@ -129,7 +144,12 @@ def _legend(figure) -> None:
     figure.legend(handles=handles, loc="lower center", ncol=len(handles), fontsize=5.5, frameon=False)
 
 
-def _node_boxes(axes, view: View, at, renderer) -> list[Bbox]:
+def _radius(node: Node) -> float:
+    """The node's marker radius in points (scatter sizes are areas in points²)."""
+    return (NODE_SIZES[node.kind] * (2 if node.subject else 1)) ** 0.5 / 2
+
+
+def _node_boxes(axes, view: View, at) -> list[Bbox]:
     """Each node's marker as a box in pixels, so no label covers a node."""
     boxes = []
     for node in view.nodes:
@@ -146,58 +166,17 @@ def _order(view: View) -> list[Node]:
     )
 
 
-def _place_labels(axes, view: View, at, renderer, taken: list[Bbox]) -> tuple[list[tuple[str, Bbox]], int]:
-    frame = axes.get_window_extent(renderer)
-    placed: list[tuple[str, Bbox]] = []
-    left_out = 0
-    wanted = [(n.label, at[n.id], _around(n), 5.5 if n.kind == "transaction" else 6.5) for n in _order(view)]
-    edge_offsets = [(dx, dy, "center", "center") for dx, dy in EDGE_OFFSETS]
-    wanted += [(e.label, _middle(at[e.source], at[e.target]), edge_offsets, 5) for e in view.edges if e.label]
-    for text, point, offsets, size in wanted:
-        box = _first_free(axes, text, point, offsets, size, renderer, frame, taken)
-        if box is None:
-            left_out += 1
-        else:
-            taken.append(box)
-            placed.append((text, box))
-    return placed, left_out
+def _wanted(view: View, at) -> list[Wanted]:
+    nodes = [Wanted(n.label, _around(n, at[n.id]), 5.5 if n.kind == "transaction" else 6.5) for n in _order(view)]
+    edges = [Wanted(e.label, _along(at[e.source], at[e.target]), 5) for e in view.edges if e.label]
+    return nodes + edges
 
 
-def _radius(node: Node) -> float:
-    """The node's marker radius in points (scatter sizes are areas in points²)."""
-    return (NODE_SIZES[node.kind] * (2 if node.subject else 1)) ** 0.5 / 2
-
-
-def _around(node: Node) -> list[tuple[float, float, str, str]]:
+def _around(node: Node, point: tuple[float, float]) -> list:
     reach = _radius(node) + GAP
-    return [(x * reach, y * reach, HORIZONTAL[int(np.sign(x))], VERTICAL[int(np.sign(y))]) for x, y in AROUND]
+    return [(point, x * reach, y * reach, HORIZONTAL[int(np.sign(x))], VERTICAL[int(np.sign(y))]) for x, y in AROUND]
 
 
-def _middle(a: tuple[float, float], b: tuple[float, float]) -> tuple[float, float]:
-    return (a[0] + b[0]) / 2, (a[1] + b[1]) / 2
-
-
-def _first_free(axes, text, point, offsets, size, renderer, frame, taken) -> Bbox | None:
-    """The label at the first offset where it fits in the frame and overlaps nothing taken; None if nowhere."""
-    for dx, dy, ha, va in offsets:
-        label = axes.annotate(
-            text,
-            point,
-            xytext=(dx, dy),
-            textcoords="offset points",
-            fontsize=size,
-            zorder=4,
-            color="#1f2933",
-            ha=ha,
-            va=va,
-            bbox={"boxstyle": "square,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.8},
-        )
-        box = label.get_window_extent(renderer).padded(1)
-        if _inside(box, frame) and not any(box.overlaps(other) for other in taken):
-            return box
-        label.remove()
-    return None
-
-
-def _inside(box: Bbox, frame: Bbox) -> bool:
-    return frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1
+def _along(a: tuple[float, float], b: tuple[float, float]) -> list:
+    points = [(a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t) for t in ALONG]
+    return [(point, dx, dy, "center", "center") for point in points for dx, dy in EDGE_OFFSETS]

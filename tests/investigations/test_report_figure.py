@@ -4,12 +4,14 @@ with their transactions, an address joined to its cluster."""
 
 import io
 import itertools
+import random
+import time
 
 import pytest
 from PIL import Image
 
 from investigations.report.figure import figure_png
-from investigations.report.view import case_view
+from investigations.report.view import Edge, Node, View, case_view
 from investigations.services import case_create, evidence_snapshot_acquire, subject_add
 from tests.investigations.test_exploration import addr, flows  # noqa: F401 - a hand-built chain
 
@@ -89,3 +91,16 @@ def test_without_a_saved_view_an_address_is_joined_to_its_cluster(people, flows,
     assert overlapping(drawn) == []
     assert drawn.left_out == 0
     assert {f"address:{addr('B')}", f"cluster:{cluster}"} <= set(drawn.centres)
+
+
+def test_a_view_of_two_thousand_nodes_is_drawn_in_seconds_without_overlaps():
+    """A whole saved expansion: the report must not hang on it (it took minutes before labels.py's grid)."""
+    shuffle = random.Random(3)
+    nodes = [Node(f"n{i}", "address", f"bc1q…{i:05d}", shuffle.random(), i == 0,
+                  (shuffle.random() * 3000, shuffle.random() * 2000)) for i in range(2000)]  # fmt: skip
+    edges = [Edge(f"n{i}", f"n{shuffle.randrange(2000)}", "0.1 BTC") for i in range(2000)]
+    started = time.monotonic()
+    drawn = figure_png(View(caption="", nodes=nodes, edges=edges))
+    assert time.monotonic() - started < 60
+    assert overlapping(drawn) == []
+    assert len(drawn.centres) == 2000
