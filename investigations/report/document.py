@@ -1,5 +1,6 @@
 """The report's page furniture: fonts, headings, paragraphs, Markdown and tables, on fpdf2."""
 
+import functools
 from pathlib import Path
 
 import matplotlib
@@ -33,6 +34,20 @@ _MARKDOWN_STYLES = {
 }
 
 
+@functools.cache
+def _drawable() -> frozenset[int]:
+    from fontTools.ttLib import TTFont  # fpdf2's own dependency
+
+    return frozenset(TTFont(FONTS / FACES[""]).getBestCmap())
+
+
+def printable(text: str) -> str:
+    """A character the font has no glyph for (CJK, emoji) would vanish from the page without a trace; it
+    prints as its code point instead, so the report never silently drops what a note or a title said."""
+    drawable = _drawable()
+    return "".join(c if ord(c) in drawable or c in "\n\t" else f"[U+{ord(c):04X}]" for c in text)
+
+
 def short(digest: str) -> str:
     """A hash as the body shows it: enough to find it in the appendix."""
     return f"{digest[:DIGEST_SHOWN]}…" if len(digest) > DIGEST_SHOWN else digest
@@ -44,7 +59,7 @@ class Document(FPDF):
         for style, name in FACES.items():
             self.add_font("body", style, str(FONTS / name))
         self.add_font("mono", "", str(FONTS / MONO))
-        self.title_text = title
+        self.title_text = printable(title)
         self.set_title(title)
         self.set_auto_page_break(auto=True, margin=15)
 
@@ -56,7 +71,7 @@ class Document(FPDF):
     def heading(self, text: str):
         self.ln(3)
         self.set_font("body", "B", 12)
-        self.cell(0, 8, text, new_x="LMARGIN", new_y="NEXT")
+        self.cell(0, 8, printable(text), new_x="LMARGIN", new_y="NEXT")
         self.set_font("body", size=9)
 
     def keep(self, height: float):
@@ -66,12 +81,12 @@ class Document(FPDF):
 
     def paragraph(self, text: str, size: float = 9):
         self.set_font("body", size=size)
-        self.multi_cell(0, 5, text, new_x="LMARGIN", new_y="NEXT")
+        self.multi_cell(0, 5, printable(text), new_x="LMARGIN", new_y="NEXT")
 
     def markdown(self, text: str, size: float = 9):
         """User text (a summary, a note) rendered: bold, italics, lists, headings, code; its tags as text."""
         self.set_font("body", size=size)
-        self.write_html(markdown_html(text), font_family="body", tag_styles=_MARKDOWN_STYLES)
+        self.write_html(markdown_html(printable(text)), font_family="body", tag_styles=_MARKDOWN_STYLES)
         self.set_x(self.l_margin)
 
     def rows(self, header: list[str], rows: list[list], widths: tuple[int, ...] | None = None, size: float = 7):
@@ -79,7 +94,7 @@ class Document(FPDF):
         with self.table(col_widths=widths, text_align="LEFT", line_height=size * 0.55) as table:
             table.row(header)
             for row in rows:
-                table.row([str(cell) for cell in row])
+                table.row([printable(str(cell)) for cell in row])
         self.set_font("body", size=9)
 
     def mono(self, text: str, size: float = 6):

@@ -10,7 +10,7 @@ from graph import get_graph
 from graph.tags import tags_for
 from investigations.audit.log import inclusion_proofs
 from investigations.models import AuditEvent, Case
-from investigations.report.document import Document, short
+from investigations.report.document import Document, printable, short
 from investigations.report.figure import figure_png
 from investigations.report.view import btc, case_view, label
 from investigations.signals import report_exposure_wanted
@@ -24,7 +24,7 @@ TRACE_SHOWN = 8  # addresses per trace, most traced value first
 
 def header(document: Document, case: Case, *, exported_by: str) -> None:
     document.set_font("body", "B", 16)
-    document.multi_cell(0, 9, f"Case {case.id}: {case.title}", new_x="LMARGIN", new_y="NEXT")
+    document.multi_cell(0, 9, printable(f"Case {case.id}: {case.title}"), new_x="LMARGIN", new_y="NEXT")
     closed = f"closed {case.closed_at:%Y-%m-%d %H:%M} UTC; " if case.closed_at else ""
     document.paragraph(
         f"Team {case.team.name} · status {case.status} · outcome {case.outcome or '-'} · "
@@ -186,7 +186,11 @@ def notes(document: Document, case: Case) -> None:
     for note in case.notes.select_related("author").order_by("created_at", "id"):
         document.set_font("body", "B", 8)
         document.cell(
-            0, 5, f"{note.author.username}, {note.created_at:%Y-%m-%d %H:%M} UTC", new_x="LMARGIN", new_y="NEXT"
+            0,
+            5,
+            printable(f"{note.author.username}, {note.created_at:%Y-%m-%d %H:%M} UTC"),
+            new_x="LMARGIN",
+            new_y="NEXT",
         )
         document.markdown(note.body, size=8)
     if not case.notes.exists():

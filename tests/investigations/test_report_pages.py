@@ -31,7 +31,7 @@ pytestmark = pytest.mark.django_db
 
 SUMMARY = "Funds from A reach **deposits** at D through B.\n\n- first hop: __B__\n- second hop: D"
 BOLD = "DejaVuSansBold"  # the face fpdf2 embeds for **bold**
-NOTE = "**Paid** 60 BTC to D. <b>not bold</b> <img src=file:///etc/passwd> ![map](file:///etc/passwd)"
+NOTE = "**Paid** 60 BTC to D. <b>not bold</b> <img src=file:///etc/passwd> ![map](file:///etc/passwd) 资金"
 
 
 @pytest.fixture
@@ -86,6 +86,7 @@ def test_markdown_is_rendered_and_a_notes_tags_print_as_text(case, people):
     assert "<img src=file:///etc/passwd>" in text
     assert "![map](file:///etc/passwd)" in text, "an image in a note is not fetched"
     assert len(PdfReader(io.BytesIO(pdf)).pages[0].images) == 1, "the graph is the one image"
+    assert "[U+8D44][U+91D1]" in text, "what the font cannot draw prints as code points, not as nothing"
 
 
 def test_the_pdf_has_graph_exposure_and_trace_sections(case, people):
