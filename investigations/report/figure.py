@@ -10,11 +10,11 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
+from matplotlib.patches import FancyBboxPatch, Patch
 from matplotlib.transforms import Bbox
 
 from investigations.report.labels import Taken, Wanted, place
-from investigations.report.view import Node, View
+from investigations.report.view import Node, View, label
 
 SIZE = (7.2, 4.0)  # inches: the page's width less its margins
 DPI = 150
@@ -26,6 +26,7 @@ AROUND = [(0, -1), (0, 1), (1, 0), (-1, 0), (1, -1), (-1, -1), (1, 1), (-1, 1), 
 ALONG = (0.5, 0.33, 0.67)  # where on an edge its label may go: the middle, then a third from either end
 EDGE_OFFSETS = [(0, 0), (0, 6), (0, -6)]  # points: on the line, then just off it
 GAP = 2  # points between a node and its label
+CLUSTER_PAD = (45, 24)  # pixels between a cluster's box and its outermost addresses (across, up): their labels fit
 HORIZONTAL = {0: "center", 1: "left", -1: "right"}
 VERTICAL = {0: "center", 1: "bottom", -1: "top"}
 MARGIN = (70, 24)  # pixels left free around the outermost nodes (across, up): room for their labels
@@ -60,10 +61,11 @@ def figure_png(view: View) -> Drawn:
     axes.set_axis_off()
     at = _positions(view)
     _frame(axes, at, renderer)
+    boxes = _clusters(axes, view, at)
     _edges(axes, view, at)
     _nodes(axes, view, at)
     _legend(figure)
-    placed, left_out = place(axes, _wanted(view, at), Taken(_node_boxes(axes, view, at)), renderer, DPI)
+    placed, left_out = place(axes, _wanted(view, at, boxes), Taken(_node_boxes(axes, view, at)), renderer, DPI)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
     centres = {node_id: tuple(axes.transData.transform(point)) for node_id, point in at.items()}
@@ -111,6 +113,29 @@ def _frame(axes, at: dict[str, tuple[float, float]], renderer) -> None:
     middle = ((max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2)
     axes.set_xlim(middle[0] - box.width / scale / 2, middle[0] + box.width / scale / 2)
     axes.set_ylim(middle[1] - box.height / scale / 2, middle[1] + box.height / scale / 2)
+
+
+def _clusters(axes, view: View, at) -> dict[str, Bbox]:
+    """A pale box behind each cluster's addresses, as the explorer groups them; the boxes in data units."""
+    boxes = {}
+    for cluster, members in view.clusters.items():
+        pixels = axes.transData.transform([at[member] for member in members])
+        low, high = pixels.min(axis=0) - np.array(CLUSTER_PAD), pixels.max(axis=0) + np.array(CLUSTER_PAD)
+        box = Bbox(axes.transData.inverted().transform([low, high]))
+        boxes[cluster] = box
+        axes.add_patch(
+            FancyBboxPatch(
+                (box.x0, box.y0),
+                box.width,
+                box.height,
+                boxstyle="round,pad=0",
+                fc="#eef2f6",
+                ec="#cbd2d9",
+                lw=0.6,
+                zorder=0,
+            )
+        )
+    return boxes
 
 
 def _edges(axes, view: View, at) -> None:
@@ -166,10 +191,18 @@ def _order(view: View) -> list[Node]:
     )
 
 
-def _wanted(view: View, at) -> list[Wanted]:
+def _wanted(view: View, at, clusters: dict[str, Bbox]) -> list[Wanted]:
     nodes = [Wanted(n.label, _around(n, at[n.id]), 5.5 if n.kind == "transaction" else 6.5) for n in _order(view)]
     edges = [Wanted(e.label, _along(at[e.source], at[e.target]), 5) for e in view.edges if e.label]
-    return nodes + edges
+    groups = [
+        Wanted(
+            f"cluster {label('cluster', cluster)}",
+            [((box.x0, box.y1), 0, 1, "left", "bottom"), ((box.x0, box.y0), 0, -1, "left", "top")],
+            5.5,
+        )
+        for cluster, box in clusters.items()
+    ]
+    return nodes + groups + edges
 
 
 def _around(node: Node, point: tuple[float, float]) -> list:

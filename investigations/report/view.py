@@ -34,6 +34,7 @@ class View:
     caption: str
     nodes: list[Node] = field(default_factory=list)
     edges: list[Edge] = field(default_factory=list)
+    clusters: dict[str, list[str]] = field(default_factory=dict)  # a cluster → its addresses drawn (2 or more)
 
 
 def case_view(case: Case) -> View:
@@ -70,11 +71,16 @@ def saved_view(evidence: Evidence) -> View | None:
         for e in snapshot.get("edges") or []
         if isinstance(e, dict) and str(e.get("source")) in known and str(e.get("target")) in known
     ]
+    clusters: dict[str, list[str]] = {}
+    for raw in snapshot.get("nodes") or []:
+        if isinstance(raw, dict) and isinstance(raw.get("cluster"), str) and str(raw.get("id")) in known:
+            clusters.setdefault(raw["cluster"], []).append(str(raw["id"]))
     caption = (
         f"The explorer view saved to the case as evidence “{evidence.name}” (SHA-256 {short(evidence.sha256)}, "
         f"{evidence.acquired_at:%Y-%m-%d %H:%M} UTC): {len(nodes)} nodes, {len(edges)} edges."
     )
-    return View(caption=caption, nodes=nodes, edges=edges)
+    together = {cluster: members for cluster, members in clusters.items() if len(members) > 1}
+    return View(caption=caption, nodes=nodes, edges=edges, clusters=together)
 
 
 def _saved_node(raw, positions: dict, start: str) -> Node | None:

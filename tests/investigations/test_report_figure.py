@@ -39,11 +39,16 @@ def test_the_saved_view_is_drawn_where_the_investigator_left_it(people, settings
     source, payee = "bc1qsource000000000000000000000000000000", "bc1qpayee0000000000000000000000000000000"
     view = {
         "start": source,
-        "nodes": [node(source, 0, 0, 0.95, note="mixer in"), node("ab" * 32, 300, 0, None, kind="transaction"),
-                  node(payee, 600, 200, 0.05)],
-        "edges": [{"source": f"a:{source}", "target": f"t:{'ab' * 32}", "value": 150_000_000},
-                  {"source": f"t:{'ab' * 32}", "target": f"a:{payee}", "value": 149_000_000}],
-    }  # fmt: skip
+        "nodes": [
+            node(source, 0, 0, 0.95, note="mixer in"),
+            node("ab" * 32, 300, 0, None, kind="transaction"),
+            node(payee, 600, 200, 0.05),
+        ],
+        "edges": [
+            {"source": f"a:{source}", "target": f"t:{'ab' * 32}", "value": 150_000_000},
+            {"source": f"t:{'ab' * 32}", "target": f"a:{payee}", "value": 149_000_000},
+        ],
+    }
     evidence_snapshot_acquire(user=people["ana"], case_id=case.id, name="payout path", snapshot=view)
     drawn_view = case_view(case)
     assert "“payout path”" in drawn_view.caption
@@ -61,13 +66,31 @@ def test_the_saved_view_is_drawn_where_the_investigator_left_it(people, settings
     assert (green > 130, red < 100) == (True, True), "a low-risk address is green"
 
 
+def test_a_clusters_addresses_are_drawn_in_one_box_named_after_it(people, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    case = case_create(user=people["ana"], title="One owner")
+    spender, change, payee = (f"bc1q{name}" + "0" * 30 for name in ("spender", "change", "payee"))
+    nodes = [
+        {**node(spender, 0, 0, 0.7), "cluster": "cl_0123456789abcdef"},
+        {**node(change, 0, 80, 0.7), "cluster": "cl_0123456789abcdef"},
+        {**node(payee, 400, 40, 0.2), "cluster": "cl_ffff"},
+    ]
+    evidence_snapshot_acquire(user=people["ana"], case_id=case.id, name="owner", snapshot={"nodes": nodes})
+    view = case_view(case)
+    assert view.clusters == {"cl_0123456789abcdef": [f"a:{spender}", f"a:{change}"]}, "a cluster of one has no box"
+    drawn = figure_png(view)
+    assert "cluster cl_01…bcdef" in [text for text, _ in drawn.labels]
+    assert overlapping(drawn) == []
+
+
 def test_crowded_labels_never_overlap_and_the_subjects_keep_theirs(people, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     case = case_create(user=people["ana"], title="A crowd")
     refs = [f"bc1qcrowd{i:03d}" + "0" * 30 for i in range(160)]
     crowd = [node(ref, (i % 16) * 12, (i // 16) * 10, i / 160) for i, ref in enumerate(refs)]
-    evidence_snapshot_acquire(user=people["ana"], case_id=case.id, name="crowd",
-                              snapshot={"start": refs[17], "nodes": crowd, "edges": []})  # fmt: skip
+    evidence_snapshot_acquire(
+        user=people["ana"], case_id=case.id, name="crowd", snapshot={"start": refs[17], "nodes": crowd, "edges": []}
+    )
     drawn = figure_png(case_view(case))
     assert overlapping(drawn) == []
     assert drawn.left_out > 0, "a crowd this dense cannot label every node"
@@ -78,8 +101,9 @@ def test_crowded_labels_never_overlap_and_the_subjects_keep_theirs(people, setti
 def test_without_a_saved_view_an_address_is_joined_to_its_cluster(people, flows, settings, tmp_path):  # noqa: F811
     settings.MEDIA_ROOT = tmp_path / "media"
     store = flows[0]
-    cluster = store.read("MATCH (:Address {address: $a})-[:IN_CLUSTER]->(c:Cluster) RETURN c.cluster_id AS c",
-                         a=addr("B"))[0]["c"]  # fmt: skip
+    cluster = store.read(
+        "MATCH (:Address {address: $a})-[:IN_CLUSTER]->(c:Cluster) RETURN c.cluster_id AS c", a=addr("B")
+    )[0]["c"]
     case = case_create(user=people["ana"], title="B and its cluster")
     subject_add(user=people["ana"], case_id=case.id, kind="address", ref=addr("B"))
     subject_add(user=people["ana"], case_id=case.id, kind="cluster", ref=cluster)
@@ -96,8 +120,17 @@ def test_without_a_saved_view_an_address_is_joined_to_its_cluster(people, flows,
 def test_a_view_of_two_thousand_nodes_is_drawn_in_seconds_without_overlaps():
     """A whole saved expansion: the report must not hang on it (it took minutes before labels.py's grid)."""
     shuffle = random.Random(3)
-    nodes = [Node(f"n{i}", "address", f"bc1q…{i:05d}", shuffle.random(), i == 0,
-                  (shuffle.random() * 3000, shuffle.random() * 2000)) for i in range(2000)]  # fmt: skip
+    nodes = [
+        Node(
+            f"n{i}",
+            "address",
+            f"bc1q…{i:05d}",
+            shuffle.random(),
+            i == 0,
+            (shuffle.random() * 3000, shuffle.random() * 2000),
+        )
+        for i in range(2000)
+    ]
     edges = [Edge(f"n{i}", f"n{shuffle.randrange(2000)}", "0.1 BTC") for i in range(2000)]
     started = time.monotonic()
     drawn = figure_png(View(caption="", nodes=nodes, edges=edges))
