@@ -167,6 +167,7 @@ def test_page_one_renders_and_is_kept_as_the_docs_screenshot(
             "risk": risk,
             "note": note,
             "position": {"x": x, "y": y},
+            "cluster": "cl_b_and_x" if n in "BX" else None,  # they spend together in tx2: one owner
         }
         for n, x, y, risk, note in spots
     ]
