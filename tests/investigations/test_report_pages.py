@@ -24,6 +24,7 @@ from investigations.services import (
     report_file,
     subject_add,
 )
+from investigations.signals import report_exposure_wanted
 from investigations.tagging import tag_add
 from tests.investigations.test_exploration import addr, flows  # noqa: F401 - a hand-built chain
 
@@ -141,6 +142,25 @@ def test_a_report_exported_before_the_close_is_made_again_closed(case, people, d
     assert AuditEvent.objects.filter(action="report.finalise").count() == 1
     assert reports_finalise(case_id=case.id) == [], "made once: a second call changes nothing"
     assert report_file(user=people["ana"], case_id=case.id, report_id=report.id, fmt="pdf")[0] == after
+
+
+def test_a_case_closed_while_its_report_is_made_is_reported_closed(case, people):
+    """The close lands while the PDF is being built (here: while its exposure section is asked for)."""
+    for step in ("in_progress", "dismissed"):
+        case_transition(user=people["ana"], case_id=case.id, to=step)
+    closed = []
+
+    def close_meanwhile(sender, **kwargs):
+        if not closed:
+            closed.append(case_transition(user=people["sam"], case_id=case.id, to="closed"))
+
+    report_exposure_wanted.connect(close_meanwhile, dispatch_uid="test.close_meanwhile")
+    try:
+        first = pages(exported(case, people))[0]
+    finally:
+        report_exposure_wanted.disconnect(dispatch_uid="test.close_meanwhile")
+    assert closed, "the case closed during the build"
+    assert "status closed" in first
 
 
 def test_page_one_renders_and_is_kept_as_the_docs_screenshot(
