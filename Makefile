@@ -25,8 +25,8 @@ browser:  ## Debian's Chromium, for the browser tests
 java:  ## Debian's Java 17 runtime, for Spark (`chainstore cluster --engine spark` and its tests)
 	@command -v java >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq openjdk-17-jre-headless; }
 
-screenshots: install frontend browser  ## docs/screenshots/: each main screen, taken by the browser tests
-	SCREENSHOTS_DIR=docs/screenshots $(BIN)/python -m pytest tests/e2e -q
+screenshots: install frontend browser  ## docs/screenshots/: each main screen, taken by the browser tests, and the report's page 1
+	SCREENSHOTS_DIR=docs/screenshots $(BIN)/python -m pytest tests/e2e tests/investigations/test_report_pages.py -q
 
 run: install frontend  ## the whole stack on the embedded default: http://127.0.0.1:8000/
 	$(BIN)/python manage.py serve

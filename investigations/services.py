@@ -227,7 +227,7 @@ def report_generate(*, report_id: int) -> Report:
 
 
 def _report_files(report: Report) -> None:
-    from investigations.reports import report_csv, report_pdf  # matplotlib and fpdf: loaded when a report is made
+    from investigations.report import report_csv, report_pdf  # matplotlib and fpdf: loaded when a report is made
 
     case, approval = report.case, report.approval
     exported_by = f"{approval.requested_by.get_username()}, approved by {report.generated_by.get_username()}"

@@ -31,3 +31,24 @@ def undo_after_rollback(sender, *, block, **kwargs) -> None:
     from screening.anomaly_undo import anomalies_undo
 
     anomalies_undo(block=block)
+
+
+def exposure_for_report(sender, *, kind: str, ref: str, **kwargs) -> dict | None:
+    """A case report's exposure section (investigations.signals.report_exposure_wanted): the figures the
+    exposure endpoints give (screening/api.py); None for a subject the graph does not hold."""
+    import dataclasses
+
+    from graph import get_graph
+    from graph.explore import address_detail, cluster_detail
+    from screening.exposure import cluster_exposure, exposure
+
+    store = get_graph()
+    if kind == "address":
+        detail = address_detail(store, ref)
+        found = exposure(detail) if detail is not None else None
+    elif kind == "cluster":
+        cluster = cluster_detail(store, ref, limit=0)
+        found = cluster_exposure(cluster) if cluster is not None else None
+    else:
+        found = None
+    return dataclasses.asdict(found) if found is not None else None

@@ -36,4 +36,18 @@ describe("saving the view", () => {
     expect(saved.nodes.find((n) => n.id === "a:A")).toMatchObject({ note: "the thief", cut: true });
     expect(saved.edges).toEqual([{ source: "a:A", target: "t:t1", value: 5 }]);
   });
+
+  it("keeps where each drawn node stands, for the report's figure", () => {
+    const model = withNeighbours(emptyModel(), "A", {
+      items: [{ txid: "t1", time: 1, height: 1, value: 5, direction: "out" }],
+      cut: false,
+      returned: 1,
+      matched: 1,
+      total: 1,
+      notes: [],
+    });
+    const saved = snapshot(model, { "a:A": { x: 10, y: -20 } });
+    expect(saved.nodes.find((n) => n.id === "a:A")).toMatchObject({ position: { x: 10, y: -20 } });
+    expect(saved.nodes.find((n) => n.id === "t:t1")).not.toHaveProperty("position");
+  });
 });

@@ -1,5 +1,6 @@
-"""Case reports: made when a supervisor approves an export (four eyes), downloaded by the team. One that
-failed shows its last error; the worker retries it with backoff, and the team can retry it now."""
+"""Case reports: made when a supervisor approves an export (four eyes) and made again when the case closes
+(investigations/report/final.py), downloaded by the team. One that failed shows its last error; the worker
+retries it with backoff, and the team can retry it now."""
 
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes

@@ -6,6 +6,7 @@ import json
 import re
 
 import pytest
+from pypdf import PdfReader
 
 from tests.e2e.conftest import shot, sign_in
 
@@ -126,6 +127,10 @@ def test_a_saved_view_goes_into_a_case_that_a_second_person_approves_closing_and
     with second_page.expect_download() as download:
         second_page.get_by_role("link", name="PDF").click()
     assert download.value.path().read_bytes()[:5] == b"%PDF-"
+    report = " ".join(" ".join(sheet.extract_text().split()) for sheet in PdfReader(download.value.path()).pages)
+    assert "status closed" in report, "made again when the case closed, after the export"
+    assert "evidence “graph from cl_" in report, "the view saved from the explorer is the figure"
+    assert "Two addresses spent together: one owner." in report, "the note's Markdown rendered, no **"
     audit = second_page.get_by_role("region", name="Audit trail")
     audit.get_by_text("approval.approved").first.wait_for()
     shot(second_page, "case")

@@ -9,8 +9,16 @@ import pytest
 from django.conf import settings as django_settings
 
 from investigations.models import AuditEvent, Report
-from investigations.services import approval_decide, approval_request, case_create, note_add, report_file
+from investigations.services import (
+    approval_decide,
+    approval_request,
+    case_create,
+    case_transition,
+    note_add,
+    report_file,
+)
 from tests.investigations.test_api import API, client_for
+from tests.investigations.test_report_pages import pages
 
 
 def block_reports(media: Path) -> Path:
@@ -56,6 +64,33 @@ def test_a_failed_report_shows_its_error_and_the_team_retries_it(people, setting
     assert AuditEvent.objects.filter(action="report.export").count() == 1
     assert AuditEvent.objects.filter(action="report.retry").count() == 2
     assert ana.post(url).status_code == 409, "a report already made is not made again"
+
+
+@pytest.mark.django_db
+def test_a_report_that_fails_to_be_made_again_at_the_close_is_retried_and_reads_closed(
+    people, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    """A dismissed case closes without approval; its earlier report is made again, fails (storage), waits
+    as `failed` for the worker, and the team's retry makes it as the case stands: closed."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    case_id, report = approved_export(people)
+    for step in ("in_progress", "dismissed"):
+        case_transition(user=people["ana"], case_id=case_id, to=step)
+    blocker = block_reports(settings.MEDIA_ROOT)
+    with django_capture_on_commit_callbacks(execute=True):
+        case_transition(user=people["ana"], case_id=case_id, to="closed")
+    report.refresh_from_db()
+    assert (report.status, report.attempts) == ("failed", 2)
+    assert report.last_error.startswith("NotADirectoryError")
+    assert AuditEvent.objects.filter(action="report.finalise", data__report=report.id).count() == 1
+    ana = client_for(people["ana"])
+    assert ana.get(f"{API}/cases/{case_id}/reports/{report.id}/pdf/").status_code == 409
+    blocker.unlink()
+    made = ana.post(f"{API}/cases/{case_id}/reports/{report.id}/retry/").json()
+    assert (made["status"], made["attempts"]) == ("ready", 3)
+    pdf, _ = report_file(user=people["ana"], case_id=case_id, report_id=report.id, fmt="pdf")
+    assert "status closed" in pages(pdf)[0]
+    assert "outcome dismissed" in pages(pdf)[0]
 
 
 @pytest.mark.slow

@@ -5,6 +5,7 @@ import cytoscape, { type Core, type ElementDefinition } from "cytoscape";
 import { forwardRef, useEffect, useImperativeHandle, useRef } from "react";
 
 import { arrange, FORCE_MAX } from "./layout";
+import type { Positions } from "./model";
 
 // The page's stack (styles.css): Noto Sans, last, draws the ₿ of the edge labels where Debian's fonts lack it.
 const FONT = 'system-ui, "Segoe UI", Roboto, sans-serif, "Noto Sans"';
@@ -79,6 +80,7 @@ export interface GraphHandle {
   png: () => string;
   svgLike: () => string;
   fit: () => void;
+  positions: () => Positions;
 }
 
 interface Props {
@@ -145,10 +147,21 @@ export const GraphCanvas = forwardRef<GraphHandle, Props>(function GraphCanvas({
     png: () => cy.current?.png({ full: true, scale: 2, bg: "#ffffff" }) ?? "",
     svgLike: () => svgOf(cy.current),
     fit: () => cy.current && fitAll(cy.current),
+    positions: () => positionsOf(cy.current),
   }));
 
   return <div ref={box} className="canvas" role="img" aria-label="transaction graph" data-testid="canvas" />;
 });
+
+/** Where each address and transaction stands now (a cluster's box follows its members). */
+function positionsOf(core: Core | null): Positions {
+  const found: Positions = {};
+  core?.nodes().not(".cluster").forEach((node) => {
+    const { x, y } = node.position();
+    found[node.id()] = { x: Math.round(x * 10) / 10, y: Math.round(y * 10) / 10 };
+  });
+  return found;
+}
 
 /** An SVG drawing of the graph as laid out: circles, squares, lines and labels. */
 function svgOf(core: Core | null): string {

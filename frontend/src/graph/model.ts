@@ -258,14 +258,19 @@ function btcShort(satoshis: number): string {
   return value >= 1 ? `${value.toFixed(2)} ₿` : `${value.toPrecision(2)} ₿`;
 }
 
-/** The view as evidence: what is drawn (hidden nodes left out), with notes, pins and cut marks, in the
- * shape the case API keeps (nodes and edges). */
-export function snapshot(model: GraphModel) {
+/** Where each node is drawn on the canvas (Cytoscape's model coordinates, y down), by node id. */
+export type Positions = Record<string, { x: number; y: number }>;
+
+/** The view as evidence: what is drawn (hidden nodes left out), with notes, pins, cut marks and where each
+ * node stands, in the shape the case API keeps (nodes and edges). The case report draws its figure at these
+ * positions (investigations/report/view.py). */
+export function snapshot(model: GraphModel, positions: Positions = {}) {
   const nodes = Object.values(model.nodes).filter((n) => !n.hidden);
   const shown = new Set(nodes.map((n) => n.id));
   return {
     nodes: nodes.map(({ id, kind, ref, risk, cluster, cut, pinned, note, time }) => ({
       id, kind, ref, risk, cluster, cut, pinned, note, time,
+      ...(positions[id] ? { position: { x: positions[id].x, y: positions[id].y } } : {}),
     })),
     edges: Object.values(model.edges)
       .filter((e) => shown.has(e.source) && shown.has(e.target))

@@ -36,7 +36,7 @@ export function Explorer() {
     <div className="explorer">
       <StartForm key={`${kind}:${start}`} kind={kind} current={start} onStart={(k, value) => setParams({ [k]: value })} />
       <Toolbar state={state} dispatch={dispatch} canvas={canvas} />
-      {Object.keys(model.nodes).length > 0 && <SaveToCase model={model} start={start} />}
+      {Object.keys(model.nodes).length > 0 && <SaveToCase model={model} start={start} positions={() => canvas.current?.positions() ?? {}} />}
       {state.busy && <p className="loading" role="status">{state.busy}…</p>}
       {state.error && <Failure error={state.error} />}
       {state.notice && <p className="notice" role="note">{state.notice}</p>}

@@ -1,14 +1,15 @@
-/** Save what is drawn into an open case as evidence (hashed and audited by the server). */
+/** Save what is drawn into an open case as evidence (hashed and audited by the server), with where each node
+ * stands, so the case report draws the view as the investigator arranged it. */
 
 import { type FormEvent, useState } from "react";
 
 import { messageOf } from "../../api";
 import { casesList, evidenceSnapshotAdd } from "../../api/endpoints";
 import { shortId } from "../../format";
-import { type GraphModel, snapshot } from "../../graph/model";
+import { type GraphModel, type Positions, snapshot } from "../../graph/model";
 import { Failure, useLoaded } from "../Status";
 
-export function SaveToCase({ model, start }: { model: GraphModel; start: string }) {
+export function SaveToCase({ model, start, positions }: { model: GraphModel; start: string; positions: () => Positions }) {
   const cases = useLoaded(() => casesList({ limit: 200 }), "cases");
   const [saved, setSaved] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -19,7 +20,7 @@ export function SaveToCase({ model, start }: { model: GraphModel; start: string 
     const form = new FormData(event.currentTarget);
     setError(null);
     try {
-      const drawn = { start, ...snapshot(model) }; // with where the view started
+      const drawn = { start, ...snapshot(model, positions()) }; // with where the view started
       const evidence = await evidenceSnapshotAdd(String(form.get("case")), { name: form.get("name") as string, snapshot: drawn });
       setSaved(`Saved to case #${form.get("case")} (SHA-256 ${shortId(evidence.sha256, 8)}).`);
     } catch (failure) {
