@@ -16,6 +16,11 @@ case_verdict_reached = Signal()
 # cannot call it, so the report asks.
 report_exposure_wanted = Signal()
 
+# Sent while a case report is made, with `features`: a subject's reasons as its snapshot keeps them (the model's
+# feature names, strongest first). A receiver answers with them in words, one line each (graphml answers with
+# its wording table, graphml/wording.py); without an answer the names print as they are.
+report_reasons_wanted = Signal()
+
 
 def case_saved(sender, *, instance, raw: bool = False, **kwargs) -> None:
     """post_save of a Case (connected in apps.py): a case saved closed has its earlier reports made again once

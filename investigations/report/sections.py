@@ -13,7 +13,7 @@ from investigations.models import AuditEvent, Case
 from investigations.report.document import Document, printable, short
 from investigations.report.figure import figure_png
 from investigations.report.view import btc, case_view, label
-from investigations.signals import report_exposure_wanted
+from investigations.signals import report_exposure_wanted, report_reasons_wanted
 from investigations.tagging import team_pack
 from investigations.tracing import follow_money
 
@@ -57,11 +57,10 @@ def subjects(document: Document, case: Case) -> None:
 
 
 def _reasons_section(document: Document, case: Case) -> None:
-    """The model's reasons for each subject, as recorded when it was added. The lead words them here
-    (graphml/wording.py `worded(reasons)`); until then the feature names print as they are."""
+    """The model's reasons for each subject, as recorded when it was added, in the words the pages use."""
     document.heading("Why the model scored them so")
     rows = [
-        [subject.ref, ", ".join(str(reason) for reason in (subject.snapshot or {}).get("reasons"))]
+        [subject.ref, "; ".join(_in_words((subject.snapshot or {}).get("reasons")))]
         for subject in case.subjects.order_by("added_at", "id")
         if (subject.snapshot or {}).get("reasons")
     ]
@@ -120,6 +119,11 @@ def exposure(document: Document, case: Case) -> None:
         document.paragraph("No subject is exposed to a tagged actor within 2 hops (or no exposure service answered).")
     if cut:
         document.paragraph("Cut: " + "; ".join(dict.fromkeys(cut)), size=7)
+
+
+def _in_words(features: list) -> list[str]:
+    answers = [answer for _, answer in report_reasons_wanted.send(sender=Case, features=features) if answer]
+    return answers[0] if answers else [str(feature) for feature in features]
 
 
 def _exposure_of(kind: str, ref: str) -> dict | None:

@@ -11,6 +11,7 @@ import pypdfium2
 import pytest
 from pypdf import PdfReader
 
+from graphml.wording import phrase
 from investigations.models import AuditEvent, Report
 from investigations.report.final import reports_finalise
 from investigations.services import (
@@ -216,3 +217,14 @@ def test_page_one_renders_and_is_kept_as_the_docs_screenshot(
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)
         image.save(Path(folder) / "report.png")
+
+
+def test_a_subjects_reasons_print_in_the_words_the_pages_use(case, people):
+    subject = case.subjects.get(ref=addr("B"))
+    subject.snapshot = {**(subject.snapshot or {}), "reasons": ["log_n_tx", "coinjoin_share"]}
+    subject.save()
+    text = " ".join(pages(exported(case, people)))
+    reasons = text[text.index("Why the model scored them so") : text.index("Graph")]
+    assert phrase("log_n_tx") in reasons
+    assert phrase("coinjoin_share") in reasons
+    assert "log_n_tx" not in reasons
