@@ -87,16 +87,19 @@ MATERIALIZED = {
 # seen_before(a) at transaction t (block-by-block ingest): a was paid by a transaction before t, or spent from
 # in a block before t's (the graph learns input addresses per block). Its script type is the one where it first
 # appears (inputs before outputs within a transaction, as chain/loading.py counts them).
+# `activity` is a table of its own, not a CTE: DuckDB does not spill a GROUP BY fed straight by two hash joins
+# (out of memory at 100 bytes a transaction at 1M tx, docs/scale.md), and groups a table within any limit.
+ACTIVITY = """
+CREATE TABLE activity AS
+SELECT o.akey, o.tx_id, 1 AS side, o.n AS pos, o.script_type, o.value AS received, 0 AS sent, t.time, t.height
+FROM outputs o JOIN transactions t ON t.tx_id = o.tx_id WHERE o.akey IS NOT NULL AND NOT t.repeated
+UNION ALL
+SELECT i.akey, i.tx_id, 0 AS side, i.index AS pos, i.script_type, 0 AS received, coalesce(i.value, 0) AS sent,
+       t.time, t.height
+FROM inputs i JOIN transactions t ON t.tx_id = i.tx_id WHERE i.akey IS NOT NULL AND NOT t.repeated
+"""
 ADDRESS_FIRSTS = """
 CREATE TABLE address_firsts AS
-WITH activity AS (
-  SELECT o.akey, o.tx_id, 1 AS side, o.n AS pos, o.script_type, o.value AS received, 0 AS sent, t.time, t.height
-  FROM outputs o JOIN transactions t ON t.tx_id = o.tx_id WHERE o.akey IS NOT NULL AND NOT t.repeated
-  UNION ALL
-  SELECT i.akey, i.tx_id, 0 AS side, i.index AS pos, i.script_type, 0 AS received, coalesce(i.value, 0) AS sent,
-         t.time, t.height
-  FROM inputs i JOIN transactions t ON t.tx_id = i.tx_id WHERE i.akey IS NOT NULL AND NOT t.repeated
-)
 SELECT akey, min(CASE WHEN side = 1 THEN tx_id END) AS first_out_tx,
        min(CASE WHEN side = 0 THEN height END) AS first_in_height, min(tx_id) AS first_tx_id,
        min(tx_id * 4194304 + side * 2097152 + pos) AS first_position,
@@ -164,31 +167,44 @@ FROM facts
 # chain/clustering.py guess_change: two addressed outputs to different addresses, every input named. Each
 # heuristic votes for output 0 or 1 (bits in CHANGE_ORDER) when it holds for exactly one of them (round_payment
 # for the other one); votes for both outputs cancel.
-CHANGE = """
-CREATE TABLE change AS
+# Four statements, each either joins or groups, never both: see ACTIVITY (the joins write a table, the GROUP BY
+# reads it).
+CHANGE_OUTS = """
+CREATE TABLE change_outs AS
 WITH two AS (
   SELECT t.tx_id, t.height, f.input_type, f.types
   FROM transactions t JOIN input_facts f ON f.tx_id = t.tx_id AND f.named = t.n_inputs
   WHERE t.n_outputs = 2 AND NOT t.coinbase AND NOT t.repeated
-), outs AS (
-  SELECT w.tx_id, o.n, a.address_id,
-    CASE WHEN a.first_out_tx < w.tx_id OR coalesce(a.first_in_height < w.height, false) THEN 0 ELSE 1 END AS fresh,
-    CASE WHEN w.types = 1 AND o.script_type = w.input_type THEN 1 ELSE 0 END AS typed,
-    CASE WHEN o.value % {round_unit} = 0 THEN 1 ELSE 0 END AS round_value
-  FROM two w JOIN outputs o ON o.tx_id = w.tx_id JOIN addresses a ON a.akey = o.akey
-), pair AS (
-  SELECT tx_id,
-    max(CASE WHEN n = 0 THEN address_id END) AS id0, max(CASE WHEN n = 1 THEN address_id END) AS id1,
-    max(CASE WHEN n = 0 THEN fresh END) AS fresh0, max(CASE WHEN n = 1 THEN fresh END) AS fresh1,
-    max(CASE WHEN n = 0 THEN typed END) AS t0, max(CASE WHEN n = 1 THEN typed END) AS t1,
-    max(CASE WHEN n = 0 THEN round_value END) AS round0, max(CASE WHEN n = 1 THEN round_value END) AS round1
-  FROM outs GROUP BY tx_id HAVING count(*) = 2
-), flags AS (
-  SELECT p.*, max(CASE WHEN i.address_id = p.id0 THEN 1 ELSE 0 END) AS r0,
-         max(CASE WHEN i.address_id = p.id1 THEN 1 ELSE 0 END) AS r1
-  FROM pair p JOIN named_inputs i ON i.tx_id = p.tx_id
-  WHERE p.id0 <> p.id1
-  GROUP BY p.tx_id, p.id0, p.id1, p.fresh0, p.fresh1, p.t0, p.t1, p.round0, p.round1
+)
+SELECT w.tx_id, o.n, a.address_id,
+  CASE WHEN a.first_out_tx < w.tx_id OR coalesce(a.first_in_height < w.height, false) THEN 0 ELSE 1 END AS fresh,
+  CASE WHEN w.types = 1 AND o.script_type = w.input_type THEN 1 ELSE 0 END AS typed,
+  CASE WHEN o.value % {round_unit} = 0 THEN 1 ELSE 0 END AS round_value
+FROM two w JOIN outputs o ON o.tx_id = w.tx_id JOIN addresses a ON a.akey = o.akey
+"""
+CHANGE_PAIRS = """
+CREATE TABLE change_pairs AS
+SELECT tx_id,
+  max(CASE WHEN n = 0 THEN address_id END) AS id0, max(CASE WHEN n = 1 THEN address_id END) AS id1,
+  max(CASE WHEN n = 0 THEN fresh END) AS fresh0, max(CASE WHEN n = 1 THEN fresh END) AS fresh1,
+  max(CASE WHEN n = 0 THEN typed END) AS t0, max(CASE WHEN n = 1 THEN typed END) AS t1,
+  max(CASE WHEN n = 0 THEN round_value END) AS round0, max(CASE WHEN n = 1 THEN round_value END) AS round1
+FROM change_outs GROUP BY tx_id HAVING count(*) = 2
+"""
+# address_reuse: an output paying back to one of the transaction's own input addresses.
+CHANGE_REUSE = """
+CREATE TABLE change_reuse AS
+SELECT p.tx_id, CASE WHEN i.address_id = p.id0 THEN 1 ELSE 0 END AS reuse0,
+       CASE WHEN i.address_id = p.id1 THEN 1 ELSE 0 END AS reuse1
+FROM change_pairs p JOIN named_inputs i ON i.tx_id = p.tx_id WHERE p.id0 <> p.id1
+"""
+CHANGE = """
+CREATE TABLE change AS
+WITH flags AS (
+  SELECT p.*, r.r0, r.r1
+  FROM change_pairs p JOIN (
+    SELECT tx_id, max(reuse0) AS r0, max(reuse1) AS r1 FROM change_reuse GROUP BY tx_id
+  ) r ON r.tx_id = p.tx_id
 ), votes AS (
   SELECT tx_id, id0, id1,
     (CASE WHEN r0 > r1 THEN 1 ELSE 0 END) + (CASE WHEN fresh0 > fresh1 THEN 2 ELSE 0 END)
@@ -203,18 +219,37 @@ SELECT tx_id, CASE WHEN votes0 > 0 THEN 0 ELSE 1 END AS change_n,
 FROM votes WHERE (votes0 > 0) <> (votes1 > 0)
 """
 
-TX_CLUSTERING = """
-CREATE TABLE tx_clustering AS
-SELECT t.tx_id, t.height, j.coinjoin, (j.coinjoin IS NULL AND coalesce(f.owners, 0) > 1) AS multi_input,
-       c.change_n, m.heuristics AS change_heuristics, m.confidence AS change_confidence, c.change_address_id,
-       f.anchor
-FROM transactions t
-LEFT JOIN input_facts f ON f.tx_id = t.tx_id
-LEFT JOIN coinjoins j ON j.tx_id = t.tx_id
-LEFT JOIN change c ON c.tx_id = t.tx_id
-LEFT JOIN change_masks m ON m.mask = c.mask
+CHANGE_STEPS = (CHANGE_OUTS, CHANGE_PAIRS, CHANGE_REUSE, CHANGE)
+CHANGE_TABLES = ("change_outs", "change_pairs", "change_reuse", "change")
+
+# Each transaction's facts, then its verdicts (CoinJoin kind, change guess) grouped into one row, then one join:
+# DuckDB ran out of memory building four hash tables for one pipeline (a join's build side spills on its own).
+TX_FACTS = """
+CREATE TABLE tx_facts AS
+SELECT t.tx_id, t.height, coalesce(f.owners, 0) AS owners, f.anchor
+FROM transactions t LEFT JOIN input_facts f ON f.tx_id = t.tx_id
 WHERE NOT t.coinbase AND NOT t.repeated
 """
+TX_VERDICTS = """
+CREATE TABLE tx_verdicts AS
+SELECT tx_id, max(coinjoin) AS coinjoin, max(change_n) AS change_n, max(change_address_id) AS change_address_id,
+       max(mask) AS mask
+FROM (
+  SELECT tx_id, coinjoin, NULL AS change_n, NULL AS change_address_id, NULL AS mask FROM coinjoins
+  UNION ALL
+  SELECT tx_id, NULL AS coinjoin, change_n, change_address_id, mask FROM change
+) GROUP BY tx_id
+"""
+TX_CLUSTERING = """
+CREATE TABLE tx_clustering AS
+SELECT t.tx_id, t.height, v.coinjoin, (v.coinjoin IS NULL AND t.owners > 1) AS multi_input,
+       v.change_n, m.heuristics AS change_heuristics, m.confidence AS change_confidence, v.change_address_id,
+       t.anchor
+FROM tx_facts t LEFT JOIN tx_verdicts v ON v.tx_id = t.tx_id LEFT JOIN change_masks m ON m.mask = v.mask
+"""
+
+TX_STEPS = (TX_FACTS, TX_VERDICTS, TX_CLUSTERING)
+TX_TABLES = ("tx_facts", "tx_verdicts")  # dropped once tx_clustering is made
 
 # chain/clusters.py groups_of: multi_input links every input address; a change guess at or above the threshold
 # links the change address to the inputs. Edges go from the transaction's smallest input address id.

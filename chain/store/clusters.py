@@ -94,7 +94,8 @@ def store_cluster(
         return spark_cluster(root, min_confidence=min_confidence, on_step=on_step, built_by=built_by, master=master)
     store = StoreLayout(root)
     tally, started = ClusterTally(), time.monotonic()
-    with connect(store, threads=threads, memory_limit=memory_limit) as con:
+    database = store.temp / "cluster.duckdb"  # the steps' tables on disk: in memory, they did not spill
+    with connect(store, threads=threads, memory_limit=memory_limit, database=database) as con:
         con.execute("SET enable_progress_bar = false")  # the command prints its own steps
         _views(con, store, dialect)
         try:
@@ -108,6 +109,7 @@ def store_cluster(
                 f"({str(error).splitlines()[0]}); raise the limit or run `chainstore cluster --engine spark`. "
                 "The store's earlier clusters, if any, are unchanged."
             ) from error
+    database.unlink(missing_ok=True)
     tally.seconds = round(time.monotonic() - started, 3)
     _step(tally, on_step, "done")
     return tally
@@ -169,11 +171,15 @@ def _address_keys(con, dialect: dict) -> bool:
 def _heuristics(con, min_confidence: float, tally: ClusterTally, on_step, dialect: dict) -> None:
     _step(tally, on_step, "addresses")
     tally.exact_keys = _address_keys(con, dialect)
-    for template in (sql.ADDRESS_FIRSTS, sql.ADDRESSES):
+    for template in (sql.ACTIVITY, sql.ADDRESS_FIRSTS, sql.ADDRESSES):
         con.execute(sql.statement(template, dialect=dialect))
-    con.execute("DROP TABLE address_firsts")  # `addresses` carries its columns from here on
+    for table in ("activity", "address_firsts"):  # `addresses` carries their figures from here on
+        con.execute(f"DROP TABLE {table}")
     steps = (
-        ("heuristics", (sql.NAMED_INPUTS, sql.INPUT_FACTS, sql.COINJOINS, sql.CHANGE, sql.TX_CLUSTERING)),
+        (
+            "heuristics",
+            (sql.NAMED_INPUTS, sql.INPUT_FACTS, sql.COINJOINS, *sql.CHANGE_STEPS, *sql.TX_STEPS),
+        ),
         ("links", (sql.LINKS,)),
     )
     for name, templates in steps:
@@ -181,7 +187,7 @@ def _heuristics(con, min_confidence: float, tally: ClusterTally, on_step, dialec
         for template in templates:
             con.execute(sql.statement(template, min_confidence=min_confidence, dialect=dialect))
         if name == "heuristics":  # what tx_clustering sums up, and the rows read once: memory back to DuckDB
-            for table in ("input_facts", "coinjoins", "change", "outputs", "inputs"):
+            for table in ("input_facts", "coinjoins", *sql.CHANGE_TABLES, *sql.TX_TABLES, "outputs", "inputs"):
                 con.execute(f"DROP TABLE {table}")
     tally.addresses = con.execute("SELECT count(*) FROM addresses").fetchone()[0]
     tally.links = con.execute("SELECT count(*) FROM links").fetchone()[0]

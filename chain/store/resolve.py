@@ -74,9 +74,16 @@ FINAL_INPUTS = pa.schema(
 )
 
 
-def connect(store: layout.StoreLayout, *, threads: int, memory_limit: str) -> duckdb.DuckDBPyConnection:
+def connect(
+    store: layout.StoreLayout, *, threads: int, memory_limit: str, database: Path | None = None
+) -> duckdb.DuckDBPyConnection:
+    """`database`: a file for the tables a phase makes (made afresh), where they live on disk like the store's;
+    without one they live in memory, which DuckDB spills less willingly (docs/scale.md, "Memory")."""
     store.temp.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect()
+    if database is not None:
+        database.unlink(missing_ok=True)
+        Path(f"{database}.wal").unlink(missing_ok=True)
+    con = duckdb.connect(str(database) if database is not None else ":memory:")
     con.execute(f"SET threads = {int(threads)}")
     con.execute("SET memory_limit = ?", [memory_limit])
     con.execute("SET temp_directory = ?", [str(store.temp)])
