@@ -163,16 +163,20 @@ if OIDC_ENABLED:
     OIDC_OP_TOKEN_ENDPOINT = env_url("OIDC_OP_TOKEN_ENDPOINT", ("https", "http"))
     OIDC_OP_USER_ENDPOINT = env_url("OIDC_OP_USER_ENDPOINT", ("https", "http"))
     OIDC_OP_JWKS_ENDPOINT = env_url("OIDC_OP_JWKS_ENDPOINT", ("https", "http"))
-    _OIDC_NEEDS = ["OIDC_RP_CLIENT_SECRET", *(f"OIDC_OP_{n}_ENDPOINT" for n in ("AUTHORIZATION", "TOKEN", "USER", "JWKS"))]
+    _OIDC_NEEDS = [
+        "OIDC_RP_CLIENT_SECRET",
+        *(f"OIDC_OP_{n}_ENDPOINT" for n in ("AUTHORIZATION", "TOKEN", "USER", "JWKS")),
+    ]
     if _missing := [name for name in _OIDC_NEEDS if not globals()[name]]:
         raise ImproperlyConfigured(f"OIDC_RP_CLIENT_ID is set, so single sign-on is on: set {', '.join(_missing)}")
-    OIDC_RP_SIGN_ALGO = env_choice("OIDC_RP_SIGN_ALGO", "RS256", ("RS256", "RS384", "RS512", "ES256", "HS256"))
+    OIDC_OP_ISSUER = env_str("OIDC_OP_ISSUER", "")  # the id_token's `iss`, checked when set (app/oidc.py)
+    OIDC_RP_SIGN_ALGO = env_choice("OIDC_RP_SIGN_ALGO", "rs256", ("rs256", "rs384", "rs512", "es256", "hs256")).upper()
     OIDC_RP_SCOPES = env_str("OIDC_RP_SCOPES", "openid email profile")
     OIDC_CREATE_USER = env_bool("OIDC_CREATE_USER", False)
     OIDC_TIMEOUT = env_int("OIDC_TIMEOUT", 10, minimum=1, maximum=120)
     LOGIN_REDIRECT_URL = "/app/"
     LOGIN_REDIRECT_URL_FAILURE = "/app/sign-in?sso=failed"
-    AUTHENTICATION_BACKENDS = [*AUTHENTICATION_BACKENDS, "mozilla_django_oidc.auth.OIDCAuthenticationBackend"]
+    AUTHENTICATION_BACKENDS = [*AUTHENTICATION_BACKENDS, "app.oidc.Backend"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -17,7 +17,9 @@ from investigations.models import Case, Notification
 log = logging.getLogger(__name__)
 
 
-def notify(*, actor: AbstractBaseUser, recipients: Iterable[AbstractBaseUser], kind: str, case: Case, text: str) -> None:
+def notify(
+    *, actor: AbstractBaseUser, recipients: Iterable[AbstractBaseUser], kind: str, case: Case, text: str
+) -> None:
     """One notification per recipient, never to the actor themself (nobody needs telling what they just did)."""
     rows = [
         Notification(recipient=person, kind=kind, case=case, actor=actor.get_username(), text=text[:300])

@@ -116,8 +116,8 @@ def case_update(*, user: AbstractBaseUser, case_id: int, **changes) -> Case:
         case.save()
         _audit(user, "case.update", case, changed)
     if "assignee" in changed and case.assignee is not None:
-        notify(actor=user, recipients=[case.assignee], kind=Notification.Kind.ASSIGNED, case=case,
-               text=f"{user.get_username()} assigned you case #{case.id} {case.title}")  # fmt: skip
+        said = f"{user.get_username()} assigned you case #{case.id} {case.title}"
+        notify(actor=user, recipients=[case.assignee], kind=Notification.Kind.ASSIGNED, case=case, text=said)
     return case
 
 
@@ -206,8 +206,8 @@ def approval_request(*, user: AbstractBaseUser, case_id: int, action: str) -> Ap
     if created:
         _audit(user, "approval.request", case, {"action": action, "approval": approval.id})
         deciders = teammates(case.team).filter(membership__role__in=APPROVERS)
-        notify(actor=user, recipients=deciders, kind=Notification.Kind.APPROVAL, case=case,
-               text=f"{user.get_username()} asks you to approve: {_ACTION_WORDS[action]} case #{case.id} {case.title}")  # fmt: skip
+        asked = f"{user.get_username()} asks you to approve: {_ACTION_WORDS[action]} case #{case.id} {case.title}"
+        notify(actor=user, recipients=deciders, kind=Notification.Kind.APPROVAL, case=case, text=asked)
     return approval
 
 

@@ -3,7 +3,6 @@
 import io
 
 import yaml
-
 from django.contrib.auth import get_user_model
 
 from investigations.models import Approval, Membership, Report
@@ -55,6 +54,7 @@ def invitation(w) -> dict:
     Membership.objects.create(user=person, team=w.team)
     uid, token = invitation_url(person).rsplit("/", 2)[-2:]
     return {"uid": uid, "token": token, "password": "a long chosen password"}
+
 
 ENDPOINTS = [
     Endpoint("session", "get", lambda w: f"{API}/session/", audience=PUBLIC),

@@ -107,7 +107,9 @@ def test_the_team_members_are_what_the_assignee_picker_offers(people):
 def test_an_approval_waits_in_other_supervisors_inboxes_not_the_askers(people, working_case):
     case_transition(user=people["ana"], case_id=working_case.id, to="confirmed")
     approval = approval_request(user=people["sam"], case_id=working_case.id, action="export")
-    waiting = {name: client_for(people[name]).get(f"{API}/inbox/").json()["approvals"] for name in ("ana", "sam", "sue")}
+    waiting = {
+        name: client_for(people[name]).get(f"{API}/inbox/").json()["approvals"] for name in ("ana", "sam", "sue")
+    }
     assert waiting["sam"] == [], "whoever asked cannot approve, so it does not wait for them"
     assert waiting["ana"] == [], "an analyst does not approve"
     assert [(a["id"], a["action"], a["requested_by"], a["case"]) for a in waiting["sue"]] == [
