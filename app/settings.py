@@ -227,8 +227,9 @@ EMAIL_HOST_PASSWORD = env_secret("EMAIL_HOST_PASSWORD") or ""
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1, maximum=120)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "chainsleuth@localhost")
-# Where people reach the app: the links in mails and invitations.
-APP_URL = env_str("APP_URL", "http://localhost:8000").rstrip("/")
+# Where people reach the app (https://sleuth.example.org): the links in mails and invitations. Unset, an
+# invitation link names the address its lead reached the app at, and a mail's link http://localhost:8000.
+APP_URL = env_str("APP_URL", "").rstrip("/")
 
 # --- HTTPS (production): everything `check --deploy` asks for, behind one switch ---
 SECURE_SSL_REDIRECT = HTTPS

@@ -61,16 +61,19 @@ def _role_allowed(lead: Membership, role: str) -> None:
 
 
 @transaction.atomic
-def member_invite(*, user: AbstractBaseUser, username: str, email: str = "", role: str = Role.ANALYST) -> Invitation:
-    """Add `username` to the lead's team: a new account (no password yet, an invitation link), or an
-    existing account that is in no team yet (one made by single sign-on, or in Django's admin)."""
+def member_invite(
+    *, user: AbstractBaseUser, username: str, email: str = "", role: str = Role.ANALYST, base_url: str = ""
+) -> Invitation:
+    """Add `username` to the lead's team: a new account (no password yet, an invitation link under
+    `base_url`, or APP_URL), or an existing account that is in no team yet (one made by single sign-on, or
+    in Django's admin)."""
     lead = _lead(user)
     _role_allowed(lead, role)
     person = _account(username.strip(), email.strip())
     if Membership.objects.filter(user=person).exists():
         raise TeamError(f"username: {person.get_username()!r} is already in a team")
     member = Membership.objects.create(user=person, team=lead.team, role=role)
-    url = invitation_url(person) if not person.has_usable_password() else ""
+    url = invitation_url(person, base_url or settings.APP_URL) if not person.has_usable_password() else ""
     data = {"username": person.get_username(), "role": role, "email": person.email, "link": bool(url)}
     _audit(user, "member.invite", lead, data)
     if url and person.email:
@@ -99,9 +102,9 @@ def _account(username: str, email: str) -> AbstractBaseUser:
     return users.objects.create_user(username=username, email=email, password=None)
 
 
-def invitation_url(person: AbstractBaseUser) -> str:
+def invitation_url(person: AbstractBaseUser, base_url: str = "") -> str:
     uid = urlsafe_base64_encode(force_bytes(person.pk))
-    return f"{settings.APP_URL}/app/invitation/{uid}/{default_token_generator.make_token(person)}"
+    return f"{base_url}/app/invitation/{uid}/{default_token_generator.make_token(person)}"
 
 
 def _mail_invitation(address: str, team: str, url: str) -> None:

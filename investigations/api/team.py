@@ -1,6 +1,7 @@
 """The team page: its members and roles (every member reads them: the assignee picker), invitations and role
 changes (leads and admins), and accepting an invitation (the invited person, not signed in yet)."""
 
+from django.conf import settings
 from django.contrib.auth import get_user_model, login
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_protect
@@ -53,7 +54,9 @@ class TeamMembersApi(APIView):
 
     @extend_schema(request=MemberInviteInput, responses={201: InvitationOut, **ERRORS})
     def post(self, request):
-        invitation = team.member_invite(user=request.user, **input_valid(self.MemberInviteInput, request))
+        base_url = settings.APP_URL or request.build_absolute_uri("/").rstrip("/")  # where the lead reached us
+        data = input_valid(self.MemberInviteInput, request)
+        invitation = team.member_invite(user=request.user, base_url=base_url, **data)
         body = InvitationOut({"member": invitation.member.user, "url": invitation.url}).data
         return Response(body, status=status.HTTP_201_CREATED)
 
