@@ -219,14 +219,15 @@ REPORT_RETRIES = env_int("REPORT_RETRIES", 5, minimum=0, maximum=20)
 
 # --- Email: notifications and invitations (investigations/notifications.py, investigations/team.py) ---
 # Nothing is sent until EMAIL_BACKEND names a backend (e.g. django.core.mail.backends.smtp.EmailBackend).
-EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.dummy.EmailBackend")
-EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+# Empty counts as unset (docker-compose.yml passes every one, empty when .env leaves it out).
+EMAIL_BACKEND = env_str("EMAIL_BACKEND") or "django.core.mail.backends.dummy.EmailBackend"
+EMAIL_HOST = env_str("EMAIL_HOST") or "localhost"
 EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1, maximum=65535)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_secret("EMAIL_HOST_PASSWORD") or ""
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1, maximum=120)
-DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "chainsleuth@localhost")
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL") or "chainsleuth@localhost"
 # Where people reach the app (https://sleuth.example.org): the links in mails and invitations. Unset, an
 # invitation link names the address its lead reached the app at, and a mail's link http://localhost:8000.
 APP_URL = env_str("APP_URL", "").rstrip("/")

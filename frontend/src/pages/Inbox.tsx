@@ -91,7 +91,8 @@ function Notifications({ items, act }: { items: InboxItem[]; act: ReturnType<typ
   );
 }
 
-/** "Inbox 3" in the navigation: unread notifications plus approvals waiting for me. */
+/** The navigation's Inbox link, with the unread notifications (red) and the approvals waiting for me
+ * (amber) counted apart: an approval stays waiting after its notification is read. */
 export function InboxLink() {
   const [round, setRound] = useState(0);
   const count = usePolled(inboxCount, `count:${round}`, 15_000);
@@ -100,13 +101,19 @@ export function InboxLink() {
     window.addEventListener(CHANGED, again);
     return () => window.removeEventListener(CHANGED, again);
   }, []);
-  const waiting = count.data ? count.data.unread + count.data.approvals : 0;
+  const unread = count.data?.unread ?? 0;
+  const approvals = count.data?.approvals ?? 0;
   return (
     <NavLink to="/inbox">
       Inbox
-      {waiting > 0 && (
-        <span className="badge" aria-label={`${waiting} waiting in the inbox`}>
-          {waiting}
+      {unread > 0 && (
+        <span className="badge" aria-label={`${unread} unread notification${unread === 1 ? "" : "s"}`}>
+          {unread}
+        </span>
+      )}
+      {approvals > 0 && (
+        <span className="badge waiting" aria-label={`${approvals} approval${approvals === 1 ? "" : "s"} waiting for you`}>
+          {approvals}
         </span>
       )}
     </NavLink>
