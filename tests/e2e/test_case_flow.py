@@ -106,3 +106,24 @@ def test_a_case_moves_to_a_teammate_who_approves_it_from_her_inbox(page, second_
     mine.get_by_role("button", name="Mark all read").click()
     page.get_by_label("unread notifications").filter(has_text="0 unread").wait_for()
     page.get_by_role("link", name="Inbox", exact=True).wait_for()  # no badge: nothing unread, nothing waiting
+
+
+def test_an_address_is_added_to_an_open_case_and_watched_from_its_page(page, web):
+    sign_in(page, web)
+    page.get_by_role("link", name="Cases").click()
+    page.get_by_role("textbox", name="New case").fill("The shop's payouts")
+    page.get_by_role("button", name="Open case").click()
+    page.get_by_role("heading", name=re.compile("The shop's payouts")).wait_for()
+    case_id = page.url.rstrip("/").rsplit("/", 1)[-1]
+    page.goto(f"{web['url']}/app/addresses/{web['shop']}")
+    actions = page.get_by_role("region", name="case actions")
+    actions.get_by_label("case to add it to").select_option(label=f"#{case_id} The shop's payouts")
+    actions.get_by_role("button", name="Add to case").click()
+    actions.get_by_role("status").filter(has_text=f"Added to case #{case_id}.").wait_for()
+    actions.get_by_role("button", name="Watch").click()
+    actions.get_by_role("status").filter(has_text="Watched: new activity raises an alert.").wait_for()
+
+    page.goto(f"{web['url']}/app/cases/{case_id}")
+    page.get_by_role("region", name="Subjects").get_by_role("link", name=web["shop"]).wait_for()
+    page.get_by_role("link", name="Watchlists").click()
+    page.get_by_text(web["shop"]).first.wait_for()
