@@ -107,6 +107,29 @@ def invitation_url(person: AbstractBaseUser, base_url: str = "") -> str:
     return f"{base_url}/app/invitation/{uid}/{default_token_generator.make_token(person)}"
 
 
+@transaction.atomic
+def invitation_renew(*, user: AbstractBaseUser, member_id: int, base_url: str = "") -> str:
+    """A new link for a teammate who has not chosen a password yet (theirs expired or was lost)."""
+    member = _teammate(user, member_id)
+    _lead(user)
+    if member.user.has_usable_password():
+        raise TeamError(f"{member.user.get_username()} has chosen a password already: no link is needed")
+    url = invitation_url(member.user, base_url or settings.APP_URL)
+    _audit(user, "member.link", member, {"username": member.user.get_username()})
+    if member.user.email:
+        transaction.on_commit(lambda: _mail_invitation(member.user.email, member.team.name, url))
+    return url
+
+
+def _teammate(user: AbstractBaseUser, member_id: int) -> Membership:
+    """The membership of user `member_id` in the user's team, locked; another team's is not found."""
+    team = membership(user).team
+    person = teammates(team).filter(pk=member_id).first()
+    if person is None:
+        raise NotFound(f"no member {member_id} in team {team.name}")
+    return Membership.objects.select_for_update().select_related("user", "team").get(user=person)
+
+
 def _mail_invitation(address: str, team: str, url: str) -> None:
     text = f"You are invited to team {team} on ChainSleuth. Choose your password here:\n\n{url}\n"
     try:
@@ -118,11 +141,7 @@ def _mail_invitation(address: str, team: str, url: str) -> None:
 @transaction.atomic
 def member_role_set(*, user: AbstractBaseUser, member_id: int, role: str) -> Membership:
     """Change a teammate's role; `member_id` is their user id. Another team's member is not found."""
-    team = membership(user).team
-    person = teammates(team).filter(pk=member_id).first()
-    if person is None:
-        raise NotFound(f"no member {member_id} in team {team.name}")
-    member = Membership.objects.select_for_update().get(user=person)
+    member = _teammate(user, member_id)
     lead = _lead(user)
     if member.user_id == user.pk:
         raise TeamError("role: nobody changes their own role; ask another lead or an admin")

@@ -44,6 +44,7 @@ urlpatterns = [
     path("notifications/read/", inbox.NotificationsReadApi.as_view(), name="notifications-read"),
     path("team/members/", team.TeamMembersApi.as_view(), name="team-members"),
     path("team/members/<id:user_id>/", team.TeamMemberApi.as_view(), name="team-member"),
+    path("team/members/<id:user_id>/invitation/", team.InvitationRenewApi.as_view(), name="team-member-invitation"),
     path("invitations/accept/", team.InvitationAcceptApi.as_view(), name="invitation-accept"),
     path("alerts/", alerts.AlertListApi.as_view(), name="alert-list"),
     path("alerts/bulk/", alerts.AlertBulkApi.as_view(), name="alert-bulk"),

@@ -54,9 +54,8 @@ class TeamMembersApi(APIView):
 
     @extend_schema(request=MemberInviteInput, responses={201: InvitationOut, **ERRORS})
     def post(self, request):
-        base_url = settings.APP_URL or request.build_absolute_uri("/").rstrip("/")  # where the lead reached us
         data = input_valid(self.MemberInviteInput, request)
-        invitation = team.member_invite(user=request.user, base_url=base_url, **data)
+        invitation = team.member_invite(user=request.user, base_url=_base_url(request), **data)
         body = InvitationOut({"member": invitation.member.user, "url": invitation.url}).data
         return Response(body, status=status.HTTP_201_CREATED)
 
@@ -70,6 +69,21 @@ class TeamMemberApi(APIView):
         role = input_valid(self.MemberRoleInput, request)["role"]
         member = team.member_role_set(user=request.user, member_id=user_id, role=role)
         return Response(MemberOut(member.user).data)
+
+
+class InvitationRenewApi(APIView):
+    class InvitationLinkOut(serializers.Serializer):
+        url = serializers.CharField(help_text="a new one-time link to choose a password")
+
+    @extend_schema(request=None, responses={200: InvitationLinkOut, **ERRORS})
+    def post(self, request, user_id: int):
+        url = team.invitation_renew(user=request.user, member_id=user_id, base_url=_base_url(request))
+        return Response({"url": url})
+
+
+def _base_url(request) -> str:
+    """Where the lead reached the app, unless APP_URL says where people do."""
+    return settings.APP_URL or request.build_absolute_uri("/").rstrip("/")
 
 
 class InvitationAcceptApi(APIView):

@@ -48,6 +48,12 @@ def teammate(w) -> Membership:
     return Membership.objects.create(user=person, team=w.team, role=Membership.Role.ANALYST)
 
 
+def invited(w) -> Membership:
+    """A fresh teammate of team Blue who has not chosen a password yet."""
+    person = get_user_model().objects.create_user(f"invited{w._n()}", password=None)
+    return Membership.objects.create(user=person, team=w.team)
+
+
 def invitation(w) -> dict:
     """A fresh invitation's link, as its person would send it back with a password."""
     person = get_user_model().objects.create_user(f"invited{w._n()}", password=None)
@@ -113,6 +119,12 @@ ENDPOINTS = [
         "patch",
         lambda w: f"{API}/team/members/{teammate(w).user_id}/",
         payload=lambda w: {"role": "supervisor"},
+        roles=SUPERVISORS,
+    ),
+    Endpoint(
+        "team-member-invitation",
+        "post",
+        lambda w: f"{API}/team/members/{invited(w).user_id}/invitation/",
         roles=SUPERVISORS,
     ),
     Endpoint("invitation-accept", "post", lambda w: f"{API}/invitations/accept/", payload=invitation, audience=PUBLIC),

@@ -141,3 +141,15 @@ def test_the_team_page_lists_invited_members_as_invited(people):
     assert members["nia"]["invited"] is True
     assert members["ana"]["invited"] is False
     assert members["nia"]["email"] == "nia@blue.example"
+
+
+def test_a_lead_gives_an_invited_teammate_a_new_link_and_it_works(people):
+    invite(people["sam"], username="nia")
+    nia = get_user_model().objects.get(username="nia")
+    renewed = client_for(people["sue"]).post(f"{API}/team/members/{nia.id}/invitation/")
+    assert renewed.status_code == 200, renewed.content
+    accept = {**link_parts(renewed.json()["url"]), "password": "nia's own long password"}
+    assert APIClient().post(f"{API}/invitations/accept/", accept, format="json").status_code == 200
+    assert AuditEvent.objects.filter(action="member.link", actor="sue").count() == 1
+    again = client_for(people["sue"]).post(f"{API}/team/members/{nia.id}/invitation/")
+    assert (again.status_code, again.json()["detail"]) == (400, "nia has chosen a password already: no link is needed")

@@ -163,6 +163,8 @@ export const teamMembers = () => get("/api/v1/team/members/");
 export const memberInvite = (body: MemberInvite) => send("/api/v1/team/members/", "post", {}, body);
 export const memberRoleSet = (userId: number, body: Body<"/api/v1/team/members/{user_id}/", "patch">) =>
   send("/api/v1/team/members/{user_id}/", "patch", { user_id: userId }, body);
+export const invitationRenew = (userId: number) =>
+  send("/api/v1/team/members/{user_id}/invitation/", "post", { user_id: userId });
 export const invitationAccept = (body: Body<"/api/v1/invitations/accept/", "post">) =>
   send("/api/v1/invitations/accept/", "post", {}, body);
 

@@ -177,6 +177,9 @@ export interface paths {
   "/api/v1/team/members/{user_id}/": {
     patch: operations["team_members_partial_update"];
   };
+  "/api/v1/team/members/{user_id}/invitation/": {
+    post: operations["team_members_invitation_create"];
+  };
   "/api/v1/transactions/{txid}/": {
     get: operations["transactions_retrieve"];
   };
@@ -766,6 +769,10 @@ export interface components {
       uid: string;
       token: string;
       password: string;
+    };
+    InvitationLinkOut: {
+      /** @description a new one-time link to choose a password */
+      url: string;
     };
     InvitationOut: {
       member: components["schemas"]["MemberOut"];
@@ -3819,6 +3826,52 @@ export interface operations {
       200: {
         content: {
           "application/json": components["schemas"]["MemberOut"];
+        };
+      };
+      /** @description refused; the body says why */
+      400: {
+        content: {
+          "application/json": {
+            [key: string]: unknown;
+          };
+        };
+      };
+      /** @description not signed in, in no team, or not allowed */
+      403: {
+        content: {
+          "application/json": {
+            [key: string]: unknown;
+          };
+        };
+      };
+      /** @description no such object in the user's team */
+      404: {
+        content: {
+          "application/json": {
+            [key: string]: unknown;
+          };
+        };
+      };
+      /** @description the case's state does not allow it now */
+      409: {
+        content: {
+          "application/json": {
+            [key: string]: unknown;
+          };
+        };
+      };
+    };
+  };
+  team_members_invitation_create: {
+    parameters: {
+      path: {
+        user_id: string;
+      };
+    };
+    responses: {
+      200: {
+        content: {
+          "application/json": components["schemas"]["InvitationLinkOut"];
         };
       };
       /** @description refused; the body says why */

@@ -4,7 +4,7 @@
 
 import { type FormEvent, useState } from "react";
 
-import { type Member, memberInvite, memberRoleSet, teamMembers } from "../api/endpoints";
+import { invitationRenew, type Member, memberInvite, memberRoleSet, teamMembers } from "../api/endpoints";
 import { useAct } from "../components/case/useAct";
 import { Failure, Loading, useLoaded } from "../components/Status";
 import { isChoice, textOf } from "../forms";
@@ -44,13 +44,38 @@ export function Team() {
                   m.role
                 )}
               </td>
-              <td>{m.invited ? "invited, no password yet" : m.last_login ? m.last_login.slice(0, 10) : "never"}</td>
+              <td>
+                {m.invited ? (
+                  <>
+                    invited, no password yet {lead && <NewLink member={m} />}
+                  </>
+                ) : m.last_login ? (
+                  m.last_login.slice(0, 10)
+                ) : (
+                  "never"
+                )}
+              </td>
             </tr>
           ))}
         </tbody>
       </table>
       {lead ? <InviteForm roles={grantable} reload={team.reload} /> : <p>Your team's supervisors and admins invite people.</p>}
     </article>
+  );
+}
+
+/** A fresh one-time link for a teammate whose invitation expired or was lost. */
+function NewLink({ member }: { member: Member }) {
+  const [url, setUrl] = useState<string | null>(null);
+  const { act, error } = useAct(() => undefined);
+  return (
+    <>
+      <button type="button" onClick={() => void act(async () => setUrl((await invitationRenew(member.id)).url))}>
+        New link
+      </button>
+      {url && <code aria-label={`new invitation link for ${member.username}`}>{url}</code>}
+      {error && <Failure error={error} />}
+    </>
   );
 }
 
