@@ -92,9 +92,9 @@ def watchlists_visible(user: AbstractBaseUser):
 def approvals_waiting(user: AbstractBaseUser):
     """The team's pending approvals this user may decide: none for an analyst, and never their own request
     (four eyes)."""
-    if membership(user).role not in Approval.team_roles["decide"][0]:
-        return Approval.objects.none()
     pending = Approval.objects.for_user(user).filter(status=Approval.Status.PENDING).exclude(requested_by=user)
+    if membership(user).role not in Approval.team_roles["decide"][0]:
+        return pending.none()
     return pending.select_related("case", "requested_by").order_by("requested_at", "id")
 
 
