@@ -31,6 +31,13 @@ def case_get(*, user: AbstractBaseUser, case_id: int, for_update: bool = False) 
     return Case.objects.get_for_user(user, VIEW, id=case_id)
 
 
+def cases_assigned(cases, assignee: str | None):
+    """`assignee` a username, "none" for the unassigned, None for any."""
+    if assignee == "none":
+        return cases.filter(assignee=None)
+    return cases.filter(assignee__username=assignee) if assignee else cases
+
+
 CLUSTER_LIMIT = 10_000  # a bigger cluster (an exchange's) would swamp a case's address set
 
 

@@ -87,6 +87,9 @@ class CaseListApi(APIView):
     class CaseListFilters(serializers.Serializer):
         status = serializers.ChoiceField(choices=Case.Status.choices, required=False)
         priority = serializers.ChoiceField(choices=Case.Priority.choices, required=False)
+        assignee = serializers.CharField(
+            max_length=150, required=False, help_text="a teammate's username, or none for the unassigned"
+        )
         limit = serializers.IntegerField(min_value=1, max_value=500, default=100)
 
     class CaseListInput(serializers.Serializer):
@@ -102,7 +105,10 @@ class CaseListApi(APIView):
         filters = self.CaseListFilters(data=request.query_params)
         filters.is_valid(raise_exception=True)
         limit = filters.validated_data.pop("limit")
-        cases = selectors.cases_visible(request.user).filter(**filters.validated_data)
+        assignee = filters.validated_data.pop("assignee", None)
+        cases = selectors.cases_assigned(selectors.cases_visible(request.user), assignee).filter(
+            **filters.validated_data
+        )
         cases = cases.select_related("team", "assignee", "created_by")[:limit]
         return Response(CaseOut(cases, many=True).data)
 

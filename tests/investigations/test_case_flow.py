@@ -116,3 +116,12 @@ def test_an_approval_waits_in_other_supervisors_inboxes_not_the_askers(people, w
         (approval.id, "export", "sam", working_case.id)
     ]
     assert client_for(people["otto"]).get(f"{API}/inbox/").json()["approvals"] == [], "another team's"
+
+
+def test_the_case_list_narrows_to_one_assignee_or_the_unassigned(people, working_case):
+    other = case_create(user=people["ana"], title="Unassigned one")
+    ana = client_for(people["ana"])
+    ana.patch(f"{API}/cases/{working_case.id}/", {"assignee": "sue"}, format="json")
+    assert [c["id"] for c in ana.get(f"{API}/cases/?assignee=sue").json()] == [working_case.id]
+    assert [c["id"] for c in ana.get(f"{API}/cases/?assignee=none").json()] == [other.id]
+    assert ana.get(f"{API}/cases/?assignee=otto").json() == []

@@ -61,7 +61,7 @@ function send<P extends keyof paths, M extends Exclude<Method, "get">>(
 // Cases (investigations/api)
 export type Case = Answer<"/api/v1/cases/", "post">;
 /** The team's cases; an empty filter value means any (the pages' selects offer "" for it). */
-export const casesList = (filter: { status?: string; priority?: string; limit?: number } = {}) =>
+export const casesList = (filter: { status?: string; priority?: string; assignee?: string; limit?: number } = {}) =>
   get("/api/v1/cases/", {}, query(filter));
 export const caseCreate = (body: Body<"/api/v1/cases/", "post">) => send("/api/v1/cases/", "post", {}, body);
 

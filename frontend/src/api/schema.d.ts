@@ -1925,6 +1925,8 @@ export interface operations {
   cases_list: {
     parameters: {
       query?: {
+        /** @description a teammate's username, or none for the unassigned */
+        assignee?: string;
         limit?: number;
         /**
          * @description * `low` - Low
