@@ -151,6 +151,33 @@ AXES_DISABLE_ACCESS_LOG = True  # sign-ins are not audit events here; failures a
 # none, every client behind one proxy would share its address and its lockout.
 TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 1 if env_bool("TRUST_X_FORWARDED_PROTO", False) else 0, minimum=0)
 
+# --- Single sign-on: OpenID Connect (mozilla-django-oidc; app/oidc.py, docs/operations) ---
+# Off unless OIDC_RP_CLIENT_ID is set; then the provider's endpoints are required. A person signs in through
+# the provider only when an account with their email exists (a lead invited them: docs/cases.md), unless
+# OIDC_CREATE_USER=true, which makes accounts in no team for an admin to place.
+OIDC_RP_CLIENT_ID = env_str("OIDC_RP_CLIENT_ID", "")
+OIDC_ENABLED = bool(OIDC_RP_CLIENT_ID)
+if OIDC_ENABLED:
+    OIDC_RP_CLIENT_SECRET = env_secret("OIDC_RP_CLIENT_SECRET") or ""
+    OIDC_OP_AUTHORIZATION_ENDPOINT = env_url("OIDC_OP_AUTHORIZATION_ENDPOINT", ("https", "http"))
+    OIDC_OP_TOKEN_ENDPOINT = env_url("OIDC_OP_TOKEN_ENDPOINT", ("https", "http"))
+    OIDC_OP_USER_ENDPOINT = env_url("OIDC_OP_USER_ENDPOINT", ("https", "http"))
+    OIDC_OP_JWKS_ENDPOINT = env_url("OIDC_OP_JWKS_ENDPOINT", ("https", "http"))
+    _OIDC_NEEDS = [
+        "OIDC_RP_CLIENT_SECRET",
+        *(f"OIDC_OP_{n}_ENDPOINT" for n in ("AUTHORIZATION", "TOKEN", "USER", "JWKS")),
+    ]
+    if _missing := [name for name in _OIDC_NEEDS if not globals()[name]]:
+        raise ImproperlyConfigured(f"OIDC_RP_CLIENT_ID is set, so single sign-on is on: set {', '.join(_missing)}")
+    OIDC_OP_ISSUER = env_str("OIDC_OP_ISSUER", "")  # the id_token's `iss`, checked when set (app/oidc.py)
+    OIDC_RP_SIGN_ALGO = env_choice("OIDC_RP_SIGN_ALGO", "rs256", ("rs256", "rs384", "rs512", "es256", "hs256")).upper()
+    OIDC_RP_SCOPES = env_str("OIDC_RP_SCOPES", "openid email profile")
+    OIDC_CREATE_USER = env_bool("OIDC_CREATE_USER", False)
+    OIDC_TIMEOUT = env_int("OIDC_TIMEOUT", 10, minimum=1, maximum=120)
+    LOGIN_REDIRECT_URL = "/app/"
+    LOGIN_REDIRECT_URL_FAILURE = "/app/sign-in?sso=failed"
+    AUTHENTICATION_BACKENDS = [*AUTHENTICATION_BACKENDS, "app.oidc.Backend"]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
@@ -189,6 +216,21 @@ EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 25 * 1024 * 1024, minimum=102
 # each time, up to REPORT_RETRIES times (docs/cases.md); the team can retry it at any time too.
 REPORT_RETRY_BACKOFF = env_int("REPORT_RETRY_BACKOFF", 30, minimum=1)
 REPORT_RETRIES = env_int("REPORT_RETRIES", 5, minimum=0, maximum=20)
+
+# --- Email: notifications and invitations (investigations/notifications.py, investigations/team.py) ---
+# Nothing is sent until EMAIL_BACKEND names a backend (e.g. django.core.mail.backends.smtp.EmailBackend).
+# Empty counts as unset (docker-compose.yml passes every one, empty when .env leaves it out).
+EMAIL_BACKEND = env_str("EMAIL_BACKEND") or "django.core.mail.backends.dummy.EmailBackend"
+EMAIL_HOST = env_str("EMAIL_HOST") or "localhost"
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1, maximum=65535)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_secret("EMAIL_HOST_PASSWORD") or ""
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1, maximum=120)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL") or "chainsleuth@localhost"
+# Where people reach the app (https://sleuth.example.org): the links in mails and invitations. Unset, an
+# invitation link names the address its lead reached the app at, and a mail's link http://localhost:8000.
+APP_URL = env_str("APP_URL", "").rstrip("/")
 
 # --- HTTPS (production): everything `check --deploy` asks for, behind one switch ---
 SECURE_SSL_REDIRECT = HTTPS

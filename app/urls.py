@@ -3,6 +3,7 @@ from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from app import oidc
 from app.health import healthz, livez
 from app.spa import spa
 
@@ -12,6 +13,8 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("livez", livez, name="livez"),
     path("admin/", admin.site.urls),
+    path("oidc/authenticate/", oidc.sign_in, name="oidc_authentication_init"),  # single sign-on, when on
+    path("oidc/callback/", oidc.callback, name="oidc_authentication_callback"),
     path("api/v1/", include("screening.urls")),  # first: exchanges' screening is the hot path
     path("api/v1/", include("investigations.urls")),
     path("api/v1/", include("graphml.urls")),

@@ -355,3 +355,31 @@ class Report(TeamScoped):
 
     def __str__(self) -> str:
         return f"report of case {self.case_id} ({self.generated_at:%Y-%m-%d}, {self.status})"
+
+
+class Notification(TeamScoped):
+    """Something a teammate did that asks for this user's attention (a mention, an approval to decide, a case
+    assigned, a decision on what they asked for). Shown in the app's inbox; mailed too when email is set up."""
+
+    team_path = "case__team"
+
+    class Kind(models.TextChoices):
+        MENTION = "mention"
+        APPROVAL = "approval"  # waiting for this user's decision
+        ASSIGNED = "assigned"
+        DECIDED = "decided"  # what this user asked for was approved or rejected
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    actor = models.CharField(max_length=150, help_text="username of whoever caused it")
+    text = models.CharField(max_length=300)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["recipient", "read_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.recipient_id}: {self.text}"

@@ -8,10 +8,10 @@ from django.db.models import BigIntegerField, F
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 
-from core.scoping import CHANGE, VIEW, team_member
+from core.scoping import CHANGE, VIEW, team_member, teammates
 from graph import get_graph
 from graph.ml import cluster_members
-from investigations.models import Alert, Case, Membership, Subject, TagPackImport, Watchlist
+from investigations.models import Alert, Approval, Case, Membership, Subject, TagPackImport, Watchlist
 
 
 def membership(user: AbstractBaseUser) -> Membership:
@@ -29,6 +29,13 @@ def case_get(*, user: AbstractBaseUser, case_id: int, for_update: bool = False) 
     if for_update:
         return Case.objects.select_for_update().get_for_user(user, CHANGE, id=case_id)
     return Case.objects.get_for_user(user, VIEW, id=case_id)
+
+
+def cases_assigned(cases, assignee: str | None):
+    """`assignee` a username, "none" for the unassigned, None for any."""
+    if assignee == "none":
+        return cases.filter(assignee=None)
+    return cases.filter(assignee__username=assignee) if assignee else cases
 
 
 CLUSTER_LIMIT = 10_000  # a bigger cluster (an exchange's) would swamp a case's address set
@@ -87,3 +94,17 @@ def alerts_visible(user: AbstractBaseUser, *, status=(), source=None, assignee=N
 
 def watchlists_visible(user: AbstractBaseUser):
     return Watchlist.objects.for_user(user).prefetch_related("entries__added_by").select_related("created_by")
+
+
+def approvals_waiting(user: AbstractBaseUser):
+    """The team's pending approvals this user may decide: none for an analyst, and never their own request
+    (four eyes)."""
+    pending = Approval.objects.for_user(user).filter(status=Approval.Status.PENDING).exclude(requested_by=user)
+    if membership(user).role not in Approval.team_roles["decide"][0]:
+        return pending.none()
+    return pending.select_related("case", "requested_by").order_by("requested_at", "id")
+
+
+def team_members(user: AbstractBaseUser):
+    """The user's team's members (the assignee picker, the team page), by username."""
+    return teammates(membership(user).team).select_related("membership").order_by("username")

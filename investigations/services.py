@@ -21,7 +21,8 @@ from core.scoping import teammates
 from graph import explore, get_graph
 from investigations.audit.log import audit_event_append
 from investigations.evidence import Fingerprint, fingerprint, snapshot_bytes
-from investigations.models import Approval, Case, Evidence, Note, Report, Subject
+from investigations.models import Approval, Case, Evidence, Note, Notification, Report, Subject
+from investigations.notifications import notify
 from investigations.retries import ReportFailed
 from investigations.selectors import case_addresses, case_get, membership
 from investigations.signals import case_verdict_reached
@@ -49,6 +50,18 @@ class CaseConflict(CaseError, Conflict):
 
 class UnknownSubject(CaseError, NotFound):
     """The graph has no such address, cluster or transaction."""
+
+
+class VerdictUnconfirmed(CaseError):
+    """A verdict that records training labels, sent without confirming how many (400). The body names the
+    count, so a client can show it and send it back."""
+
+    def __init__(self, message: str, *, labels: int):
+        super().__init__(message)
+        self.labels = labels
+
+    def body(self) -> dict:
+        return {"detail": str(self), "labels": self.labels}
 
 
 class CaseForbidden(Forbidden, PermissionDenied):
@@ -102,6 +115,9 @@ def case_update(*, user: AbstractBaseUser, case_id: int, **changes) -> Case:
     if changed:
         case.save()
         _audit(user, "case.update", case, changed)
+    if "assignee" in changed and case.assignee is not None:
+        said = f"{user.get_username()} assigned you case #{case.id} {case.title}"
+        notify(actor=user, recipients=[case.assignee], kind=Notification.Kind.ASSIGNED, case=case, text=said)
     return case
 
 
@@ -121,19 +137,46 @@ def _plain(value):
     return value.isoformat() if hasattr(value, "isoformat") else value
 
 
+VERDICTS = (Status.CONFIRMED, Status.DISMISSED)  # each records the case's addresses as training labels
+
+
 @transaction.atomic
-def case_transition(*, user: AbstractBaseUser, case_id: int, to: str) -> Case:
+def case_transition(
+    *, user: AbstractBaseUser, case_id: int, to: str, labels: int | None = None, confirmation_required: bool = False
+) -> Case:
+    """Move the case along the workflow. A verdict records the case's addresses as training labels; with
+    `confirmation_required` (the API sets it: a script must not train the next model by accident) it goes
+    ahead only when `labels` is the number of addresses that become labels, as the user was shown it
+    (`verdict_preview`). A case with no addresses needs no confirmation: it records nothing."""
     case = case_get(user=user, case_id=case_id, for_update=True)
     if to not in TRANSITIONS[case.status]:
         allowed = ", ".join(sorted(TRANSITIONS[case.status])) or "none (it is closed)"
         raise CaseConflict(f"case {case.id} is {case.status}: it can go to {allowed}, not {to}")
     if case.status == Status.CONFIRMED and to == Status.CLOSED:
         raise CaseConflict(f"closing confirmed case {case.id} needs a supervisor's approval: request it first")
+    addresses = sorted(case_addresses(case)) if to in VERDICTS else []
+    if confirmation_required and addresses and labels != len(addresses):
+        raise VerdictUnconfirmed(_unconfirmed(case, to, len(addresses), labels), labels=len(addresses))
     _move(case, to)
     _audit(user, "case.transition", case, {"to": to})
-    if to in (Status.CONFIRMED, Status.DISMISSED):
-        _record_verdicts(case, illicit=to == Status.CONFIRMED)
+    if to in VERDICTS:
+        case_verdict_reached.send(
+            sender=Case, addresses=addresses, illicit=to == Status.CONFIRMED, source=f"case:{case.id}"
+        )
     return case
+
+
+def _unconfirmed(case: Case, to: str, count: int, labels: int | None) -> str:
+    verb, kind = ("confirming", "illicit") if to == Status.CONFIRMED else ("dismissing", "licit")
+    what = f"{verb} case {case.id} records its {count} addresses as {kind} training labels"
+    if labels is None:
+        return f"{what}: send labels: {count} to confirm"
+    return f"{what}, not {labels} (its subjects changed since): check them and confirm {count}"
+
+
+def verdict_preview(*, user: AbstractBaseUser, case_id: int) -> int:
+    """How many addresses a verdict on the case would record as training labels now."""
+    return len(case_addresses(case_get(user=user, case_id=case_id)))
 
 
 @transaction.atomic
@@ -162,7 +205,13 @@ def approval_request(*, user: AbstractBaseUser, case_id: int, action: str) -> Ap
     )
     if created:
         _audit(user, "approval.request", case, {"action": action, "approval": approval.id})
+        deciders = teammates(case.team).filter(membership__role__in=APPROVERS)
+        asked = f"{user.get_username()} asks you to approve: {_ACTION_WORDS[action]} case #{case.id} {case.title}"
+        notify(actor=user, recipients=deciders, kind=Notification.Kind.APPROVAL, case=case, text=asked)
     return approval
+
+
+_ACTION_WORDS = {Approval.Action.CLOSE: "close", Approval.Action.EXPORT: "export a report of"}
 
 
 def approval_decide(*, user: AbstractBaseUser, approval_id: int, approve: bool) -> Approval:
@@ -196,6 +245,8 @@ def _decide(user: AbstractBaseUser, approval_id: int, approve: bool) -> Approval
         _audit(user, "case.transition", case, {"to": Status.CLOSED, "approval": approval.id})
     if approve and approval.action == Approval.Action.EXPORT:  # the row first: a failed PDF leaves it to retry
         Report.objects.create(case=case, approval=approval, generated_by=user, status=Report.Status.PENDING)
+    said = f"{user.get_username()} {approval.status} your request to {_ACTION_WORDS[approval.action]} case #{case.id}"
+    notify(actor=user, recipients=[approval.requested_by], kind=Notification.Kind.DECIDED, case=case, text=said)
     return approval
 
 
@@ -287,12 +338,6 @@ def _move(case: Case, to: str) -> None:
     case.save(update_fields=["status", "outcome", "closed_at", "updated_at"])
 
 
-def _record_verdicts(case: Case, *, illicit: bool) -> None:
-    """The case's addresses become labels the next model learns from (labeling listens: docs/labeling.md)."""
-    addresses = sorted(case_addresses(case))
-    case_verdict_reached.send(sender=Case, addresses=addresses, illicit=illicit, source=f"case:{case.id}")
-
-
 def _audit(user: AbstractBaseUser, action: str, case: Case, data: dict) -> None:
     audit_event_append(actor=user.get_username(), action=action, target=f"case:{case.id}", data=data)
 
@@ -302,7 +347,7 @@ MENTION = re.compile(r"(?<![\w@])@([\w.+-]+)")
 
 @transaction.atomic
 def note_add(*, user: AbstractBaseUser, case_id: int, body: str) -> Note:
-    """@username mentions of teammates are recorded (the UI notifies them); others stay plain text."""
+    """@username mentions of teammates are recorded and notify them; others stay plain text."""
     case = case_open_get(user=user, case_id=case_id)
     if not body.strip():
         raise CaseError("a note needs some text")
@@ -310,6 +355,8 @@ def note_add(*, user: AbstractBaseUser, case_id: int, body: str) -> Note:
     names = set(MENTION.findall(body))
     mentioned = list(teammates(membership(user).team).filter(username__in=names))
     note.mentions.set(mentioned)
+    said = f"{user.get_username()} mentioned you on case #{case.id} {case.title}: {body.strip()[:120]}"
+    notify(actor=user, recipients=mentioned, kind=Notification.Kind.MENTION, case=case, text=said)
     digest = hashlib.sha256(body.encode()).hexdigest()
     _audit(
         user, "note.add", case, {"note": note.id, "sha256": digest, "mentions": sorted(u.username for u in mentioned)}

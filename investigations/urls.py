@@ -1,6 +1,6 @@
 from django.urls import path, re_path, register_converter
 
-from investigations.api import alerts, explore, reports, session, tags, views
+from investigations.api import alerts, explore, inbox, reports, session, tags, team, views
 
 
 class IdConverter:
@@ -22,6 +22,7 @@ urlpatterns = [
     path("cases/", views.CaseListApi.as_view(), name="case-list"),
     path("cases/<id:case_id>/", views.CaseDetailApi.as_view(), name="case-detail"),
     path("cases/<id:case_id>/transition/", views.CaseTransitionApi.as_view(), name="case-transition"),
+    path("cases/<id:case_id>/verdict/", views.CaseVerdictApi.as_view(), name="case-verdict"),
     path("cases/<id:case_id>/subjects/", views.SubjectAddApi.as_view(), name="case-subjects"),
     path("cases/<id:case_id>/notes/", views.NoteAddApi.as_view(), name="case-notes"),
     path("cases/<id:case_id>/evidence/files/", views.EvidenceFileApi.as_view(), name="case-evidence-file"),
@@ -38,6 +39,13 @@ urlpatterns = [
         name="case-report-file",
     ),
     path("approvals/<id:approval_id>/decide/", views.ApprovalDecideApi.as_view(), name="approval-decide"),
+    path("inbox/", inbox.InboxApi.as_view(), name="inbox"),
+    path("inbox/count/", inbox.InboxCountApi.as_view(), name="inbox-count"),
+    path("notifications/read/", inbox.NotificationsReadApi.as_view(), name="notifications-read"),
+    path("team/members/", team.TeamMembersApi.as_view(), name="team-members"),
+    path("team/members/<id:user_id>/", team.TeamMemberApi.as_view(), name="team-member"),
+    path("team/members/<id:user_id>/invitation/", team.InvitationRenewApi.as_view(), name="team-member-invitation"),
+    path("invitations/accept/", team.InvitationAcceptApi.as_view(), name="invitation-accept"),
     path("alerts/", alerts.AlertListApi.as_view(), name="alert-list"),
     path("alerts/bulk/", alerts.AlertBulkApi.as_view(), name="alert-bulk"),
     path("alerts/<id:alert_id>/escalate/", alerts.AlertEscalateApi.as_view(), name="alert-escalate"),

@@ -12,6 +12,9 @@ import { Cases } from "./pages/Cases";
 import { Dashboard } from "./pages/Dashboard";
 import { Explorer } from "./pages/Explorer";
 import { Models } from "./pages/Models";
+import { Inbox, InboxLink } from "./pages/Inbox";
+import { Invitation } from "./pages/Invitation";
+import { Team } from "./pages/Team";
 import { SignIn } from "./pages/SignIn";
 import { SessionProvider, useSession } from "./session";
 
@@ -32,6 +35,7 @@ function Shell() {
     return (
       <Routes>
         <Route path="/sign-in" element={<SignIn />} />
+        <Route path="/invitation/:uid/:token" element={<Invitation />} />
         <Route path="*" element={<Navigate to="/sign-in" replace state={{ from: location.pathname }} />} />
       </Routes>
     );
@@ -46,6 +50,8 @@ function Shell() {
           <NavLink to="/cases">Cases</NavLink>
           <NavLink to="/watchlists">Watchlists</NavLink>
           <NavLink to="/models">Models</NavLink>
+          <InboxLink />
+          <NavLink to="/team">Team</NavLink>
         </nav>
         <SearchBox />
         <span className="who">
@@ -68,6 +74,9 @@ function Shell() {
           <Route path="/models" element={<Models />} />
           <Route path="/cases" element={<Cases />} />
           <Route path="/cases/:caseId" element={<CasePage />} />
+          <Route path="/inbox" element={<Inbox />} />
+          <Route path="/team" element={<Team />} />
+          <Route path="/invitation/*" element={<Navigate to="/" replace />} />
           <Route path="/sign-in" element={<Navigate to="/" replace />} />
           <Route path="*" element={<Failure error="No such page." />} />
         </Routes>

@@ -2,6 +2,7 @@
 app calls. Wrong credentials get one message whichever part was wrong; repeated ones lock the username
 and the address out for a while (django-axes, app/signin.py)."""
 
+from django.conf import settings
 from django.contrib.auth import authenticate, login, logout
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_protect, ensure_csrf_cookie
@@ -22,6 +23,9 @@ class SessionOut(serializers.Serializer):
     username = serializers.CharField(allow_null=True)
     team = serializers.CharField(allow_null=True)
     role = serializers.ChoiceField(choices=Membership.Role.choices, allow_null=True)
+    sso = serializers.CharField(
+        allow_null=True, help_text="where to sign in through the organisation's single sign-on; null when it is off"
+    )
 
 
 SIGNED_IN = OpenApiResponse(SessionOut, description="who is signed in, and their team and role")
@@ -39,7 +43,12 @@ def whoami(user) -> dict:
         "username": user.get_username(),
         "team": membership.team.name if membership else None,
         "role": membership.role if membership else None,
+        "sso": sso_path(),
     }
+
+
+def sso_path() -> str | None:
+    return "/oidc/authenticate/" if settings.OIDC_ENABLED else None
 
 
 @method_decorator(ensure_csrf_cookie, name="dispatch")
@@ -55,7 +64,7 @@ class SessionApi(APIView):
         """Who is signed in (a null username when nobody is: not an error, the app's first question); also
         sets the CSRF cookie the app sends back."""
         if not request.user.is_authenticated:
-            return Response(SessionOut({"username": None, "team": None, "role": None}).data)
+            return Response(SessionOut({"username": None, "team": None, "role": None, "sso": sso_path()}).data)
         return Response(SessionOut(whoami(request.user)).data)
 
     @extend_schema(request=SignIn, responses={200: SIGNED_IN, 400: REFUSED, 403: REFUSED, 429: LOCKED})

@@ -87,6 +87,9 @@ class CaseListApi(APIView):
     class CaseListFilters(serializers.Serializer):
         status = serializers.ChoiceField(choices=Case.Status.choices, required=False)
         priority = serializers.ChoiceField(choices=Case.Priority.choices, required=False)
+        assignee = serializers.CharField(
+            max_length=150, required=False, help_text="a teammate's username, or none for the unassigned"
+        )
         limit = serializers.IntegerField(min_value=1, max_value=500, default=100)
 
     class CaseListInput(serializers.Serializer):
@@ -102,7 +105,10 @@ class CaseListApi(APIView):
         filters = self.CaseListFilters(data=request.query_params)
         filters.is_valid(raise_exception=True)
         limit = filters.validated_data.pop("limit")
-        cases = selectors.cases_visible(request.user).filter(**filters.validated_data)
+        assignee = filters.validated_data.pop("assignee", None)
+        cases = selectors.cases_assigned(selectors.cases_visible(request.user), assignee).filter(
+            **filters.validated_data
+        )
         cases = cases.select_related("team", "assignee", "created_by")[:limit]
         return Response(CaseOut(cases, many=True).data)
 
@@ -138,12 +144,31 @@ class CaseDetailApi(APIView):
 class CaseTransitionApi(APIView):
     class CaseTransitionInput(serializers.Serializer):
         to = serializers.ChoiceField(choices=Case.Status.choices)
+        labels = serializers.IntegerField(
+            min_value=0,
+            max_value=BIGINT,
+            required=False,
+            help_text="confirmed and dismissed record the case's addresses as training labels: their number, "
+            "as GET …/verdict/ gave it, confirms that; without it (or with another number) a case with addresses "
+            "is refused with 400 and the number in `labels`",
+        )
 
     @extend_schema(request=CaseTransitionInput, responses={200: CaseOut, **ERRORS})
     def post(self, request, case_id: int):
-        to = input_valid(self.CaseTransitionInput, request)["to"]
-        case = services.case_transition(user=request.user, case_id=case_id, to=to)
+        data = input_valid(self.CaseTransitionInput, request)
+        case = services.case_transition(
+            user=request.user, case_id=case_id, to=data["to"], labels=data.get("labels"), confirmation_required=True
+        )
         return Response(CaseOut(case).data)
+
+
+class CaseVerdictApi(APIView):
+    class VerdictOut(serializers.Serializer):
+        labels = serializers.IntegerField(help_text="addresses a verdict would record as training labels now")
+
+    @extend_schema(responses={200: VerdictOut, **ERRORS})
+    def get(self, request, case_id: int):
+        return Response({"labels": services.verdict_preview(user=request.user, case_id=case_id)})
 
 
 class SubjectAddApi(APIView):

@@ -113,10 +113,12 @@ def test_a_saved_view_goes_into_a_case_that_a_second_person_approves_closing_and
     workflow = page.get_by_role("group", name="workflow")
     for step in ("Start work", "Confirm illicit", "Ask to close", "Ask to export a report"):
         workflow.get_by_role("button", name=step).click()
+        if step == "Confirm illicit":  # the verdict trains the next model: a dialog names the labels first
+            page.get_by_role("dialog").get_by_role("button", name=re.compile("^Confirm illicit")).click()
         workflow.get_by_role("button", name=step).wait_for(state="detached")
-    page.get_by_role("button", name="Approve close").click()
-    page.get_by_role("alert").filter(has_text="only a supervisor or an admin approves").wait_for()
-    page.console_errors.clear()  # the refused approval's 403, on purpose
+    approvals = page.get_by_role("region", name="Waiting for approval")
+    approvals.get_by_text(re.compile("waiting for .*supervisor or admin")).first.wait_for()
+    assert approvals.get_by_role("button", name="Approve close").count() == 0, "an analyst is not offered it"
 
     sign_in(second_page, web, "sam")
     second_page.goto(case_url)
@@ -189,8 +191,8 @@ def test_an_alert_becomes_a_case_whose_subjects_open_in_the_explorer(page, web):
     page.get_by_label("subject", exact=True).fill(web["shop"])
     page.get_by_role("button", name="Add subject").click()
     subjects.get_by_role("link", name=web["shop"]).wait_for()
-    page.get_by_label("Assignee").fill("sam")
-    page.get_by_role("button", name="Assign").click()
+    page.get_by_label("Assignee").select_option("sam")
+    page.get_by_role("button", name="Save details").click()
     page.get_by_text("assignee sam").wait_for()
 
     page.get_by_role("link", name="Explore its subjects").click()

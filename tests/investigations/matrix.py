@@ -3,8 +3,10 @@
 import io
 
 import yaml
+from django.contrib.auth import get_user_model
 
-from investigations.models import Approval, Report
+from investigations.models import Approval, Membership, Report
+from investigations.team import invitation_url
 from tests.core.api_matrix import PUBLIC, SECRET, Endpoint, Role
 
 API = "/api/v1"
@@ -39,6 +41,27 @@ def tagpack(w) -> dict:
 
 SIGN_IN = {"username": "ana", "password": PASSWORD}
 
+
+def teammate(w) -> Membership:
+    """A fresh analyst of team Blue, whose role a call may change."""
+    person = get_user_model().objects.create_user(f"mate{w._n()}", password=PASSWORD)
+    return Membership.objects.create(user=person, team=w.team, role=Membership.Role.ANALYST)
+
+
+def invited(w) -> Membership:
+    """A fresh teammate of team Blue who has not chosen a password yet."""
+    person = get_user_model().objects.create_user(f"invited{w._n()}", password=None)
+    return Membership.objects.create(user=person, team=w.team)
+
+
+def invitation(w) -> dict:
+    """A fresh invitation's link, as its person would send it back with a password."""
+    person = get_user_model().objects.create_user(f"invited{w._n()}", password=None)
+    Membership.objects.create(user=person, team=w.team)
+    uid, token = invitation_url(person).rsplit("/", 2)[-2:]
+    return {"uid": uid, "token": token, "password": "a long chosen password"}
+
+
 ENDPOINTS = [
     Endpoint("session", "get", lambda w: f"{API}/session/", audience=PUBLIC),
     Endpoint("session", "post", lambda w: f"{API}/session/", payload=lambda w: SIGN_IN, audience=PUBLIC),
@@ -47,6 +70,7 @@ ENDPOINTS = [
     Endpoint("case-list", "post", lambda w: f"{API}/cases/", 201, lambda w: {"title": "Mine"}, owned=False),
     Endpoint("case-detail", "get", case_url()),
     Endpoint("case-detail", "patch", case_url(), payload=lambda w: {"title": "Renamed", "assignee": "sam"}),
+    Endpoint("case-verdict", "get", case_url("verdict/")),
     Endpoint("case-transition", "post", case_url("transition/"), payload=lambda w: {"to": "dismissed"}),
     Endpoint("case-subjects", "post", case_url("subjects/"), 201, lambda w: {"kind": "address", "ref": w.address}),
     Endpoint("case-notes", "post", case_url("notes/"), 201, lambda w: {"body": "seen @sam"}),
@@ -77,6 +101,33 @@ ENDPOINTS = [
         payload=lambda w: {"approve": True},
         roles=SUPERVISORS,
     ),
+    Endpoint("inbox", "get", lambda w: f"{API}/inbox/", owned=False),
+    Endpoint("inbox-count", "get", lambda w: f"{API}/inbox/count/", owned=False),
+    Endpoint("notifications-read", "post", lambda w: f"{API}/notifications/read/", payload=lambda w: {}, owned=False),
+    Endpoint("team-members", "get", lambda w: f"{API}/team/members/", owned=False),
+    Endpoint(
+        "team-members",
+        "post",
+        lambda w: f"{API}/team/members/",
+        201,
+        lambda w: {"username": f"newcomer{w._n()}", "role": "analyst"},
+        roles=SUPERVISORS,
+        owned=False,
+    ),
+    Endpoint(
+        "team-member",
+        "patch",
+        lambda w: f"{API}/team/members/{teammate(w).user_id}/",
+        payload=lambda w: {"role": "supervisor"},
+        roles=SUPERVISORS,
+    ),
+    Endpoint(
+        "team-member-invitation",
+        "post",
+        lambda w: f"{API}/team/members/{invited(w).user_id}/invitation/",
+        roles=SUPERVISORS,
+    ),
+    Endpoint("invitation-accept", "post", lambda w: f"{API}/invitations/accept/", payload=invitation, audience=PUBLIC),
     Endpoint("alert-list", "get", lambda w: f"{API}/alerts/", owned=False),
     Endpoint(
         "alert-bulk",

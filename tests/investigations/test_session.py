@@ -31,7 +31,7 @@ def test_signing_in_and_out_with_the_csrf_token_the_app_is_given(ana):
     assert refused.json()["detail"] == "wrong username or password"
     signed = browser.post(URL, {"username": "ana", "password": "a long test password"},
                           content_type="application/json", HTTP_X_CSRFTOKEN=token)  # fmt: skip
-    assert signed.json() == {"username": "ana", "team": "Blue", "role": "analyst"}
+    assert signed.json() == {"username": "ana", "team": "Blue", "role": "analyst", "sso": None}
     assert browser.get("/api/v1/alerts/").status_code == 200
     token = browser.cookies["csrftoken"].value  # signing in rotates it
     assert browser.delete(URL, HTTP_X_CSRFTOKEN=token).status_code == 204

@@ -61,7 +61,7 @@ function send<P extends keyof paths, M extends Exclude<Method, "get">>(
 // Cases (investigations/api)
 export type Case = Answer<"/api/v1/cases/", "post">;
 /** The team's cases; an empty filter value means any (the pages' selects offer "" for it). */
-export const casesList = (filter: { status?: string; priority?: string; limit?: number } = {}) =>
+export const casesList = (filter: { status?: string; priority?: string; assignee?: string; limit?: number } = {}) =>
   get("/api/v1/cases/", {}, query(filter));
 export const caseCreate = (body: Body<"/api/v1/cases/", "post">) => send("/api/v1/cases/", "post", {}, body);
 
@@ -157,6 +157,27 @@ export const reportRetry = (caseId: number, reportId: number) =>
 export const reportFileHref = (caseId: number, reportId: number, fmt: "pdf" | "csv") =>
   `/api/v1/${at("/api/v1/cases/{case_id}/reports/{report_id}/{fmt}/", { case_id: caseId, report_id: reportId, fmt })}`;
 export const caseAudit = (caseId: number) => get("/api/v1/cases/{case_id}/audit/", caseOf(caseId));
+/** How many addresses a verdict on the case records as training labels now (the confirmation dialog). */
+export const caseVerdict = (caseId: number) => get("/api/v1/cases/{case_id}/verdict/", caseOf(caseId));
+
+// The inbox and the team (investigations/api/inbox.py, team.py)
+export type Inbox = Answer<"/api/v1/inbox/", "get">;
+export type InboxItem = Inbox["notifications"][number];
+export const inboxRead = () => get("/api/v1/inbox/");
+export const inboxCount = () => get("/api/v1/inbox/count/");
+export const notificationsRead = (body: Body<"/api/v1/notifications/read/", "post">) =>
+  send("/api/v1/notifications/read/", "post", {}, body);
+export type TeamAnswer = Answer<"/api/v1/team/members/", "get">;
+export type Member = TeamAnswer["members"][number];
+export type MemberInvite = Body<"/api/v1/team/members/", "post">;
+export const teamMembers = () => get("/api/v1/team/members/");
+export const memberInvite = (body: MemberInvite) => send("/api/v1/team/members/", "post", {}, body);
+export const memberRoleSet = (userId: number, body: Body<"/api/v1/team/members/{user_id}/", "patch">) =>
+  send("/api/v1/team/members/{user_id}/", "patch", { user_id: userId }, body);
+export const invitationRenew = (userId: number) =>
+  send("/api/v1/team/members/{user_id}/invitation/", "post", { user_id: userId });
+export const invitationAccept = (body: Body<"/api/v1/invitations/accept/", "post">) =>
+  send("/api/v1/invitations/accept/", "post", {}, body);
 
 // The session (app/api): who is signed in
 /** username null: nobody is signed in. */

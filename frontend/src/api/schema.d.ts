@@ -75,6 +75,9 @@ export interface paths {
   "/api/v1/cases/{case_id}/transition/": {
     post: operations["cases_transition_create"];
   };
+  "/api/v1/cases/{case_id}/verdict/": {
+    get: operations["cases_verdict_retrieve"];
+  };
   "/api/v1/clusters/{cluster_id}/": {
     get: operations["clusters_retrieve"];
   };
@@ -85,6 +88,16 @@ export interface paths {
   "/api/v1/clusters/{cluster_id}/transactions/": {
     /** @description The transactions the cluster's addresses took part in, newest first, a page at a time. */
     get: operations["clusters_transactions_retrieve"];
+  };
+  "/api/v1/inbox/": {
+    get: operations["inbox_retrieve"];
+  };
+  "/api/v1/inbox/count/": {
+    /** @description What the navigation's badge shows; cheap enough to poll. */
+    get: operations["inbox_count_retrieve"];
+  };
+  "/api/v1/invitations/accept/": {
+    post: operations["invitations_accept_create"];
   };
   "/api/v1/labeling/jobs/": {
     /**
@@ -114,6 +127,9 @@ export interface paths {
   "/api/v1/labeling/state/": {
     /** @description Whether a model is active, and if not, whether the first one is on its way (what the dashboard says). */
     get: operations["labeling_state_retrieve"];
+  };
+  "/api/v1/notifications/read/": {
+    post: operations["notifications_read_create"];
   };
   "/api/v1/paths/": {
     get: operations["paths_retrieve"];
@@ -164,6 +180,16 @@ export interface paths {
   };
   "/api/v1/taxonomy/": {
     get: operations["taxonomy_retrieve"];
+  };
+  "/api/v1/team/members/": {
+    get: operations["team_members_retrieve"];
+    post: operations["team_members_create"];
+  };
+  "/api/v1/team/members/{user_id}/": {
+    patch: operations["team_members_partial_update"];
+  };
+  "/api/v1/team/members/{user_id}/invitation/": {
+    post: operations["team_members_invitation_create"];
   };
   "/api/v1/transactions/{txid}/": {
     get: operations["transactions_retrieve"];
@@ -467,6 +493,11 @@ export interface components {
     CaseStatusEnum: "open" | "in_progress" | "confirmed" | "dismissed" | "closed";
     CaseTransitionInputRequest: {
       to: components["schemas"]["CaseStatusEnum"];
+      /**
+       * Format: int64
+       * @description confirmed and dismissed record the case's addresses as training labels: their number, as GET …/verdict/ gave it, confirms that; without it (or with another number) a case with addresses is refused with 400 and the number in `labels`
+       */
+      labels?: number;
     };
     /**
      * @description graph/explore.py ClusterDetail with its tags (given in the context). `merged_into`: the cluster that
@@ -775,6 +806,18 @@ export interface components {
       released_by: string;
       release_reason: string;
     };
+    InboxCountOut: {
+      unread: number;
+      approvals: number;
+    };
+    InboxOut: {
+      /** @description the user's unread notifications */
+      unread: number;
+      /** @description pending approvals this user may decide, oldest first */
+      approvals: components["schemas"]["WaitingApprovalOut"][];
+      /** @description the latest 100, newest first */
+      notifications: components["schemas"]["NotificationOut"][];
+    };
     InfluentialOut: {
       address: string;
       /** Format: double */
@@ -783,6 +826,20 @@ export interface components {
       /** @description how many of the explained addresses it pushed up */
       influenced: number;
       same_cluster: boolean;
+    };
+    InvitationAcceptInputRequest: {
+      uid: string;
+      token: string;
+      password: string;
+    };
+    InvitationLinkOut: {
+      /** @description a new one-time link to choose a password */
+      url: string;
+    };
+    InvitationOut: {
+      member: components["schemas"]["MemberOut"];
+      /** @description the one-time link to choose a password; empty when none is needed */
+      url: string;
     };
     JobOut: {
       id: number;
@@ -848,6 +905,25 @@ export interface components {
        * * `not_planned` - not_planned
        */
       first_model: components["schemas"]["FirstModelEnum"];
+    };
+    MemberInviteInputRequest: {
+      username: string;
+      email?: string;
+      /** @default analyst */
+      role?: components["schemas"]["RoleEnum"];
+    };
+    /** @description A teammate: a user, with their role in the team. */
+    MemberOut: {
+      id: number;
+      /** @description Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only. */
+      username: string;
+      /** Email address */
+      email: string;
+      role: components["schemas"]["RoleEnum"];
+      /** @description invited, and has not chosen a password yet */
+      invited: boolean;
+      /** Format: date-time */
+      last_login: string | null;
     };
     ModelOut: {
       /** Format: int64 */
@@ -926,6 +1002,35 @@ export interface components {
       /** Format: date-time */
       created_at: string;
     };
+    NotificationOut: {
+      id: number;
+      kind: components["schemas"]["NotificationOutKindEnum"];
+      case: number;
+      case_title: string;
+      /** @description username of whoever caused it */
+      actor: string;
+      text: string;
+      /** Format: date-time */
+      created_at: string;
+      /** Format: date-time */
+      read_at: string | null;
+    };
+    /**
+     * @description * `mention` - Mention
+     * * `approval` - Approval
+     * * `assigned` - Assigned
+     * * `decided` - Decided
+     * @enum {string}
+     */
+    NotificationOutKindEnum: "mention" | "approval" | "assigned" | "decided";
+    NotificationsReadInputRequest: {
+      /** @description the notifications to mark read; leave out to mark them all */
+      ids?: number[];
+    };
+    NotificationsReadOut: {
+      marked: number;
+      unread: number;
+    };
     /** @enum {unknown} */
     NullEnum: "";
     PaginatedTransferOutList: {
@@ -949,6 +1054,9 @@ export interface components {
       /** Format: date */
       due?: string | null;
       assignee?: string | null;
+    };
+    PatchedMemberRoleInputRequest: {
+      role?: components["schemas"]["RoleEnum"];
     };
     PatchedTagChangeInputRequest: {
       visibility?: components["schemas"]["VisibilityEnum"];
@@ -1102,6 +1210,8 @@ export interface components {
       username: string | null;
       team: string | null;
       role: components["schemas"]["RoleEnum"] | components["schemas"]["NullEnum"] | null;
+      /** @description where to sign in through the organisation's single sign-on; null when it is off */
+      sso: string | null;
     };
     SignInRequest: {
       username: string;
@@ -1198,6 +1308,10 @@ export interface components {
       confidence: {
         [key: string]: number;
       };
+    };
+    TeamOut: {
+      team: string;
+      members: components["schemas"]["MemberOut"][];
     };
     /**
      * @description * `forward` - forward
@@ -1389,12 +1503,25 @@ export interface components {
       /** @description the test period's illicit addresses of it */
       illicit: number | null;
     };
+    VerdictOut: {
+      /** @description addresses a verdict would record as training labels now */
+      labels: number;
+    };
     /**
      * @description * `team` - team
      * * `public` - public
      * @enum {string}
      */
     VisibilityEnum: "team" | "public";
+    WaitingApprovalOut: {
+      id: number;
+      action: components["schemas"]["ActionEnum"];
+      case: number;
+      case_title: string;
+      requested_by: string;
+      /** Format: date-time */
+      requested_at: string;
+    };
     WatchEntryInputRequest: {
       kind: components["schemas"]["NodeKindEnum"];
       ref: string;
@@ -1929,6 +2056,8 @@ export interface operations {
   cases_list: {
     parameters: {
       query?: {
+        /** @description a teammate's username, or none for the unassigned */
+        assignee?: string;
         limit?: number;
         /**
          * @description * `low` - Low
@@ -2628,6 +2757,52 @@ export interface operations {
       };
     };
   };
+  cases_verdict_retrieve: {
+    parameters: {
+      path: {
+        case_id: string;
+      };
+    };
+    responses: {
+      200: {
+        content: {
+          "application/json": components["schemas"]["VerdictOut"];
+        };
+      };
+      /** @description refused; the body says why */
+      400: {
+        content: {
+          "application/json": {
+            [key: string]: unknown;
+          };
+        };
+      };
+      /** @description not signed in, in no team, or not allowed */
+      403: {
+        content: {
+          "application/json": {
+            [key: string]: unknown;
+          };
+        };
+      };
+      /** @description no such object in the user's team */
+      404: {
+        content: {
+          "application/json": {
+            [key: string]: unknown;
+          };
+        };
+      };
+      /** @description the case's state does not allow it now */
+      409: {
+        content: {
+          "application/json": {
+            [key: string]: unknown;
+          };
+        };
+      };
+    };
+  };
   clusters_retrieve: {
     parameters: {
       path: {
@@ -2730,6 +2905,136 @@ export interface operations {
       200: {
         content: {
           "application/json": components["schemas"]["ClusterTxPageOut"];
+        };
+      };
+      /** @description refused; the body says why */
+      400: {
+        content: {
+          "application/json": {
+            [key: string]: unknown;
+          };
+        };
+      };
+      /** @description not signed in, in no team, or not allowed */
+      403: {
+        content: {
+          "application/json": {
+            [key: string]: unknown;
+          };
+        };
+      };
+      /** @description no such object in the user's team */
+      404: {
+        content: {
+          "application/json": {
+            [key: string]: unknown;
+          };
+        };
+      };
+      /** @description the case's state does not allow it now */
+      409: {
+        content: {
+          "application/json": {
+            [key: string]: unknown;
+          };
+        };
+      };
+    };
+  };
+  inbox_retrieve: {
+    responses: {
+      200: {
+        content: {
+          "application/json": components["schemas"]["InboxOut"];
+        };
+      };
+      /** @description refused; the body says why */
+      400: {
+        content: {
+          "application/json": {
+            [key: string]: unknown;
+          };
+        };
+      };
+      /** @description not signed in, in no team, or not allowed */
+      403: {
+        content: {
+          "application/json": {
+            [key: string]: unknown;
+          };
+        };
+      };
+      /** @description no such object in the user's team */
+      404: {
+        content: {
+          "application/json": {
+            [key: string]: unknown;
+          };
+        };
+      };
+      /** @description the case's state does not allow it now */
+      409: {
+        content: {
+          "application/json": {
+            [key: string]: unknown;
+          };
+        };
+      };
+    };
+  };
+  /** @description What the navigation's badge shows; cheap enough to poll. */
+  inbox_count_retrieve: {
+    responses: {
+      200: {
+        content: {
+          "application/json": components["schemas"]["InboxCountOut"];
+        };
+      };
+      /** @description refused; the body says why */
+      400: {
+        content: {
+          "application/json": {
+            [key: string]: unknown;
+          };
+        };
+      };
+      /** @description not signed in, in no team, or not allowed */
+      403: {
+        content: {
+          "application/json": {
+            [key: string]: unknown;
+          };
+        };
+      };
+      /** @description no such object in the user's team */
+      404: {
+        content: {
+          "application/json": {
+            [key: string]: unknown;
+          };
+        };
+      };
+      /** @description the case's state does not allow it now */
+      409: {
+        content: {
+          "application/json": {
+            [key: string]: unknown;
+          };
+        };
+      };
+    };
+  };
+  invitations_accept_create: {
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["InvitationAcceptInputRequest"];
+      };
+    };
+    responses: {
+      /** @description who is signed in, and their team and role */
+      200: {
+        content: {
+          "application/json": components["schemas"]["SessionOut"];
         };
       };
       /** @description refused; the body says why */
@@ -2931,6 +3236,52 @@ export interface operations {
       };
       /** @description not signed in, or in no team */
       403: {
+        content: {
+          "application/json": {
+            [key: string]: unknown;
+          };
+        };
+      };
+    };
+  };
+  notifications_read_create: {
+    requestBody?: {
+      content: {
+        "application/json": components["schemas"]["NotificationsReadInputRequest"];
+      };
+    };
+    responses: {
+      200: {
+        content: {
+          "application/json": components["schemas"]["NotificationsReadOut"];
+        };
+      };
+      /** @description refused; the body says why */
+      400: {
+        content: {
+          "application/json": {
+            [key: string]: unknown;
+          };
+        };
+      };
+      /** @description not signed in, in no team, or not allowed */
+      403: {
+        content: {
+          "application/json": {
+            [key: string]: unknown;
+          };
+        };
+      };
+      /** @description no such object in the user's team */
+      404: {
+        content: {
+          "application/json": {
+            [key: string]: unknown;
+          };
+        };
+      };
+      /** @description the case's state does not allow it now */
+      409: {
         content: {
           "application/json": {
             [key: string]: unknown;
@@ -3551,6 +3902,190 @@ export interface operations {
       200: {
         content: {
           "application/json": components["schemas"]["TaxonomyOut"];
+        };
+      };
+      /** @description refused; the body says why */
+      400: {
+        content: {
+          "application/json": {
+            [key: string]: unknown;
+          };
+        };
+      };
+      /** @description not signed in, in no team, or not allowed */
+      403: {
+        content: {
+          "application/json": {
+            [key: string]: unknown;
+          };
+        };
+      };
+      /** @description no such object in the user's team */
+      404: {
+        content: {
+          "application/json": {
+            [key: string]: unknown;
+          };
+        };
+      };
+      /** @description the case's state does not allow it now */
+      409: {
+        content: {
+          "application/json": {
+            [key: string]: unknown;
+          };
+        };
+      };
+    };
+  };
+  team_members_retrieve: {
+    responses: {
+      200: {
+        content: {
+          "application/json": components["schemas"]["TeamOut"];
+        };
+      };
+      /** @description refused; the body says why */
+      400: {
+        content: {
+          "application/json": {
+            [key: string]: unknown;
+          };
+        };
+      };
+      /** @description not signed in, in no team, or not allowed */
+      403: {
+        content: {
+          "application/json": {
+            [key: string]: unknown;
+          };
+        };
+      };
+      /** @description no such object in the user's team */
+      404: {
+        content: {
+          "application/json": {
+            [key: string]: unknown;
+          };
+        };
+      };
+      /** @description the case's state does not allow it now */
+      409: {
+        content: {
+          "application/json": {
+            [key: string]: unknown;
+          };
+        };
+      };
+    };
+  };
+  team_members_create: {
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["MemberInviteInputRequest"];
+      };
+    };
+    responses: {
+      201: {
+        content: {
+          "application/json": components["schemas"]["InvitationOut"];
+        };
+      };
+      /** @description refused; the body says why */
+      400: {
+        content: {
+          "application/json": {
+            [key: string]: unknown;
+          };
+        };
+      };
+      /** @description not signed in, in no team, or not allowed */
+      403: {
+        content: {
+          "application/json": {
+            [key: string]: unknown;
+          };
+        };
+      };
+      /** @description no such object in the user's team */
+      404: {
+        content: {
+          "application/json": {
+            [key: string]: unknown;
+          };
+        };
+      };
+      /** @description the case's state does not allow it now */
+      409: {
+        content: {
+          "application/json": {
+            [key: string]: unknown;
+          };
+        };
+      };
+    };
+  };
+  team_members_partial_update: {
+    parameters: {
+      path: {
+        user_id: string;
+      };
+    };
+    requestBody?: {
+      content: {
+        "application/json": components["schemas"]["PatchedMemberRoleInputRequest"];
+      };
+    };
+    responses: {
+      200: {
+        content: {
+          "application/json": components["schemas"]["MemberOut"];
+        };
+      };
+      /** @description refused; the body says why */
+      400: {
+        content: {
+          "application/json": {
+            [key: string]: unknown;
+          };
+        };
+      };
+      /** @description not signed in, in no team, or not allowed */
+      403: {
+        content: {
+          "application/json": {
+            [key: string]: unknown;
+          };
+        };
+      };
+      /** @description no such object in the user's team */
+      404: {
+        content: {
+          "application/json": {
+            [key: string]: unknown;
+          };
+        };
+      };
+      /** @description the case's state does not allow it now */
+      409: {
+        content: {
+          "application/json": {
+            [key: string]: unknown;
+          };
+        };
+      };
+    };
+  };
+  team_members_invitation_create: {
+    parameters: {
+      path: {
+        user_id: string;
+      };
+    };
+    responses: {
+      200: {
+        content: {
+          "application/json": components["schemas"]["InvitationLinkOut"];
         };
       };
       /** @description refused; the body says why */

@@ -4,6 +4,7 @@
 import { Link, useParams } from "react-router-dom";
 
 import { addressDetail } from "../api/endpoints";
+import { CaseActions } from "../components/CaseActions";
 import { Exposure } from "../components/Exposure";
 import { Reasons } from "../components/Reasons";
 import { Failure, Loading, useLoaded } from "../components/Status";
@@ -20,6 +21,7 @@ export function AddressPage() {
   return (
     <article className="address-page">
       <h1 className="ref">{a.address}</h1>
+      <CaseActions kind="address" of={a.address} />
       <p>
         <Link to={`/explore?address=${encodeURIComponent(a.address)}`}>Explore its graph</Link>
         {a.cluster && (

@@ -1,9 +1,9 @@
-/** The team's cases, with a status filter, and a new case. */
+/** The team's cases, narrowed by status, priority and assignee (a teammate, or nobody), and a new case. */
 
 import { useState } from "react";
 import { Link } from "react-router-dom";
 
-import { casesList } from "../api/endpoints";
+import { casesList, teamMembers } from "../api/endpoints";
 import { PRIORITIES, STATUS_WORDS } from "../cases";
 import { NewCase } from "../components/cases/NewCase";
 import { Failure, Loading, useLoaded } from "../components/Status";
@@ -12,7 +12,9 @@ import { stamp } from "../format";
 export function Cases() {
   const [status, setStatus] = useState("");
   const [priority, setPriority] = useState("");
-  const cases = useLoaded(() => casesList({ status, priority }), `${status}:${priority}`);
+  const [assignee, setAssignee] = useState("");
+  const members = useLoaded(teamMembers, "team");
+  const cases = useLoaded(() => casesList({ status, priority, assignee }), `${status}:${priority}:${assignee}`);
   return (
     <section aria-labelledby="cases">
       <h1 id="cases">Cases</h1>
@@ -38,6 +40,18 @@ export function Cases() {
             ))}
           </select>
         </label>
+        <label>
+          Assignee
+          <select value={assignee} onChange={(e) => setAssignee(e.target.value)}>
+            <option value="">anyone</option>
+            <option value="none">nobody</option>
+            {(members.data?.members ?? []).map((m) => (
+              <option key={m.id} value={m.username}>
+                {m.username}
+              </option>
+            ))}
+          </select>
+        </label>
       </div>
       {cases.loading && <Loading what="cases" />}
       {cases.error && <Failure error={cases.error} retry={cases.reload} />}
@@ -50,6 +64,7 @@ export function Cases() {
               <th>Status</th>
               <th>Priority</th>
               <th>Assignee</th>
+              <th>Due</th>
               <th>Updated</th>
             </tr>
           </thead>
@@ -64,6 +79,7 @@ export function Cases() {
                 <td>{STATUS_WORDS[c.status]}</td>
                 <td>{c.priority}</td>
                 <td>{c.assignee ?? "–"}</td>
+                <td>{c.due ?? "–"}</td>
                 <td>{stamp(c.updated_at)}</td>
               </tr>
             ))}

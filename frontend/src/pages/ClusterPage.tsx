@@ -3,6 +3,7 @@
 import { Link, useParams } from "react-router-dom";
 
 import { clusterDetail } from "../api/endpoints";
+import { CaseActions } from "../components/CaseActions";
 import { Exposure } from "../components/Exposure";
 import { Reasons } from "../components/Reasons";
 import { Failure, Loading, useLoaded } from "../components/Status";
@@ -19,6 +20,7 @@ export function ClusterPage() {
   return (
     <article>
       <h1 className="ref">{c.cluster}</h1>
+      <CaseActions kind="cluster" of={c.cluster} />
       {c.merged_into && (
         <p className="notice">
           Merged into <Link to={`/clusters/${encodeURIComponent(c.merged_into)}`}>{c.merged_into}</Link>.

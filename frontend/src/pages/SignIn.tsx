@@ -2,6 +2,8 @@ import { type FormEvent, useState } from "react";
 import { useLocation, useNavigate } from "react-router-dom";
 
 import { messageOf } from "../api";
+import { sessionRead } from "../api/endpoints";
+import { useLoaded } from "../components/Status";
 import { useSession } from "../session";
 
 export function SignIn() {
@@ -10,6 +12,8 @@ export function SignIn() {
   const location = useLocation();
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const sso = useLoaded(sessionRead, "sso").data?.sso; // the organisation's single sign-on, when it is on
+  const ssoFailed = new URLSearchParams(location.search).get("sso") === "failed";
 
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -47,6 +51,16 @@ export function SignIn() {
           {busy ? "Signing in…" : "Sign in"}
         </button>
       </form>
+      {sso && (
+        <p>
+          <a href={sso}>Sign in with single sign-on</a>
+        </p>
+      )}
+      {ssoFailed && (
+        <p className="failure" role="alert">
+          Single sign-on did not sign you in: ask your team's lead to invite you with the email your organisation knows you by.
+        </p>
+      )}
     </main>
   );
 }

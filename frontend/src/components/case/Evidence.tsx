@@ -2,9 +2,12 @@
 
 import { evidenceFileAdd } from "../../api/endpoints";
 import { shortId, stamp } from "../../format";
-import type { Act, Case } from "./types";
+import { Failure } from "../Status";
+import type { Case } from "./types";
+import { useAct } from "./useAct";
 
-export function Evidence({ c, act }: { c: Case; act: Act }) {
+export function Evidence({ c, reload }: { c: Case; reload: () => void }) {
+  const { act, error } = useAct(reload);
   return (
     <>
       <section aria-labelledby="evidence">
@@ -53,6 +56,7 @@ export function Evidence({ c, act }: { c: Case; act: Act }) {
             <input name="file" type="file" required />
           </label>
           <button type="submit">Upload</button>
+          {error && <Failure error={error} />}
         </form>
       )}
     </>

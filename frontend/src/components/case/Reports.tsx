@@ -4,10 +4,11 @@
 import { caseReports, reportFileHref, reportRetry } from "../../api/endpoints";
 import { stamp } from "../../format";
 import { Failure, useLoaded } from "../Status";
-import type { Act } from "./types";
+import { useAct } from "./useAct";
 
-export function Reports({ caseId, version, act }: { caseId: number; version: string; act: Act }) {
+export function Reports({ caseId, version }: { caseId: number; version: string }) {
   const reports = useLoaded(() => caseReports(caseId), `${caseId}:${version}`);
+  const { act, error } = useAct(reports.reload);
   return (
     <section aria-labelledby="reports">
       <h2 id="reports">Reports</h2>
@@ -29,13 +30,14 @@ export function Reports({ caseId, version, act }: { caseId: number; version: str
             <li key={r.id}>
               Report {r.id}: {r.status === "failed" ? `failed after ${r.attempts} attempt(s)` : "being made"}
               {r.last_error && <span role="alert"> — {r.last_error}</span>}{" "}
-              <button type="button" onClick={() => void act(() => reportRetry(caseId, r.id)).then(reports.reload)}>
+              <button type="button" onClick={() => void act(() => reportRetry(caseId, r.id))}>
                 Retry now
               </button>
             </li>
           ),
         )}
       </ul>
+      {error && <Failure error={error} />}
     </section>
   );
 }

@@ -5,11 +5,14 @@ import { Link } from "react-router-dom";
 
 import { subjectAdd, type SubjectIn } from "../../api/endpoints";
 import { choiceOf, textOf } from "../../forms";
-import type { Act, Case } from "./types";
+import { Failure } from "../Status";
+import type { Case } from "./types";
+import { useAct } from "./useAct";
 
 const SUBJECT_KINDS: readonly SubjectIn["kind"][] = ["address", "cluster", "transaction"];
 
-export function Subjects({ c, act }: { c: Case; act: Act }) {
+export function Subjects({ c, reload }: { c: Case; reload: () => void }) {
+  const { act, error } = useAct(reload);
   return (
     <section aria-labelledby="subjects">
       <h2 id="subjects">Subjects</h2>
@@ -44,6 +47,7 @@ export function Subjects({ c, act }: { c: Case; act: Act }) {
           </select>
           <input name="ref" aria-label="subject" size={45} required />
           <button type="submit">Add subject</button>
+          {error && <Failure error={error} />}
         </form>
       )}
     </section>
