@@ -1,0 +1,190 @@
+"""Features from the chain store: the same rows as the graph's (graphml/features.py, the reference) on real blocks
+and a simulated world, nothing from blocks after the one asked for, and the command that writes them."""
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from chain.errors import RunSpecError
+from chain.simulator.run import WorldSpec, simulate
+from chain.store.clusters import store_cluster
+from chain.store.features import features_dir, store_features
+from graph import get_graph
+from graph.ml import address_pages, transaction_pages
+from graphml.feature_source import (
+    AddressFeatures,
+    GraphFeatureSource,
+    StoreFeatureSource,
+    definitions_agree,
+    store_features_read,
+)
+from graphml.features import ADDRESS_FEATURES, build
+from tests.chain.storetools import build as store_build
+from tests.chain.test_store_clusters import ingest_block_by_block
+
+pytestmark = pytest.mark.django_db
+FRAME = 8  # blk*.dat framing: magic, then the block's size
+
+
+@pytest.fixture(autouse=True)
+def small_partitions(settings):
+    settings.CHAIN_STORE_PARTITION_BLOCKS = 10
+    settings.CHAIN_STORE_BUCKETS = 4
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory) -> Path:
+    directory = tmp_path_factory.mktemp("features-world")
+    simulate(WorldSpec(txs=1_500, seed=5, illicit_share=0.1), directory)
+    return directory
+
+
+def world_tags(world: Path) -> list[tuple[str, str]]:
+    """Public tags of every class on some of the world's addresses: illicit and sanctioned ones on criminals',
+    exchange and high-risk ones on others'."""
+    with open(world / "truth.csv") as handle:
+        rows = list(csv.DictReader(handle))
+    illicit = [row["address"] for row in rows if row["label"] == "illicit"]
+    licit = [row["address"] for row in rows if row["label"] == "licit"]
+    return (
+        [(a, "illicit") for a in illicit[::3]]
+        + [(a, "sanctioned") for a in illicit[1::5]]
+        + [(a, "exchange") for a in licit[::7]]
+        + [(a, "high_risk") for a in licit[3::11]]
+        + [(a, "other") for a in licit[5::13]]
+    )
+
+
+def clustered_store(kind: str, source, store_dir: Path, settings, network: str = "bitcoin") -> Path:
+    run = store_build(kind, source, store_dir, network=network, workers=2)
+    assert run.status == "succeeded", run.error
+    store_cluster(store_dir, min_confidence=settings.CLUSTER_CHANGE_MIN_CONFIDENCE)
+    return store_dir
+
+
+def graph_source(tags, settings) -> GraphFeatureSource:
+    graph = get_graph()
+    arrays = build(
+        address_pages(graph),
+        transaction_pages(graph),
+        change_min_confidence=settings.CLUSTER_CHANGE_MIN_CONFIDENCE,
+        tags=tags,
+    )
+    return GraphFeatureSource(arrays)
+
+
+def assert_same_features(ours: AddressFeatures, theirs: AddressFeatures) -> None:
+    ours, theirs = ours.sorted(), theirs.sorted()
+    assert ours.addresses == theirs.addresses
+    for column, name in enumerate(ADDRESS_FEATURES):
+        np.testing.assert_allclose(ours.matrix[:, column], theirs.matrix[:, column], rtol=2e-6, atol=1e-6, err_msg=name)
+
+
+def test_the_stores_names_are_graphmls():
+    assert definitions_agree()
+
+
+def test_the_store_gives_the_graphs_features_on_a_simulated_world(chain_graph, world, tmp_path, settings):
+    store = clustered_store("blk", world / "blocks", tmp_path / "store", settings, network="regtest")
+    ingest_block_by_block("blk", world / "blocks", network="regtest")
+    tags = world_tags(world)
+    graph = graph_source(tags, settings)
+    top = int(graph.arrays.tx_height.max())
+    from_store = StoreFeatureSource(store, tags=tags, change_min_confidence=settings.CLUSTER_CHANGE_MIN_CONFIDENCE)
+    for until in (top // 3, 2 * top // 3, None):
+        found = from_store.features(until)
+        assert_same_features(found, graph.features(until))
+    at_top = found.matrix
+    for name in (
+        "log_cluster_size",
+        "illicit_tag_received_share",
+        "exchange_tag_sent_share",
+        "high_risk_tag_sent_share",
+    ):
+        assert (at_top[:, ADDRESS_FEATURES.index(name)] > 0).sum() > 5, f"{name} is exercised"
+    early = from_store.features(top // 3)
+    assert len(early.addresses) < len(found.addresses), "addresses first seen later are not there"
+
+
+@pytest.mark.parametrize(
+    ("kind", "name", "untils"),
+    [("raw", "block-574200.blk", (None,)), ("blk", "blk-heights-1-255.dat", (100, 170, None))],
+)
+def test_the_store_gives_the_graphs_features_on_real_blocks(
+    chain_graph, fixtures, tmp_path, settings, kind, name, untils
+):
+    store = clustered_store(kind, fixtures / name, tmp_path / "store", settings)
+    ingest_block_by_block(kind, fixtures / name)
+    graph = graph_source([], settings)
+    tags = [(address, "illicit") for address in graph.arrays.addresses[::17]]
+    graph = graph_source(tags, settings)
+    from_store = StoreFeatureSource(store, tags=tags, change_min_confidence=settings.CLUSTER_CHANGE_MIN_CONFIDENCE)
+    for until in untils:
+        assert_same_features(from_store.features(until), graph.features(until))
+
+
+def blk_prefix(blocks: Path, out: Path, count: int) -> Path:
+    """The first `count` blocks of the world's blk files, in one blk file of their framing."""
+    out.mkdir(parents=True)
+    data = b"".join(path.read_bytes() for path in sorted(blocks.glob("blk*.dat")))
+    at = 0
+    for _ in range(count):
+        at += FRAME + int.from_bytes(data[at + 4 : at + FRAME], "little")
+    (out / "blk00000.dat").write_bytes(data[:at])
+    return out
+
+
+def test_a_feature_at_a_block_does_not_change_when_later_blocks_are_added(world, tmp_path, settings):
+    tags = world_tags(world)
+    full = clustered_store("blk", world / "blocks", tmp_path / "full", settings, network="regtest")
+    early_blocks = blk_prefix(world / "blocks", tmp_path / "early-blocks", 40)
+    early = clustered_store("blk", early_blocks, tmp_path / "early", settings, network="regtest")
+    until = 30
+    before = StoreFeatureSource(early, tags=tags).features(until).sorted()
+    after = StoreFeatureSource(full, tags=tags).features(until).sorted()
+    assert before.addresses == after.addresses
+    np.testing.assert_allclose(before.matrix, after.matrix, rtol=1e-9, atol=1e-12)
+    later = StoreFeatureSource(full, tags=tags).features(60).sorted()
+    assert len(later.addresses) > len(after.addresses), "later blocks do reach the features of later blocks"
+
+
+def test_the_features_command_writes_features_and_aggregates_as_of_the_block(
+    chain_graph, world, tmp_path, capsys, settings
+):
+    """`chainstore features --until H`: the three tables; at the tip the figures are the graph's Address ones."""
+    store = clustered_store("blk", world / "blocks", tmp_path / "store", settings, network="regtest")
+    ingest_block_by_block("blk", world / "blocks", network="regtest")
+    top = chain_graph.read("MATCH (b:Block) RETURN max(b.height) AS top")[0]["top"]
+    call_command("chainstore", "features", "--store", str(store), "--until", str(top), "--tags", "graph")
+    output = capsys.readouterr().out
+    written = features_dir(store, top)
+    stats = pq.read_table(written / "address_stats").to_pylist()
+    graph_figures = chain_graph.read(
+        "MATCH (a:Address) RETURN a.address AS address, a.received AS received, a.sent AS sent, a.n_tx AS n_tx"
+    )
+    assert {r["address"]: (r["received"], r["sent"], r["n_tx"]) for r in stats} == {
+        r["address"]: (r["received"], r["sent"], r["n_tx"]) for r in graph_figures
+    }
+    clusters = pq.read_table(written / "cluster_stats").to_pylist()
+    stored = chain_graph.read("MATCH (c:Cluster) WHERE c.size > 0 RETURN c.size AS size, c.received AS received")
+    assert sorted((c["size"], c["received"]) for c in clusters if c["size"] > 1) == sorted(
+        (r["size"], r["received"]) for r in stored
+    )
+    assert f"{len(stats):,} addresses" in output
+    assert len(store_features_read(store, top).addresses) == len(stats)
+
+
+def test_features_before_clustering_are_refused_naming_the_command(fixtures, tmp_path):
+    run = store_build("raw", fixtures / "block-574200.blk", tmp_path / "store")
+    assert run.status == "succeeded", run.error
+    with pytest.raises(CommandError, match="run `chainstore cluster` first"):
+        call_command(
+            "chainstore", "features", "--store", str(tmp_path / "store"), "--until", "574200", "--tags", "none"
+        )
+    with pytest.raises(RunSpecError, match="until must be a block height"):
+        store_features(tmp_path / "store", until=-1, min_confidence=0.6)
