@@ -2,7 +2,8 @@
 
 The definitions are graphml/features.py's (the reference, computed there from graph arrays), written as set
 operations so that DuckDB and Spark SQL run the same text; what differs between them is in the dialect table.
-Every statement reads the views `transactions_raw`, `outputs_raw`, `inputs_raw` (the store's tables),
+Tables are made where several steps read the rows (each costs a write on Spark), views elsewhere. Every
+statement reads the views `transactions_raw`, `outputs_raw`, `inputs_raw` (the store's tables),
 `cluster_addresses` and `cluster_txs` (`chainstore cluster`'s `addresses` and `tx_clustering`), `tags_raw`
 (address, risk_class) and the tables the earlier statements made. Nothing reads a block after `{until}`: the
 transactions are cut first (`f_txs`) and every later step joins through them.
@@ -79,7 +80,7 @@ FROM edges GROUP BY address_id
 
 # Cluster links confirmed by {until}, from each transaction's smallest input address id (the anchor).
 LINKS = """
-CREATE TABLE f_links AS
+CREATE OR REPLACE VIEW f_links AS
 WITH anchors AS (SELECT tx_id, min(address_id) AS anchor FROM f_spends GROUP BY tx_id)
 SELECT DISTINCT a.anchor AS u, s.address_id AS v
 FROM anchors a JOIN f_txs t ON t.tx_id = a.tx_id JOIN f_spends s ON s.tx_id = a.tx_id
@@ -92,12 +93,12 @@ WHERE t.change_confidence >= {min_confidence} AND p.address_id <> a.anchor
 
 # Each seen address's cluster as of {until}: its component's smallest address id (alone: its own).
 MEMBERS = """
-CREATE TABLE f_members AS
+CREATE OR REPLACE VIEW f_members AS
 SELECT a.address_id, coalesce(l.root, a.address_id) AS root FROM f_activity a LEFT JOIN labels l
 ON l.address_id = a.address_id
 """
 CLUSTERS = """
-CREATE TABLE f_clusters AS
+CREATE OR REPLACE VIEW f_clusters AS
 SELECT m.root, count(*) AS size, CAST(sum(a.received) AS BIGINT) AS received, CAST(sum(a.sent) AS BIGINT) AS sent,
        CAST(sum(a.n_out) AS BIGINT) AS n_out, CAST(sum(a.n_in) AS BIGINT) AS n_in,
        min(a.first_height) AS first_height, max(a.last_height) AS last_height
@@ -115,11 +116,11 @@ WHERE g.risk_class IN ({tag_names}) GROUP BY a.address_id
 # Each (transaction, address) pair's value on one side, and each transaction's totals on each side, with the
 # tagged part per class. Only transactions with a tagged part are kept: no other gives a share above 0.
 PAIRS = """
-CREATE TABLE f_{side}_pairs AS SELECT tx_id, address_id, CAST(sum(value) AS BIGINT) AS value
+CREATE OR REPLACE VIEW f_{side}_pairs AS SELECT tx_id, address_id, CAST(sum(value) AS BIGINT) AS value
 FROM f_{side} GROUP BY tx_id, address_id
 """
 TAGGED_TOTALS = """
-CREATE TABLE f_{side}_tagged AS
+CREATE OR REPLACE VIEW f_{side}_tagged AS
 SELECT * FROM (
   SELECT e.tx_id, CAST(sum(e.value) AS BIGINT) AS total, {tagged_sums}
   FROM f_{side} e LEFT JOIN f_tags g ON g.address_id = e.address_id GROUP BY e.tx_id
@@ -129,7 +130,7 @@ SELECT * FROM (
 # For each tag class, each address's value received from tagged payers (pays: in proportion to the paying
 # transaction's tagged inputs) or sent to tagged payees (spends), its own part of the other side left out.
 EXPOSURE = """
-CREATE TABLE f_{side}_exposure AS
+CREATE OR REPLACE VIEW f_{side}_exposure AS
 SELECT p.address_id, {exposure_sums}
 FROM f_{side}_pairs p JOIN f_{other}_tagged x ON x.tx_id = p.tx_id
 LEFT JOIN f_{other}_pairs own ON own.tx_id = p.tx_id AND own.address_id = p.address_id
@@ -143,7 +144,7 @@ SHARE = (
 )
 
 FEATURES = """
-CREATE TABLE f_features AS
+CREATE OR REPLACE VIEW f_features AS
 SELECT a.address_id, n.address,
   {log1p:CAST(a.n_tx AS DOUBLE)} AS log_n_tx,
   {log1p:CAST(a.received AS DOUBLE) / {sats}} AS log_received_btc,

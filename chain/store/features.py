@@ -32,7 +32,7 @@ class FeatureTally:
     until: int = 0
     step: str = ""
     addresses: int = 0  # seen by the block: rows written
-    links: int = 0
+    clustered: int = 0  # addresses in a cluster of two or more
     clusters: int = 0
     tagged: int = 0
     seconds: float = 0.0
@@ -142,9 +142,8 @@ def feature_steps(con, *, until: int, min_confidence: float, components: str, ta
     step(tally, on_step, "features")
     for statement in sql.statements_after_components(dialect=dialect):
         con.execute(statement)
-    tally.addresses = con.execute("SELECT count(*) FROM f_features").fetchone()[0]
-    tally.links = con.execute("SELECT count(*) FROM f_links").fetchone()[0]
-    tally.clusters = con.execute("SELECT count(*) FROM f_clusters WHERE size > 1").fetchone()[0]
+    tally.addresses = con.execute("SELECT count(*) FROM f_activity").fetchone()[0]  # each has its feature row
+    tally.clustered, tally.clusters = con.execute("SELECT count(*), count(DISTINCT root) FROM labels").fetchone()
     tally.tagged = con.execute("SELECT count(*) FROM f_tags").fetchone()[0]
     step(tally, on_step, "write")
 
@@ -166,7 +165,7 @@ def feature_marker(tally: FeatureTally, engine: str, clustered_by: dict) -> dict
         "engine": engine,
         "build_run": clustered_by.get("build_run"),
         "addresses": tally.addresses,
-        "links": tally.links,
+        "clustered": tally.clustered,
         "tagged": tally.tagged,
     }
 
