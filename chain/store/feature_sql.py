@@ -171,6 +171,28 @@ LEFT JOIN f_pays_exposure r ON r.address_id = a.address_id
 LEFT JOIN f_spends_exposure s ON s.address_id = a.address_id
 """
 
+# Address edges as of {until}, GraphSense's address relations: value from each input address to each output
+# address of a transaction, split in proportion to the inputs (an address that put in 30 % of the input value
+# sent 30 % of every output; the fee goes to no one). CoinJoins and transactions of more than EDGE_PAIR_LIMIT
+# address pairs give none: a CoinJoin's pairs say nothing of who paid whom, and would grow as its size squared.
+# An output back to one of the spenders (change) is no edge.
+EDGE_PAIR_LIMIT = 2_500
+EDGES = """
+CREATE OR REPLACE VIEW f_edges AS
+WITH spent AS (SELECT tx_id, count(*) AS spenders, sum(value) AS total FROM f_spends_pairs GROUP BY tx_id),
+paid AS (SELECT tx_id, count(*) AS payees FROM f_pays_pairs GROUP BY tx_id),
+eligible AS (
+  SELECT s.tx_id, s.total, t.height FROM spent s JOIN paid p ON p.tx_id = s.tx_id JOIN f_txs t ON t.tx_id = s.tx_id
+  WHERE t.coinjoin = 0 AND s.spenders * p.payees <= {edge_pair_limit} AND s.total > 0
+)
+SELECT i.address_id AS src, o.address_id AS dst, count(*) AS n_tx,
+       sum(CAST(i.value AS DOUBLE) * o.value / e.total) AS value, min(e.height) AS first_height,
+       max(e.height) AS last_height
+FROM eligible e JOIN f_spends_pairs i ON i.tx_id = e.tx_id JOIN f_pays_pairs o ON o.tx_id = e.tx_id
+WHERE i.address_id <> o.address_id
+GROUP BY i.address_id, o.address_id
+"""
+
 BASE_COLUMNS = (
     "log_n_tx",
     "log_received_btc",
@@ -202,6 +224,7 @@ WRITE_QUERIES = {
     "address_stats": "SELECT a.address_id, n.address, a.n_tx, a.n_out, a.n_in, a.received, a.sent, a.first_height, "
     "a.last_height, m.root AS cluster_root FROM f_activity a JOIN cluster_addresses n ON n.address_id = a.address_id "
     "JOIN f_members m ON m.address_id = a.address_id ORDER BY a.address_id",
+    "address_edges": "SELECT src, dst, n_tx, value, first_height, last_height FROM f_edges ORDER BY src, dst",
     "cluster_stats": "SELECT c.root, n.address AS root_address, c.size, c.received, c.sent, c.n_out, c.n_in, "
     "c.first_height, c.last_height FROM f_clusters c JOIN cluster_addresses n ON n.address_id = c.root "
     "ORDER BY c.root",
@@ -217,7 +240,8 @@ def statements_before_components(*, until: int, min_confidence: float, dialect: 
 
 
 def statements_after_components(*, dialect: dict) -> list[str]:
-    """From the labels to `f_features`: clusters as of the block, tag exposure, the feature columns."""
+    """From the labels to `f_features` and `f_edges`: clusters as of the block, tag exposure, the feature
+    columns, the address edges."""
     tagged_sums = ", ".join(
         f"CAST(sum(CASE WHEN g.code = {code} THEN e.value ELSE 0 END) AS BIGINT) AS tagged_{code}" for code in _codes()
     )
@@ -232,6 +256,7 @@ def statements_after_components(*, dialect: dict) -> list[str]:
     for side, other in (("pays", "spends"), ("spends", "pays")):
         found.append(EXPOSURE.format(side=side, other=other, exposure_sums=exposure))
     found.append(_features(dialect))
+    found.append(_fill(EDGES, until=0, min_confidence=0, dialect=dialect))
     return found
 
 
@@ -272,6 +297,7 @@ def _fill(template: str, *, until: int, min_confidence: float, dialect: dict) ->
         "min_confidence": repr(float(min_confidence)),
         "round_unit": str(ROUND_UNIT),
         "sats": f"{SATS}",
+        "edge_pair_limit": str(EDGE_PAIR_LIMIT),
     }.items():
         text = text.replace("{" + name + "}", value)
     return text

@@ -1,7 +1,7 @@
 """Per-address features as of a block, from the store and its clusters: feature_sql.py's statements on DuckDB.
 
 The steps are `feature_steps`, run the same way by chain/store/spark.py on Spark SQL. The result goes under
-`<store>/features/until=H/` (address_features, address_stats, cluster_stats, each `data.parquet`, and
+`<store>/features/until=H/` (address_features, address_stats, address_edges, cluster_stats, each `data.parquet`, and
 `_build.json`), written in a temporary directory and renamed, so a reader sees the old set or the new one.
 
 Memory is DuckDB's limit (it spills to `<store>/tmp/`); nothing is read into Python but the tags given and,

@@ -208,7 +208,7 @@ def spark_features(
     clustered_by: dict | None = None,
 ):
     """features.store_features on Spark: feature_sql.py's statements in its SPARK dialect, components by the SQL
-    stars, the same three tables and marker under `features/until=H/`."""
+    stars, the same four tables and marker under `features/until=H/`."""
     from chain.store import feature_sql
     from chain.store.features import FeatureTally, feature_marker, feature_steps, features_dir, publish, step
 

@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from chain.errors import RunSpecError
+from chain.serialization import txid_of
 from chain.simulator.run import WorldSpec, simulate
 from chain.store.clusters import store_cluster
 from chain.store.features import features_dir, store_features
@@ -24,11 +25,13 @@ from graphml.feature_source import (
     store_features_read,
 )
 from graphml.features import ADDRESS_FEATURES, build
+from tests.chain.blockmaker import ChainMaker, to
 from tests.chain.storetools import build as store_build
 from tests.chain.test_store_clusters import ingest_block_by_block
 
 pytestmark = pytest.mark.django_db
 FRAME = 8  # blk*.dat framing: magic, then the block's size
+COIN = 100_000_000
 
 
 @pytest.fixture(autouse=True)
@@ -188,3 +191,44 @@ def test_features_before_clustering_are_refused_naming_the_command(fixtures, tmp
         )
     with pytest.raises(RunSpecError, match="until must be a block height"):
         store_features(tmp_path / "store", until=-1, min_confidence=0.6)
+
+
+def test_address_edges_split_each_payment_in_proportion_to_the_inputs_and_skip_coinjoins(tmp_path, settings):
+    """Alice (50 BTC) and Bob (75) pay Carol 100 and Dave 24 (fee 1) at block 3: 40 % of each payment is
+    Alice's. Carol pays Erin 99 and herself 0.5 back at 4. At 10 five miners mix into five equal outputs."""
+    chain = ChainMaker()
+    alice, bob = chain.block(miner="alice"), chain.block(miner="bob", fees=25 * COIN)
+    pay = chain.spend((alice, 0), (bob, 0), outputs=[(100 * COIN, to("carol")), (24 * COIN, to("dave"))])
+    chain.block(pay, fees=COIN)
+    onward = chain.spend((txid_of(pay), 0), outputs=[(99 * COIN, to("erin")), (COIN // 2, to("carol"))])
+    chain.block(onward, fees=COIN // 2)
+    miners = [chain.block(miner=f"mixer{i}", fees=i + 1) for i in range(5)]
+    mix = chain.spend(
+        *[(txid, 0) for txid in miners], outputs=[(5_000_000, to(f"fresh{i}", "p2wpkh")) for i in range(5)]
+    )
+    chain.block(mix, fees=5 * 50 * COIN - 25_000_000)
+    store = clustered_store("blk", chain.write_blk(tmp_path / "blk00000.dat"), tmp_path / "store", settings, "regtest")
+    store_features(store, until=10, min_confidence=settings.CLUSTER_CHANGE_MIN_CONFIDENCE)
+    written = features_dir(store, 10)
+    by_received = {
+        50 * COIN: "alice",
+        75 * COIN: "bob",
+        100 * COIN + COIN // 2: "carol",
+        24 * COIN: "dave",
+        99 * COIN: "erin",
+    }
+    name = {
+        row["address_id"]: by_received.get(row["received"], "other")
+        for row in pq.read_table(written / "address_stats").to_pylist()
+    }
+    edges = pq.read_table(written / "address_edges").to_pylist()
+    found = {
+        (name[e["src"]], name[e["dst"]]): (e["n_tx"], round(e["value"] / COIN, 6), e["last_height"]) for e in edges
+    }
+    assert found == {
+        ("alice", "carol"): (1, 40.0, 3),
+        ("alice", "dave"): (1, 9.6, 3),
+        ("bob", "carol"): (1, 60.0, 3),
+        ("bob", "dave"): (1, 14.4, 3),
+        ("carol", "erin"): (1, 99.0, 4),
+    }, "no edge back to Carol herself, none out of the CoinJoin"

@@ -137,11 +137,11 @@ def test_the_cluster_command_on_spark_clusters_real_blocks_exactly_as_duckdb_doe
 
 
 def features_written(store_dir, until: int) -> dict[str, list[dict]]:
-    """The three tables `chainstore features` writes, rows in their written order, and the marker's engine."""
+    """The four tables `chainstore features` writes, rows in their written order."""
     directory = features_dir(store_dir, until)
     return {
         table: pq.read_table(directory / table).to_pylist()
-        for table in ("address_features", "address_stats", "cluster_stats")
+        for table in ("address_features", "address_stats", "address_edges", "cluster_stats")
     }
 
 
@@ -163,6 +163,9 @@ def test_spark_computes_the_features_and_aggregates_duckdb_computes(spark, world
     assert duck.tagged > 10
     assert by_spark["address_stats"] == by_duckdb["address_stats"]
     assert by_spark["cluster_stats"] == by_duckdb["cluster_stats"]
+    assert len(by_duckdb["address_edges"]) > 100
+    for ours, theirs in zip(by_spark["address_edges"], by_duckdb["address_edges"], strict=True):
+        assert ours == pytest.approx(theirs, rel=1e-9)
     assert [r["address"] for r in by_spark["address_features"]] == [r["address"] for r in by_duckdb["address_features"]]
     for ours, theirs in zip(by_spark["address_features"], by_duckdb["address_features"], strict=True):
         address = theirs.pop("address")
