@@ -17,7 +17,15 @@ import pyarrow.parquet as pq
 from chain.clustering import DEFAULT_CHANGE_MIN_CONFIDENCE
 from chain.store import feature_sql
 from chain.store.features import features_dir, store_features, store_tip
-from graphml.features import ADDRESS_FEATURES, SCRIPT_TYPES, TAG_CLASSES, ChainArrays, address_features
+from graphml.features import (
+    ADDRESS_FEATURES,
+    ROUND_UNIT,
+    SCRIPT_TYPES,
+    TAG_CLASSES,
+    ChainArrays,
+    address_features,
+)
+from tagpack.taxonomy import ILLICIT, SANCTIONED
 
 
 class FeatureTableError(ValueError):
@@ -104,8 +112,7 @@ def store_features_read(root: Path, until: int) -> AddressFeatures:
 
 def definitions_agree() -> bool:
     """chain/store repeats graphml's names (it sits below graphml): true while they are the same."""
-    return (feature_sql.FEATURE_COLUMNS, feature_sql.TAG_CLASSES, feature_sql.SCRIPT_TYPES) == (
-        ADDRESS_FEATURES,
-        TAG_CLASSES,
-        SCRIPT_TYPES,
-    )
+    store = (feature_sql.FEATURE_COLUMNS, feature_sql.TAG_CLASSES, feature_sql.SCRIPT_TYPES, feature_sql.ROUND_UNIT)
+    return store == (ADDRESS_FEATURES, TAG_CLASSES, SCRIPT_TYPES, ROUND_UNIT) and feature_sql.TAG_ALIASES == {
+        SANCTIONED: ILLICIT
+    }
