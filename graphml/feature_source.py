@@ -17,6 +17,8 @@ import pyarrow.parquet as pq
 from chain.clustering import DEFAULT_CHANGE_MIN_CONFIDENCE
 from chain.store import feature_sql
 from chain.store.features import features_dir, store_features, store_tip
+from graph.store import GraphStore
+from graph.tags import tag_classes
 from graphml.features import (
     ADDRESS_FEATURES,
     ROUND_UNIT,
@@ -95,6 +97,28 @@ class StoreFeatureSource:
         height = store_tip(self.root) if until is None else until
         store_features(self.root, until=height, tags=self.tags, **self.options)
         return store_features_read(self.root, height)
+
+
+def feature_source(
+    kind: str,
+    *,
+    graph: GraphStore,
+    store_dir: Path | None = None,
+    change_min_confidence: float = DEFAULT_CHANGE_MIN_CONFIDENCE,
+    **store_options,
+) -> FeatureSource:
+    """`kind` "graph" (today's path) or "store" (the chain store at `store_dir`, `store_options` as
+    StoreFeatureSource takes them). Both take the public tags from `graph`, where tag packs are imported."""
+    if kind == "graph":
+        from graphml.runs import chain_arrays  # training's module: imported only when the graph is read
+
+        return GraphFeatureSource(chain_arrays(graph, change_min_confidence=change_min_confidence))
+    if kind != "store":
+        raise ValueError(f"unknown feature source {kind!r}: graph or store")
+    if store_dir is None:
+        raise ValueError("the store feature source needs store_dir, the chain store's directory")
+    tags = tag_classes(graph)
+    return StoreFeatureSource(store_dir, tags=tags, change_min_confidence=change_min_confidence, **store_options)
 
 
 def store_features_read(root: Path, until: int) -> AddressFeatures:

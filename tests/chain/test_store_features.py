@@ -22,10 +22,10 @@ from graphml.feature_source import (
     GraphFeatureSource,
     StoreFeatureSource,
     definitions_agree,
+    feature_source,
     store_features_read,
 )
 from graphml.features import ADDRESS_FEATURES, build
-from graphml.runs import chain_arrays
 from investigations.tagging import tagpacks_import
 from tests.chain.blockmaker import ChainMaker, to
 from tests.chain.storetools import build as store_build
@@ -169,10 +169,11 @@ def test_the_features_command_writes_features_and_aggregates_as_of_the_block(
     top = chain_graph.read("MATCH (b:Block) RETURN max(b.height) AS top")[0]["top"]
     call_command("chainstore", "features", "--store", str(store), "--until", str(top))
     output = capsys.readouterr().out
-    from_graph = GraphFeatureSource(
-        chain_arrays(chain_graph, change_min_confidence=settings.CLUSTER_CHANGE_MIN_CONFIDENCE)
-    )
-    assert_same_features(store_features_read(store, top), from_graph.features(top))
+    confidence = settings.CLUSTER_CHANGE_MIN_CONFIDENCE
+    from_graph = feature_source("graph", graph=chain_graph, change_min_confidence=confidence).features(top)
+    assert_same_features(store_features_read(store, top), from_graph)
+    from_store = feature_source("store", graph=chain_graph, store_dir=store, change_min_confidence=confidence)
+    assert_same_features(from_store.features(None), from_graph)
     written = features_dir(store, top)
     stats = pq.read_table(written / "address_stats").to_pylist()
     graph_figures = chain_graph.read(
@@ -190,7 +191,7 @@ def test_the_features_command_writes_features_and_aggregates_as_of_the_block(
     assert " 0 tagged" not in output, "the graph's tags were read"
 
 
-def test_features_before_clustering_are_refused_naming_the_command(fixtures, tmp_path):
+def test_features_before_clustering_are_refused_naming_the_command(fixtures, tmp_path, chain_graph):
     run = store_build("raw", fixtures / "block-574200.blk", tmp_path / "store")
     assert run.status == "succeeded", run.error
     with pytest.raises(CommandError, match="run `chainstore cluster` first"):
@@ -199,6 +200,8 @@ def test_features_before_clustering_are_refused_naming_the_command(fixtures, tmp
         )
     with pytest.raises(RunSpecError, match="until must be a block height"):
         store_features(tmp_path / "store", until=-1, min_confidence=0.6)
+    with pytest.raises(ValueError, match="unknown feature source 'parquet': graph or store"):
+        feature_source("parquet", graph=chain_graph)
 
 
 def test_address_edges_split_each_payment_in_proportion_to_the_inputs_and_skip_coinjoins(tmp_path, settings):
