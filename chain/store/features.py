@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 
 from chain.errors import RunSpecError
@@ -25,6 +26,10 @@ from chain.store.resolve import connect
 OUTPUT_TABLES = tuple(sql.WRITE_QUERIES)
 BUILD_MARKER = "_build.json"  # until, the clustering's build run, the engine, the counts
 CLUSTER_TABLES = {"cluster_addresses": "addresses", "cluster_txs": "tx_clustering"}
+
+
+class FeaturesOutOfMemory(RunSpecError):
+    """A step needed more than DuckDB's memory limit; the features written before (if any) are kept."""
 
 
 @dataclass
@@ -46,8 +51,6 @@ def features_dir(root: Path, until: int) -> Path:
 
 def store_tip(root: Path) -> int:
     """The store's highest block: the `until` of features over all of it."""
-    import duckdb
-
     with duckdb.connect() as con:
         found = con.execute(f"SELECT max(height) FROM read_parquet('{StoreLayout(root).table_glob('blocks')}')")  # noqa: S608
         top = found.fetchone()[0]
@@ -117,16 +120,23 @@ def store_features(
     with connect(store, threads=threads, memory_limit=memory_limit) as con:
         con.execute("SET enable_progress_bar = false")
         _views(con, store, tags_table(tags))
-        feature_steps(
-            con,
-            until=until,
-            min_confidence=min_confidence,
-            components=components,
-            tally=tally,
-            on_step=on_step,
-            dialect=sql.DUCKDB,
-        )
-        _write(con, store, until, feature_marker(tally, "duckdb", clustered_by))
+        try:
+            feature_steps(
+                con,
+                until=until,
+                min_confidence=min_confidence,
+                components=components,
+                tally=tally,
+                on_step=on_step,
+                dialect=sql.DUCKDB,
+            )
+            _write(con, store, until, feature_marker(tally, "duckdb", clustered_by))
+        except duckdb.OutOfMemoryException as error:
+            raise FeaturesOutOfMemory(
+                f"features of {root} as of block {until}: step {tally.step!r} needed more than "
+                f"CHAIN_STORE_MEMORY_LIMIT={memory_limit} ({str(error).splitlines()[0]}); raise the limit or run "
+                "`chainstore features --engine spark`. Features written before are unchanged."
+            ) from error
     tally.seconds = round(time.monotonic() - started, 3)
     step(tally, on_step, "done")
     return tally

@@ -14,7 +14,7 @@ from chain.errors import RunSpecError
 from chain.serialization import txid_of
 from chain.simulator.run import WorldSpec, simulate
 from chain.store.clusters import store_cluster
-from chain.store.features import features_dir, store_features
+from chain.store.features import FeaturesOutOfMemory, features_dir, store_features
 from graph import get_graph
 from graph.ml import address_pages, transaction_pages
 from graphml.feature_source import (
@@ -243,3 +243,13 @@ def test_address_edges_split_each_payment_in_proportion_to_the_inputs_and_skip_c
         ("bob", "dave"): (1, 14.4, 3),
         ("carol", "erin"): (1, 99.0, 4),
     }, "no edge back to Carol herself, none out of the CoinJoin"
+
+
+def test_features_past_their_memory_limit_name_the_step_and_keep_the_earlier_features(world, tmp_path, settings):
+    store = clustered_store("blk", world / "blocks", tmp_path / "store", settings, network="regtest")
+    before = StoreFeatureSource(store).features(40)
+    with pytest.raises(FeaturesOutOfMemory, match=r"step '\w+' needed more than CHAIN_STORE_MEMORY_LIMIT=1MB"):
+        store_features(store, until=40, min_confidence=0.6, memory_limit="1MB")
+    kept = store_features_read(store, 40)
+    assert kept.addresses == before.addresses
+    assert np.array_equal(kept.matrix, before.matrix)
