@@ -195,3 +195,63 @@ def _write(session, store: StoreLayout, built_by: dict | None) -> None:
     fsync_tree(temporary)
     shutil.rmtree(final, ignore_errors=True)
     temporary.rename(final)
+
+
+def spark_features(
+    root: Path,
+    *,
+    until: int,
+    min_confidence: float,
+    tags=(),
+    master: str | None = None,
+    on_step: Callable = lambda tally: None,
+    clustered_by: dict | None = None,
+):
+    """features.store_features on Spark: feature_sql.py's statements in its SPARK dialect, components by the SQL
+    stars, the same four tables and marker under `features/until=H/`."""
+    from chain.store import feature_sql
+    from chain.store.features import FeatureTally, feature_marker, feature_steps, features_dir, publish, step
+
+    store = StoreLayout(root)
+    tally, started = FeatureTally(until=until), time.monotonic()
+    session, made = spark_session(master)
+    scratch = store.root / ".spark-features.tmp"
+    shutil.rmtree(scratch, ignore_errors=True)
+    con = SparkConnection(session, scratch)
+    try:
+        _feature_views(session, store, tags)
+        feature_steps(
+            con,
+            until=until,
+            min_confidence=min_confidence,
+            components="sql",
+            tally=tally,
+            on_step=on_step,
+            dialect=feature_sql.SPARK,
+        )
+        final = features_dir(store.root, until)
+        temporary = final.with_name(f".{final.name}.tmp")
+        shutil.rmtree(temporary, ignore_errors=True)
+        for table, query in feature_sql.WRITE_QUERIES.items():
+            session.sql(query).write.parquet(str(temporary / table))
+            _name_like_duckdb(temporary / table)
+        publish(temporary, final, feature_marker(tally, "spark", clustered_by or {}))
+    finally:
+        for name in list(con.made):
+            session.catalog.dropTempView(name)
+        shutil.rmtree(scratch, ignore_errors=True)
+        if made:
+            session.stop()
+    tally.seconds = round(time.monotonic() - started, 3)
+    step(tally, on_step, "done")
+    return tally
+
+
+def _feature_views(session, store: StoreLayout, tags) -> None:
+    """The store's tables as `<table>_raw`, the clustering's as `cluster_addresses` and `cluster_txs`, the tags."""
+    for table in ("transactions", "outputs", "inputs"):
+        session.read.parquet(store.table_glob(table)).createOrReplaceTempView(f"{table}_raw")
+    session.read.parquet(str(store.root / "clusters" / "addresses")).createOrReplaceTempView("cluster_addresses")
+    session.read.parquet(str(store.root / "clusters" / "tx_clustering")).createOrReplaceTempView("cluster_txs")
+    rows = [(address, risk_class) for address, risk_class in tags]
+    session.createDataFrame(rows, "address STRING, risk_class STRING").createOrReplaceTempView("tags_raw")

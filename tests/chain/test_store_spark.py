@@ -11,6 +11,7 @@ from django.core.management import call_command
 from chain.simulator.run import WorldSpec, simulate
 from chain.store import cluster_sql as sql
 from chain.store.clusters import OUTPUT_TABLES, store_cluster
+from chain.store.features import features_dir, store_features
 from chain.store.spark import spark_cluster, spark_session
 from tests.chain.blockmaker import ChainMaker, to
 from tests.chain.storetools import build
@@ -133,3 +134,43 @@ def test_the_cluster_command_on_spark_clusters_real_blocks_exactly_as_duckdb_doe
     marker = (tmp_path / "store" / "clusters" / "_build.json").read_text()
     assert f'"build_run": {run.id}' in marker
     assert not (tmp_path / "store" / ".spark.tmp").exists(), "the scratch tables are gone"
+
+
+def features_written(store_dir, until: int) -> dict[str, list[dict]]:
+    """The four tables `chainstore features` writes, rows in their written order."""
+    directory = features_dir(store_dir, until)
+    return {
+        table: pq.read_table(directory / table).to_pylist()
+        for table in ("address_features", "address_stats", "address_edges", "cluster_stats")
+    }
+
+
+def test_spark_computes_the_features_and_aggregates_duckdb_computes(spark, world, tmp_path, settings):
+    """The same rows in the same order: figures exact, features within float tolerance (sums in another order)."""
+    run = build("blk", world, tmp_path / "store", network="regtest", workers=2)
+    assert run.status == "succeeded", run.error
+    store_cluster(tmp_path / "store", min_confidence=settings.CLUSTER_CHANGE_MIN_CONFIDENCE)
+    addresses = [row[0] for row in cluster_rows(tmp_path / "store", "SELECT address FROM {addresses} ORDER BY address")]
+    tags = [(a, "illicit") for a in addresses[::9]] + [(a, "exchange") for a in addresses[4::13]]
+    confidence, until = settings.CLUSTER_CHANGE_MIN_CONFIDENCE, 50
+    duck = store_features(tmp_path / "store", until=until, min_confidence=confidence, tags=tags)
+    by_duckdb = features_written(tmp_path / "store", until)
+    on_spark = store_features(tmp_path / "store", until=until, min_confidence=confidence, tags=tags, engine="spark")
+    by_spark = features_written(tmp_path / "store", until)
+    print(f"features: duckdb {duck.seconds}s, spark {on_spark.seconds}s: {on_spark.step_seconds}")
+    assert (on_spark.addresses, on_spark.clusters, on_spark.tagged) == (duck.addresses, duck.clusters, duck.tagged)
+    assert duck.clusters > 10
+    assert duck.tagged > 10
+    assert by_spark["address_stats"] == by_duckdb["address_stats"]
+    assert by_spark["cluster_stats"] == by_duckdb["cluster_stats"]
+    assert len(by_duckdb["address_edges"]) > 100
+    for ours, theirs in zip(by_spark["address_edges"], by_duckdb["address_edges"], strict=True):
+        assert ours == pytest.approx(theirs, rel=1e-9)
+    assert [r["address"] for r in by_spark["address_features"]] == [r["address"] for r in by_duckdb["address_features"]]
+    for ours, theirs in zip(by_spark["address_features"], by_duckdb["address_features"], strict=True):
+        address = theirs.pop("address")
+        assert ours.pop("address") == address
+        assert ours == pytest.approx(theirs, rel=1e-9, abs=1e-12), address
+    marker = (features_dir(tmp_path / "store", until) / "_build.json").read_text()
+    assert '"engine": "spark"' in marker
+    assert not (tmp_path / "store" / ".spark-features.tmp").exists(), "the scratch tables are gone"

@@ -1,5 +1,6 @@
 """`manage.py chainstore build blk|raw|json|rpc … --store DIR`, `… status --store DIR`, `… cluster --store DIR`
-(chain/store/cluster_cli.py) and `… load --store DIR` (chain/store/load_cli.py)."""
+(chain/store/cluster_cli.py), `… features --store DIR --until H` (chain/store/features_cli.py) and
+`… load --store DIR` (chain/store/load_cli.py)."""
 
 import json
 import os
@@ -14,6 +15,7 @@ from chain.models import ChainStoreRun
 from chain.networks import NETWORKS
 from chain.store.build import store_status
 from chain.store.cluster_cli import cluster_handle, cluster_parser_add
+from chain.store.features_cli import features_handle, features_parser_add
 from chain.store.load_cli import add_load_parser, handle_load
 from chain.store.services import chainstore_run_create, chainstore_run_execute
 
@@ -36,13 +38,22 @@ class Command(BaseCommand):
         status = actions.add_parser("status", help="what a store holds, read from its markers")
         cluster = cluster_parser_add(actions)
         load = add_load_parser(actions)
-        for sub in (build, status, cluster, load):
+        features = features_parser_add(actions)
+        for sub in (build, status, cluster, load, features):
             sub.add_argument("--store", default=str(settings.CHAIN_STORE_DIR), help="the store directory")
 
     def handle(self, *, action, store, **options):
         if action == "cluster":
             cluster_handle(
                 self, store=store, engine=options["engine"], threads=options["threads"], master=options.get("master")
+            )
+            return
+        if action == "features":
+            features_handle(
+                self,
+                store=store,
+                **{key: options[key] for key in ("until", "engine", "tags", "threads")},
+                master=options.get("master"),
             )
             return
         if action == "load":
