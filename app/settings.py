@@ -198,7 +198,8 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
-MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))  # evidence and reports: shared by every web and worker host
+# Evidence and reports: a volume every web and worker host mounts, when there are several (docs/scale.md).
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 # Evidence files: the largest accepted, in bytes (a bigger upload is refused before anything is stored).
 # Screening verdicts are cached here, shared by every web process (screening/services.py).
 CACHES = {
