@@ -24,7 +24,7 @@ from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from core.errors import ChainSleuthError, NotFound
 from core.scoping import RoleForbidden, teammates
 from investigations.audit.log import audit_event_append
-from investigations.models import Membership
+from investigations.models import AuditEvent, Membership
 from investigations.selectors import membership
 
 log = logging.getLogger(__name__)
@@ -54,10 +54,12 @@ def _lead(user: AbstractBaseUser) -> Membership:
 
 
 def _role_allowed(lead: Membership, role: str) -> None:
+    """Only an admin gives a role that approves (supervisor, admin): a supervisor who could make a second
+    supervisor, and take the invitation link, could approve their own requests as that one (four eyes)."""
     if role not in Role.values:
         raise TeamError(f"role: {role!r} is not one of {', '.join(Role.values)}")
-    if role == Role.ADMIN and lead.role != Role.ADMIN:
-        raise RoleForbidden("only an admin makes someone an admin")
+    if role in LEADS and lead.role != Role.ADMIN:
+        raise RoleForbidden(f"only an admin makes someone a {role}")
 
 
 @transaction.atomic
@@ -69,11 +71,13 @@ def member_invite(
     in Django's admin)."""
     lead = _lead(user)
     _role_allowed(lead, role)
-    person = _account(username.strip(), email.strip())
+    person, created = _account(username.strip(), email.strip())
     if Membership.objects.filter(user=person).exists():
         raise TeamError(f"username: {person.get_username()!r} is already in a team")
     member = Membership.objects.create(user=person, team=lead.team, role=role)
-    url = invitation_url(person, base_url or settings.APP_URL) if not person.has_usable_password() else ""
+    # A link only for the account this invitation made: one that exists already (single sign-on's, the admin's)
+    # is someone's, and a link would let the lead choose its password and sign in as them.
+    url = invitation_url(person, base_url or settings.APP_URL) if created else ""
     data = {"username": person.get_username(), "role": role, "email": person.email, "link": bool(url)}
     _audit(user, "member.invite", lead, data)
     if url and person.email:
@@ -81,7 +85,8 @@ def member_invite(
     return Invitation(member=member, url=url)
 
 
-def _account(username: str, email: str) -> AbstractBaseUser:
+def _account(username: str, email: str) -> tuple[AbstractBaseUser, bool]:
+    """The account named `username`, and whether it was made here."""
     users = get_user_model()
     if email:
         try:
@@ -90,7 +95,7 @@ def _account(username: str, email: str) -> AbstractBaseUser:
             raise TeamError(f"email: {email!r} is not an email address") from None
     existing = users.objects.filter(username=username).first()
     if existing is not None:
-        return existing
+        return existing, False
     try:
         users.username_validator(username)
     except ValidationError as error:
@@ -99,7 +104,7 @@ def _account(username: str, email: str) -> AbstractBaseUser:
         raise TeamError("username: 1 to 150 characters")
     if email and users.objects.filter(email__iexact=email).exists():
         raise TeamError(f"email: {email!r} already belongs to another account")
-    return users.objects.create_user(username=username, email=email, password=None)
+    return users.objects.create_user(username=username, email=email, password=None), True
 
 
 def invitation_url(person: AbstractBaseUser, base_url: str = "") -> str:
@@ -111,14 +116,29 @@ def invitation_url(person: AbstractBaseUser, base_url: str = "") -> str:
 def invitation_renew(*, user: AbstractBaseUser, member_id: int, base_url: str = "") -> str:
     """A new link for a teammate who has not chosen a password yet (theirs expired or was lost)."""
     member = _teammate(user, member_id)
-    _lead(user)
-    if member.user.has_usable_password():
-        raise TeamError(f"{member.user.get_username()} has chosen a password already: no link is needed")
+    lead = _lead(user)
+    person = member.user
+    if not _invited_here(person, member.team_id):
+        raise TeamError(f"{person.get_username()} was not made by an invitation: no link is given")
+    if person.has_usable_password() or person.last_login is not None:
+        raise TeamError(f"{person.get_username()} has signed in or has a password already: no link is given")
+    if member.role in LEADS and lead.role != Role.ADMIN:
+        raise RoleForbidden(f"only an admin gives a {member.role} a new link")
     url = invitation_url(member.user, base_url or settings.APP_URL)
     _audit(user, "member.link", member, {"username": member.user.get_username()})
     if member.user.email:
         transaction.on_commit(lambda: _mail_invitation(member.user.email, member.team.name, url))
     return url
+
+
+def _invited_here(person: AbstractBaseUser, team_id: int) -> bool:
+    """The account was made by an invitation to this team (the audit log says so), so a link is its due: any
+    other account is someone's, whose password the lead must not choose."""
+    if person.is_staff or person.is_superuser:
+        return False
+    return AuditEvent.objects.filter(
+        action="member.invite", target=f"team:{team_id}", data__username=person.get_username(), data__link=True
+    ).exists()
 
 
 def _teammate(user: AbstractBaseUser, member_id: int) -> Membership:

@@ -128,7 +128,8 @@ def main(work: Path) -> None:
     cluster = store.read(cluster_of, a=thief[0])
     wallet = store.read(cluster_of, a=addr("W0"))[0]["c"]
     blue = Team.objects.create(name="Blue")
-    for name, role in (("ana", Membership.Role.ANALYST), ("sam", Membership.Role.SUPERVISOR)):
+    # sam leads team Blue as its admin: only an admin makes someone a supervisor (test_case_flow invites sue).
+    for name, role in (("ana", Membership.Role.ANALYST), ("sam", Membership.Role.ADMIN)):
         user = get_user_model().objects.create_user(name, password=PASSWORD)
         Membership.objects.create(user=user, team=blue, role=role)
     from investigations.tagging import tag_add

@@ -1,4 +1,4 @@
-"""A case that moves between two people, in the browser: a supervisor invites a second one from the Team
+"""A case that moves between two people, in the browser: an admin invites a supervisor from the Team
 page, opens a case from a cluster's page, edits it and assigns it to her, confirms the verdict through the
 dialog that names its training labels, and asks to close it; the second sees it in her inbox and approves,
 while the one who asked is never offered Approve."""

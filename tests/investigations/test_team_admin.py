@@ -111,13 +111,15 @@ def test_bad_usernames_and_emails_are_refused_by_field(people):
     }
 
 
-def test_a_lead_sets_a_teammates_role_and_it_is_audited(people):
-    sam = client_for(people["sam"])
-    answer = sam.patch(f"{API}/team/members/{people['ana'].id}/", {"role": "supervisor"}, format="json")
+def test_an_admin_sets_a_teammates_role_and_it_is_audited_and_a_supervisor_cannot_make_a_supervisor(people, ada):
+    promote = {"role": "supervisor"}
+    by_sam = client_for(people["sam"]).patch(f"{API}/team/members/{people['ana'].id}/", promote, format="json")
+    assert by_sam.status_code == 403, "a second supervisor could approve sam's own requests"
+    answer = client_for(ada).patch(f"{API}/team/members/{people['ana'].id}/", promote, format="json")
     assert answer.status_code == 200, answer.content
     assert Membership.objects.get(user=people["ana"]).role == "supervisor"
     event = AuditEvent.objects.get(action="member.role")
-    assert (event.actor, event.data) == ("sam", {"username": "ana", "from": "analyst", "to": "supervisor"})
+    assert (event.actor, event.data) == ("ada", {"username": "ana", "from": "analyst", "to": "supervisor"})
 
 
 def test_role_changes_that_would_lose_control_are_refused(people, ada):
@@ -152,4 +154,25 @@ def test_a_lead_gives_an_invited_teammate_a_new_link_and_it_works(people):
     assert APIClient().post(f"{API}/invitations/accept/", accept, format="json").status_code == 200
     assert AuditEvent.objects.filter(action="member.link", actor="sue").count() == 1
     again = client_for(people["sue"]).post(f"{API}/team/members/{nia.id}/invitation/")
-    assert (again.status_code, again.json()["detail"]) == (400, "nia has chosen a password already: no link is needed")
+    assert (again.status_code, again.json()["detail"]) == (
+        400,
+        "nia has signed in or has a password already: no link is given",
+    )
+
+
+def test_a_supervisor_cannot_make_a_second_supervisor_who_would_approve_their_requests(people, ada):
+    refused = invite(people["sam"], username="sam2", role="supervisor")
+    assert refused.status_code == 403
+    assert not get_user_model().objects.filter(username="sam2").exists()
+    assert invite(ada, username="sue2", role="supervisor").status_code == 201
+
+
+def test_no_link_is_ever_given_for_an_account_the_invitation_did_not_make(people, ada):
+    """A passwordless account made elsewhere (Django's admin, single sign-on) is someone's: a link would let
+    the lead choose its password and sign in as them."""
+    someone = get_user_model().objects.create_user("boss", password=None)
+    joined = invite(ada, username="boss", role="analyst")
+    assert (joined.status_code, joined.json()["url"]) == (201, "")
+    renewed = client_for(ada).post(f"{API}/team/members/{someone.id}/invitation/")
+    assert renewed.status_code == 400
+    assert "was not made by an invitation" in renewed.json()["detail"]
