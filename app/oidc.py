@@ -3,8 +3,8 @@ OIDC_* environment: app/settings.py). Its two views are always routed, so a test
 answer 404 while it is off rather than fail on settings that are not there.
 
 A person is matched to an account by email, so the backend checks what the library leaves out: that the
-id_token was issued to this client (`aud`) by the configured provider (`iss`, when OIDC_OP_ISSUER is set),
-and that the provider has not said the email is unverified; otherwise anyone who can put a teammate's
+id_token was issued to this client (`aud`) by the configured provider (`iss`, OIDC_OP_ISSUER), and that
+the provider says it verified the email; otherwise anyone who can put a teammate's
 address on an account at the provider would sign in as them."""
 
 import logging
@@ -37,13 +37,17 @@ class Backend(OIDCAuthenticationBackend):
         audiences = audience if isinstance(audience, list) else [audience]
         if self.OIDC_RP_CLIENT_ID not in audiences:
             raise SuspiciousOperation(f"id_token issued to {audience!r}, not to this client")
-        issuer = getattr(settings, "OIDC_OP_ISSUER", "")
-        if issuer and payload.get("iss") != issuer:
+        issuer = settings.OIDC_OP_ISSUER
+        if payload.get("iss") != issuer:
             raise SuspiciousOperation(f"id_token issued by {payload.get('iss')!r}, not {issuer!r}")
         return payload
 
     def verify_claims(self, claims) -> bool:
-        return super().verify_claims(claims) and claims.get("email_verified", True) is not False
+        """The email must be one the provider says it verified (`true`, or "true" as some providers send it):
+        a provider that says nothing may let anyone put a teammate's address on an account. A provider that
+        never sends the claim but verifies every address is trusted with OIDC_TRUST_UNVERIFIED_EMAIL."""
+        verified = claims.get("email_verified") in (True, "true")
+        return super().verify_claims(claims) and (verified or settings.OIDC_TRUST_UNVERIFIED_EMAIL)
 
 
 def _only_when_enabled(view):

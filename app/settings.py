@@ -157,19 +157,22 @@ TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 1 if env_bool("TRUST_X_FORWARDED_PR
 # OIDC_CREATE_USER=true, which makes accounts in no team for an admin to place.
 OIDC_RP_CLIENT_ID = env_str("OIDC_RP_CLIENT_ID", "")
 OIDC_ENABLED = bool(OIDC_RP_CLIENT_ID)
+# Only for a provider that verifies every address but never sends `email_verified` (app/oidc.py).
+OIDC_TRUST_UNVERIFIED_EMAIL = env_bool("OIDC_TRUST_UNVERIFIED_EMAIL", False)
 if OIDC_ENABLED:
     OIDC_RP_CLIENT_SECRET = env_secret("OIDC_RP_CLIENT_SECRET") or ""
     OIDC_OP_AUTHORIZATION_ENDPOINT = env_url("OIDC_OP_AUTHORIZATION_ENDPOINT", ("https", "http"))
     OIDC_OP_TOKEN_ENDPOINT = env_url("OIDC_OP_TOKEN_ENDPOINT", ("https", "http"))
     OIDC_OP_USER_ENDPOINT = env_url("OIDC_OP_USER_ENDPOINT", ("https", "http"))
     OIDC_OP_JWKS_ENDPOINT = env_url("OIDC_OP_JWKS_ENDPOINT", ("https", "http"))
+    OIDC_OP_ISSUER = env_str("OIDC_OP_ISSUER", "")  # the id_token's `iss`, checked (app/oidc.py)
     _OIDC_NEEDS = [
         "OIDC_RP_CLIENT_SECRET",
         *(f"OIDC_OP_{n}_ENDPOINT" for n in ("AUTHORIZATION", "TOKEN", "USER", "JWKS")),
+        "OIDC_OP_ISSUER",
     ]
     if _missing := [name for name in _OIDC_NEEDS if not globals()[name]]:
         raise ImproperlyConfigured(f"OIDC_RP_CLIENT_ID is set, so single sign-on is on: set {', '.join(_missing)}")
-    OIDC_OP_ISSUER = env_str("OIDC_OP_ISSUER", "")  # the id_token's `iss`, checked when set (app/oidc.py)
     OIDC_RP_SIGN_ALGO = env_choice("OIDC_RP_SIGN_ALGO", "rs256", ("rs256", "rs384", "rs512", "es256", "hs256")).upper()
     OIDC_RP_SCOPES = env_str("OIDC_RP_SCOPES", "openid email profile")
     OIDC_CREATE_USER = env_bool("OIDC_CREATE_USER", False)

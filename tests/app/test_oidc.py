@@ -189,10 +189,11 @@ def test_switching_it_on_without_the_endpoints_stops_start_up_naming_them(tmp_pa
     result = manage("check", env={"OIDC_RP_CLIENT_ID": CLIENT_ID, "OIDC_RP_CLIENT_SECRET": "s"}, tmp_path=tmp_path)
     assert result.returncode != 0
     assert "set OIDC_OP_AUTHORIZATION_ENDPOINT, OIDC_OP_TOKEN_ENDPOINT" in result.stderr
+    assert "OIDC_OP_ISSUER" in result.stderr, "the issuer is required too: its id_tokens are checked against it"
 
 
 def test_the_environment_switches_it_on(tmp_path):
-    env = {"OIDC_RP_CLIENT_ID": CLIENT_ID, "OIDC_RP_CLIENT_SECRET": "s"}
+    env = {"OIDC_RP_CLIENT_ID": CLIENT_ID, "OIDC_RP_CLIENT_SECRET": "s", "OIDC_OP_ISSUER": "https://id.example"}
     env |= {
         f"OIDC_OP_{n}_ENDPOINT": f"https://id.example/{n.lower()}" for n in ("AUTHORIZATION", "TOKEN", "USER", "JWKS")
     }

@@ -104,4 +104,5 @@ def test_search_the_queue_and_the_session_are_the_selectors_values(scored, peopl
     assert (queue["count"], queue["next"], queue["previous"]) == (len(flagged), None, None)
     assert [c["cluster"] for c in queue["results"]] == [c["cluster"] for c in flagged]
     _same(client.get(f"{API}/session/"), whoami(ana))
-    _same(client_for().get(f"{API}/session/"), {"username": None, "team": None, "role": None})
+    signed_out = {"username": None, "team": None, "role": None, "sso": None}
+    _same(client_for().get(f"{API}/session/"), signed_out)
