@@ -95,21 +95,22 @@ def store_cluster(
     store = StoreLayout(root)
     tally, started = ClusterTally(), time.monotonic()
     database = store.temp / "cluster.duckdb"  # the steps' tables on disk: in memory, they did not spill
-    with connect(store, threads=threads, memory_limit=memory_limit, database=database) as con:
-        con.execute("SET enable_progress_bar = false")  # the command prints its own steps
-        _views(con, store, dialect)
-        try:
-            cluster_steps(
-                con, min_confidence=min_confidence, components=engine, tally=tally, on_step=on_step, dialect=dialect
-            )
+    try:
+        with connect(store, threads=threads, memory_limit=memory_limit, database=database) as con:
+            con.execute("SET enable_progress_bar = false")  # the command prints its own steps
+            _views(con, store, dialect)
+            steps = {"min_confidence": min_confidence, "components": engine, "on_step": on_step, "dialect": dialect}
+            cluster_steps(con, tally=tally, **steps)
             _write(con, store, built_by)
-        except duckdb.OutOfMemoryException as error:
-            raise ClusterOutOfMemory(
-                f"clustering {root}: step {tally.step!r} needed more than CHAIN_STORE_MEMORY_LIMIT={memory_limit} "
-                f"({str(error).splitlines()[0]}); raise the limit or run `chainstore cluster --engine spark`. "
-                "The store's earlier clusters, if any, are unchanged."
-            ) from error
-    database.unlink(missing_ok=True)
+    except duckdb.OutOfMemoryException as error:
+        raise ClusterOutOfMemory(
+            f"clustering {root}: step {tally.step!r} needed more than CHAIN_STORE_MEMORY_LIMIT={memory_limit} "
+            f"({str(error).splitlines()[0]}); raise the limit or run `chainstore cluster --engine spark`. "
+            "The store's earlier clusters, if any, are unchanged."
+        ) from error
+    finally:  # a failed run's tables can be gigabytes
+        database.unlink(missing_ok=True)
+        Path(f"{database}.wal").unlink(missing_ok=True)
     tally.seconds = round(time.monotonic() - started, 3)
     _step(tally, on_step, "done")
     return tally

@@ -102,7 +102,8 @@ def _columns(properties) -> str:
 
 
 class StoreExport:
-    """The window's entity sets over one DuckDB connection (temporary tables under `work_dir`)."""
+    """The window's entity sets over one DuckDB connection: its tables live in a database file under `work_dir`
+    (not TEMP tables, which live in memory: DuckDB spilled them less willingly, docs/scale.md)."""
 
     def __init__(
         self,
@@ -133,18 +134,18 @@ class StoreExport:
         high = 2**31 - 1 if last is None else last
         run = self.con.execute
         run(
-            f"CREATE OR REPLACE TEMP TABLE w_blocks AS SELECT * FROM {self._table('blocks')} "
+            f"CREATE OR REPLACE TABLE w_blocks AS SELECT * FROM {self._table('blocks')} "
             f"WHERE height BETWEEN {low} AND {high}"
         )
         run(f"CREATE OR REPLACE TEMP VIEW transactions_all AS SELECT * FROM {self._table('transactions')}")
         run(
-            f"CREATE OR REPLACE TEMP TABLE w_txs AS SELECT * FROM {self._table('transactions')} "
+            f"CREATE OR REPLACE TABLE w_txs AS SELECT * FROM {self._table('transactions')} "
             f"WHERE height BETWEEN {low} AND {high} AND NOT repeated"
         )
         start = run("SELECT coalesce(min(tx_id), 0) FROM w_txs").fetchall()[0][0]
         run(_INPUTS.format(inputs=self._table("inputs"), start=start))
         run(
-            f"CREATE OR REPLACE TEMP TABLE w_outputs AS SELECT o.* FROM {self._table('outputs')} o "
+            f"CREATE OR REPLACE TABLE w_outputs AS SELECT o.* FROM {self._table('outputs')} o "
             "SEMI JOIN w_txs t USING (tx_id)"
         )
         run(_NODES)
@@ -162,7 +163,7 @@ class StoreExport:
         run(f"CREATE OR REPLACE TEMP VIEW w_verdicts AS SELECT * FROM {source}")
         if clusters_dir is None or not (clusters_dir / "address_clusters").exists():
             run(
-                "CREATE OR REPLACE TEMP TABLE w_members (address VARCHAR, cluster_id VARCHAR, txid VARCHAR, "
+                "CREATE OR REPLACE TABLE w_members (address VARCHAR, cluster_id VARCHAR, txid VARCHAR, "
                 "heuristic VARCHAR, confidence DOUBLE)"
             )
         else:
@@ -226,17 +227,20 @@ def _members_query(clusters_dir: Path) -> str:
     name = (
         "cluster_id" if columns["cluster_id"] == "VARCHAR" else "'cl_' || min(address) OVER (PARTITION BY cluster_id)"
     )
+    # Two statements of one join each: DuckDB spilled the two joins of one statement worse (docs/scale.md).
     return f"""
-CREATE OR REPLACE TEMP TABLE w_members AS
-WITH m AS ({base}), here AS (SELECT m.* FROM m SEMI JOIN n_addresses USING (address))
-SELECT address, {name} AS cluster_id, txid, heuristic, confidence FROM here
+CREATE OR REPLACE TABLE w_cluster_members AS {base};
+CREATE OR REPLACE TABLE w_members AS
+WITH here AS (SELECT m.* FROM w_cluster_members m SEMI JOIN n_addresses USING (address))
+SELECT address, {name} AS cluster_id, txid, heuristic, confidence FROM here;
+DROP TABLE w_cluster_members;
 """
 
 
 # An input is known when its spent output is in the window (or the source gave it): only then do its
 # value, and the spent output's address, count, as in an ingest that started at the window's first block.
 _INPUTS = """
-CREATE OR REPLACE TEMP TABLE w_inputs AS
+CREATE OR REPLACE TABLE w_inputs AS
 WITH i AS (
   SELECT i.*, i.resolved AND (i.prev_tx_id IS NULL OR i.prev_tx_id >= {start}) AS known
   FROM {inputs} i SEMI JOIN w_txs t USING (tx_id))
@@ -252,21 +256,21 @@ FROM i
 # (out of memory at 600 bytes a row of w_events, where the two steps stay within 70; docs/scale.md). Positions
 # pack into one BIGINT as chain/store/cluster_sql.py packs them (2^21 inputs or outputs a transaction at most).
 _NODES = """
-CREATE OR REPLACE TEMP TABLE n_blocks AS
+CREATE OR REPLACE TABLE n_blocks AS
 SELECT row_number() OVER (ORDER BY height) - 1 AS nid, * FROM w_blocks;
-CREATE OR REPLACE TEMP TABLE n_txs AS
+CREATE OR REPLACE TABLE n_txs AS
 SELECT (SELECT count(*) FROM n_blocks) + row_number() OVER (ORDER BY tx_id) - 1 AS nid, tx_id, txid, height
 FROM w_txs;
-CREATE OR REPLACE TEMP TABLE n_stubs AS
+CREATE OR REPLACE TABLE n_stubs AS
 WITH named AS (SELECT DISTINCT prev_txid AS txid FROM w_inputs ANTI JOIN n_txs t ON t.txid = prev_txid)
 SELECT (SELECT count(*) FROM n_blocks) + (SELECT count(*) FROM n_txs) + row_number() OVER (ORDER BY txid) - 1 AS nid,
        txid FROM named;
-CREATE OR REPLACE TEMP TABLE w_events AS
+CREATE OR REPLACE TABLE w_events AS
 SELECT tx_id, 0 AS phase, index AS pos, address, script_type, 0::BIGINT AS received, coalesce(value, 0) AS sent
 FROM w_inputs WHERE address IS NOT NULL
 UNION ALL
 SELECT tx_id, 1, n, address, script_type, value, 0 FROM w_outputs WHERE address IS NOT NULL;
-CREATE OR REPLACE TEMP TABLE n_addresses AS
+CREATE OR REPLACE TABLE n_addresses AS
 WITH per_tx AS (
   SELECT address, tx_id, arg_min(script_type, phase * 2097152 + pos) AS script_type,
          min(phase * 2097152 + pos) AS pos, sum(received) AS received, sum(sent) AS sent
@@ -283,7 +287,7 @@ SELECT (SELECT count(*) FROM n_blocks) + (SELECT count(*) FROM n_txs) + (SELECT 
 
 # A cluster of one address is no cluster (the incremental path links addresses only in groups).
 _CLUSTERS = """
-CREATE OR REPLACE TEMP TABLE n_clusters AS
+CREATE OR REPLACE TABLE n_clusters AS
 WITH groups AS (
   SELECT m.cluster_id, count(*) AS size, sum(a.received)::BIGINT AS received, sum(a.sent)::BIGINT AS sent,
          min(a.first_seen) AS first_seen, max(a.last_seen) AS last_seen, min(a.first_height) AS first_height,

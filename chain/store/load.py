@@ -158,7 +158,7 @@ def load_neo4j_csv(
         keys = " UNION ALL ".join(
             f'SELECT nid, "{entity.key}" AS key FROM ({entity.query})' for entity in export.node_sets()
         )
-        con.execute(f"CREATE OR REPLACE TEMP TABLE n_keys AS {keys}")
+        con.execute(f"CREATE OR REPLACE TABLE n_keys AS {keys}")
         for index, entity in enumerate(export.entity_sets()):
             stem = f"{index:02d}-{entity.kind}-{entity.name}"
             count = _write_neo4j_set(con, entity, out_dir, stem)
