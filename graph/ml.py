@@ -66,16 +66,18 @@ RETURN id(a) AS id, a.address AS address, a.risk AS risk, a.risk_label AS label,
 # and a map repeats its keys on every row. The id is projected before the MATCH so that FalkorDB plans a
 # NodeByIdSeek (`WHERE id(a) = r[0]` straight after UNWIND scans every address for each row). The address is
 # checked too: both engines reuse a deleted node's id, so a reorg between the read and the write could
-# otherwise hand one address's score to another. An address no longer flagged loses its reasons (setting null
-# removes a property on both engines): the page must not explain a verdict the model no longer gives.
+# otherwise hand one address's score to another. An address no longer flagged, or scored by another model,
+# loses its reasons (setting null removes a property on both engines): the page must not explain a verdict
+# with another model's reasons; the job writes this model's reasons after the scores.
 _WRITE_SCORES = """
 UNWIND $rows AS r
 WITH r[0] AS node, r[1] AS risk, r[2] AS flagged, r[3] AS address
 MATCH (a:Address) WHERE id(a) = node AND a.address = address
-SET a.risk = risk, a.risk_label = CASE WHEN flagged = 1 THEN 'illicit' ELSE 'licit' END, a.risk_model = $model,
-    a.risk_reasons = CASE WHEN flagged = 1 THEN a.risk_reasons END,
-    a.risk_reason_weights = CASE WHEN flagged = 1 THEN a.risk_reason_weights END,
-    a.risk_neighbours = CASE WHEN flagged = 1 THEN a.risk_neighbours END
+WITH a, risk, flagged, flagged = 1 AND a.risk_model = $model AS still_explained
+SET a.risk_reasons = CASE WHEN still_explained THEN a.risk_reasons END,
+    a.risk_reason_weights = CASE WHEN still_explained THEN a.risk_reason_weights END,
+    a.risk_neighbours = CASE WHEN still_explained THEN a.risk_neighbours END,
+    a.risk = risk, a.risk_label = CASE WHEN flagged = 1 THEN 'illicit' ELSE 'licit' END, a.risk_model = $model
 """
 SCORES_BATCH = 50_000  # profiled at 200,000 addresses: 5,000 to 200,000 a statement are within noise
 

@@ -1,5 +1,6 @@
 """Scores written back by a labeling job (graph/ml.py) behave alike on every engine: a score lands on its
-address, and an address the model no longer flags loses the reasons that explained the old verdict."""
+address, and an address the model no longer flags, or another model now scores, loses the reasons that
+explained the old verdict."""
 
 from graph import ml
 from graph.schema import ensure_schema
@@ -22,8 +23,12 @@ def _ids(store) -> dict[str, int]:
 def test_a_cleared_verdict_loses_its_reasons_and_a_kept_one_keeps_them(store):
     ensure_schema(store)
     store.write(_ADDRESSES, rows=["bc1cleared", "bc1kept", "bc1seed"])
+    store.write("MATCH (a:Address) SET a.risk_model = 'v2'")
+    store.write(_ADDRESSES, rows=["bc1older"])
+    store.write("MATCH (a:Address {address: 'bc1older'}) SET a.risk_model = 'v1'")  # v1's reasons: not v2's
     ids = _ids(store)
-    rows = [[ids["bc1cleared"], 0.1, 0, "bc1cleared"], [ids["bc1kept"], 0.95, 1, "bc1kept"]]
+    rows = [[ids[a], risk, flagged, a] for a, risk, flagged in (("bc1cleared", 0.1, 0), ("bc1kept", 0.95, 1))]
+    rows.append([ids["bc1older"], 0.97, 1, "bc1older"])
     ml.write_scores(store, rows, model="v2")
     ml.write_address_scores(store, [{"address": "bc1seed", "risk": 0.2, "label": "licit"}], model="v2")
     found = {row["address"]: row for row in store.read(_READ)}
@@ -34,3 +39,5 @@ def test_a_cleared_verdict_loses_its_reasons_and_a_kept_one_keeps_them(store):
     assert found["bc1seed"]["reasons"] is None
     assert found["bc1kept"]["reasons"] == ["log_n_tx"]
     assert found["bc1kept"]["neighbours"] == ["bc1other"]
+    assert found["bc1older"]["label"] == "illicit"
+    assert found["bc1older"]["reasons"] is None
