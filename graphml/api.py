@@ -7,6 +7,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
@@ -20,7 +21,7 @@ from core.errors import NotFound
 from graph import get_graph
 from graph.explore import cluster_detail
 from graphml import model_view
-from graphml.models import LabelingJob, ModelVersion
+from graphml.models import LabelingJob, ModelArtifact, ModelVersion
 from graphml.reasons import address_reasons, cluster_reasons
 from graphml.wording import LOWERS, RAISES
 from investigations.api.paging import conditional
@@ -92,7 +93,7 @@ class ModelOut(serializers.ModelSerializer):
         ]  # fmt: skip
 
     def get_plots(self, model: ModelVersion) -> list[str]:
-        kept = set(model.artifacts.values_list("name", flat=True))
+        kept = {artifact.name for artifact in model.artifacts.all()}  # prefetched, without their content
         if kept:
             return [name for name in PLOTS if f"{name}.png" in kept]
         return [name for name in PLOTS if (Path(model.directory) / f"{name}.png").is_file()]
@@ -149,7 +150,9 @@ class ModelsApi(APIView):
     def get(self, request):
         """The models, newest first; `active` marks the one labeling jobs use."""
         membership(request.user)
-        return Response(ModelOut(ModelVersion.objects.order_by("-version")[:20], many=True).data)
+        names = Prefetch("artifacts", queryset=ModelArtifact.objects.only("id", "version_id", "name"))
+        models = ModelVersion.objects.order_by("-version").prefetch_related(names)[:20]
+        return Response(ModelOut(models, many=True).data)
 
 
 class ModelPlotApi(APIView):

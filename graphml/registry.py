@@ -4,6 +4,7 @@ A version's files go into the database with it (ModelArtifact), so that no job d
 a worker elsewhere loads the weights from a local copy it makes once (`model_version_files`).
 """
 
+import contextlib
 import hashlib
 import shutil
 import tempfile
@@ -138,10 +139,17 @@ def _materialize(version: ModelVersion, digests: dict[str, str]) -> Path:
     staging = Path(tempfile.mkdtemp(dir=cache.parent, prefix=f".{cache.name}-"))
     for artifact in version.artifacts.all():
         (staging / artifact.name).write_bytes(bytes(artifact.content))
-    shutil.rmtree(cache, ignore_errors=True)
+    if _holds(cache, digests):  # another worker's copy got there first: it may be loading from it, keep it
+        shutil.rmtree(staging, ignore_errors=True)
+        return cache
+    if cache.exists():  # a wrong copy: moved aside in one rename, so no reader sees it half removed
+        aside = Path(tempfile.mkdtemp(dir=cache.parent, prefix=f".{cache.name}-old-"))
+        with contextlib.suppress(FileNotFoundError):  # another worker moved it first
+            cache.rename(aside / cache.name)
+        shutil.rmtree(aside, ignore_errors=True)
     try:
         staging.rename(cache)
-    except OSError:  # another worker's copy got there first
+    except OSError:  # another worker's rename came first
         shutil.rmtree(staging, ignore_errors=True)
     if not _holds(cache, digests):
         raise RegistryError(f"model v{version.version}: the local copy of its artifacts at {cache} is not theirs")

@@ -35,7 +35,8 @@ def _mail(mailed: list[tuple[str, str, int]]) -> None:
     for address, text, case_id in mailed:
         link = f"{settings.APP_URL or 'http://localhost:8000'}/app/cases/{case_id}"
         try:
-            send_mail(f"ChainSleuth: {text}", f"{text}\n\n{link}\n", None, [address])
+            subject = " ".join(f"ChainSleuth: {text}".split())[:150]  # a note's newlines are no header's
+            send_mail(subject, f"{text}\n\n{link}\n", None, [address])
         except Exception:  # the mail server's failure is logged; the change it follows stands
             log.exception("notification mail to %s failed", address)
 

@@ -35,4 +35,6 @@ def case_saved(sender, *, instance, raw: bool = False, **kwargs) -> None:
 
         reports_finalise(case_id=case_id)
 
-    transaction.on_commit(finalise)
+    # robust: the close has committed; a failure here (the broker or the graph down) is logged and the report
+    # stays failed for its retry, rather than a 500 for a close that happened and the later hooks skipped.
+    transaction.on_commit(finalise, robust=True)

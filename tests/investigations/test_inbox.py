@@ -81,10 +81,13 @@ def test_a_notification_is_mailed_after_the_change_commits(people, mailoutbox, d
     people["sam"].save()
     case = case_create(user=people["ana"], title="Peel chain")
     with django_capture_on_commit_callbacks(execute=True):
-        note_add(user=people["ana"], case_id=case.id, body="@sam @sue look")
+        note_add(user=people["ana"], case_id=case.id, body="@sam @sue look\n\nat the second hop")
     [mail] = mailoutbox
     assert mail.to == ["sam@blue.example"], "sue has no email: only sam is mailed"
-    assert mail.subject == f"ChainSleuth: ana mentioned you on case #{case.id} Peel chain: @sam @sue look"
+    assert (
+        mail.subject
+        == f"ChainSleuth: ana mentioned you on case #{case.id} Peel chain: @sam @sue look at the second hop"
+    )
     assert f"/app/cases/{case.id}" in mail.body
 
 

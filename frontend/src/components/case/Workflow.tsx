@@ -44,8 +44,14 @@ export function Workflow({ c, reload }: { c: Case; reload: () => void }) {
           cancel={() => setVerdict(null)}
           confirm={() =>
             void act(async () => {
-              await caseTransition(c.id, { to: verdict.step.to, labels: verdict.labels });
-              setVerdict(null);
+              try {
+                await caseTransition(c.id, { to: verdict.step.to, labels: verdict.labels });
+                setVerdict(null);
+              } catch (failure) {
+                // The count moved (a subject added meanwhile): the dialog names the new one for the next try.
+                setVerdict({ step: verdict.step, labels: (await caseVerdict(c.id)).labels });
+                throw failure;
+              }
             })
           }
         />
