@@ -17,7 +17,7 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 
@@ -72,9 +72,11 @@ def member_invite(
     lead = _lead(user)
     _role_allowed(lead, role)
     person, created = _account(username.strip(), email.strip())
-    if Membership.objects.filter(user=person).exists():
-        raise TeamError(f"username: {person.get_username()!r} is already in a team")
-    member = Membership.objects.create(user=person, team=lead.team, role=role)
+    try:
+        with transaction.atomic():  # a savepoint: two leads inviting the same person at once, one wins
+            member = Membership.objects.create(user=person, team=lead.team, role=role)
+    except IntegrityError:
+        raise TeamError(f"username: {person.get_username()!r} is already in a team") from None
     # A link only for the account this invitation made: one that exists already (single sign-on's, the admin's)
     # is someone's, and a link would let the lead choose its password and sign in as them.
     url = invitation_url(person, base_url or settings.APP_URL) if created else ""
