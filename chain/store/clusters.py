@@ -31,11 +31,11 @@ from scipy.sparse.csgraph import connected_components
 
 from chain.errors import RunSpecError
 from chain.store import cluster_sql as sql
-from chain.store.layout import StoreLayout, fsync_tree, write_json
+from chain.store.layout import MARKER, StoreLayout, publish, step_enter
 from chain.store.resolve import connect
 
 OUTPUT_TABLES = ("tx_clustering", "addresses", "address_clusters", "clusters")
-BUILD_MARKER = "_build.json"  # {"build_run": id, "finished_at": iso time} of the build the clusters describe
+BUILD_MARKER = MARKER  # {"build_run": id, "finished_at": iso time} of the build the clusters describe
 MAX_STAR_ROUNDS = 200
 WRITE_QUERIES = {  # what each written table holds, on every engine
     "tx_clustering": "SELECT tx_id, coinjoin, multi_input, change_n, change_heuristics, change_confidence "
@@ -112,7 +112,7 @@ def store_cluster(
         database.unlink(missing_ok=True)
         Path(f"{database}.wal").unlink(missing_ok=True)
     tally.seconds = round(time.monotonic() - started, 3)
-    _step(tally, on_step, "done")
+    step_enter(tally, on_step, "done")
     return tally
 
 
@@ -121,14 +121,14 @@ def cluster_steps(con, *, min_confidence: float, components: str, tally: Cluster
     its `execute(statement).fetchone()` (chain/store/spark.py's SparkConnection). Ends at step `write`."""
     tally.inputs = con.execute("SELECT count(*) FROM inputs_raw").fetchone()[0]
     _heuristics(con, min_confidence, tally, on_step, dialect)
-    _step(tally, on_step, "components")
+    step_enter(tally, on_step, "components")
     labels_build(con, engine=components, tally=tally)
-    _step(tally, on_step, "names")
+    step_enter(tally, on_step, "names")
     for template in (sql.TOUCHED, sql.NAMES, sql.CLUSTERS, sql.JOINS, sql.ADDRESS_CLUSTERS):
         con.execute(sql.statement(template, min_confidence=min_confidence, dialect=dialect))
     tally.clusters, tally.clustered = con.execute("SELECT count(*), sum(size) FROM clusters").fetchone()
     tally.clustered = tally.clustered or 0
-    _step(tally, on_step, "write")
+    step_enter(tally, on_step, "write")
 
 
 def _views(con: duckdb.DuckDBPyConnection, store: StoreLayout, dialect: dict) -> None:
@@ -170,7 +170,7 @@ def _address_keys(con, dialect: dict) -> bool:
 
 
 def _heuristics(con, min_confidence: float, tally: ClusterTally, on_step, dialect: dict) -> None:
-    _step(tally, on_step, "addresses")
+    step_enter(tally, on_step, "addresses")
     tally.exact_keys = _address_keys(con, dialect)
     for template in (sql.ACTIVITY, sql.ADDRESS_FIRSTS, sql.ADDRESSES):
         con.execute(sql.statement(template, dialect=dialect))
@@ -184,7 +184,7 @@ def _heuristics(con, min_confidence: float, tally: ClusterTally, on_step, dialec
         ("links", (sql.LINKS,)),
     )
     for name, templates in steps:
-        _step(tally, on_step, name)
+        step_enter(tally, on_step, name)
         for template in templates:
             con.execute(sql.statement(template, min_confidence=min_confidence, dialect=dialect))
         if name == "heuristics":  # what tx_clustering sums up, and the rows read once: memory back to DuckDB
@@ -251,16 +251,4 @@ def _write(con, store: StoreLayout, built_by: dict | None) -> None:
     for table, query in WRITE_QUERIES.items():
         (temporary / table).mkdir(parents=True)
         con.execute(f"COPY ({query}) TO '{temporary / table / 'data.parquet'}' (FORMAT parquet, COMPRESSION zstd)")
-    if built_by is not None:
-        write_json(temporary / BUILD_MARKER, built_by)
-    fsync_tree(temporary)
-    shutil.rmtree(final, ignore_errors=True)
-    temporary.rename(final)
-
-
-def _step(tally: ClusterTally, on_step, name: str) -> None:
-    now = time.monotonic()
-    if tally.step:
-        tally.step_seconds[tally.step] = round(now - tally.step_started, 3)
-    tally.step, tally.step_started = name, now
-    on_step(tally)
+    publish(temporary, final, built_by)

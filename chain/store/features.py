@@ -20,11 +20,11 @@ import pyarrow as pa
 from chain.errors import RunSpecError
 from chain.store import feature_sql as sql
 from chain.store.clusters import labels_build
-from chain.store.layout import StoreLayout, fsync_tree, read_json, write_json
+from chain.store.layout import MARKER, StoreLayout, publish, read_json, step_enter
 from chain.store.resolve import connect
 
 OUTPUT_TABLES = tuple(sql.WRITE_QUERIES)
-BUILD_MARKER = "_build.json"  # until, the clustering's build run, the engine, the counts
+BUILD_MARKER = MARKER  # until, the clustering's build run, the engine, the counts
 CLUSTER_TABLES = {"cluster_addresses": "addresses", "cluster_txs": "tx_clustering"}
 
 
@@ -138,24 +138,24 @@ def store_features(
                 "`chainstore features --engine spark`. Features written before are unchanged."
             ) from error
     tally.seconds = round(time.monotonic() - started, 3)
-    step(tally, on_step, "done")
+    step_enter(tally, on_step, "done")
     return tally
 
 
 def feature_steps(con, *, until: int, min_confidence: float, components: str, tally: FeatureTally, on_step, dialect):
     """Every statement, on `con` (DuckDB, or anything with its `execute(statement).fetchone()`), to `f_features`."""
-    step(tally, on_step, "activity")
+    step_enter(tally, on_step, "activity")
     for statement in sql.statements_before_components(until=until, min_confidence=min_confidence, dialect=dialect):
         con.execute(statement)
-    step(tally, on_step, "components")
+    step_enter(tally, on_step, "components")
     labels_build(con, engine=components, links="f_links")
-    step(tally, on_step, "features")
+    step_enter(tally, on_step, "features")
     for statement in sql.statements_after_components(dialect=dialect):
         con.execute(statement)
     tally.addresses = con.execute("SELECT count(*) FROM f_activity").fetchone()[0]  # each has its feature row
     tally.clustered, tally.clusters = con.execute("SELECT count(*), count(DISTINCT root) FROM labels").fetchone()
     tally.tagged = con.execute("SELECT count(*) FROM f_tags").fetchone()[0]
-    step(tally, on_step, "write")
+    step_enter(tally, on_step, "write")
 
 
 def _views(con, store: StoreLayout, tags: pa.Table) -> None:
@@ -188,19 +188,3 @@ def _write(con, store: StoreLayout, until: int, marker: dict) -> None:
         (temporary / table).mkdir(parents=True)
         con.execute(f"COPY ({query}) TO '{temporary / table / 'data.parquet'}' (FORMAT parquet, COMPRESSION zstd)")
     publish(temporary, final, marker)
-
-
-def publish(temporary: Path, final: Path, marker: dict) -> None:
-    """The marker last, then the whole directory in place of the old one."""
-    write_json(temporary / BUILD_MARKER, marker)
-    fsync_tree(temporary)
-    shutil.rmtree(final, ignore_errors=True)
-    temporary.rename(final)
-
-
-def step(tally: FeatureTally, on_step, name: str) -> None:
-    now = time.monotonic()
-    if tally.step:
-        tally.step_seconds[tally.step] = round(now - tally.step_started, 3)
-    tally.step, tally.step_started = name, now
-    on_step(tally)

@@ -19,6 +19,7 @@ docs/scale.md describes every column; this module is the one place that names th
 import json
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pyarrow as pa
@@ -199,3 +200,24 @@ def replace_dir(temporary: Path, final: Path) -> None:
         shutil.rmtree(final)
     os.replace(temporary, final)
     fsync_dir(final.parent)
+
+
+MARKER = "_build.json"  # what a published directory was made from (clusters: the build; features: until, engine)
+
+
+def publish(temporary: Path, final: Path, marker: dict | None) -> None:
+    """`temporary` (its marker written last) in place of `final`: a reader finds the old directory or the new."""
+    if marker is not None:
+        write_json(temporary / MARKER, marker)
+    fsync_tree(temporary)
+    shutil.rmtree(final, ignore_errors=True)
+    temporary.rename(final)
+
+
+def step_enter(tally, on_step, name: str) -> None:
+    """A phase's tally enters step `name`: the step before gets its seconds (`step_seconds`), `on_step` hears."""
+    now = time.monotonic()
+    if tally.step:
+        tally.step_seconds[tally.step] = round(now - tally.step_started, 3)
+    tally.step, tally.step_started = name, now
+    on_step(tally)

@@ -18,8 +18,8 @@ from pathlib import Path
 
 from chain.errors import RunSpecError
 from chain.store import cluster_sql as sql
-from chain.store.clusters import BUILD_MARKER, WRITE_QUERIES, ClusterTally, _step, cluster_steps
-from chain.store.layout import StoreLayout, fsync_tree, write_json
+from chain.store.clusters import WRITE_QUERIES, ClusterTally, cluster_steps
+from chain.store.layout import StoreLayout, publish, step_enter
 
 DEFAULT_MASTER = "local[2]"
 SESSION_CONF = {
@@ -154,7 +154,7 @@ def spark_cluster(
         if made:
             session.stop()
     tally.seconds = round(time.monotonic() - started, 3)
-    _step(tally, on_step, "done")
+    step_enter(tally, on_step, "done")
     return tally
 
 
@@ -190,11 +190,7 @@ def _write(session, store: StoreLayout, built_by: dict | None) -> None:
             frame = frame.withColumn(column, frame[column].cast(kind))
         frame.write.parquet(str(temporary / table))
         _name_like_duckdb(temporary / table)
-    if built_by is not None:
-        write_json(temporary / BUILD_MARKER, built_by)
-    fsync_tree(temporary)
-    shutil.rmtree(final, ignore_errors=True)
-    temporary.rename(final)
+    publish(temporary, final, built_by)
 
 
 def spark_features(
@@ -210,7 +206,7 @@ def spark_features(
     """features.store_features on Spark: feature_sql.py's statements in its SPARK dialect, components by the SQL
     stars, the same four tables and marker under `features/until=H/`."""
     from chain.store import feature_sql
-    from chain.store.features import FeatureTally, feature_marker, feature_steps, features_dir, publish, step
+    from chain.store.features import FeatureTally, feature_marker, feature_steps, features_dir
 
     store = StoreLayout(root)
     tally, started = FeatureTally(until=until), time.monotonic()
@@ -243,7 +239,7 @@ def spark_features(
         if made:
             session.stop()
     tally.seconds = round(time.monotonic() - started, 3)
-    step(tally, on_step, "done")
+    step_enter(tally, on_step, "done")
     return tally
 
 
