@@ -5,6 +5,7 @@ import io
 import yaml
 from django.contrib.auth import get_user_model
 
+from investigations.audit.log import audit_event_append
 from investigations.models import Approval, Membership, Report
 from investigations.team import invitation_url
 from tests.core.api_matrix import PUBLIC, SECRET, Endpoint, Role
@@ -49,8 +50,11 @@ def teammate(w) -> Membership:
 
 
 def invited(w) -> Membership:
-    """A fresh teammate of team Blue who has not chosen a password yet."""
+    """A fresh teammate of team Blue whom an invitation made, who has not chosen a password yet (only such an
+    account is given a new link: investigations/team.py)."""
     person = get_user_model().objects.create_user(f"invited{w._n()}", password=None)
+    data = {"username": person.get_username(), "role": "analyst", "email": "", "link": True}
+    audit_event_append(actor="tests", action="member.invite", target=f"team:{w.team.id}", data=data)
     return Membership.objects.create(user=person, team=w.team)
 
 
@@ -118,7 +122,7 @@ ENDPOINTS = [
         "team-member",
         "patch",
         lambda w: f"{API}/team/members/{teammate(w).user_id}/",
-        payload=lambda w: {"role": "supervisor"},
+        payload=lambda w: {"role": "analyst"},  # only an admin gives the roles that approve
         roles=SUPERVISORS,
     ),
     Endpoint(
