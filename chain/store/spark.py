@@ -9,6 +9,7 @@ recompute every earlier round), and the written tables in the same files and `_b
 The store is a path every executor reaches (the same path on a shared filesystem: a local path in local mode).
 """
 
+import contextlib
 import os
 import re
 import shutil
@@ -125,6 +126,23 @@ def _shuffle_partitions(url: str) -> str:
     return local.group(1) if local else "200"
 
 
+@contextlib.contextmanager
+def _spark_work(master: str | None, scratch: Path):
+    """A session (borrowed, or made and stopped after) and a connection writing its tables under `scratch`;
+    afterwards the temporary views it made are dropped and the scratch removed, whatever happened."""
+    session, made = spark_session(master)
+    shutil.rmtree(scratch, ignore_errors=True)
+    con = SparkConnection(session, scratch)
+    try:
+        yield session, con
+    finally:
+        for name in list(con.made):
+            session.catalog.dropTempView(name)
+        shutil.rmtree(scratch, ignore_errors=True)
+        if made:
+            session.stop()
+
+
 def spark_cluster(
     root: Path,
     *,
@@ -137,22 +155,12 @@ def spark_cluster(
     """clusters.store_cluster on Spark: the same steps and statements, the same four tables and marker."""
     store = StoreLayout(root)
     tally, started = ClusterTally(), time.monotonic()
-    session, made = spark_session(master)
-    scratch = store.root / ".spark.tmp"
-    shutil.rmtree(scratch, ignore_errors=True)
-    con = SparkConnection(session, scratch)
-    try:
+    with _spark_work(master, store.root / ".spark.tmp") as (session, con):
         _views(session, store, dialect, con)
         cluster_steps(
             con, min_confidence=min_confidence, components="sql", tally=tally, on_step=on_step, dialect=dialect
         )
         _write(session, store, built_by)
-    finally:
-        for name in list(con.made):
-            session.catalog.dropTempView(name)
-        shutil.rmtree(scratch, ignore_errors=True)
-        if made:
-            session.stop()
     tally.seconds = round(time.monotonic() - started, 3)
     step_enter(tally, on_step, "done")
     return tally
@@ -210,11 +218,7 @@ def spark_features(
 
     store = StoreLayout(root)
     tally, started = FeatureTally(until=until), time.monotonic()
-    session, made = spark_session(master)
-    scratch = store.root / ".spark-features.tmp"
-    shutil.rmtree(scratch, ignore_errors=True)
-    con = SparkConnection(session, scratch)
-    try:
+    with _spark_work(master, store.root / ".spark-features.tmp") as (session, con):
         _feature_views(session, store, tags)
         feature_steps(
             con,
@@ -232,12 +236,6 @@ def spark_features(
             session.sql(query).write.parquet(str(temporary / table))
             _name_like_duckdb(temporary / table)
         publish(temporary, final, feature_marker(tally, "spark", clustered_by or {}))
-    finally:
-        for name in list(con.made):
-            session.catalog.dropTempView(name)
-        shutil.rmtree(scratch, ignore_errors=True)
-        if made:
-            session.stop()
     tally.seconds = round(time.monotonic() - started, 3)
     step_enter(tally, on_step, "done")
     return tally

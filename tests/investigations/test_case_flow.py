@@ -2,21 +2,14 @@
 addresses it records, edits and assignment through the API, and who sees which approval."""
 
 import pytest
-from rest_framework.test import APIClient
 
 from graphml.models import ConfirmedLabel
 from investigations.models import AuditEvent, Case
 from investigations.services import approval_request, case_create, case_transition, subject_add
+from tests.investigations.test_api import API, client_for
 from tests.investigations.test_exploration import addr, flows  # noqa: F401 - the hand-built chain
 
 pytestmark = pytest.mark.django_db
-API = "/api/v1"
-
-
-def client_for(user) -> APIClient:
-    client = APIClient()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 concern (never the one who did it), are counted until read, and are mailed when the person has an email."""
 
 import pytest
-from rest_framework.test import APIClient
 
 from investigations.models import Notification
 from investigations.services import (
@@ -13,15 +12,9 @@ from investigations.services import (
     case_update,
     note_add,
 )
+from tests.investigations.test_api import API, client_for
 
 pytestmark = pytest.mark.django_db
-API = "/api/v1"
-
-
-def client_for(user) -> APIClient:
-    client = APIClient()
-    client.force_login(user)
-    return client
 
 
 def inbox(user) -> dict:

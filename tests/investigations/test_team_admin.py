@@ -7,15 +7,9 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from investigations.models import AuditEvent, Membership, Team
+from tests.investigations.test_api import API, client_for
 
 pytestmark = pytest.mark.django_db
-API = "/api/v1"
-
-
-def client_for(user) -> APIClient:
-    client = APIClient()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture
