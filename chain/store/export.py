@@ -118,8 +118,8 @@ class StoreExport:
         self.layout = StoreLayout(Path(store_dir))
         work_dir.mkdir(parents=True, exist_ok=True)
         self.con = duckdb.connect(str(work_dir / "export.duckdb"))
-        self.con.execute(f"SET memory_limit = '{memory_limit}'")
-        self.con.execute(f"SET temp_directory = '{work_dir / 'spill'}'")
+        self.con.execute("SET memory_limit = ?", [memory_limit])  # a setting's value: a parameter, as in resolve
+        self.con.execute("SET temp_directory = ?", [str(work_dir / "spill")])
         self.con.execute("SET preserve_insertion_order = false")
         self._prepare(first, last, clusters_dir)
 
